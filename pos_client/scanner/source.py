@@ -1,0 +1,127 @@
+"""The one small interface every scan source implements.
+
+A source (keyboard wedge, serial port, HID POS device, webcam, a typed code, a replay file) turns
+what its device produced into ``RawScan`` values and hands them to a sink; it never parses the
+payload itself (the contremarque reader does that, the same way for every transport) and never
+blocks its caller: sources with blocking I/O own a thread. Sinks may be called from that thread,
+so a sink must be thread-safe (the Qt bridge re-emits on the GUI thread).
+
+Sources report their health through a status sink, so the status bar can say "douchette
+débranchée" and the source can recover by itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "NullSource",
+    "RawScan",
+    "ScanSink",
+    "ScanSource",
+    "SourceState",
+    "SourceStatus",
+    "StatusSink",
+    "Transport",
+]
+
+
+class Transport(Enum):
+    """How a scan reached the till (recorded in the journal with each sale)."""
+
+    KEYBOARD = "keyboard"  # keyboard-wedge scanner, caught by the application-wide capture
+    EVDEV = "evdev"  # keyboard-wedge scanner read exclusively through Linux evdev
+    SERIAL = "serial"  # USB CDC / virtual COM port
+    HID_POS = "hid_pos"  # USB HID POS (usage page 0x8C)
+    WEBCAM = "webcam"
+    TYPED = "typed"  # the cashier typed or pasted the code
+    COMMAND_LINE = "command_line"
+
+
+@dataclass(frozen=True)
+class RawScan:
+    """What one source read once, before any parsing.
+
+    Attributes:
+        text: the characters as received (may be garbled by a keyboard layout mismatch).
+        transport: which kind of source produced it.
+        source_id: a stable id of the device ("serial:/dev/ttyACM0", "hid:0c2e:0b8f", "webcam:0").
+        received_at: ``time.monotonic()`` when the last character or byte arrived.
+        raw: the bytes as received, when the transport has bytes (serial, HID).
+        symbology: the AIM symbology identifier when the device sent one (``]Q1``).
+        physical_text: for keyboard sources, the text decoded from physical key positions with
+            the scanner's configured layout (layout-independent), when it could be computed.
+    """
+
+    text: str
+    transport: Transport
+    source_id: str
+    received_at: float = field(default_factory=time.monotonic)
+    raw: bytes | None = None
+    symbology: str | None = None
+    physical_text: str | None = None
+
+
+class SourceState(Enum):
+    STARTING = "starting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"  # unplugged: the source retries by itself
+    ERROR = "error"  # e.g. port busy, permission denied: the message says what to do
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source_id: str
+    state: SourceState
+    message: str = ""  # French, for the cashier; empty when all is well
+
+
+ScanSink = Callable[[RawScan], None]
+StatusSink = Callable[[SourceStatus], None]
+
+
+@runtime_checkable
+class ScanSource(Protocol):
+    """A device that produces scans. ``start`` returns at once; ``stop`` joins any thread."""
+
+    @property
+    def source_id(self) -> str: ...
+
+    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class NullSource:
+    """A source with no device: the till starts and is testable with no hardware."""
+
+    def __init__(self, source_id: str = "null") -> None:
+        self._source_id = source_id
+        self._lock = threading.Lock()
+        self._on_scan: ScanSink | None = None
+
+    @property
+    def source_id(self) -> str:
+        return self._source_id
+
+    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None:
+        with self._lock:
+            self._on_scan = on_scan
+        on_status(SourceStatus(self._source_id, SourceState.CONNECTED))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._on_scan = None
+
+    def feed(self, text: str, transport: Transport = Transport.TYPED) -> None:
+        """Inject a scan (tests, the typed-code field)."""
+        with self._lock:
+            sink = self._on_scan
+        if sink is not None:
+            sink(RawScan(text=text, transport=transport, source_id=self._source_id))
