@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # Modules that add subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
+    "pos_client.selftest",
 )
 
 

@@ -88,6 +88,15 @@ class WebcamSettings:
     device: str = _doc("", "Caméra choisie (nom ou index ; vide : la première).")
     decoder: str = _doc("zxing", "Décodeur : zxing (défaut) ou pyzbar s'il est installé.")
     backend: str = _doc("auto", "Backend OpenCV : auto, msmf, dshow, v4l2.")
+    resolution: str = _doc("1280x720", "Résolution demandée à la caméra (640x480 sur un PC lent).")
+    pyzbar_second_chance: bool = _doc(
+        True,
+        "Quand un code vu reste illisible, essayer aussi pyzbar (s'il est installé), "
+        "2 fois par seconde au plus.",
+    )
+    repeat_after_s: float = _doc(
+        10.0, "Une contremarque restée devant la caméra est relue après ce délai (s)."
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""Fixtures of the packaging tests: the build helpers under ``packaging/`` loaded as modules."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGING = ROOT / "packaging"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    # packaging/ is not a Python package (and "packaging" is a PyPI name): load files by path,
+    # under names of their own. make_deb imports bundle_layout by its plain name.
+    if str(PACKAGING) not in sys.path:
+        sys.path.insert(0, str(PACKAGING))
+    module_name = f"pos_client_build_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def bundle_layout() -> ModuleType:
+    return _load("bundle_layout", PACKAGING / "bundle_layout.py")
+
+
+@pytest.fixture(scope="session")
+def make_deb() -> ModuleType:
+    return _load("make_deb", PACKAGING / "linux" / "make_deb.py")
+
+
+@pytest.fixture(scope="session")
+def make_icons() -> ModuleType:
+    return _load("make_icons", PACKAGING / "make_icons.py")

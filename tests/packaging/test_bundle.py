@@ -1,0 +1,250 @@
+"""Build the Linux bundle and the .deb with the real build script, then use what was built.
+
+Slow (a PyInstaller build): runs when ``CI=true`` or ``POS_CLIENT_BUILD_BUNDLE=1``, and skips
+otherwise. The build is done once per session by ``packaging/build_linux.sh`` into ``dist/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import pos_client
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("CI", "").lower() != "true" and os.environ.get("POS_CLIENT_BUILD_BUNDLE") != "1",
+        reason="builds the PyInstaller bundle and the .deb (minutes): set POS_CLIENT_BUILD_BUNDLE=1 "
+        "(CI=true does it in CI)",
+    ),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle and .deb"),
+]
+
+BUILD_TIMEOUT_S = 600
+RUN_TIMEOUT_S = 120
+# Every check of the self-test; "warn" is accepted (no keyring daemon in CI), "FAIL" is not.
+SELF_TEST_CHECKS = (
+    "version", "dossier de données", "qt", "journal", "émulateur", "réservation", "paiement", "qr",
+    "trousseau", "douchettes",
+)
+
+
+@dataclass(frozen=True)
+class Build:
+    bundle: Path
+    deb: Path | None
+    seconds: float
+    log: str
+
+
+@pytest.fixture(scope="module")
+def build(project_root: Path) -> Build:
+    with_deb = shutil.which("dpkg-deb") is not None
+    command = ["bash", str(project_root / "packaging" / "build_linux.sh")]
+    if not with_deb:
+        command.append("--no-deb")
+    env = dict(os.environ, POS_CLIENT_VENV=str(Path(sys.prefix)))
+    start = time.monotonic()
+    result = subprocess.run(
+        command,
+        cwd=project_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
+    )
+    seconds = time.monotonic() - start
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"build failed:\n{log[-6000:]}"
+    # Shown with -s; build_linux.sh's own log has the split (bundle / .deb).
+    print(f"\nbundle and .deb built in {seconds:.0f} s")
+    debs = sorted(
+        (project_root / "dist").glob(f"{pos_client.APP_NAME}_*.deb"), key=lambda p: p.stat().st_mtime
+    )
+    return Build(
+        bundle=project_root / "dist" / pos_client.APP_NAME,
+        deb=debs[-1] if with_deb and debs else None,
+        seconds=seconds,
+        log=log,
+    )
+
+
+def _clean_env(tmp_path: Path) -> dict[str, str]:
+    """No display, no D-Bus session, a scratch HOME: what a CI runner or a fresh account has."""
+    hidden = {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"}
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
+    env.pop("QT_QPA_PLATFORM", None)  # the self-test must choose offscreen by itself
+    env["HOME"] = str(tmp_path / "home")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "PYTHONPATH"):
+        env.pop(name, None)
+    return env
+
+
+def _run_self_test(program: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(program), "--dev-dir", str(tmp_path / "dev"), "--self-test"],
+        env=_clean_env(tmp_path),
+        cwd=tmp_path,  # not the project: nothing may be imported from the source tree
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+
+
+def _assert_self_test_passed(result: subprocess.CompletedProcess[str]) -> None:
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    statuses = dict(
+        (match.group(2), match.group(1))
+        for match in re.finditer(r"^(ok|warn|FAIL) +([^:]+):", result.stdout, flags=re.MULTILINE)
+    )
+    assert set(statuses) == set(SELF_TEST_CHECKS), report
+    assert all(status in {"ok", "warn"} for status in statuses.values()), report
+    for must_work in ("qt", "journal", "émulateur", "réservation", "paiement", "qr"):
+        assert statuses[must_work] == "ok", report
+
+
+# ----------------------------------------------------------------------------- the bundle
+
+
+def test_bundle_program_reports_the_package_version(build: Build, tmp_path: Path) -> None:
+    program = build.bundle / pos_client.APP_NAME
+    assert os.access(program, os.X_OK)
+    result = subprocess.run(
+        [str(program), "--version"], env=_clean_env(tmp_path), capture_output=True, text=True,
+        timeout=RUN_TIMEOUT_S, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{pos_client.APP_NAME} {pos_client.__version__}"
+
+
+def test_bundle_self_test_passes_from_the_bundle(build: Build, tmp_path: Path) -> None:
+    result = _run_self_test(build.bundle / pos_client.APP_NAME, tmp_path)
+    _assert_self_test_passed(result)
+    assert "programme autonome" in result.stdout  # it ran the frozen program, not the venv
+
+
+def test_bundle_carries_qt_plugins_translations_and_native_libraries(build: Build) -> None:
+    internal = build.bundle / "_internal"
+    names = {p.relative_to(internal).as_posix() for p in internal.rglob("*")}
+    assert any(n.endswith("platforms/libqxcb.so") for n in names)
+    assert any(n.endswith("platforms/libqoffscreen.so") for n in names)
+    assert any(n.endswith("translations/qtbase_fr.qm") for n in names)
+    assert not any(n.endswith("translations/qtbase_de.qm") for n in names)  # trimmed
+    assert not any("QtWebEngine" in n or "libQt6Quick" in n for n in names)
+    assert any(re.search(r"(^|/)zxingcpp[^/]*\.so$", n) for n in names)
+    assert any(n.startswith("cv2/") for n in names)
+    assert any(re.search(r"(^|/)hidraw[^/]*\.so$", n) for n in names)
+    assert any(n.startswith("keyring-") and n.endswith(".dist-info/entry_points.txt") for n in names)
+
+
+# ----------------------------------------------------------------------------- the .deb
+
+
+@pytest.fixture(scope="module")
+def deb(build: Build) -> Path:
+    if build.deb is None:
+        pytest.skip("dpkg-deb is not installed: no .deb was built")
+    return build.deb
+
+
+def _deb_field(deb: Path, name: str) -> str:
+    return subprocess.run(
+        ["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+
+
+def test_deb_metadata(deb: Path, make_deb: ModuleType) -> None:
+    assert _deb_field(deb, "Package") == pos_client.APP_NAME
+    assert _deb_field(deb, "Version") == make_deb.debian_version(pos_client.__version__)
+    architecture = subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    )
+    assert _deb_field(deb, "Architecture") == architecture.stdout.strip()
+    assert int(_deb_field(deb, "Installed-Size")) > 50_000  # KiB: the whole bundle is in
+    depends = [d.strip() for d in _deb_field(deb, "Depends").split(",")]
+    assert re.fullmatch(r"libc6 \(>= [\d.]+\)", depends[0]), depends
+    # Every dependency is a real Debian package (installed here, where the bundle was built).
+    for dependency in depends:
+        name = dependency.split()[0]
+        status = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True, check=False
+        )
+        assert "install ok installed" in status.stdout, dependency
+    info = subprocess.run(["dpkg-deb", "-I", str(deb)], capture_output=True, text=True, check=True).stdout
+    for script in ("postinst", "postrm"):
+        assert re.search(rf"\*\s+{script}\s+#!/bin/sh", info), info  # present and executable
+
+
+def test_deb_contents(deb: Path, project_root: Path) -> None:
+    listing = subprocess.run(
+        ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
+    entries = {line.split()[5].removeprefix("."): line for line in listing}
+    assert entries["/opt/pos-client/pos-client"].startswith("-rwxr-xr-x root/root")
+    assert "/usr/bin/pos-client -> /opt/pos-client/pos-client" in entries["/usr/bin/pos-client"]
+    assert "/usr/share/applications/pos-client.desktop" in entries
+    assert "/usr/share/icons/hicolor/scalable/apps/pos-client.svg" in entries
+    assert "/usr/share/icons/hicolor/256x256/apps/pos-client.png" in entries
+    assert "/usr/share/doc/pos-client/copyright" in entries
+    rules = sorted(p.name for p in (project_root / "drivers" / "linux").glob("*.rules"))
+    shipped = sorted(
+        Path(e).name for e in entries if e.startswith("/usr/lib/udev/rules.d/") and e.endswith(".rules")
+    )
+    assert shipped == rules
+    for path in entries:
+        assert not path.startswith(("/home", "/root", "/etc", "/var")), path
+    assert all(" root/root " in line for line in listing)
+
+
+@pytest.fixture
+def installed(deb: Path, tmp_path: Path) -> Iterator[Path]:
+    """The .deb installed by dpkg into a scratch root (maintainer scripts run, chroot-less)."""
+    root = tmp_path / "root"
+    admin = root / "var" / "lib" / "dpkg"
+    for folder in ("info", "updates", "triggers"):
+        (admin / folder).mkdir(parents=True)
+    (admin / "status").touch()
+    yield root
+
+
+def _dpkg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends", "--force-not-root", *args],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+
+
+def test_deb_installs_runs_and_purging_keeps_the_journal(deb: Path, installed: Path, tmp_path: Path) -> None:
+    root = installed
+    result = _dpkg(root, "--install", str(deb))
+    assert result.returncode == 0, result.stdout + result.stderr
+    program = root / "opt" / "pos-client" / "pos-client"
+    assert (root / "usr" / "bin" / "pos-client").readlink() == Path("/opt/pos-client/pos-client")
+    _assert_self_test_passed(_run_self_test(program, tmp_path))
+
+    # A cashier's data, where the till keeps it (under the scratch root's home).
+    journal = root / "home" / "caisse" / ".local" / "share" / "pos-client" / "journal.sqlite3"
+    journal.parent.mkdir(parents=True)
+    journal.write_bytes(b"SQLite format 3\x00 sales of the day")
+    result = _dpkg(root, "--purge", pos_client.APP_NAME)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (root / "opt" / "pos-client").exists()
+    assert not (root / "usr" / "bin" / "pos-client").exists()
+    assert journal.read_bytes() == b"SQLite format 3\x00 sales of the day"
