@@ -43,8 +43,13 @@ DROPPED_QT_PLUGINS = (
     "platforms/qvkkhrdisplay",
     "egldeviceintegrations/*",
 )
-# Qt libraries only those plugins need (prefixes of the library names without "lib").
-DROPPED_QT_LIBRARIES = ("Qt6Pdf", "Qt6Qml", "Qt6Quick", "Qt6VirtualKeyboard", "Qt6EglFS", "Qt6EglFsKmsSupport")
+# Qt libraries only those plugins need (prefixes of the library names without "lib"). Qt Quick and
+# QML themselves stay: Qt Multimedia's FFmpeg backend (the sounds' QSoundEffect, the camera list)
+# links to libQt6Quick and libQt6Qml.
+DROPPED_QT_LIBRARIES = (
+    "Qt6Pdf", "Qt6Quick3D", "Qt6QuickControls2", "Qt6QuickTemplates2", "Qt6QuickDialogs2",
+    "Qt6VirtualKeyboard", "Qt6EglFS", "Qt6EglFsKmsSupport",
+)
 # The interface is French or English: Qt's own translations for other languages are dropped.
 KEPT_TRANSLATIONS = ("fr", "en")
 

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # Modules that add subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
     "pos_client.selftest",
+    "pos_client.scanner.commands",
+    "pos_client.scanner.devices_commands",
+    "pos_client.api.emulator.commands",
 )
 
 

@@ -247,12 +247,17 @@ class Scenario:
         self._stack = stack
         self._folder = folder
         self.qr_token = "352UW4"
+        self.emulator: Any = None
 
     def open_journal(self) -> str:
         raise MissingPart("module manquant : pos_client.journal")
 
     def start_emulator(self) -> str:
-        raise MissingPart("module manquant : pos_client.api.emulator")
+        """The demo mode's local API emulator, served on a free loopback port."""
+        emulator_module = _require("pos_client.api.emulator")
+        self.emulator = self._stack.enter_context(emulator_module.RunningEmulator.start(seed="demo"))
+        bookings = len(emulator_module.demo_data.TOKENS)
+        return f"{self.emulator.base_url} ({bookings} réservations de démo)"
 
     def look_up_and_validate(self) -> str:
         raise MissingPart("module manquant : pos_client.api.client")

@@ -1,0 +1,15 @@
+"""A local, faithful emulator of the pass Culture public bookings API v1 (a real HTTP server).
+
+Used by the demo mode and by every API test. ``RunningEmulator.start()`` serves it on a free
+loopback port; ``emulator.control`` creates bookings, moves the clock and injects faults.
+"""
+
+from __future__ import annotations
+
+from pos_client.api.emulator import demo_data
+from pos_client.api.emulator.app import SeenRequest
+from pos_client.api.emulator.control import EmulatorControl
+from pos_client.api.emulator.faults import Fault, FaultKind
+from pos_client.api.emulator.server import RunningEmulator
+
+__all__ = ["EmulatorControl", "Fault", "FaultKind", "RunningEmulator", "SeenRequest", "demo_data"]

@@ -1,0 +1,392 @@
+"""The emulator's HTTP face: the five v1 routes under ``/public`` and the front door around them.
+
+The front door (a plain ASGI middleware) records every public request, applies injected faults,
+enforces the documented 200 requests/minute per key, and can reset a TCP connection (with the
+transport uvicorn hands to ``ConnectionRegistry``) so a client sees a real transport failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pos_client.api.emulator import rules
+from pos_client.api.emulator.faults import FaultBook, FaultKind
+from pos_client.api.emulator.store import EmulatorStore, ProviderKey
+
+__all__ = ["ConnectionRegistry", "EmulatorState", "SeenRequest", "build_app"]
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PREFIX = "/public/bookings/v1"
+DEFAULT_RATE_LIMIT_PER_MINUTE = 200
+_BAD_JSON = {"global": ["The browser (or proxy) sent a request that this server could not understand."]}
+# struct linger {on, seconds}: two ints on POSIX, two u_shorts on Windows.
+_LINGER_ZERO = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
+_PROXY_PAGES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+class SeenRequest(NamedTuple):
+    """One public request as the client saw it; status 0 means the connection was reset."""
+
+    method: str
+    path: str
+    status: int
+
+
+class ConnectionRegistry:
+    """Live transports by (server address, client address), filled by the uvicorn protocol."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._transports: dict[tuple[Any, Any], asyncio.BaseTransport] = {}
+
+    def add(self, key: tuple[Any, Any], transport: asyncio.BaseTransport) -> None:
+        with self._lock:
+            self._transports[key] = transport
+
+    def remove(self, key: tuple[Any, Any]) -> None:
+        with self._lock:
+            self._transports.pop(key, None)
+
+    def reset(self, scope: Scope) -> bool:
+        """Abort the request's connection with a TCP RST (SO_LINGER 0); False if not found."""
+        key = (_address(scope.get("server")), _address(scope.get("client")))
+        with self._lock:
+            transport = self._transports.get(key)
+        if transport is None:
+            return False
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.abort()
+        return True
+
+
+def _address(value: Any) -> tuple[str, int] | None:
+    return None if value is None else (str(value[0]), int(value[1]))
+
+
+class RateLimiter:
+    """A sliding one-minute window per API key (real time, not the emulator's business clock)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._lock = threading.Lock()
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - 60.0:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                return False
+            hits.append(now)
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+@dataclass
+class EmulatorState:
+    """Everything the routes and the control API share."""
+
+    store: EmulatorStore
+    faults: FaultBook = field(default_factory=FaultBook)
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(DEFAULT_RATE_LIMIT_PER_MINUTE))
+    connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
+    _seen_lock: threading.Lock = field(default_factory=threading.Lock)
+    _seen: list[SeenRequest] = field(default_factory=list)
+
+    def record(self, seen: SeenRequest) -> None:
+        with self._seen_lock:
+            self._seen.append(seen)
+
+    def requests_seen(self) -> list[SeenRequest]:
+        with self._seen_lock:
+            return list(self._seen)
+
+    def now(self) -> datetime:
+        return self.store.clock.now()
+
+
+class FrontDoor:
+    """ASGI middleware for ``/public``: request log, faults, rate limit, connection resets."""
+
+    def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/public"):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        status_sent = 0
+        recorded = False
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status_sent
+            if message["type"] == "http.response.start":
+                status_sent = int(message["status"])
+            await send(message)
+
+        fault = self.state.faults.take(method, path)
+        try:
+            if fault is not None and fault.latency_s > 0:
+                await asyncio.sleep(fault.latency_s)
+            if fault is None or fault.kind is FaultKind.LATENCY:
+                if self._over_limit(scope):
+                    await _json(rules.RATE_LIMITED.status, rules.RATE_LIMITED.body)(
+                        scope, receive, recording_send
+                    )
+                else:
+                    await self.app(scope, receive, recording_send)
+            elif fault.kind is FaultKind.SERVER_ERROR:
+                await _server_error(fault.status_code)(scope, receive, recording_send)
+            elif fault.kind is FaultKind.RATE_LIMIT:
+                headers = None if fault.retry_after_s is None else {"Retry-After": f"{fault.retry_after_s:g}"}
+                await _json(429, rules.RATE_LIMITED.body, headers)(scope, receive, recording_send)
+            elif fault.kind is FaultKind.DROP_BEFORE_COMMIT:
+                recorded = self._record_reset(method, path)
+                await self._reset(scope, receive)
+            else:  # DROP_AFTER_COMMIT: the route runs and commits, its answer is thrown away.
+
+                async def swallow(message: Message) -> None:
+                    return None
+
+                await self.app(scope, receive, swallow)
+                recorded = self._record_reset(method, path)
+                await self._reset(scope, receive)
+        finally:
+            if not recorded:
+                self.state.record(SeenRequest(method, path, status_sent))
+
+    def _record_reset(self, method: str, path: str) -> bool:
+        # Before the reset, so whoever sees the reset also finds it in the log.
+        self.state.record(SeenRequest(method, path, 0))
+        return True
+
+    def _over_limit(self, scope: Scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                return not self.state.limiter.allow(value.decode("latin-1"))
+        return False
+
+    async def _reset(self, scope: Scope, receive: Receive) -> None:
+        if not self.state.connections.reset(scope):
+            raise RuntimeError("connection to reset not found")
+        # Let uvicorn see the disconnection so it does not answer in our place.
+        async with asyncio.timeout(5):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _server_error(status: int) -> Response:
+    if status == 500:
+        return _json(500, rules.SERVER_ERROR.body)
+    # Gateways in front of the real API answer 502/503/504 with their own HTML page.
+    title = _PROXY_PAGES.get(status, "Error")
+    return Response(
+        f"<html><body><h1>{status} {title}</h1></body></html>", status_code=status, media_type="text/html"
+    )
+
+
+def _answer(answer: rules.Answer) -> Response:
+    return _json(answer.status, answer.body)
+
+
+async def _authenticate(request: Request, state: EmulatorState) -> ProviderKey | Response:
+    """``api_key_required``: the text after ``Bearer `` is the key; checked before any query."""
+    header = request.headers.get("authorization", "")
+    if "Bearer " not in header:
+        return _answer(rules.AUTH_REQUIRED)
+    provider = state.store.provider_for_key(header.replace("Bearer ", ""))
+    if provider is None:
+        return _answer(rules.AUTH_REQUIRED)
+    if not provider.provider_active:
+        return _answer(rules.INACTIVE_PROVIDER)
+    return provider
+
+
+async def _bad_json_body(request: Request) -> Response | None:
+    """The public blueprint rejects a body declared JSON that does not parse, before auth."""
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    body = await request.body()
+    if not body:
+        return None
+    try:
+        json.loads(body)
+    except ValueError:
+        return _json(400, _BAD_JSON)
+    return None
+
+
+async def _admit(request: Request, state: EmulatorState) -> ProviderKey | Response:
+    """What runs before every route: the JSON body check, then authentication."""
+    rejected = await _bad_json_body(request)
+    if rejected is not None:
+        return rejected
+    return await _authenticate(request, state)
+
+
+def _token_route(state: EmulatorState, action: str) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        provider = await _admit(request, state)
+        if isinstance(provider, Response):
+            return provider
+        store = state.store
+        store.apply_automatic_transitions()
+        booking = store.find_booking(request.path_params["token"], provider.provider_id)
+        if booking is None:
+            return _answer(rules.NOT_FOUND)
+        now = state.now()
+        if action == "get":
+            refusal = rules.usable_refusal(booking, now)
+            return _answer(refusal) if refusal else _json(200, rules.booking_json(booking))
+        if action == "use":
+            refusal = rules.usable_refusal(booking, now)
+            if refusal is None:
+                store.mark_used(booking.id)
+        elif action == "keep":
+            refusal = rules.keep_refusal(booking)
+            if refusal is None:
+                store.mark_unused(booking.id)
+        else:
+            refusal = rules.cancel_refusal(booking, now)
+            if refusal is None:
+                store.cancel_by_offerer(booking.id)
+        return _answer(refusal) if refusal else Response(status_code=204)
+
+    return endpoint
+
+
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_STATUSES = ("CONFIRMED", "USED", "CANCELLED", "REIMBURSED")
+_PARAMS = (
+    "limit",
+    "firstIndex",
+    "offerId",
+    "venueId",
+    "priceCategoryId",
+    "stockId",
+    "status",
+    "beginningDatetime",
+)
+_SNAKE = {
+    "first_index": "firstIndex",
+    "offer_id": "offerId",
+    "venue_id": "venueId",
+    "price_category_id": "priceCategoryId",
+    "stock_id": "stockId",
+    "beginning_datetime": "beginningDatetime",
+}
+
+
+def _parse_list_query(request: Request) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate the list query like the pydantic model does, with its English messages."""
+    values: dict[str, Any] = {"limit": 50, "firstIndex": 1}
+    errors: dict[str, list[str]] = {}
+    for raw_name, raw in request.query_params.multi_items():
+        name = _SNAKE.get(raw_name, raw_name)
+        if name not in _PARAMS:
+            errors[raw_name] = ["Extra inputs are not permitted"]
+        elif name == "status":
+            if raw in _STATUSES:
+                values[name] = raw
+            else:
+                errors[name] = ["Input should be 'CONFIRMED', 'USED', 'CANCELLED' or 'REIMBURSED'"]
+        elif name == "beginningDatetime":
+            try:
+                moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+            except ValueError:
+                errors[name] = ["Input should be a valid datetime"]
+                continue
+            values[name] = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        elif not _INTEGER.match(raw) or len(raw.strip()) > 19:
+            errors[name] = ["Input should be a valid integer, unable to parse string as an integer"]
+        else:
+            values[name] = int(raw)
+    if "limit" not in errors and not values["limit"] > 0:
+        errors["limit"] = ["Input should be greater than 0"]
+    elif "limit" not in errors and values["limit"] > 50:
+        errors["limit"] = ["Input should be less than or equal to 50"]
+    if "firstIndex" not in errors and values["firstIndex"] < 1:
+        errors["firstIndex"] = ["Input should be greater than or equal to 1"]
+    if not errors and values.get("offerId") is None and values.get("venueId") is None:
+        errors["global"] = ["`offerId` or `venueId` must be set"]
+    return values, errors
+
+
+def _list_route(state: EmulatorState) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        provider = await _admit(request, state)
+        if isinstance(provider, Response):
+            return provider
+        values, errors = _parse_list_query(request)
+        if errors:
+            return _json(400, errors)
+        store = state.store
+        store.apply_automatic_transitions()
+        if values.get("offerId") is not None and not store.offer_reachable(
+            provider.provider_id, values["offerId"]
+        ):
+            return _json(404, {"offerId": "we could not find this offer"})
+        if values.get("venueId") is not None and not store.venue_reachable(
+            provider.provider_id, values["venueId"]
+        ):
+            return _json(404, {"venueId": "we could not find this venue"})
+        if values.get("beginningDatetime") is not None:
+            values["beginningDatetime"] = values["beginningDatetime"].replace(tzinfo=None).isoformat()
+        bookings = store.list_bookings(provider.provider_id, values, values["firstIndex"], values["limit"])
+        return _json(200, {"bookings": [rules.booking_json(booking) for booking in bookings]})
+
+    return endpoint
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # Flask's routing errors on the public API carry an empty JSON object.
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return _json(status, {} if status < 500 else rules.SERVER_ERROR.body)
+
+
+def build_app(state: EmulatorState, control_routes: list[BaseRoute]) -> ASGIApp:
+    routes: list[BaseRoute] = [
+        Route(PUBLIC_PREFIX + "/token/{token}", _token_route(state, "get"), methods=["GET"]),
+        Route(PUBLIC_PREFIX + "/use/token/{token}", _token_route(state, "use"), methods=["PATCH"]),
+        Route(PUBLIC_PREFIX + "/keep/token/{token}", _token_route(state, "keep"), methods=["PATCH"]),
+        Route(PUBLIC_PREFIX + "/cancel/token/{token}", _token_route(state, "cancel"), methods=["PATCH"]),
+        Route(PUBLIC_PREFIX + "/bookings", _list_route(state), methods=["GET"]),
+        *control_routes,
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _http_error})
+    return FrontDoor(app, state)

@@ -1,0 +1,89 @@
+"""Command-line faces of the emulator: ``pos-client emulator`` and ``pos-client demo-codes``.
+
+``emulator`` serves the fake pass Culture API in the foreground until Ctrl+C (exit 0); ``demo-codes``
+writes a sheet of the demo QR codes (exit 0, or 2 for an unsupported file type or unwritable file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pos_client.cli import AppContext
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser(
+        "emulator", help="servir l'émulateur local de l'API pass Culture (essais, démo)"
+    )
+    serve.add_argument("--port", type=int, default=8088, help="port d'écoute (0 : un port libre)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1 par défaut : cette machine seule)"
+    )
+    serve.add_argument("--seed", choices=("demo", "empty"), default="demo", help="données de départ")
+    serve.add_argument("--db", type=Path, help="garder l'état dans ce fichier SQLite (sinon en mémoire)")
+    serve.set_defaults(handler=_cmd_emulator)
+    codes = subparsers.add_parser(
+        "demo-codes", help="écrire les QR codes de démonstration (PDF ou PNG) avec le résultat attendu"
+    )
+    codes.add_argument("output", type=Path, help="fichier à écrire : OUT.pdf ou OUT.png")
+    codes.set_defaults(handler=_cmd_demo_codes)
+
+
+def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> int:
+    from pos_client.api.emulator import demo_data
+    from pos_client.api.emulator.control import EmulatorControl
+    from pos_client.api.emulator.server import build_server, listening_socket, make_state
+
+    try:
+        state = make_state(args.seed, args.db)
+    except Exception as exc:  # noqa: BLE001 - any database trouble ends here with a message
+        print(f"Impossible d'ouvrir la base de l'émulateur : {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as exc:
+        state.store.close()
+        print(f"Impossible d'écouter sur {args.host}:{args.port} : {exc}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    print(f"Émulateur de l'API pass Culture : http://{host}:{port}")
+    print(f"Clé API de démo : {demo_data.DEMO_API_KEY}")
+    print(f"Autre fournisseur : {demo_data.OTHER_PROVIDER_API_KEY}")
+    print(f"Fournisseur inactif : {demo_data.INACTIVE_PROVIDER_API_KEY}")
+    if args.seed == "demo":
+        for case, token in demo_data.TOKENS.items():
+            print(f"  {token}  {case:<17} {demo_data.describe(case)}")
+    print("Ctrl+C pour arrêter.", flush=True)
+    server = build_server(state, EmulatorControl(state), log_level="info")
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl+C it handled: stopping is the normal way out
+    finally:
+        sock.close()
+        state.store.close()
+    return 0
+
+
+def _cmd_demo_codes(args: argparse.Namespace, context: AppContext) -> int:
+    from pos_client.api.emulator.codes_sheet import demo_entries, render_pdf, render_png
+
+    output: Path = args.output
+    suffix = output.suffix.lower()
+    title = "pos-client : contremarques de démonstration (émulateur)"
+    if suffix not in (".pdf", ".png"):
+        print("Choisissez un fichier .pdf ou .png.", file=sys.stderr)
+        return 2
+    try:
+        (render_pdf if suffix == ".pdf" else render_png)(demo_entries(), output, title)
+    except OSError as exc:
+        print(f"Impossible d'écrire {output} : {exc}", file=sys.stderr)
+        return 2
+    print(f"{output} écrit : {len(demo_entries())} contremarques de démonstration.")
+    return 0

@@ -1,0 +1,198 @@
+"""Control of a running emulator, for tests and demos: in process, and over HTTP under ``/_control``.
+
+``EmulatorControl`` is thread-safe (the store and the fault book have their own locks). The HTTP
+control API mirrors it with JSON bodies; it is not part of the pass Culture API and never under
+``/public``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from pos_client.api.emulator import demo_data
+from pos_client.api.emulator.app import EmulatorState, SeenRequest
+from pos_client.api.emulator.faults import Fault, FaultKind
+from pos_client.api.emulator.rules import format_utc
+
+__all__ = ["CONTROL_PREFIX", "EmulatorControl", "control_routes"]
+
+CONTROL_PREFIX = "/_control"
+
+
+class EmulatorControl:
+    """Create bookings, move the clock, inject faults, read state and the request log."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self._state = state
+
+    def create_booking(
+        self,
+        *,
+        venue_id: int = demo_data.BOOKSHOP_VENUE_ID,
+        offer_name: str = "Offre de test",
+        price_cents: int = 1000,
+        quantity: int = 1,
+        status: str = "CONFIRMED",
+        is_event: bool = False,
+        event_starts_at: datetime | None = None,
+        ean: str | None = None,
+        price_category: str | None = None,
+        created_at: datetime | None = None,
+        subcategory: str | None = None,
+        can_expire: bool | None = None,
+        has_paid_pricing: bool = False,
+        activation_code: str | None = None,
+        token: str | None = None,
+    ) -> str:
+        """A new booking at a known venue; returns its token. Events need ``event_starts_at``."""
+        return self._state.store.create_booking(
+            venue_id=venue_id,
+            offer_name=offer_name,
+            price_cents=price_cents,
+            quantity=quantity,
+            status=status,
+            is_event=is_event,
+            event_starts_at=event_starts_at,
+            ean=ean,
+            price_category=price_category,
+            created_at=created_at,
+            subcategory=subcategory,
+            can_expire=can_expire,
+            has_paid_pricing=has_paid_pricing,
+            activation_code=activation_code,
+            token=token,
+        )
+
+    def add_venue(
+        self,
+        name: str,
+        *,
+        provider_ids: list[int],
+        offerer_closed: bool = False,
+        link_active: bool = True,
+        department_code: str | None = "75",
+    ) -> int:
+        return self._state.store.add_venue(
+            name,
+            provider_ids=provider_ids,
+            offerer_closed=offerer_closed,
+            link_active=link_active,
+            department_code=department_code,
+        )
+
+    def now(self) -> datetime:
+        return self._state.now()
+
+    def set_now(self, moment: datetime) -> None:
+        self._state.store.clock.set_now(moment)
+
+    def advance_clock(self, delta: timedelta) -> None:
+        self._state.store.clock.advance(delta)
+
+    def inject_fault(self, fault: Fault) -> None:
+        self._state.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._state.faults.clear()
+
+    def set_rate_limit(self, per_minute: int) -> None:
+        self._state.limiter.per_minute = per_minute
+        self._state.limiter.reset()
+
+    def booking_state(self, token: str) -> dict[str, Any]:
+        """Status and dates of a booking, whoever owns it; raises KeyError if unknown."""
+        store = self._state.store
+        store.apply_automatic_transitions()
+        booking = store.find_booking(token, None)
+        if booking is None:
+            raise KeyError(token)
+        return {
+            "token": booking.token,
+            "id": booking.id,
+            "status": booking.status,
+            "quantity": booking.quantity,
+            "priceCents": booking.amount_cents,
+            "offerName": booking.offer_name,
+            "venueId": booking.venue_id,
+            "creationDate": format_utc(booking.date_created),
+            "confirmationDate": format_utc(booking.cancellation_limit_date),
+            "dateUsed": format_utc(booking.date_used),
+            "validationAuthor": booking.validation_author,
+            "cancellationReason": booking.cancellation_reason,
+            "expirationDate": format_utc(booking.expiration_date()),
+            "eventStartsAt": format_utc(booking.beginning_datetime),
+        }
+
+    def requests_seen(self) -> list[SeenRequest]:
+        return self._state.requests_seen()
+
+
+def _parse_moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("datetimes need a time zone")
+    return moment
+
+
+_MOMENT_FIELDS = ("event_starts_at", "created_at")
+
+
+def control_routes(control: EmulatorControl) -> list[BaseRoute]:
+    """``/_control``: the same operations with JSON, answering 400 with a message on bad input."""
+
+    async def create_booking(request: Request) -> Response:
+        body = await request.json()
+        for name in _MOMENT_FIELDS:
+            if body.get(name) is not None:
+                body[name] = _parse_moment(body[name])
+        return JSONResponse({"token": control.create_booking(**body)}, status_code=201)
+
+    async def booking_state(request: Request) -> Response:
+        try:
+            return JSONResponse(control.booking_state(request.path_params["token"]))
+        except KeyError:
+            return JSONResponse({"error": "unknown token"}, status_code=404)
+
+    async def clock(request: Request) -> Response:
+        if request.method == "POST":
+            body = await request.json()
+            if body.get("now") is not None:
+                control.set_now(_parse_moment(body["now"]))
+            if body.get("advance_s") is not None:
+                control.advance_clock(timedelta(seconds=float(body["advance_s"])))
+        return JSONResponse({"now": format_utc(control.now())})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            control.clear_faults()
+            return Response(status_code=204)
+        body = await request.json()
+        body["kind"] = FaultKind(body["kind"])
+        control.inject_fault(Fault(**body))
+        return Response(status_code=204)
+
+    async def requests_seen(request: Request) -> Response:
+        return JSONResponse([list(seen) for seen in control.requests_seen()])
+
+    def guarded(endpoint: Any) -> Any:
+        async def wrapper(request: Request) -> Response:
+            try:
+                response: Response = await endpoint(request)
+            except (ValueError, TypeError, KeyError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return response
+
+        return wrapper
+
+    return [
+        Route(CONTROL_PREFIX + "/bookings", guarded(create_booking), methods=["POST"]),
+        Route(CONTROL_PREFIX + "/bookings/{token}", guarded(booking_state), methods=["GET"]),
+        Route(CONTROL_PREFIX + "/clock", guarded(clock), methods=["GET", "POST"]),
+        Route(CONTROL_PREFIX + "/faults", guarded(faults), methods=["POST", "DELETE"]),
+        Route(CONTROL_PREFIX + "/requests", guarded(requests_seen), methods=["GET"]),
+    ]

@@ -1,0 +1,306 @@
+"""The till window's parts: status area, code field, booking card with ID-check panel, history.
+
+Each part only displays what it is given (a ``CounterView``, journal lines); the main window wires
+them to the workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_client.api.models import Booking
+from pos_client.ports import JournalLine, Operation
+from pos_client.ui.i18n import Translator
+from pos_client.workflow import (
+    TOKEN_LENGTH,
+    TYPED_ALPHABET,
+    CounterView,
+    Tone,
+    format_euros,
+    format_when,
+    token_from_text,
+)
+
+__all__ = ["BookingCard", "CodeField", "HistoryPanel", "StatusArea"]
+
+# Colour is never alone: each tone has an icon and the title says it in words.
+TONE_STYLE: dict[Tone, tuple[str, str, str]] = {  # (icon, background, text colour)
+    Tone.NEUTRAL: ("▶", "#eef1f5", "#1d2733"),
+    Tone.BUSY: ("⌛", "#e3ecfa", "#12306b"),
+    Tone.SUCCESS: ("✔", "#1e7b34", "#ffffff"),
+    Tone.ATTENTION: ("⚠", "#ffd866", "#3b2a00"),
+    Tone.ERROR: ("✖", "#b3261e", "#ffffff"),
+}
+
+
+def _scaled(widget: QWidget, factor: float, *, bold: bool = False) -> None:
+    font = QFont(widget.font())
+    font.setPointSizeF(max(6.0, font.pointSizeF() * factor))
+    font.setBold(bold)
+    widget.setFont(font)
+
+
+class StatusArea(QFrame):
+    """The big status: icon + title + detail, coloured by tone."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("status_area")
+        self.icon = QLabel()
+        self.icon.setObjectName("status_icon")
+        _scaled(self.icon, 3.0, bold=True)
+        self.title = QLabel()
+        self.title.setObjectName("status_title")
+        self.title.setWordWrap(True)
+        _scaled(self.title, 2.0, bold=True)
+        self.detail = QLabel()
+        self.detail.setObjectName("status_detail")
+        self.detail.setWordWrap(True)
+        _scaled(self.detail, 1.2)
+        self.notice = QLabel()
+        self.notice.setObjectName("status_notice")
+        self.notice.setWordWrap(True)
+        texts = QVBoxLayout()
+        texts.addWidget(self.title)
+        texts.addWidget(self.detail)
+        texts.addWidget(self.notice)
+        row = QHBoxLayout(self)
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(texts, 1)
+        self.setMinimumHeight(120)
+
+    def show_view(self, view: CounterView) -> None:
+        icon, background, colour = TONE_STYLE[view.tone]
+        self.setStyleSheet(
+            f"#status_area {{ background: {background}; border-radius: 8px; }}"
+            f"#status_area QLabel {{ color: {colour}; background: transparent; }}"
+        )
+        self.icon.setText(icon)
+        self.title.setText(view.title)
+        self.detail.setText(view.detail)
+        self.notice.setText(view.notice)
+        self.notice.setVisible(bool(view.notice))
+        self.setAccessibleName(f"{view.title}. {view.detail}")
+
+
+class CodeField(QWidget):
+    """The typed-code field, like the official desk: upper case, 6 characters, live hints.
+
+    A QR payload pasted or typed (``PASSCULTURE:v3;TOKEN:352UW4``) is reduced to its token.
+
+    Signals:
+        submitted(str): Enter pressed on a complete, valid code.
+    """
+
+    submitted = Signal(str)
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self.edit = QLineEdit()
+        self.edit.setObjectName("code_field")
+        self.edit.setPlaceholderText("352UW4")
+        self.edit.setAccessibleName(tr("Contremarque"))
+        _scaled(self.edit, 1.8, bold=True)
+        self.hint = QLabel()
+        self.hint.setObjectName("code_hint")
+        self.error = QLabel()
+        self.error.setObjectName("code_error")
+        self.error.setStyleSheet("color: #b3261e; font-weight: bold;")
+        label = QLabel(tr("Contremarque"))
+        label.setBuddy(self.edit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.error)
+        self.edit.textEdited.connect(self._on_text_edited)
+        self.edit.returnPressed.connect(self._on_return)
+        self._refresh_hints()
+
+    def _on_text_edited(self, text: str) -> None:
+        if "PASSCULTURE" in text.upper():
+            token = token_from_text(text)
+            if token is not None:
+                self.edit.setText(token)
+                self._refresh_hints()
+                return
+        upper = text.upper()
+        if upper != text:
+            position = self.edit.cursorPosition()
+            self.edit.setText(upper)
+            self.edit.setCursorPosition(position)
+        self._refresh_hints()
+
+    def _refresh_hints(self) -> None:
+        text = self.edit.text()
+        self.hint.setText(self._tr("Caractères restants : {left}/6", left=max(0, TOKEN_LENGTH - len(text))))
+        if len(text) > TOKEN_LENGTH:
+            self.error.setText(self._tr("La contremarque ne peut pas faire plus de 6 caractères"))
+        elif any(c not in TYPED_ALPHABET for c in text):
+            self.error.setText(self._tr("Caractères valides : de A à Z et de 0 à 9"))
+        else:
+            self.error.setText("")
+
+    def _on_return(self) -> None:
+        text = self.edit.text().strip()
+        if token_from_text(text) is None:
+            self._refresh_hints()
+            return
+        self.edit.clear()
+        self._refresh_hints()
+        self.submitted.emit(text)
+
+
+class BookingCard(QGroupBox):
+    """What was booked, and the ID-check panel with the beneficiary's identity (never stored)."""
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(tr("Réservation"), parent)
+        self.setObjectName("booking_card")
+        self._tr = tr
+        self.offer = QLabel()
+        self.offer.setObjectName("card_offer")
+        self.offer.setWordWrap(True)
+        _scaled(self.offer, 1.4, bold=True)
+        self.duo = QLabel("DUO")
+        self.duo.setObjectName("card_duo")
+        self.duo.setStyleSheet("background: #5b2a86; color: white; padding: 2px 8px; border-radius: 4px;")
+        self.unit_price = QLabel()
+        self.unit_price.setObjectName("card_unit_price")
+        self.total = QLabel()
+        self.total.setObjectName("card_total")
+        _scaled(self.total, 1.3, bold=True)
+        self.category = QLabel()
+        self.ean = QLabel()
+        self.ean.setObjectName("card_ean")
+        self.venue = QLabel()
+        self.booked_on = QLabel()
+        head = QHBoxLayout()
+        head.addWidget(self.offer, 1)
+        head.addWidget(self.duo, 0, Qt.AlignmentFlag.AlignTop)
+        form = QFormLayout()
+        form.addRow(tr("Prix unitaire"), self.unit_price)
+        form.addRow(tr("Total"), self.total)
+        form.addRow(tr("Catégorie de prix"), self.category)
+        form.addRow(tr("EAN / ISBN"), self.ean)
+        form.addRow(tr("Lieu"), self.venue)
+        form.addRow(tr("Réservée le"), self.booked_on)
+
+        self.id_panel = QGroupBox(tr("Vérification d'identité"))
+        self.id_panel.setObjectName("id_panel")
+        self.name = QLabel()
+        self.name.setObjectName("id_name")
+        _scaled(self.name, 1.5, bold=True)
+        self.birth = QLabel()
+        self.birth.setObjectName("id_birth")
+        _scaled(self.birth, 1.2)
+        reminder = QLabel(tr("Seule une pièce d'identité physique est acceptée (pas de photo ni de copie)."))
+        reminder.setWordWrap(True)
+        reminder.setObjectName("id_reminder")
+        self.checked = QLabel()
+        self.checked.setObjectName("id_checked")
+        id_layout = QVBoxLayout(self.id_panel)
+        id_layout.addWidget(self.name)
+        id_layout.addWidget(self.birth)
+        id_layout.addWidget(reminder)
+        id_layout.addWidget(self.checked)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addLayout(form)
+        layout.addWidget(self.id_panel)
+
+    def show_booking(self, booking: Booking | None, *, id_checked: bool, show_identity: bool) -> None:
+        self.setVisible(booking is not None)
+        if booking is None:
+            self._clear_identity()
+            return
+        self.offer.setText(booking.offer_name)
+        self.duo.setVisible(booking.is_duo)
+        self.unit_price.setText(format_euros(booking.unit_price_cents))
+        quantity = (
+            f" ({booking.quantity} × {format_euros(booking.unit_price_cents)})" if booking.is_duo else ""
+        )
+        self.total.setText(format_euros(booking.total_cents) + quantity)
+        self.category.setText(booking.price_category_label or "—")
+        self.ean.setText(booking.offer_ean or "—")
+        self.venue.setText(booking.venue_name)
+        self.booked_on.setText(format_when(booking.creation_date))
+        self.id_panel.setVisible(show_identity)
+        if not show_identity:
+            self._clear_identity()
+            return
+        person = booking.beneficiary
+        self.name.setText(person.full_name or "—")
+        if person.birth_date is not None:
+            age = person.age_on(date.today())
+            self.birth.setText(
+                self._tr("Né(e) le {date} — {age} ans", date=person.birth_date.strftime("%d/%m/%Y"), age=age)
+            )
+        else:
+            self.birth.setText("—")
+        self.checked.setText(
+            "✔ " + self._tr("Pièce d'identité vérifiée (Alt+I)").split(" (")[0] if id_checked else ""
+        )
+
+    def _clear_identity(self) -> None:
+        # Personal data leaves the screen as soon as the card does.
+        self.name.clear()
+        self.birth.clear()
+        self.checked.clear()
+
+
+class HistoryPanel(QGroupBox):
+    """Today's pass Culture lines (no personal data) and the day's total."""
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(tr("Aujourd'hui"), parent)
+        self.setObjectName("history")
+        self._tr = tr
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("history_table")
+        self.table.setHorizontalHeaderLabels([tr("Heure"), tr("Contremarque"), tr("Offre"), tr("Montant")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.total = QLabel()
+        self.total.setObjectName("history_total")
+        _scaled(self.total, 1.3, bold=True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.total)
+        self.show_lines([], 0)
+
+    def show_lines(self, lines: list[JournalLine], total_cents: int) -> None:
+        self.table.setRowCount(len(lines))
+        for row, line in enumerate(reversed(lines)):  # newest first
+            cells = [
+                line.recorded_at.astimezone().strftime("%H:%M"),
+                line.token,
+                line.offer_name
+                if line.operation is Operation.USE
+                else f"{line.offer_name} ({self._tr('annulation')})",
+                format_euros(line.amount_cents),
+            ]
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.total.setText(self._tr("Total pass Culture du jour : {total}", total=format_euros(total_cents)))

@@ -1,0 +1,166 @@
+"""Interface languages: French (the source texts) and English, through a plain dictionary.
+
+Chosen over Qt ``.ts``/``.qm`` files so nothing has to be compiled at build time and the same table
+serves the plain-Python workflow's titles and messages. A missing entry falls back to French.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGUAGES", "Translator"]
+
+LANGUAGES = {"fr": "Français", "en": "English"}
+
+ENGLISH: dict[str, str] = {
+    # window
+    "Caisse pass Culture": "pass Culture till",
+    "DÉMO — réservations fictives, émulateur local": "DEMO — fictitious bookings, local emulator",
+    "Contremarque": "Countermark",
+    "Valider le code (Entrée)": "Look up code (Enter)",
+    "Caractères restants : {left}/6": "Characters left: {left}/6",
+    "Caractères valides : de A à Z et de 0 à 9": "Valid characters: A to Z and 0 to 9",
+    "La contremarque ne peut pas faire plus de 6 caractères": (
+        "The countermark cannot be longer than 6 characters"
+    ),
+    "Réservation": "Booking",
+    "Offre": "Offer",
+    "Prix unitaire": "Unit price",
+    "Total": "Total",
+    "Catégorie de prix": "Price category",
+    "EAN / ISBN": "EAN / ISBN",
+    "Lieu": "Venue",
+    "Réservée le": "Booked on",
+    "Vérification d'identité": "ID check",
+    "Seule une pièce d'identité physique est acceptée (pas de photo ni de copie).": (
+        "Only a physical ID document is accepted (no photo, no copy)."
+    ),
+    "Né(e) le {date} — {age} ans": "Born {date} — {age} years old",
+    "Pièce d'identité vérifiée (Alt+I)": "ID checked (Alt+I)",
+    "Valider la contremarque (Alt+V)": "Validate countermark (Alt+V)",
+    "Réessayer (Alt+R)": "Retry (Alt+R)",
+    "Annuler la validation (Alt+A)": "Undo validation (Alt+A)",
+    "Oui, annuler la validation (Alt+O)": "Yes, undo the validation (Alt+O)",
+    "Annuler la réservation (Alt+N)": "Cancel booking (Alt+N)",
+    "Annuler définitivement (Alt+D)": "Cancel for good (Alt+D)",
+    "Fermer (Échap)": "Close (Esc)",
+    "Réglages (F2)": "Settings (F2)",
+    "Tapez ANNULER": "Type ANNULER",
+    "Aujourd'hui": "Today",
+    "Heure": "Time",
+    "Opération": "Operation",
+    "Montant": "Amount",
+    "Total pass Culture du jour : {total}": "pass Culture total today: {total}",
+    "validée": "validated",
+    "annulation": "undone",
+    "Serveur : {env}": "Server: {env}",
+    "Connexion : OK": "Connection: OK",
+    "Connexion : en difficulté": "Connection: trouble",
+    "Connexion : —": "Connection: —",
+    "Clé d'API : {key}": "API key: {key}",
+    "Clé d'API : absente": "API key: missing",
+    # settings
+    "Réglages": "Settings",
+    "Serveur": "Server",
+    "URL (custom)": "URL (custom)",
+    "Clé d'API": "API key",
+    "Nouvelle clé (laisser vide pour garder l'actuelle)": "New key (leave empty to keep the current one)",
+    "Nom de la caisse": "Till name",
+    "Fenêtre anti-double lecture (s)": "Double-scan window (s)",
+    "Retour à l'attente après (s)": "Back to ready after (s)",
+    "Sons": "Sounds",
+    "Volume": "Volume",
+    "Langue (au prochain démarrage)": "Language (next start)",
+    "Taille des textes": "Text size",
+    # workflow titles and messages
+    "Prêt : scannez une contremarque": "Ready: scan a countermark",
+    "Recherche de la réservation…": "Looking the booking up…",
+    "Validation en cours…": "Validating…",
+    "Annulation de la validation…": "Undoing the validation…",
+    "Annulation de la réservation…": "Cancelling the booking…",
+    "Contremarque validée": "Countermark validated",
+    "Paiement pass Culture enregistré : {amount}.": "pass Culture payment recorded: {amount}.",
+    "Validation annulée": "Validation undone",
+    "Réservation annulée": "Booking cancelled",
+    "Contremarque déjà validée": "Countermark already validated",
+    "Réservation déjà remboursée": "Booking already reimbursed",
+    "Pas encore validable": "Not yet valid",
+    "Structure fermée": "Structure closed",
+    "Contremarque introuvable": "Countermark not found",
+    "Réservation non validée": "Booking not validated",
+    "Annulation impossible": "Cannot cancel",
+    "Demande refusée": "Request refused",
+    "Clé d'API manquante": "API key missing",
+    "Clé d'API refusée": "API key refused",
+    "Compte désactivé": "Account disabled",
+    "Trop de demandes": "Too many requests",
+    "Serveur pass Culture en difficulté": "pass Culture server in trouble",
+    "Réponse illisible du serveur": "Unreadable server answer",
+    "Pas de connexion": "No connection",
+    "Le serveur ne répond pas": "The server does not answer",
+    "Résultat inconnu : ne remettez rien": "Unknown result: hand nothing over",
+    "Code illisible": "Unreadable code",
+    "Annuler la validation ?": "Undo the validation?",
+    "Annuler la réservation ? (irréversible)": "Cancel the booking? (irreversible)",
+    "Journal impossible à écrire : rien n'a été envoyé": "Journal cannot be written: nothing was sent",
+    # workflow explanations (templates: the placeholders are filled in after translation)
+    "La réservation {token} est de nouveau à retirer. Aucun remboursement ne sera versé pour elle. "
+    "Montant retiré du total : {amount}.": (
+        "Booking {token} is to be collected again. No reimbursement will be paid for it. "
+        "Amount taken off the total: {amount}."
+    ),
+    "La réservation {token} est annulée et le crédit rendu au bénéficiaire.": (
+        "Booking {token} is cancelled and the credit given back to the beneficiary."
+    ),
+    "La contremarque {token} a déjà été validée. Ne remettez pas le produit une deuxième fois.": (
+        "Countermark {token} was already validated. Do not hand the product over a second time."
+    ),
+    "La réservation {token} a été annulée : elle ne peut plus être validée.": (
+        "Booking {token} was cancelled: it can no longer be validated."
+    ),
+    "La réservation {token} a déjà été remboursée au lieu : elle ne peut plus être validée.": (
+        "Booking {token} was already reimbursed to the venue: it can no longer be validated."
+    ),
+    "Cette contremarque pourra être validée à partir du {when}, une fois le délai d'annulation passé.": (
+        "This countermark can be validated from {when}, once the cancellation period is over."
+    ),
+    "Vous ne pouvez plus valider de contremarque sur une structure fermée.": (
+        "Countermarks can no longer be validated for a closed structure."
+    ),
+    "Aucune réservation {token} pour ce lieu. Vérifiez que la réservation est bien pour ce lieu "
+    "(la clé d'API est celle du lieu) et que le code lu est le bon : un code déformé vient souvent "
+    "d'une douchette réglée sur une autre disposition de clavier.": (
+        "No booking {token} for this venue. Check that the booking is for this venue (the API key is "
+        "the venue's) and that the code read is right: a garbled code often comes from a scanner set "
+        "to another keyboard layout."
+    ),
+    "Aucune clé d'API n'est enregistrée pour ce serveur. Saisissez-la dans les réglages.": (
+        "No API key is stored for this server. Enter it in the settings."
+    ),
+    "Le serveur refuse la clé d'API. Vérifiez-la dans les réglages.": (
+        "The server refuses the API key. Check it in the settings."
+    ),
+    "Le serveur pass Culture est injoignable (réseau). Rien n'a été validé ni perdu. "
+    "Réessayez dans un instant.": (
+        "The pass Culture server cannot be reached (network). Nothing was validated or lost. "
+        "Try again in a moment."
+    ),
+    "Le serveur a répondu par une erreur ({detail}). Rien n'a été validé ni perdu. "
+    "Réessayez dans un instant.": (
+        "The server answered with an error ({detail}). Nothing was validated or lost. Try again in a moment."
+    ),
+    "La demande est partie mais la réponse s'est perdue ; la contremarque {token} n'est pas comptée "
+    "comme validée. Relisez-la (Réessayer) avant de remettre le produit.": (
+        "The request left but its answer was lost; countermark {token} is not counted as validated. "
+        "Re-read it (Retry) before handing the product over."
+    ),
+}
+
+
+class Translator:
+    """``tr("Caractères restants : {left}/6", left=4)`` in the chosen language."""
+
+    def __init__(self, language: str = "fr") -> None:
+        self.language = language if language in LANGUAGES else "fr"
+
+    def __call__(self, text: str, **values: object) -> str:
+        template = ENGLISH.get(text, text) if self.language == "en" else text
+        return template.format(**values) if values else template

@@ -1,0 +1,290 @@
+"""The till window: status area, code field, booking card with the ID check, actions, today's
+history and total, status bar. Everything it shows comes from the workflow's ``CounterView``.
+
+Keyboard (every action has a key; Enter never validates, so a scanner's trailing Enter can't):
+    Entrée   look up the typed code          Alt+I   ID checked
+    Alt+V    validate                         Alt+R   retry
+    Alt+A    undo a validation (asks first)   Alt+O   yes, undo it
+    Alt+N    cancel the booking (asks first)  Alt+D   cancel for good (after typing ANNULER)
+    Échap    close the result / card          F2      settings
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_client import APP_TITLE
+from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, JournalLine
+from pos_client.scanner.source import RawScan, ScanSource, SourceState, SourceStatus, Transport
+from pos_client.settings import Settings
+from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
+from pos_client.ui.i18n import Translator
+from pos_client.ui.scan_bridge import ScanBridge
+from pos_client.ui.sounds import SoundPlayer
+from pos_client.ui.worker import QtTaskRunner
+from pos_client.workflow import Action, Counter, CounterView, State, settle_open_intents
+
+__all__ = ["MainWindow"]
+
+log = logging.getLogger(__name__)
+
+TROUBLE_STATES = frozenset(
+    {State.SERVER_TROUBLE, State.NETWORK_TROUBLE, State.OUTCOME_UNKNOWN, State.RATE_LIMITED}
+)
+QUIET_STATES = frozenset({State.READY, State.LOOKING_UP, State.INVALID_CODE, State.JOURNAL_ERROR})
+HISTORY_STATES = frozenset({State.VALIDATED, State.REVERTED})
+# Identity is shown only while the cashier has to check it.
+IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    settings_requested(): the cashier (or an API-key problem) asks for the settings dialog.
+    view_shown(object): a ``CounterView`` was painted (tests and the bench wait on it).
+    """
+
+    settings_requested = Signal()
+    view_shown = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        api: BookingsApi,
+        journal: Journal,
+        settings: Settings,
+        sources: Sequence[ScanSource] = (),
+        demo: bool = False,
+        environment_label: str = "",
+        api_key_hint: Callable[[], str | None] = lambda: None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.tr_ = Translator(settings.ui.language)
+        tr = self.tr_
+        self.setWindowTitle(tr("Caisse pass Culture") + (" — DÉMO" if demo else "") or APP_TITLE)
+        self._journal = journal
+        self._api_key_hint = api_key_hint
+        self.runner = QtTaskRunner(self)
+        self.sounds = SoundPlayer(self, enabled=settings.ui.sound_enabled, volume=settings.ui.sound_volume)
+        self.counter = Counter(
+            api,
+            journal,
+            self.runner,
+            on_view=self._on_view,
+            monotonic=monotonic,
+            guard_window_s=settings.scanner.guard_window_s,
+            return_to_ready_s=settings.ui.return_to_ready_s,
+            till=settings.till_name,
+            translate=tr,
+        )
+        self.counter.options.prefix = settings.scanner.prefix
+        self.counter.options.suffix = settings.scanner.suffix
+        self.counter.options.host_layout = settings.scanner.host_layout or None
+        self.history_lines: list[JournalLine] = []
+        self.day_total_cents = 0
+
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        self.demo_banner = QLabel(tr("DÉMO — réservations fictives, émulateur local"))
+        self.demo_banner.setObjectName("demo_banner")
+        self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_banner.setStyleSheet("background: #5b2a86; color: white; font-weight: bold; padding: 4px;")
+        self.demo_banner.setVisible(demo)
+        outer.addWidget(self.demo_banner)
+        self.status_area = StatusArea()
+        outer.addWidget(self.status_area)
+
+        self.code_field = CodeField(tr)
+        self.code_field.submitted.connect(self._on_code_typed)
+        self.card = BookingCard(tr)
+        self.history = HistoryPanel(tr)
+
+        self.buttons: dict[Action, QPushButton] = {}
+        actions_row = QHBoxLayout()
+        for action, label, key in (
+            (Action.CONFIRM_ID, "Pièce d'identité vérifiée (Alt+I)", "Alt+I"),
+            (Action.VALIDATE, "Valider la contremarque (Alt+V)", "Alt+V"),
+            (Action.RETRY, "Réessayer (Alt+R)", "Alt+R"),
+            (Action.REVERT, "Annuler la validation (Alt+A)", "Alt+A"),
+            (Action.CONFIRM_REVERT, "Oui, annuler la validation (Alt+O)", "Alt+O"),
+            (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
+            (Action.CONFIRM_CANCEL, "Annuler définitivement (Alt+D)", "Alt+D"),
+            (Action.OPEN_SETTINGS, "Réglages (F2)", ""),
+            (Action.DISMISS, "Fermer (Échap)", ""),
+        ):
+            button = QPushButton(tr(label))
+            button.setObjectName(f"action_{action.value}")
+            if key:
+                button.setShortcut(QKeySequence(key))
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where a code lands
+            button.clicked.connect(lambda _checked=False, a=action: self.trigger(a))
+            self.buttons[action] = button
+            actions_row.addWidget(button)
+        actions_row.addStretch(1)
+        self.cancel_word = QLineEdit()
+        self.cancel_word.setObjectName("cancel_word")
+        self.cancel_word.setPlaceholderText(tr("Tapez ANNULER"))
+        self.cancel_word.returnPressed.connect(lambda: self.trigger(Action.CONFIRM_CANCEL))
+
+        left = QVBoxLayout()
+        left.addWidget(self.code_field)
+        left.addWidget(self.card, 1)
+        left.addWidget(self.cancel_word)
+        middle = QHBoxLayout()
+        middle.addLayout(left, 3)
+        middle.addWidget(self.history, 2)
+        outer.addLayout(middle, 1)
+        outer.addLayout(actions_row)
+        self.setCentralWidget(body)
+
+        self.env_label = QLabel(tr("Serveur : {env}", env=environment_label))
+        self.env_label.setObjectName("status_env")
+        self.connection_label = QLabel(tr("Connexion : —"))
+        self.connection_label.setObjectName("status_connection")
+        self.key_label = QLabel()
+        self.key_label.setObjectName("status_key")
+        self.source_labels: dict[str, QLabel] = {}
+        bar = self.statusBar()
+        for permanent in (self.env_label, self.connection_label, self.key_label):
+            bar.addPermanentWidget(permanent)
+        self.refresh_key_label()
+
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.trigger(Action.DISMISS))
+        QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.settings_requested.emit)
+
+        self.bridge = ScanBridge(sources, self)
+        self.bridge.scanned.connect(self.on_scan)
+        self.bridge.status_changed.connect(self._on_source_status)
+        self._tick = QTimer(self)
+        self._tick.setObjectName("return_to_ready_timer")
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self.counter.tick)
+        self._tick.start()
+
+        self.setMinimumSize(1024, 700)
+        self._on_view(self.counter.view)
+        self.refresh_history()
+        # Changes whose answer was lost before the last exit are settled by re-reading them.
+        self.runner.submit(lambda: settle_open_intents(api, journal), self._on_intents_settled)
+        self.bridge.start()
+
+    # ----------------------------------------------------------------- inputs
+    def on_scan(self, scan: RawScan) -> None:
+        """A scan from any source, on the GUI thread."""
+        self.counter.scan(scan)
+
+    def _on_code_typed(self, text: str) -> None:
+        self.counter.scan(RawScan(text=text, transport=Transport.TYPED, source_id="clavier"))
+
+    def trigger(self, action: Action) -> bool:
+        """Run an action of the current view (buttons and shortcuts land here)."""
+        view = self.counter.view
+        if action not in view.actions:
+            return False
+        token = view.token or ""
+        done = True
+        if action is Action.CONFIRM_ID:
+            done = self.counter.confirm_id_check(token)
+        elif action is Action.VALIDATE:
+            done = self.counter.validate(token)
+        elif action is Action.RETRY:
+            done = self.counter.retry()
+        elif action is Action.REVERT:
+            done = self.counter.request_revert(token)
+        elif action is Action.CONFIRM_REVERT:
+            done = self.counter.confirm_revert(token)
+        elif action is Action.CANCEL_BOOKING:
+            done = self.counter.request_cancel(token)
+        elif action is Action.CONFIRM_CANCEL:
+            done = self.counter.confirm_cancel(token, self.cancel_word.text())
+        elif action is Action.OPEN_SETTINGS:
+            self.settings_requested.emit()
+        elif action is Action.DISMISS:
+            self.counter.dismiss()
+        return done
+
+    # ----------------------------------------------------------------- outputs
+    def _on_view(self, view: CounterView) -> None:
+        self.status_area.show_view(view)
+        self.card.show_booking(
+            view.booking, id_checked=view.id_checked, show_identity=view.state in IDENTITY_STATES
+        )
+        for action, button in self.buttons.items():
+            button.setVisible(action in view.actions)
+        self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
+        if view.state is State.CONFIRM_CANCEL:
+            self.cancel_word.clear()
+            self.cancel_word.setFocus()
+        else:
+            self.code_field.edit.setFocus()
+        if view.state in TROUBLE_STATES:
+            self.connection_label.setText(self.tr_("Connexion : en difficulté"))
+        elif view.state not in QUIET_STATES:
+            self.connection_label.setText(self.tr_("Connexion : OK"))
+        if view.sound is not None:
+            self.sounds.play(view.sound)
+        if view.state in HISTORY_STATES:
+            self.refresh_history()
+        if Action.OPEN_SETTINGS in view.actions:
+            self.settings_requested.emit()
+        self.view_shown.emit(view)
+
+    def refresh_history(self) -> None:
+        """Re-read today's lines and total off the GUI thread."""
+        journal = self._journal
+
+        def work() -> tuple[list[JournalLine], int]:
+            today = date.today()
+            return journal.lines_for_day(today), journal.total_for_day_cents(today)
+
+        self.runner.submit(work, self._show_history)
+
+    def _show_history(self, result: tuple[list[JournalLine], int]) -> None:
+        self.history_lines, self.day_total_cents = result
+        self.history.show_lines(*result)
+
+    def _on_intents_settled(self, settled: list[tuple[Intent, IntentResolution]]) -> None:
+        if settled:
+            log.info("settled %d open intents at start-up", len(settled))
+            self.refresh_history()
+
+    def refresh_key_label(self) -> None:
+        hint = self._api_key_hint()
+        self.key_label.setText(
+            self.tr_("Clé d'API : {key}", key="••••" + hint) if hint else self.tr_("Clé d'API : absente")
+        )
+
+    def _on_source_status(self, status: SourceStatus) -> None:
+        label = self.source_labels.get(status.source_id)
+        if label is None:
+            label = QLabel()
+            label.setObjectName(f"source_{status.source_id}")
+            self.source_labels[status.source_id] = label
+            self.statusBar().addPermanentWidget(label)
+        mark = "✔" if status.state is SourceState.CONNECTED else "✖"
+        text = f"{mark} {status.source_id}"
+        if status.message:
+            text += f" : {status.message}"
+        label.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
+        self._tick.stop()
+        self.bridge.stop()
+        self.runner.wait_idle(5000)
+        super().closeEvent(event)

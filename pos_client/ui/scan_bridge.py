@@ -1,0 +1,56 @@
+"""The one place that turns scan sources' plain-Python callbacks into Qt signals on the GUI thread.
+
+Sources call their sinks from their own threads; emitting a signal from there queues the call to
+the receivers living on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from pos_client.scanner.source import RawScan, ScanSource, SourceStatus
+
+__all__ = ["ScanBridge"]
+
+log = logging.getLogger(__name__)
+
+
+class ScanBridge(QObject):
+    """Signals:
+    scanned(RawScan): a source read something.
+    status_changed(SourceStatus): a source's health changed.
+    """
+
+    scanned = Signal(object)
+    status_changed = Signal(object)
+
+    def __init__(self, sources: Sequence[ScanSource], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sources = list(sources)
+        self.statuses: dict[str, SourceStatus] = {}
+        self.status_changed.connect(self._remember)
+
+    @property
+    def sources(self) -> list[ScanSource]:
+        return list(self._sources)
+
+    def _remember(self, status: SourceStatus) -> None:
+        self.statuses[status.source_id] = status
+
+    def _on_scan(self, scan: RawScan) -> None:
+        self.scanned.emit(scan)
+
+    def _on_status(self, status: SourceStatus) -> None:
+        self.status_changed.emit(status)
+
+    def start(self) -> None:
+        for source in self._sources:
+            log.info("starting scan source %s", source.source_id)
+            source.start(self._on_scan, self._on_status)
+
+    def stop(self) -> None:
+        for source in self._sources:
+            source.stop()

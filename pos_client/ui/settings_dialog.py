@@ -1,0 +1,138 @@
+"""The settings dialog: server, API key (kept in the OS keyring, only its last 4 characters shown),
+till name, scan guard window, return-to-ready delay, sound, language, text size."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QWidget,
+)
+
+from pos_client.settings import ApiEnvironment, Settings
+from pos_client.ui.i18n import LANGUAGES, Translator
+
+__all__ = ["ApiKeyStore", "SettingsDialog", "key_hint"]
+
+
+class ApiKeyStore(Protocol):
+    """Where API keys live (the OS keyring in the application; a dict in tests)."""
+
+    def get_key(self, environment: ApiEnvironment) -> str | None: ...
+
+    def set_key(self, environment: ApiEnvironment, key: str) -> None: ...
+
+
+def key_hint(key: str | None) -> str | None:
+    """The last 4 characters, the only part of a key ever shown."""
+    return key[-4:] if key else None
+
+
+class SettingsDialog(QDialog):
+    """Edit a copy of the settings; ``result_settings()`` gives the new ones after ``accept``."""
+
+    def __init__(self, settings: Settings, keys: ApiKeyStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settings_dialog")
+        tr = Translator(settings.ui.language)
+        self.setWindowTitle(tr("Réglages"))
+        self._settings = settings
+        self._keys = keys
+        self.environment = QComboBox()
+        self.environment.setObjectName("settings_environment")
+        for env in ApiEnvironment:
+            self.environment.addItem(env.value, env)
+        self.environment.setCurrentIndex(list(ApiEnvironment).index(settings.api.environment))
+        self.custom_url = QLineEdit(settings.api.custom_url)
+        self.key_state = QLabel()
+        self.key_state.setObjectName("settings_key_state")
+        self.new_key = QLineEdit()
+        self.new_key.setObjectName("settings_new_key")
+        self.new_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_key.setPlaceholderText(tr("Nouvelle clé (laisser vide pour garder l'actuelle)"))
+        self.till_name = QLineEdit(settings.till_name)
+        self.guard = QDoubleSpinBox()
+        self.guard.setRange(0.5, 30.0)
+        self.guard.setValue(settings.scanner.guard_window_s)
+        self.return_delay = QDoubleSpinBox()
+        self.return_delay.setRange(1.0, 120.0)
+        self.return_delay.setValue(settings.ui.return_to_ready_s)
+        self.sound = QCheckBox()
+        self.sound.setChecked(settings.ui.sound_enabled)
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(round(settings.ui.sound_volume * 100))
+        self.language = QComboBox()
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(
+            max(0, list(LANGUAGES).index(settings.ui.language) if settings.ui.language in LANGUAGES else 0)
+        )
+        self.font_scale = QDoubleSpinBox()
+        self.font_scale.setRange(0.8, 2.5)
+        self.font_scale.setSingleStep(0.1)
+        self.font_scale.setValue(settings.ui.font_scale)
+
+        form = QFormLayout(self)
+        form.addRow(tr("Serveur"), self.environment)
+        form.addRow(tr("URL (custom)"), self.custom_url)
+        form.addRow(tr("Clé d'API"), self.key_state)
+        form.addRow("", self.new_key)
+        form.addRow(tr("Nom de la caisse"), self.till_name)
+        form.addRow(tr("Fenêtre anti-double lecture (s)"), self.guard)
+        form.addRow(tr("Retour à l'attente après (s)"), self.return_delay)
+        form.addRow(tr("Sons"), self.sound)
+        form.addRow(tr("Volume"), self.volume)
+        form.addRow(tr("Langue (au prochain démarrage)"), self.language)
+        form.addRow(tr("Taille des textes"), self.font_scale)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.environment.currentIndexChanged.connect(self._show_key_state)
+        self._show_key_state()
+        self.new_key.setFocus()
+
+    def _environment(self) -> ApiEnvironment:
+        return ApiEnvironment(self.environment.currentData())
+
+    def _show_key_state(self) -> None:
+        hint = key_hint(self._keys.get_key(self._environment()))
+        self.key_state.setText(f"••••{hint}" if hint else "—")
+
+    def accept(self) -> None:
+        key = self.new_key.text().strip()
+        if key:
+            self._keys.set_key(self._environment(), key)
+            self.new_key.clear()
+        super().accept()
+
+    def result_settings(self) -> Settings:
+        s = self._settings
+        return replace(
+            s,
+            till_name=self.till_name.text().strip() or s.till_name,
+            api=replace(s.api, environment=self._environment(), custom_url=self.custom_url.text().strip()),
+            scanner=replace(s.scanner, guard_window_s=self.guard.value()),
+            ui=replace(
+                s.ui,
+                language=str(self.language.currentData()),
+                return_to_ready_s=self.return_delay.value(),
+                sound_enabled=self.sound.isChecked(),
+                sound_volume=self.volume.value() / 100,
+                font_scale=self.font_scale.value(),
+            ),
+        )

@@ -1,0 +1,956 @@
+"""The counter workflow: one booking's path from a scan to a recorded sale, as a plain state machine.
+
+scan -> lookup -> card with ID check -> validate -> recorded; and, for a validated booking, revert
+("keep") or cancel behind a confirmation. The machine owns the rules the cashier relies on:
+
+- one validation per booking whatever happens (double click, double scan, a scanner in continuous
+  mode, a webcam seeing the code every frame, a scanner's trailing Enter): ``validate`` changes the
+  state to VALIDATING *before* the request is submitted, so a second call finds nothing to do;
+- nothing is validated before the ID check was confirmed for *this* booking, and a confirmation or a
+  validation arriving less than ``burst_quiet_s`` after a keyboard-wedge scan is refused (it belongs
+  to the scanner's burst, not to the cashier);
+- a different code scanned while a card waits for the ID check replaces the card; one scanned while
+  a change is in flight waits its turn and is shown once the change is answered;
+- each API outcome maps to its own state, French message, tone, sound and next actions (``_RULES``);
+  trouble never says "validée";
+- a change is written to the journal as an intent before the request and resolved after.
+
+It has no Qt and no threads of its own. Every call is made on one owner thread (the GUI thread); slow
+work (API, journal) goes through an injected ``TaskRunner`` whose ``done`` callback comes back on that
+owner thread. Time comes from injected clocks, so tests drive it with a fake clock and a fake API.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from typing import Protocol, TypeVar
+
+from pos_client.api.models import (
+    AlreadyValidated,
+    AuthInvalid,
+    AuthMissing,
+    Booking,
+    BookingCancelled,
+    Cancelled,
+    CannotCancelAnymore,
+    Found,
+    HasActivationCodes,
+    InactiveProvider,
+    InvalidRequest,
+    MalformedResponse,
+    NetworkUnreachable,
+    NotFound,
+    NotUsed,
+    NotYetConfirmed,
+    Outcome,
+    OutcomeUnknown,
+    RateLimited,
+    Reimbursed,
+    ServerError,
+    StructureClosed,
+    TimedOut,
+    Validated,
+    ValidationReverted,
+)
+from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, Operation, PaymentRecord
+from pos_client.scanner.payload import Contremarque, read_contremarque, read_scan
+from pos_client.scanner.source import RawScan, Transport
+
+__all__ = [
+    "CANCEL_CONFIRMATION_WORD",
+    "TOKEN_LENGTH",
+    "Action",
+    "Counter",
+    "CounterView",
+    "InlineRunner",
+    "Sound",
+    "State",
+    "TaskRunner",
+    "Tone",
+    "format_euros",
+    "settle_open_intents",
+    "token_from_text",
+]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TOKEN_LENGTH = 6
+# Typed codes are checked against A-Z 0-9 like the official desk (the reader does the same), so a
+# mistyped 0/O still reaches the API and gets "introuvable".
+TYPED_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+CANCEL_CONFIRMATION_WORD = "ANNULER"
+
+
+class State(Enum):
+    READY = "ready"
+    LOOKING_UP = "looking_up"
+    ID_CHECK = "id_check"  # card shown; validation waits for the ID check
+    VALIDATING = "validating"
+    VALIDATED = "validated"
+    ALREADY_VALIDATED = "already_validated"
+    CONFIRM_REVERT = "confirm_revert"
+    REVERTING = "reverting"
+    REVERTED = "reverted"
+    CONFIRM_CANCEL = "confirm_cancel"
+    CANCELLING = "cancelling"
+    BOOKING_CANCELLED = "booking_cancelled"  # we cancelled it just now
+    CANCELLED = "cancelled"  # it was cancelled before the scan
+    REIMBURSED = "reimbursed"
+    NOT_YET_CONFIRMED = "not_yet_confirmed"
+    STRUCTURE_CLOSED = "structure_closed"
+    NOT_FOUND = "not_found"
+    INVALID_CODE = "invalid_code"
+    REFUSED = "refused"  # other refusals (activation codes, not used, cannot cancel anymore...)
+    AUTH_MISSING = "auth_missing"
+    AUTH_INVALID = "auth_invalid"
+    RATE_LIMITED = "rate_limited"
+    SERVER_TROUBLE = "server_trouble"
+    NETWORK_TROUBLE = "network_trouble"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    JOURNAL_ERROR = "journal_error"
+
+
+BUSY_STATES = frozenset({State.LOOKING_UP, State.VALIDATING, State.REVERTING, State.CANCELLING})
+CHANGE_STATES = frozenset({State.VALIDATING, State.REVERTING, State.CANCELLING})
+# Results that leave the screen by themselves after ``return_to_ready_s``: nothing is pending there.
+AUTO_RETURN_STATES = frozenset(
+    {
+        State.VALIDATED,
+        State.REVERTED,
+        State.BOOKING_CANCELLED,
+        State.CANCELLED,
+        State.REIMBURSED,
+        State.NOT_YET_CONFIRMED,
+        State.STRUCTURE_CLOSED,
+        State.NOT_FOUND,
+        State.INVALID_CODE,
+        State.REFUSED,
+    }
+)
+
+
+class Tone(StrEnum):
+    """What the status area looks like; always with an icon and a text, never colour alone."""
+
+    NEUTRAL = "neutral"
+    BUSY = "busy"
+    SUCCESS = "success"
+    ATTENTION = "attention"
+    ERROR = "error"
+
+
+class Sound(StrEnum):
+    SUCCESS = "success"
+    ERROR = "error"
+    ATTENTION = "attention"
+
+
+class Action(StrEnum):
+    CONFIRM_ID = "confirm_id"
+    VALIDATE = "validate"
+    REVERT = "revert"  # asks for the confirmation
+    CONFIRM_REVERT = "confirm_revert"
+    CANCEL_BOOKING = "cancel_booking"  # asks for the strong confirmation
+    CONFIRM_CANCEL = "confirm_cancel"
+    RETRY = "retry"
+    DISMISS = "dismiss"  # back to ready
+    OPEN_SETTINGS = "open_settings"
+
+
+@dataclass(frozen=True)
+class CounterView:
+    """Everything the window shows, as one immutable snapshot."""
+
+    state: State
+    tone: Tone
+    title: str
+    detail: str = ""
+    token: str | None = None
+    booking: Booking | None = None
+    id_checked: bool = False
+    actions: frozenset[Action] = frozenset()
+    amount_cents: int | None = None
+    payment: PaymentRecord | None = None
+    validated_by_this_till_at: datetime | None = None
+    sound: Sound | None = None  # play once when this view is shown
+    notice: str = ""  # the previous result, when a queued scan replaced it on screen
+    serial: int = 0  # increases with every change; lets the UI tell a new view from a repeat
+
+
+class TaskRunner(Protocol):
+    """Runs ``work`` away from the owner thread, then calls ``done(result)`` on the owner thread."""
+
+    def submit(self, work: Callable[[], T], done: Callable[[T], None]) -> None: ...
+
+
+class InlineRunner:
+    """Runs the work at once on the calling thread (command line, simple tests)."""
+
+    def submit(self, work: Callable[[], T], done: Callable[[T], None]) -> None:
+        done(work())
+
+
+# ----------------------------------------------------------------------------- helpers
+def format_euros(cents: int) -> str:
+    """``1250`` -> ``12,50 €`` (French format, non-breaking space before the sign)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole},{rest:02d}\u00a0€"
+
+
+def format_when(moment: datetime) -> str:
+    local = moment.astimezone()
+    return local.strftime("%d/%m/%Y à %H:%M")
+
+
+def token_from_text(text: str) -> str | None:
+    """Reduce a typed or pasted code, or a QR payload (``PASSCULTURE:v3;TOKEN:352UW4``), to its token.
+
+    Returns the upper-cased 6-character token, or None when the text holds none.
+    """
+    result = read_contremarque(text)
+    return result.token if isinstance(result, Contremarque) else None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    state: State
+    tone: Tone
+    title: str
+    detail: str
+    actions: frozenset[Action]
+    sound: Sound
+
+
+def _rule(state: State, tone: Tone, title: str, detail: str, *actions: Action) -> _Rule:
+    sound = {Tone.SUCCESS: Sound.SUCCESS, Tone.ERROR: Sound.ERROR}.get(tone, Sound.ATTENTION)
+    return _Rule(state, tone, title, detail, frozenset((*actions, Action.DISMISS)), sound)
+
+
+_TROUBLE_DETAIL = "Rien n'a été validé ni perdu. Réessayez dans un instant."
+# Outcome type -> state, tone, French message and next actions. Texts are templates: ``{token}``,
+# ``{when}``, ``{retry}``, ``{detail}`` are filled in by ``Counter._show_outcome``.
+_RULES: dict[type, _Rule] = {
+    Validated: _rule(
+        State.VALIDATED, Tone.SUCCESS, "Contremarque validée", "Paiement pass Culture enregistré : {amount}."
+    ),
+    ValidationReverted: _rule(
+        State.REVERTED,
+        Tone.ATTENTION,
+        "Validation annulée",
+        "La réservation {token} est de nouveau à retirer. Aucun remboursement ne sera versé pour elle. "
+        "Montant retiré du total : {amount}.",
+    ),
+    BookingCancelled: _rule(
+        State.BOOKING_CANCELLED,
+        Tone.ATTENTION,
+        "Réservation annulée",
+        "La réservation {token} est annulée et le crédit rendu au bénéficiaire.",
+    ),
+    AlreadyValidated: _rule(
+        State.ALREADY_VALIDATED,
+        Tone.ERROR,
+        "Contremarque déjà validée",
+        "La contremarque {token} a déjà été validée. Ne remettez pas le produit une deuxième fois.",
+    ),
+    Cancelled: _rule(
+        State.CANCELLED,
+        Tone.ERROR,
+        "Réservation annulée",
+        "La réservation {token} a été annulée : elle ne peut plus être validée.",
+    ),
+    Reimbursed: _rule(
+        State.REIMBURSED,
+        Tone.ERROR,
+        "Réservation déjà remboursée",
+        "La réservation {token} a déjà été remboursée au lieu : elle ne peut plus être validée.",
+    ),
+    NotYetConfirmed: _rule(
+        State.NOT_YET_CONFIRMED,
+        Tone.ATTENTION,
+        "Pas encore validable",
+        "Cette contremarque pourra être validée à partir du {when}, une fois le délai d'annulation passé.",
+    ),
+    StructureClosed: _rule(
+        State.STRUCTURE_CLOSED,
+        Tone.ERROR,
+        "Structure fermée",
+        "Vous ne pouvez plus valider de contremarque sur une structure fermée.",
+    ),
+    NotFound: _rule(
+        State.NOT_FOUND,
+        Tone.ERROR,
+        "Contremarque introuvable",
+        "Aucune réservation {token} pour ce lieu. Vérifiez que la réservation est bien pour ce lieu "
+        "(la clé d'API est celle du lieu) et que le code lu est le bon : un code déformé vient souvent "
+        "d'une douchette réglée sur une autre disposition de clavier.",
+    ),
+    NotUsed: _rule(
+        State.REFUSED,
+        Tone.ERROR,
+        "Réservation non validée",
+        "La réservation {token} n'est pas validée : il n'y a rien à annuler.",
+    ),
+    HasActivationCodes: _rule(
+        State.REFUSED,
+        Tone.ERROR,
+        "Annulation impossible",
+        "La réservation {token} a des codes d'activation : sa validation ne peut pas être annulée.",
+    ),
+    CannotCancelAnymore: _rule(
+        State.REFUSED,
+        Tone.ERROR,
+        "Annulation impossible",
+        "La réservation {token} est confirmée : elle ne peut plus être annulée.",
+    ),
+    InvalidRequest: _rule(
+        State.REFUSED, Tone.ERROR, "Demande refusée", "Le serveur a refusé la demande : {detail}"
+    ),
+    AuthMissing: _rule(
+        State.AUTH_MISSING,
+        Tone.ERROR,
+        "Clé d'API manquante",
+        "Aucune clé d'API n'est enregistrée pour ce serveur. Saisissez-la dans les réglages.",
+        Action.OPEN_SETTINGS,
+    ),
+    AuthInvalid: _rule(
+        State.AUTH_INVALID,
+        Tone.ERROR,
+        "Clé d'API refusée",
+        "Le serveur refuse la clé d'API. Vérifiez-la dans les réglages.",
+        Action.OPEN_SETTINGS,
+    ),
+    InactiveProvider: _rule(
+        State.AUTH_INVALID,
+        Tone.ERROR,
+        "Compte désactivé",
+        "Le compte lié à cette clé d'API est désactivé. Contactez le support pass Culture.",
+        Action.OPEN_SETTINGS,
+    ),
+    RateLimited: _rule(
+        State.RATE_LIMITED,
+        Tone.ATTENTION,
+        "Trop de demandes",
+        "Le serveur demande de patienter{retry}. " + _TROUBLE_DETAIL,
+        Action.RETRY,
+    ),
+    ServerError: _rule(
+        State.SERVER_TROUBLE,
+        Tone.ATTENTION,
+        "Serveur pass Culture en difficulté",
+        "Le serveur a répondu par une erreur ({detail}). " + _TROUBLE_DETAIL,
+        Action.RETRY,
+    ),
+    MalformedResponse: _rule(
+        State.SERVER_TROUBLE,
+        Tone.ATTENTION,
+        "Réponse illisible du serveur",
+        "La réponse du serveur n'a pas pu être lue. " + _TROUBLE_DETAIL,
+        Action.RETRY,
+    ),
+    NetworkUnreachable: _rule(
+        State.NETWORK_TROUBLE,
+        Tone.ATTENTION,
+        "Pas de connexion",
+        "Le serveur pass Culture est injoignable (réseau). " + _TROUBLE_DETAIL,
+        Action.RETRY,
+    ),
+    TimedOut: _rule(
+        State.NETWORK_TROUBLE,
+        Tone.ATTENTION,
+        "Le serveur ne répond pas",
+        "Le serveur pass Culture n'a pas répondu à temps. " + _TROUBLE_DETAIL,
+        Action.RETRY,
+    ),
+    OutcomeUnknown: _rule(
+        State.OUTCOME_UNKNOWN,
+        Tone.ATTENTION,
+        "Résultat inconnu : ne remettez rien",
+        "La demande est partie mais la réponse s'est perdue ; la contremarque {token} n'est pas "
+        "comptée comme validée. Relisez-la (Réessayer) avant de remettre le produit.",
+        Action.RETRY,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _LookupResult:
+    outcome: Outcome
+    validated_by_this_till_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _ChangeResult:
+    operation: Operation
+    outcome: Outcome | None
+    payment: PaymentRecord | None = None
+    journal_error: str = ""
+
+
+@dataclass
+class _Current:
+    """The booking on screen (or being looked up) and what was done to it."""
+
+    token: str
+    raw: RawScan
+    booking: Booking | None = None
+    id_checked_at: datetime | None = None
+    last_operation: Operation | None = None  # for Retry after trouble
+
+
+@dataclass
+class _Recent:
+    token: str
+    at: float
+
+
+@dataclass
+class _Options:
+    guard_window_s: float = 3.0
+    burst_quiet_s: float = 0.4
+    return_to_ready_s: float = 6.0
+    till: str = "caisse"
+    prefix: str = ""  # what the shop's scanners add around each code
+    suffix: str = ""
+    host_layout: str | None = None
+
+
+_KEYSTROKE_TRANSPORTS = frozenset({Transport.KEYBOARD, Transport.EVDEV})
+
+
+@dataclass
+class _Queue:
+    scan: RawScan | None = None
+    token: str | None = None
+
+
+@dataclass
+class _Notice:
+    text: str = ""
+
+
+@dataclass
+class _Clocks:
+    monotonic: Callable[[], float]
+    now: Callable[[], datetime]
+
+
+@dataclass
+class _Journaled:
+    """Bookings this till validated in this session, kept in memory so they can be reverted (the API
+    cannot read a validated booking by token)."""
+
+    by_token: dict[str, Booking] = field(default_factory=dict)
+
+
+class Counter:
+    """The state machine. Call everything on one thread; ``on_view`` is called after each change."""
+
+    def __init__(
+        self,
+        api: BookingsApi,
+        journal: Journal,
+        runner: TaskRunner,
+        *,
+        on_view: Callable[[CounterView], None],
+        monotonic: Callable[[], float],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        guard_window_s: float = 3.0,
+        burst_quiet_s: float = 0.4,
+        return_to_ready_s: float = 6.0,
+        till: str = "caisse",
+        translate: Callable[[str], str] = str,
+    ) -> None:
+        self._tr = translate
+        self._api = api
+        self._journal = journal
+        self._runner = runner
+        self._on_view = on_view
+        self._clocks = _Clocks(monotonic, now)
+        self.options = _Options(guard_window_s, burst_quiet_s, return_to_ready_s, till)
+        self._current: _Current | None = None
+        self._recent: _Recent | None = None
+        self._last_keystroke_scan_at: float | None = None
+        self._queue = _Queue()
+        self._notice = _Notice()
+        self._validated = _Journaled()
+        self._lookup_serial = 0
+        self._shown_at = monotonic()
+        self._serial = 0
+        self._view = CounterView(State.READY, Tone.NEUTRAL, translate("Prêt : scannez une contremarque"))
+        self.requests_sent: dict[Operation, int] = {op: 0 for op in Operation}
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def view(self) -> CounterView:
+        return self._view
+
+    @property
+    def state(self) -> State:
+        return self._view.state
+
+    # ----------------------------------------------------------------- scans
+    def scan(self, raw: RawScan) -> None:
+        """A source read something (any transport, typed codes included)."""
+        now = self._clocks.monotonic()
+        if raw.transport in _KEYSTROKE_TRANSPORTS:
+            self._last_keystroke_scan_at = now
+        read = read_scan(
+            raw, prefix=self.options.prefix, suffix=self.options.suffix, host_layout=self.options.host_layout
+        )
+        if not isinstance(read, Contremarque):
+            if self.state in BUSY_STATES or self.state in (State.ID_CHECK, State.CONFIRM_CANCEL):
+                log.info("unreadable scan ignored while a booking is on screen")
+                return
+            self._show(
+                State.INVALID_CODE,
+                Tone.ERROR,
+                "Code illisible",
+                read.message,
+                actions=frozenset({Action.DISMISS}),
+                sound=Sound.ERROR,
+            )
+            return
+        token = read.token
+        if read.repair_advice:
+            self._notice.text = read.repair_advice
+        if self._is_repeat(token, now):
+            return
+        self._recent = _Recent(token, now)
+        if self.state in CHANGE_STATES:
+            # Wait for the answer of the change in flight, then show this one.
+            self._queue = _Queue(raw, token)
+            log.info("scan queued while a change is in flight")
+            return
+        self._start_lookup(token, raw)
+
+    def _is_repeat(self, token: str, now: float) -> bool:
+        current = self._current
+        if (
+            current is not None
+            and current.token == token
+            and self.state in (BUSY_STATES | {State.ID_CHECK, State.CONFIRM_CANCEL, State.CONFIRM_REVERT})
+        ):
+            return True  # the card (or its request) for this code is already there
+        if self._queue.token == token:
+            return True
+        recent = self._recent
+        return recent is not None and recent.token == token and now - recent.at < self.options.guard_window_s
+
+    def _start_lookup(self, token: str, raw: RawScan) -> None:
+        self._current = _Current(token=token, raw=raw)
+        self._lookup_serial += 1
+        serial = self._lookup_serial
+        self._show(
+            State.LOOKING_UP, Tone.BUSY, "Recherche de la réservation…", f"Contremarque {token}", token=token
+        )
+        api, journal = self._api, self._journal
+
+        def work() -> _LookupResult:
+            outcome = api.get_booking(token)
+            if isinstance(outcome, AlreadyValidated):
+                return _LookupResult(outcome, _validated_at(journal, token))
+            return _LookupResult(outcome)
+
+        self._runner.submit(work, lambda result: self._on_lookup_done(serial, token, result))
+
+    def _on_lookup_done(self, serial: int, token: str, result: _LookupResult) -> None:
+        current = self._current
+        if serial != self._lookup_serial or current is None or current.token != token:
+            return  # a newer scan replaced this card
+        outcome = result.outcome
+        if isinstance(outcome, Found):
+            current.booking = outcome.booking
+            self._show_card()
+            return
+        self._show_outcome(outcome, validated_at=result.validated_by_this_till_at)
+
+    # ----------------------------------------------------------------- card and ID check
+    def _show_card(self) -> None:
+        current = self._current
+        assert current is not None and current.booking is not None
+        booking = current.booking
+        checked = current.id_checked_at is not None
+        actions = {Action.DISMISS, Action.CANCEL_BOOKING}
+        actions.add(Action.VALIDATE if checked else Action.CONFIRM_ID)
+        detail = (
+            "Pièce d'identité vérifiée : vous pouvez valider."
+            if checked
+            else "Vérifiez la pièce d'identité du bénéficiaire (pièce physique uniquement), puis confirmez."
+        )
+        self._show(
+            State.ID_CHECK,
+            Tone.ATTENTION,
+            booking.offer_name,
+            detail,
+            token=current.token,
+            booking=booking,
+            id_checked=checked,
+            actions=frozenset(actions),
+            amount_cents=booking.total_cents,
+            sound=None if checked else Sound.ATTENTION,
+        )
+
+    def _keystrokes_settled(self) -> bool:
+        last = self._last_keystroke_scan_at
+        return last is None or self._clocks.monotonic() - last >= self.options.burst_quiet_s
+
+    def _card_for(self, token: str) -> _Current | None:
+        current = self._current
+        if current is None or current.token != token or current.booking is None:
+            return None
+        return current
+
+    def confirm_id_check(self, token: str) -> bool:
+        """The cashier saw a physical ID matching the card of ``token``."""
+        current = self._card_for(token)
+        if current is None or self.state is not State.ID_CHECK or current.id_checked_at is not None:
+            return False
+        if not self._keystrokes_settled():
+            log.info("ID confirmation refused: it came with a scanner burst")
+            return False
+        current.id_checked_at = self._clocks.now()
+        self._show_card()
+        return True
+
+    def validate(self, token: str) -> bool:
+        """Validate the booking on the card of ``token``; True when a request was submitted."""
+        current = self._card_for(token)
+        if current is None or self.state is not State.ID_CHECK or current.id_checked_at is None:
+            return False
+        if not self._keystrokes_settled():
+            log.info("validation refused: it came with a scanner burst")
+            return False
+        self._start_change(Operation.USE, current)
+        return True
+
+    # ----------------------------------------------------------------- revert and cancel
+    def request_revert(self, token: str) -> bool:
+        if Action.REVERT not in self._view.actions or self._view.token != token:
+            return False
+        self._show(
+            State.CONFIRM_REVERT,
+            Tone.ATTENTION,
+            "Annuler la validation ?",
+            "La contremarque redeviendra à retirer. Aucun remboursement ne sera versé au lieu pour "
+            "cette réservation si elle n'est pas validée de nouveau. "
+            "Le montant sera retiré du total du jour.",
+            token=token,
+            booking=self._view.booking,
+            amount_cents=self._view.amount_cents,
+            actions=frozenset({Action.CONFIRM_REVERT, Action.DISMISS}),
+            sound=Sound.ATTENTION,
+        )
+        return True
+
+    def confirm_revert(self, token: str) -> bool:
+        booking = self._validated.by_token.get(token)
+        if self.state is not State.CONFIRM_REVERT or self._view.token != token or booking is None:
+            return False
+        current = _Current(
+            token=token, raw=self._current.raw if self._current else _typed(token), booking=booking
+        )
+        self._current = current
+        self._start_change(Operation.KEEP, current)
+        return True
+
+    def request_cancel(self, token: str) -> bool:
+        if self.state is not State.ID_CHECK or self._card_for(token) is None:
+            return False
+        current = self._card_for(token)
+        assert current is not None and current.booking is not None
+        self._show(
+            State.CONFIRM_CANCEL,
+            Tone.ERROR,
+            "Annuler la réservation ? (irréversible)",
+            "Seulement si le produit ne peut pas être remis. La réservation sera annulée définitivement "
+            f"et le crédit rendu au bénéficiaire. Tapez {CANCEL_CONFIRMATION_WORD} pour confirmer.",
+            token=token,
+            booking=current.booking,
+            amount_cents=current.booking.total_cents,
+            actions=frozenset({Action.CONFIRM_CANCEL, Action.DISMISS}),
+            sound=Sound.ATTENTION,
+        )
+        return True
+
+    def confirm_cancel(self, token: str, typed: str) -> bool:
+        current = self._card_for(token)
+        if self.state is not State.CONFIRM_CANCEL or current is None:
+            return False
+        if typed.strip().upper() != CANCEL_CONFIRMATION_WORD:
+            return False
+        self._start_change(Operation.CANCEL, current)
+        return True
+
+    # ----------------------------------------------------------------- changes
+    def _start_change(self, operation: Operation, current: _Current) -> None:
+        booking = current.booking
+        assert booking is not None
+        current.last_operation = operation
+        busy_title = {
+            Operation.USE: "Validation en cours…",
+            Operation.KEEP: "Annulation de la validation…",
+            Operation.CANCEL: "Annulation de la réservation…",
+        }[operation]
+        # The state changes *now*, before anything is submitted: a second click finds VALIDATING.
+        self._show(
+            {
+                Operation.USE: State.VALIDATING,
+                Operation.KEEP: State.REVERTING,
+                Operation.CANCEL: State.CANCELLING,
+            }[operation],
+            Tone.BUSY,
+            busy_title,
+            f"Contremarque {current.token}",
+            token=current.token,
+            booking=booking,
+            id_checked=current.id_checked_at is not None,
+            amount_cents=booking.total_cents,
+        )
+        self.requests_sent[operation] += 1
+        api, journal = self._api, self._journal
+        raw, id_checked_at = current.raw, current.id_checked_at
+
+        def work() -> _ChangeResult:
+            return _run_change(api, journal, operation, booking, raw, id_checked_at)
+
+        self._runner.submit(work, lambda result: self._on_change_done(current, result))
+
+    def _on_change_done(self, current: _Current, result: _ChangeResult) -> None:
+        self._current = current
+        booking = current.booking
+        if result.outcome is None:
+            self._show(
+                State.JOURNAL_ERROR,
+                Tone.ERROR,
+                "Journal impossible à écrire : rien n'a été envoyé",
+                f"Le journal des ventes n'a pas pu être écrit ({result.journal_error}). Aucune demande n'est "
+                "partie. Vérifiez la place sur le disque, puis réessayez.",
+                token=current.token,
+                booking=booking,
+                actions=frozenset({Action.RETRY, Action.DISMISS}),
+                sound=Sound.ERROR,
+            )
+        else:
+            if isinstance(result.outcome, Validated) and booking is not None:
+                self._validated.by_token[current.token] = booking
+            elif isinstance(result.outcome, ValidationReverted):
+                self._validated.by_token.pop(current.token, None)
+            validated_at = self._clocks.now() if isinstance(result.outcome, Validated) else None
+            self._show_outcome(result.outcome, payment=result.payment, validated_at=validated_at)
+        self._run_queued()
+
+    def _run_queued(self) -> None:
+        queued = self._queue
+        self._queue = _Queue()
+        if queued.scan is None or queued.token is None:
+            return
+        self._notice.text = f"Précédent : {self._view.title} ({self._view.token})"
+        self._start_lookup(queued.token, queued.scan)
+
+    # ----------------------------------------------------------------- outcomes
+    def _show_outcome(
+        self, outcome: Outcome, *, payment: PaymentRecord | None = None, validated_at: datetime | None = None
+    ) -> None:
+        current = self._current
+        token = current.token if current else None
+        booking = current.booking if current else None
+        rule = _RULES.get(type(outcome))
+        if rule is None:  # Found / BookingPage answered to a change: a client bug, never "validée"
+            rule = _RULES[MalformedResponse]
+        amount = payment.amount_cents if payment else (booking.total_cents if booking else None)
+        values = {
+            "token": token or "",
+            "amount": format_euros(amount) if amount is not None else "",
+            "when": format_when(outcome.valid_from)
+            if isinstance(outcome, NotYetConfirmed) and outcome.valid_from
+            else "",
+            "retry": f" {outcome.retry_after_s:.0f} s"
+            if isinstance(outcome, RateLimited) and outcome.retry_after_s
+            else "",
+            "detail": _outcome_detail(outcome),
+        }
+        detail = self._tr(rule.detail).format(**values)
+        if isinstance(outcome, NotYetConfirmed) and outcome.valid_from is None:
+            detail = outcome.api_message
+        if isinstance(outcome, Validated) and outcome.confirmed_by_reread:
+            detail += " (confirmé en relisant la réservation après une coupure)"
+        actions = set(rule.actions)
+        if rule.state in (State.VALIDATED, State.ALREADY_VALIDATED) and token in self._validated.by_token:
+            actions.add(Action.REVERT)
+        if isinstance(outcome, AlreadyValidated) and validated_at is not None:
+            detail = (
+                f"Validée par cette caisse le {format_when(validated_at)}. "
+                "Ne remettez pas le produit une deuxième fois."
+            )
+        self._show(
+            rule.state,
+            rule.tone,
+            rule.title,
+            detail,
+            token=token,
+            booking=booking,
+            id_checked=bool(current and current.id_checked_at),
+            actions=frozenset(actions),
+            amount_cents=amount,
+            payment=payment,
+            validated_by_this_till_at=validated_at
+            if rule.state in (State.VALIDATED, State.ALREADY_VALIDATED)
+            else None,
+            sound=rule.sound,
+        )
+
+    # ----------------------------------------------------------------- other actions
+    def retry(self) -> bool:
+        """Try again after trouble: re-send the change that failed cleanly, or re-read the booking."""
+        if Action.RETRY not in self._view.actions or self._current is None:
+            return False
+        current = self._current
+        operation = current.last_operation
+        if (
+            operation is not None
+            and current.booking is not None
+            and self.state not in (State.OUTCOME_UNKNOWN,)
+            and (operation is not Operation.USE or current.id_checked_at is not None)
+        ):
+            # Trouble before the server acted (the client re-reads after ambiguous failures): re-send.
+            self._start_change(operation, current)
+        else:
+            # The answer was lost: re-read; a 410 "already validated" then shows the truth.
+            self._start_lookup(current.token, current.raw)
+        return True
+
+    def dismiss(self) -> None:
+        """Back to ready (Échap). Changes in flight cannot be dismissed: their answer is awaited."""
+        if self.state in CHANGE_STATES:
+            return
+        self._lookup_serial += 1  # a lookup in flight is dropped when it answers
+        self._current = None
+        self._show_ready()
+
+    def tick(self) -> None:
+        """Called a few times a second by the window: returns to ready after a result."""
+        if self.state in AUTO_RETURN_STATES and self._clocks.monotonic() - self._shown_at >= (
+            self.options.return_to_ready_s
+        ):
+            self._current = None
+            self._show_ready()
+
+    def _show_ready(self) -> None:
+        self._notice.text = ""
+        self._show(State.READY, Tone.NEUTRAL, "Prêt : scannez une contremarque")
+
+    def _show(
+        self,
+        state: State,
+        tone: Tone,
+        title: str,
+        detail: str = "",
+        **values: object,
+    ) -> None:
+        self._serial += 1
+        self._shown_at = self._clocks.monotonic()
+        notice = self._notice.text
+        view = CounterView(state, tone, self._tr(title), detail, notice=notice, serial=self._serial)
+        self._view = replace(view, **values)  # type: ignore[arg-type]
+        if state is not State.LOOKING_UP:
+            self._notice.text = ""
+        self._on_view(self._view)
+
+
+def _typed(token: str) -> RawScan:
+    return RawScan(text=token, transport=Transport.TYPED, source_id="typed")
+
+
+def _validated_at(journal: Journal, token: str) -> datetime | None:
+    try:
+        return journal.validated_by_this_till(token)
+    except (OSError, sqlite3.Error):
+        log.exception("journal read failed")
+        return None
+
+
+def _outcome_detail(outcome: Outcome) -> str:
+    if isinstance(outcome, ServerError):
+        return f"code {outcome.status_code}"
+    if isinstance(
+        outcome, InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown
+    ):
+        return outcome.detail
+    if isinstance(outcome, StructureClosed | NotYetConfirmed):
+        return outcome.api_message
+    return ""
+
+
+_DONE_TYPES: dict[Operation, type[Validated | ValidationReverted | BookingCancelled]] = {
+    Operation.USE: Validated,
+    Operation.KEEP: ValidationReverted,
+    Operation.CANCEL: BookingCancelled,
+}
+
+
+def _run_change(
+    api: BookingsApi,
+    journal: Journal,
+    operation: Operation,
+    booking: Booking,
+    raw: RawScan,
+    id_checked_at: datetime | None,
+) -> _ChangeResult:
+    """Off the owner thread: intent, request, resolution. Never sends without a durable intent."""
+    try:
+        intent: Intent = journal.begin(
+            operation, booking, transport=raw.transport, source_id=raw.source_id, id_checked_at=id_checked_at
+        )
+    except (OSError, sqlite3.Error) as exc:
+        log.exception("journal intent failed; nothing sent")
+        return _ChangeResult(operation, None, journal_error=str(exc))
+    call = {Operation.USE: api.validate, Operation.KEEP: api.keep, Operation.CANCEL: api.cancel}[operation]
+    outcome = call(booking.token)
+    payment: PaymentRecord | None = None
+    try:
+        if isinstance(outcome, _DONE_TYPES[operation]):
+            confirmed = bool(getattr(outcome, "confirmed_by_reread", False))
+            payment = journal.resolve_done(intent, confirmed_by_reread=confirmed)
+        elif isinstance(outcome, OutcomeUnknown):
+            journal.resolve_unknown(intent, outcome.detail)
+        else:
+            journal.resolve_refused(intent, type(outcome).__name__)
+    except (OSError, sqlite3.Error):
+        # The API answered; the intent stays open and is settled at the next start-up.
+        log.exception("journal resolution failed")
+    return _ChangeResult(operation, outcome, payment)
+
+
+def settle_open_intents(api: BookingsApi, journal: Journal) -> list[tuple[Intent, IntentResolution]]:
+    """At start-up, off the GUI thread: settle intents left PENDING or UNKNOWN (a crash, a lost answer)
+    by re-reading each booking. Never re-sends a change. Returns what was decided; intents the
+    re-read cannot settle (network down, ambiguous) stay open for the next start."""
+    settled: list[tuple[Intent, IntentResolution]] = []
+    for intent in journal.open_intents():
+        outcome = api.get_booking(intent.token)
+        went_through = {
+            Operation.USE: isinstance(outcome, AlreadyValidated),
+            Operation.KEEP: isinstance(outcome, Found),
+            Operation.CANCEL: isinstance(outcome, Cancelled),
+        }[intent.operation]
+        # A booking readable as CONFIRMED (for USE / CANCEL) or still USED (for KEEP) was not changed.
+        not_applied = {
+            Operation.USE: isinstance(outcome, Found),
+            Operation.KEEP: isinstance(outcome, AlreadyValidated),
+            Operation.CANCEL: isinstance(outcome, Found),
+        }[intent.operation]
+        if went_through:
+            journal.resolve_done(intent, confirmed_by_reread=True)
+            settled.append((intent, IntentResolution.DONE))
+        elif not_applied:
+            journal.resolve_refused(intent, "not applied (re-read at start-up)")
+            settled.append((intent, IntentResolution.REFUSED))
+    return settled

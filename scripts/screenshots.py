@@ -1,0 +1,140 @@
+"""Screenshots of the till's main states, taken under a private Xvfb, into docs/screenshots/*.png.
+
+Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+Starts Xvfb on a free display, then re-runs itself inside it (``--capture``): the window runs in
+demo mode against the in-process emulator and is driven through each state; every PNG is kept
+under 100 kB (scaled to 900 px wide, palette-friendly flat colours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_BYTES = 100_000
+
+
+def free_display() -> int:
+    for number in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number")
+
+
+def run_under_xvfb(out: Path) -> int:
+    number = free_display()
+    xvfb = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            if time.monotonic() > deadline or xvfb.poll() is not None:
+                raise RuntimeError("Xvfb did not start")
+            time.sleep(0.05)
+        env = dict(os.environ, DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb")
+        return subprocess.call(
+            [sys.executable, __file__, "--capture", "--out", str(out)], env=env, timeout=300
+        )
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)
+
+
+def capture(out: Path) -> int:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from pos_client.api.emulator import Fault, FaultKind, demo_data
+    from pos_client.scanner.source import RawScan, Transport
+    from pos_client.settings import Settings
+    from pos_client.ui.app import demo_till
+    from pos_client.workflow import State
+
+    app = QApplication(sys.argv)
+    out.mkdir(parents=True, exist_ok=True)
+    tokens = demo_data.TOKENS
+    settings = Settings(till_name="caisse-1").with_values(
+        ui={"sound_enabled": False, "return_to_ready_s": 600.0}
+    )
+    with tempfile.TemporaryDirectory() as tmp, demo_till(Path(tmp), settings) as (window, backend):
+        assert backend.emulator is not None
+        window.show()
+
+        def settle(state: State) -> None:
+            deadline = time.monotonic() + 15
+            while window.counter.state is not state:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"expected {state}, got {window.counter.state}")
+                app.processEvents()
+            end = time.monotonic() + 0.3
+            while time.monotonic() < end:
+                app.processEvents()
+
+        def shoot(name: str) -> None:
+            image = window.grab().toImage().scaledToWidth(900, Qt.TransformationMode.SmoothTransformation)
+            path = out / f"{name}.png"
+            image.save(str(path), "PNG", 0)
+            size = path.stat().st_size
+            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size} bytes")
+            if size > MAX_BYTES:
+                raise SystemExit(f"{path} is larger than {MAX_BYTES} bytes")
+
+        def scan(token: str) -> None:
+            window.counter.dismiss()
+            window.on_scan(RawScan(f"PASSCULTURE:v3;TOKEN:{token}", Transport.SERIAL, "serial:/dev/ttyACM0"))
+
+        settle(State.READY)
+        shoot("01-ready")
+        scan(tokens["duo_cinema"])
+        settle(State.ID_CHECK)
+        shoot("02-card-id-check")
+        window.counter.confirm_id_check(tokens["duo_cinema"])
+        shoot("03-id-checked")
+        window.counter.validate(tokens["duo_cinema"])
+        settle(State.VALIDATED)
+        shoot("04-validated")
+        window.counter.request_revert(tokens["duo_cinema"])
+        shoot("05-confirm-revert")
+        scan(tokens["used"])
+        settle(State.ALREADY_VALIDATED)
+        shoot("06-already-validated")
+        scan(tokens["pending_event"])
+        settle(State.NOT_YET_CONFIRMED)
+        shoot("07-not-yet-confirmed")
+        scan(tokens["other_venue"])
+        settle(State.NOT_FOUND)
+        shoot("08-not-found")
+        scan(tokens["cancelled"])
+        settle(State.CANCELLED)
+        shoot("09-cancelled")
+        backend.emulator.control.inject_fault(Fault(FaultKind.SERVER_ERROR, count=None, status_code=503))
+        scan(tokens["book"])
+        settle(State.SERVER_TROUBLE)
+        shoot("10-server-trouble")
+        backend.emulator.control.clear_faults()
+        scan(tokens["museum_pass"])
+        settle(State.ID_CHECK)
+        window.counter.request_cancel(tokens["museum_pass"])
+        shoot("11-confirm-cancel")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Screenshots of the till's main states (Xvfb).")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--capture", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    return capture(args.out) if args.capture else run_under_xvfb(args.out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

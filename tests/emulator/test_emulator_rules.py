@@ -1,0 +1,178 @@
+"""Time rules, demo cases, the list endpoint and request-level errors, over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from pos_client.api.emulator import RunningEmulator, demo_data
+
+V1 = "/public/bookings/v1"
+TOKENS = demo_data.TOKENS
+NOT_AN_INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+
+
+def test_pending_event_becomes_valid_after_the_48_hours(emulator: RunningEmulator, api: httpx.Client) -> None:
+    token = TOKENS["pending_event"]
+    refused = api.get(f"{V1}/token/{token}")
+    assert refused.status_code == 403
+    assert refused.json()["booking"].startswith("Vous pourrez valider cette contremarque à partir du ")
+    assert api.patch(f"{V1}/use/token/{token}").status_code == 403
+    emulator.control.advance_clock(timedelta(hours=48))
+    assert api.get(f"{V1}/token/{token}").status_code == 200
+    assert api.patch(f"{V1}/cancel/token/{token}").json() == {
+        "booking": "This booking cannot be cancelled anymore"
+    }
+    assert api.patch(f"{V1}/use/token/{token}").status_code == 204
+
+
+def test_not_yet_confirmed_date_is_in_the_venue_time_zone(
+    emulator: RunningEmulator, api: httpx.Client
+) -> None:
+    control = emulator.control
+    control.set_now(datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
+    reunion = control.add_venue("Théâtre de Saint-Denis", provider_ids=[1], department_code="974")
+    token = control.create_booking(
+        venue_id=reunion, offer_name="Maloya", price_cents=1200,
+        event_starts_at=datetime(2026, 7, 10, 18, 0, tzinfo=UTC),
+    )  # fmt: skip
+    # Limit = booking + 48 h = 3 July 10:00 UTC = 14:00 in Réunion (UTC+4).
+    assert api.get(f"{V1}/token/{token}").json()["booking"] == (
+        "Vous pourrez valider cette contremarque à partir du 03/07/2026 à 14:00, "
+        "une fois le délai d’annulation passé."
+    )
+    paris = control.create_booking(
+        venue_id=demo_data.THEATRE_VENUE_ID, offer_name="Cyrano", price_cents=1200,
+        event_starts_at=datetime(2026, 7, 10, 18, 0, tzinfo=UTC),
+    )  # fmt: skip
+    assert "à partir du 03/07/2026 à 12:00," in api.get(f"{V1}/token/{paris}").json()["booking"]
+
+
+def test_books_expire_after_10_days_and_other_products_after_30(
+    emulator: RunningEmulator, api: httpx.Client
+) -> None:
+    control = emulator.control
+    assert api.get(f"{V1}/token/{TOKENS['expired']}").json() == {"booking": "This booking has been cancelled"}
+    assert control.booking_state(TOKENS["expired"])["cancellationReason"] == "EXPIRED"
+    other = control.create_booking(
+        venue_id=demo_data.BOOKSHOP_VENUE_ID, offer_name="Jeu de société", price_cents=2500
+    )
+    assert control.booking_state(other)["expirationDate"] is not None
+    control.advance_clock(timedelta(days=11))
+    assert control.booking_state(TOKENS["book"])["status"] == "CANCELLED"
+    assert api.get(f"{V1}/token/{other}").status_code == 200
+    assert api.get(f"{V1}/token/{TOKENS['museum_pass']}").status_code == 200  # cannot expire
+    control.advance_clock(timedelta(days=20))
+    assert api.get(f"{V1}/token/{other}").status_code == 410
+
+
+def test_events_are_marked_used_48_hours_after_they_start(emulator: RunningEmulator) -> None:
+    emulator.control.advance_clock(timedelta(days=4))
+    state = emulator.control.booking_state(TOKENS["concert_category"])
+    assert (state["status"], state["validationAuthor"]) == ("USED", "AUTO")
+
+
+def test_demo_cases_duo_and_price_category(api: httpx.Client) -> None:
+    duo = api.get(f"{V1}/token/{TOKENS['duo_cinema']}").json()
+    assert (duo["quantity"], duo["price"]) == (2, 700)
+    concert = api.get(f"{V1}/token/{TOKENS['concert_category']}").json()
+    assert concert["priceCategoryLabel"] == "Carré or"
+    assert isinstance(concert["priceCategoryId"], int)
+    assert api.get(f"{V1}/token/{TOKENS['museum_pass']}").json()["priceCategoryId"] is None
+
+
+def test_demo_data_is_consistent() -> None:
+    assert set(demo_data.TOKENS) >= {
+        "book", "book_2", "concert_category", "duo_cinema", "museum_pass", "pending_event", "used",
+        "cancelled", "reimbursed", "closed_structure", "other_venue", "expired",
+    }  # fmt: skip
+    tokens = list(demo_data.TOKENS.values())
+    assert len(set(tokens)) == len(tokens)
+    assert all(len(t) == 6 and set(t) <= set("ABCDEFGHJKLMNPQRSTUVWXYZ234567") for t in tokens)
+    assert all(demo_data.describe(case) for case in demo_data.TOKENS)
+    for isbn in ("9782070612758", "9782070360024"):
+        assert demo_data.isbn13_is_valid(isbn)
+    assert not demo_data.isbn13_is_valid("9782070612759")
+
+
+def test_list_by_venue_is_ordered_and_paginated(api: httpx.Client) -> None:
+    venue = {"venueId": demo_data.BOOKSHOP_VENUE_ID}
+    everything = api.get(f"{V1}/bookings", params=venue).json()["bookings"]
+    ids = [booking["id"] for booking in everything]
+    assert ids == sorted(ids)
+    assert {booking["status"] for booking in everything} >= {"CONFIRMED", "USED", "CANCELLED", "REIMBURSED"}
+    first = api.get(f"{V1}/bookings", params={**venue, "limit": 2}).json()["bookings"]
+    second = api.get(f"{V1}/bookings", params={**venue, "limit": 2, "firstIndex": first[-1]["id"] + 1}).json()
+    assert [b["id"] for b in first + second["bookings"]] == ids[:4]
+    past_end = api.get(f"{V1}/bookings", params={**venue, "firstIndex": ids[-1] + 1})
+    assert past_end.json() == {"bookings": []}
+    used = api.get(f"{V1}/bookings", params={**venue, "status": "USED"}).json()["bookings"]
+    assert [b["status"] for b in used] == ["USED"]
+    snake = api.get(f"{V1}/bookings", params={"venue_id": demo_data.BOOKSHOP_VENUE_ID}).json()["bookings"]
+    assert [b["id"] for b in snake] == ids
+
+
+def test_list_by_offer_and_event_start(emulator: RunningEmulator, api: httpx.Client) -> None:
+    concert = api.get(f"{V1}/token/{TOKENS['concert_category']}").json()
+    by_offer = api.get(f"{V1}/bookings", params={"offerId": concert["offerId"]}).json()["bookings"]
+    assert [b["id"] for b in by_offer] == [concert["id"]]
+    starts = emulator.control.booking_state(TOKENS["concert_category"])["eventStartsAt"]
+    paris = datetime.fromisoformat(starts.replace("Z", "+00:00")).astimezone().isoformat()
+    same = api.get(f"{V1}/bookings", params={"offerId": concert["offerId"], "beginningDatetime": paris})
+    assert [b["id"] for b in same.json()["bookings"]] == [concert["id"]]
+    other_time = api.get(
+        f"{V1}/bookings", params={"offerId": concert["offerId"], "beginningDatetime": "2020-01-01T00:00:00Z"}
+    )
+    assert other_time.json() == {"bookings": []}
+
+
+@pytest.mark.parametrize(("params", "status", "body"), [
+    ({}, 400, {"global": ["`offerId` or `venueId` must be set"]}),
+    ({"venueId": "abc"}, 400, {"venueId": [NOT_AN_INTEGER]}),
+    ({"venueId": 5401, "limit": 0}, 400, {"limit": ["Input should be greater than 0"]}),
+    ({"venueId": 5401, "limit": 51}, 400, {"limit": ["Input should be less than or equal to 50"]}),
+    ({"venueId": 5401, "firstIndex": 0}, 400, {"firstIndex": ["Input should be greater than or equal to 1"]}),
+    ({"venueId": 5401, "status": "PENDING"}, 400,
+     {"status": ["Input should be 'CONFIRMED', 'USED', 'CANCELLED' or 'REIMBURSED'"]}),
+    ({"venueId": 5401, "beginningDatetime": "demain"}, 400,
+     {"beginningDatetime": ["Input should be a valid datetime"]}),
+    ({"venueId": 5401, "colour": "blue"}, 400, {"colour": ["Extra inputs are not permitted"]}),
+    ({"offerId": 999999}, 404, {"offerId": "we could not find this offer"}),
+    ({"venueId": demo_data.OTHER_VENUE_ID}, 404, {"venueId": "we could not find this venue"}),
+    ({"venueId": demo_data.INACTIVE_LINK_VENUE_ID}, 404, {"venueId": "we could not find this venue"}),
+])  # fmt: skip
+def test_list_errors(api: httpx.Client, params: dict[str, object], status: int, body: object) -> None:
+    response = api.get(f"{V1}/bookings", params=params)  # type: ignore[arg-type]
+    assert (response.status_code, response.json()) == (status, body)
+
+
+def test_list_needs_a_key_before_validation(emulator: RunningEmulator) -> None:
+    with httpx.Client(base_url=emulator.base_url, timeout=10.0) as anonymous:
+        response = anonymous.get(f"{V1}/bookings")
+    assert (response.status_code, response.json()) == (401, {"auth": "API key required"})
+
+
+def test_invalid_json_body_and_unknown_route(api: httpx.Client) -> None:
+    bad = api.patch(
+        f"{V1}/use/token/{TOKENS['book']}", content=b"{oops", headers={"Content-Type": "application/json"}
+    )
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["global"]
+    assert api.get(f"{V1}/token/{TOKENS['book']}").status_code == 200  # nothing happened
+    missing = api.get(f"{V1}/token/")
+    assert (missing.status_code, missing.json()) == (404, {})
+
+
+DEMO_GET_STATUS = {
+    "book": 200, "book_2": 200, "concert_category": 200, "duo_cinema": 200, "museum_pass": 200,
+    "pending_event": 403, "used": 410, "cancelled": 410, "reimbursed": 403, "closed_structure": 403,
+    "other_venue": 404, "expired": 410, "inactive_link": 404, "activation_code": 410,
+}  # fmt: skip
+
+
+def test_every_demo_case_answers_as_described(api: httpx.Client) -> None:
+    assert set(DEMO_GET_STATUS) == set(TOKENS)
+    seen = {case: api.get(f"{V1}/token/{token}").status_code for case, token in TOKENS.items()}
+    assert seen == DEMO_GET_STATUS

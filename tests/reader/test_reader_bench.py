@@ -1,0 +1,30 @@
+"""Smoke run of bench/bench_parse.py with a tiny number of rounds (the numbers are not checked)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_parse.py"
+
+
+def _load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_parse", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_parse", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_prints_one_row_per_class(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load_bench()
+    assert bench.main(["--rounds", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    classes = [line.split()[0] for line in lines[3:]]
+    assert classes == ["clean", "garbled", "rejected"]
+    assert all(len(line.split()) == 6 for line in lines[3:])

@@ -1,0 +1,194 @@
+"""End to end under a real X server: Xvfb, a real Qt window (xcb) with the keyboard capture, and
+real X11 key events from xdotool (XTEST), with the PC's keymap set to French AZERTY then US.
+
+A US-configured scanner presses physical keys; on the ``fr`` map those keys type
+``PQSSCULTUREMv"mTOKENM"(éUZ'``: the capture must still read token 352UW4 (from the native scan
+codes), swallow everything (field stays empty, Enter presses nothing), and let a person's typing
+reach the field unchanged. The Qt part runs in a subprocess so the rest of the suite keeps the
+offscreen platform.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from us_scanner_keys import KEY_ENTER, ON_FRENCH_AZERTY, PAYLOAD, US_PAYLOAD_KEYS
+
+pytestmark = [
+    pytest.mark.x11,
+    pytest.mark.gui,
+    pytest.mark.skipif(
+        not all(shutil.which(tool) for tool in ("Xvfb", "xdotool", "setxkbmap")),
+        reason="needs Xvfb, xdotool and setxkbmap (Debian: xvfb xdotool x11-xkb-utils)",
+    ),
+]
+
+HERE = Path(__file__).parent
+XKB_OFFSET = 8  # X11 keycode = evdev code + 8
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    """A private Xvfb on a free display (-displayfd lets the server pick and tell).
+
+    -noreset: without it the server resets, keymap included, whenever its last client leaves,
+    so a ``setxkbmap`` run before the window opens would be undone.
+    """
+    read_fd, write_fd = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset", "-screen", "0", "800x600x24"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as announce:
+            ready = threading.Event()
+            number: list[str] = []
+
+            def read_number() -> None:
+                number.append(announce.readline().strip())
+                ready.set()
+
+            reader = threading.Thread(target=read_number, daemon=True)
+            reader.start()
+            assert ready.wait(15), "Xvfb did not start"
+        assert number and number[0].isdigit(), f"Xvfb said {number!r}"
+        yield f":{number[0]}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def x11(display: str, *args: str) -> None:
+    subprocess.run(args, env={**os.environ, "DISPLAY": display}, check=True, timeout=30)
+
+
+class CaptureApp:
+    """The child Qt program and its JSON-lines reports."""
+
+    def __init__(self, display: str) -> None:
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "QT_QPA_PLATFORM": "xcb",
+            "PYTHONPATH": os.pathsep.join(sys.path),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "x11_capture_app.py"), "us"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("{"):
+                self.events.put(json.loads(line))
+
+    def next(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The next report of this kind; other kinds seen meanwhile are returned in ``skipped``."""
+        skipped = []
+        while True:
+            try:
+                event = self.events.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no {kind!r} report; saw {skipped}") from None
+            if event["event"] == kind:
+                event["skipped"] = skipped
+                return event
+            skipped.append(event)
+
+    def drain(self) -> list[dict[str, Any]]:
+        out = []
+        while not self.events.empty():
+            out.append(self.events.get_nowait())
+        return out
+
+    def close(self) -> str:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._reader.join(timeout=5)
+        assert self.process.stderr is not None
+        errors = self.process.stderr.read()
+        self.process.stderr.close()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return errors
+
+
+def scanner_key_args(keys: tuple[tuple[int, bool], ...]) -> list[str]:
+    """xdotool key arguments pressing these physical keys (numbers are raw X keycodes)."""
+    return [f"shift+{code + XKB_OFFSET}" if shift else str(code + XKB_OFFSET) for code, shift in keys]
+
+
+def test_us_scanner_on_fr_then_us_keymap_and_a_person_typing(display: str) -> None:
+    x11(display, "setxkbmap", "-display", display, "fr")
+    app = CaptureApp(display)
+    try:
+        ready = app.next("ready", timeout=30)
+        x11(display, "xdotool", "windowfocus", "--sync", str(ready["window"]))
+
+        # 1. A US scanner burst on the French keymap, ending with Enter (physical keys).
+        x11(
+            display,
+            "xdotool",
+            "key",
+            "--delay",
+            "5",
+            *scanner_key_args(US_PAYLOAD_KEYS),
+            str(KEY_ENTER + XKB_OFFSET),
+        )
+        scan = app.next("scan")
+        assert scan["text"] == ON_FRENCH_AZERTY  # what the PC's layout made of it...
+        assert scan["physical"] == PAYLOAD  # ...and what the scanner meant
+        assert scan["token"] == "352UW4"
+        assert scan["skipped"] == []  # nothing reached the field, no button pressed
+
+        # 2. A person typing at human speed: every key lands in the field, in order; Enter too.
+        x11(display, "xdotool", "type", "--delay", "160", "AB2")
+        assert app.next("field")["text"] == "A"
+        assert app.next("field")["text"] == "AB"
+        assert app.next("field")["text"] == "AB2"
+        x11(display, "xdotool", "key", "Return")
+        assert app.next("return")["text"] == "AB2"
+
+        # 3. The same scanner on a US keymap: xdotool types the payload with the US map's keys.
+        x11(display, "setxkbmap", "-display", display, "us")
+        x11(display, "xdotool", "type", "--delay", "5", PAYLOAD)
+        x11(display, "xdotool", "key", "Return")
+        scan = app.next("scan")
+        assert scan["text"] == PAYLOAD
+        assert scan["physical"] == PAYLOAD
+        assert scan["token"] == "352UW4"
+        assert scan["skipped"] == []
+        assert app.drain() == []
+    finally:
+        errors = app.close()
+    assert "Traceback" not in errors, errors

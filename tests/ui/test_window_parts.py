@@ -1,0 +1,104 @@
+"""Settings dialog, English texts, sounds, 1024x768."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+from counter_fakes import FakeApi, MemoryJournal
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from pos_client.settings import ApiEnvironment, Settings
+from pos_client.ui.main_window import MainWindow
+from pos_client.ui.settings_dialog import SettingsDialog
+from pos_client.ui.sounds import _NOTES, write_tone
+from pos_client.workflow import Sound, State
+
+WindowFactory = Callable[..., MainWindow]
+
+
+class DictKeys:
+    def __init__(self) -> None:
+        self.keys: dict[ApiEnvironment, str] = {ApiEnvironment.PRODUCTION: "prod-secret-key-9f3a"}
+
+    def get_key(self, environment: ApiEnvironment) -> str | None:
+        return self.keys.get(environment)
+
+    def set_key(self, environment: ApiEnvironment, key: str) -> None:
+        self.keys[environment] = key
+
+
+def test_settings_dialog_shows_only_the_last_4_characters_and_saves(qtbot: QtBot) -> None:
+    keys = DictKeys()
+    dialog = SettingsDialog(Settings(till_name="caisse-1"), keys)
+    qtbot.addWidget(dialog)
+    assert dialog.key_state.text() == "••••9f3a"
+    assert "prod-secret" not in dialog.key_state.text()
+    dialog.environment.setCurrentIndex(list(ApiEnvironment).index(ApiEnvironment.INTEGRATION))
+    assert dialog.key_state.text() == "—"
+    qtbot.keyClicks(dialog.new_key, "integ-key-1234")
+    dialog.guard.setValue(5.0)
+    dialog.language.setCurrentIndex(1)
+    dialog.sound.setChecked(False)
+    dialog.accept()
+    assert keys.keys[ApiEnvironment.INTEGRATION] == "integ-key-1234"
+    new = dialog.result_settings()
+    assert new.api.environment is ApiEnvironment.INTEGRATION
+    assert new.scanner.guard_window_s == 5.0 and new.ui.language == "en" and not new.ui.sound_enabled
+
+
+def test_the_window_speaks_english_when_asked(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+) -> None:
+    settings = Settings(till_name="t").with_values(ui={"language": "en", "sound_enabled": False})
+    window = make_window(*fake_backend, settings=settings)
+    assert window.status_area.title.text() == "Ready: scan a countermark"
+    assert window.code_field.hint.text() == "Characters left: 6/6"
+    window.code_field.submitted.emit("352UW4")
+    qtbot.waitUntil(lambda: window.counter.state is State.ID_CHECK, timeout=5000)
+    window.counter.confirm_id_check("352UW4")
+    window.counter.validate("352UW4")
+    qtbot.waitUntil(lambda: window.counter.state is State.VALIDATED, timeout=5000)
+    assert window.status_area.title.text() == "Countermark validated"
+    assert "12,50" in window.status_area.detail.text()
+
+
+def test_sounds_follow_the_results_and_fit_1024x768(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+) -> None:
+    window = make_window(*fake_backend)
+    window.resize(1024, 768)
+    assert window.minimumSizeHint().width() <= 1024 and window.minimumSizeHint().height() <= 768
+    qtbot.keyClicks(window.code_field.edit, "352UW4")
+    qtbot.keyClick(window.code_field.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.counter.state is State.ID_CHECK, timeout=5000)
+    window.counter.confirm_id_check("352UW4")
+    window.counter.validate("352UW4")
+    qtbot.waitUntil(lambda: window.counter.state is State.VALIDATED, timeout=5000)
+    assert window.sounds.played == [Sound.ATTENTION, Sound.SUCCESS]
+
+
+def test_sound_files_are_short_valid_wavs(tmp_path: Path) -> None:
+    for sound, notes in _NOTES.items():
+        path = tmp_path / f"{sound.value}.wav"
+        write_tone(path, notes)
+        with wave.open(str(path)) as wav:
+            duration = wav.getnframes() / wav.getframerate()
+        assert 0.1 < duration < 0.6
+        assert path.stat().st_size < 30_000
+
+
+def test_every_english_workflow_template_keeps_its_placeholders() -> None:
+    import string
+
+    from pos_client.ui.i18n import ENGLISH
+    from pos_client.workflow import _RULES
+
+    templates = {rule.detail for rule in _RULES.values()} | {rule.title for rule in _RULES.values()}
+    translated = [t for t in templates if t in ENGLISH]
+    assert len(translated) >= 20
+    for french in translated:
+        names = {name for _, name, _, _ in string.Formatter().parse(french) if name}
+        assert names == {name for _, name, _, _ in string.Formatter().parse(ENGLISH[french]) if name}, french
