@@ -33,6 +33,14 @@ from pos_client.ui.app import demo_till
 from pos_client.workflow import CounterView, State
 
 
+def interim_parts() -> object:
+    # The tests' stand-ins while pos_client.api.client / pos_client.journal are not in the checkout.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "ui"))
+    from loopback_api import parts_for_checkout
+
+    return parts_for_checkout()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -60,7 +68,11 @@ def run(n: int, burst: int) -> list[str]:
     lines: list[str] = []
     settings = Settings(till_name="bench").with_values(ui={"sound_enabled": False})
     source = NullSource("bench")
-    with tempfile.TemporaryDirectory() as tmp, demo_till(Path(tmp), settings, (source,)) as (window, backend):
+    parts = interim_parts()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        demo_till(Path(tmp), settings, (source,), parts=parts) as (window, backend),
+    ):
         emulator = backend.emulator
         assert emulator is not None
         window.show()

@@ -367,13 +367,19 @@ def discover(
     return Discovery(tuple(devices), tuple(notes))
 
 
-def build_hardware_sources(settings: ScannerSettings, found: Discovery | None = None) -> list[ScanSource]:
+RawSink = Callable[[str, bytes], None]  # (source_id, bytes or report as received)
+
+
+def build_hardware_sources(
+    settings: ScannerSettings, found: Discovery | None = None, *, raw_sink: RawSink | None = None
+) -> list[ScanSource]:
     """The serial, HID POS and evdev sources the settings ask for (the keyboard capture is Qt's,
     see ``pos_client.ui.keyboard_capture``).
 
     An empty ``serial_port`` / ``hid_device`` means "the first detected scanner", which is the
     default: plug a scanner in serial or HID POS mode and it just works. ``found`` is computed
-    when not given.
+    when not given. ``raw_sink`` sees every serial chunk and HID report (the "Tester le
+    scanner" window), called from the sources' threads.
     """
     from pos_client.scanner.evdev_source import EvdevScanSource
     from pos_client.scanner.hid_source import HidScanSource, parse_vid_pid
@@ -387,7 +393,14 @@ def build_hardware_sources(settings: ScannerSettings, found: Discovery | None = 
     sources: list[ScanSource] = []
     serial_port = settings.serial_port or (found.default_serial_port() if found else None)
     if settings.serial_enabled and serial_port:
-        sources.append(SerialScanSource(serial_port, terminator=settings.serial_terminator))
+        serial_id = f"serial:{serial_port}"
+        sources.append(
+            SerialScanSource(
+                serial_port,
+                terminator=settings.serial_terminator,
+                on_bytes=(lambda data: raw_sink(serial_id, data)) if raw_sink else None,
+            )
+        )
     hid_device = settings.hid_device or (found.default_hid_device() if found else None)
     if settings.hid_enabled and hid_device:
         try:
@@ -395,7 +408,12 @@ def build_hardware_sources(settings: ScannerSettings, found: Discovery | None = 
         except ValueError as exc:
             log.warning("%s", exc)
         else:
-            sources.append(HidScanSource(vid, pid))
+            hid_id = f"hid:{vid:04x}:{pid:04x}"
+            sources.append(
+                HidScanSource(
+                    vid, pid, on_report=(lambda report: raw_sink(hid_id, report)) if raw_sink else None
+                )
+            )
     if settings.evdev_exclusive:
         sources.append(EvdevScanSource(settings.evdev_exclusive, layout=settings.scanner_layout or "us"))
     return sources

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import select
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,10 +26,10 @@ from pos_client.scanner.source import (
     RawScan,
     ScanSink,
     SourceState,
-    SourceStatus,
     StatusSink,
     Transport,
 )
+from pos_client.scanner.source_thread import ThreadedSource
 
 __all__ = ["EvdevKeyDecoder", "EvdevScanSource"]
 
@@ -87,7 +86,7 @@ def _open_evdev(path: str) -> Any:
     return evdev.InputDevice(path)
 
 
-class EvdevScanSource:
+class EvdevScanSource(ThreadedSource):
     """One scanner's evdev node (``/dev/input/by-id/usb-...-event-kbd`` is a stable name)."""
 
     def __init__(
@@ -100,39 +99,16 @@ class EvdevScanSource:
         retry_s: float = 0.25,
         open_device: DeviceOpener = _open_evdev,
     ) -> None:
+        super().__init__(retry_s)
         self._path = path
         self._layout = layout
         self._grab = grab
         self._silence_s = silence_s
-        self._retry_s = retry_s
         self._open_device = open_device
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._last_status: tuple[SourceState, str] | None = None
 
     @property
     def source_id(self) -> str:
         return f"evdev:{self._path}"
-
-    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None:
-        if self._thread is not None:
-            raise RuntimeError("source already started")
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_status), name=f"scanner-{self.source_id}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _report(self, on_status: StatusSink, state: SourceState, message: str = "") -> None:
-        if self._last_status != (state, message):
-            self._last_status = (state, message)
-            on_status(SourceStatus(self.source_id, state, message))
 
     def _run(self, on_scan: ScanSink, on_status: StatusSink) -> None:
         self._report(on_status, SourceState.STARTING)

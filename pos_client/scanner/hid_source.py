@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -27,10 +26,10 @@ from pos_client.scanner.source import (
     RawScan,
     ScanSink,
     SourceState,
-    SourceStatus,
     StatusSink,
     Transport,
 )
+from pos_client.scanner.source_thread import ThreadedSource
 
 __all__ = [
     "BARCODE_SCANNER_USAGE",
@@ -94,7 +93,7 @@ def parse_vid_pid(text: str) -> tuple[int, int]:
         ) from None
 
 
-class HidScanSource:
+class HidScanSource(ThreadedSource):
     """One HID POS scanner, chosen by VID:PID (first matching barcode-scanner interface)."""
 
     def __init__(
@@ -107,41 +106,18 @@ class HidScanSource:
         on_report: Callable[[bytes], None] | None = None,
         backend: Callable[[], _HidModule] = hid_backend,
     ) -> None:
+        super().__init__(retry_s)
         self._vid = vendor_id
         self._pid = product_id
-        self._retry_s = retry_s
         self._format = report_format or format_for_vendor(vendor_id)
         self._on_report = on_report
         self._backend = backend
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._last_status: tuple[SourceState, str] | None = None
 
     @property
     def source_id(self) -> str:
         return f"hid:{self._vid:04x}:{self._pid:04x}"
 
-    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None:
-        if self._thread is not None:
-            raise RuntimeError("source already started")
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_status), name=f"scanner-{self.source_id}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
     # ------------------------------------------------------------------ thread
-    def _report(self, on_status: StatusSink, state: SourceState, message: str = "") -> None:
-        if self._last_status == (state, message):
-            return
-        self._last_status = (state, message)
-        on_status(SourceStatus(self.source_id, state, message))
 
     def _find_path(self, module: _HidModule) -> bytes | None:
         for info in module.enumerate(self._vid, self._pid):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,10 +29,10 @@ from pos_client.scanner.source import (
     RawScan,
     ScanSink,
     SourceState,
-    SourceStatus,
     StatusSink,
     Transport,
 )
+from pos_client.scanner.source_thread import ThreadedSource
 
 __all__ = [
     "Frame",
@@ -147,7 +146,7 @@ def _open_port(port: str) -> serial.Serial:
     return serial.Serial(port, baudrate=9600, timeout=0.05, exclusive=True)
 
 
-class SerialScanSource:
+class SerialScanSource(ThreadedSource):
     """A scanner on one serial port. ``start`` returns at once; the port is read on a thread."""
 
     def __init__(
@@ -160,44 +159,18 @@ class SerialScanSource:
         on_bytes: Callable[[bytes], None] | None = None,
         open_port: SerialFactory = _open_port,
     ) -> None:
+        super().__init__(retry_s)
         self._port = port
         self._terminator = terminator
         self._silence_s = silence_s
-        self._retry_s = retry_s
         self._on_bytes = on_bytes
         self._open_port = open_port
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._last_status: tuple[SourceState, str] | None = None
 
     @property
     def source_id(self) -> str:
         return f"serial:{self._port}"
 
-    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None:
-        if self._thread is not None:
-            raise RuntimeError("source already started")
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_status), name=f"scanner-{self.source_id}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
     # ------------------------------------------------------------------ thread
-    def _report(self, on_status: StatusSink, state: SourceState, message: str = "") -> None:
-        if self._last_status == (state, message):
-            return
-        self._last_status = (state, message)
-        if state is not SourceState.CONNECTED:
-            log.info("%s: %s %s", self.source_id, state.value, message)
-        on_status(SourceStatus(self.source_id, state, message))
-
     def _run(self, on_scan: ScanSink, on_status: StatusSink) -> None:
         self._report(on_status, SourceState.STARTING)
         while not self._stop.is_set():

@@ -73,6 +73,7 @@ MSG_MISSING_OR_BUSY = (
 )
 MSG_UNPLUGGED = "Caméra débranchée : rebranchez-la, la lecture reprendra seule."
 MSG_END_OF_VIDEO = "Fin de la vidéo."
+MSG_FROZEN = "La caméra ne donne plus d'image : débranchez-la et rebranchez-la si cela dure."
 
 HINT_CLOSER = "Rapprochez le téléphone de la caméra."
 HINT_LESS_TILT = "Inclinez moins le téléphone : tenez-le bien en face de la caméra."
@@ -86,6 +87,7 @@ _HINT_CLEAR_S = 0.6
 _ROI_MEMORY_S = 0.5  # where a code was seen this recently is looked at harder on the next frames
 _PYZBAR_INTERVAL_S = 0.5
 _BUSY_AFTER_FAILED_READS = 10
+_LOST_AFTER_FAILED_READS = 5
 _PLATFORM: str = sys.platform  # a plain str: the checks below run on every OS, not per mypy platform
 
 
@@ -277,6 +279,7 @@ class _Slot:
     condition: threading.Condition = field(default_factory=threading.Condition)
     frame: Frame | None = None
     grabbed_at: float = 0.0
+    live: bool = False  # the grabber is streaming from an open device
     finished: bool = False
 
 
@@ -295,6 +298,7 @@ class WebcamSource:
         gone_after_s: float = 1.0,
         repeat_after_s: float = 10.0,
         retry_s: float = 2.0,
+        freeze_after_s: float = 3.0,
         options: DecoderOptions | None = None,
         opener: CaptureOpener = open_capture,
     ) -> None:
@@ -305,6 +309,8 @@ class WebcamSource:
         self._options = options or DecoderOptions()
         self._tracker = AppearanceTracker(gone_after_s, repeat_after_s)
         self._retry_s = retry_s
+        self._freeze_after_s = freeze_after_s
+        self._frozen = False
         self._opener = opener
         self._pyzbar = PyzbarDecoder() if decoder == "pyzbar" or pyzbar_second_chance else None
         self._pyzbar_primary = decoder == "pyzbar"
@@ -337,6 +343,7 @@ class WebcamSource:
                 raise RuntimeError("webcam source already started")
             self._on_scan, self._on_status = on_scan, on_status
             self._stop.clear()
+            self._frozen = False
             slot = _Slot()
             self._threads = [
                 threading.Thread(target=self._grab_loop, args=(slot,), name="webcam-grab", daemon=True),
@@ -375,6 +382,8 @@ class WebcamSource:
             was_streaming = False
             while not self._stop.is_set():
                 outcome = self._stream_once(slot, was_streaming)
+                with slot.condition:
+                    slot.live = False
                 if outcome == "end":
                     self._status(SourceState.STOPPED, MSG_END_OF_VIDEO)
                     break
@@ -400,8 +409,11 @@ class WebcamSource:
         try:
             if not capture.isOpened():
                 present = _camera_present(self._device)
-                message = {False: MSG_NO_CAMERA, True: MSG_BUSY, None: MSG_MISSING_OR_BUSY}[present]
-                self._status(SourceState.ERROR, message)
+                if was_streaming and present is not True:  # still unplugged, as far as we can tell
+                    self._status(SourceState.DISCONNECTED, MSG_UNPLUGGED)
+                else:
+                    message = {False: MSG_NO_CAMERA, True: MSG_BUSY, None: MSG_MISSING_OR_BUSY}[present]
+                    self._status(SourceState.ERROR, message)
                 return "failed"
             fps = capture.get(cv2.CAP_PROP_FPS) if self._device.is_file else 0.0
             interval = 1.0 / fps if fps and fps > 0 else 1.0 / 30
@@ -420,7 +432,10 @@ class WebcamSource:
                     if self._device.is_file and streaming:
                         return "end"
                     failed_reads += 1
-                    if streaming:
+                    # A camera may drop a frame now and then; a vanished device node is final.
+                    if streaming and (
+                        failed_reads >= _LOST_AFTER_FAILED_READS or _camera_present(self._device) is False
+                    ):
                         self._status(SourceState.DISCONNECTED, MSG_UNPLUGGED)
                         return "lost"
                     if failed_reads >= _BUSY_AFTER_FAILED_READS or self._device.is_file:
@@ -430,6 +445,7 @@ class WebcamSource:
                         return "failed"
                     continue
                 now = time.monotonic()
+                failed_reads = 0
                 if not streaming:
                     streaming = True
                     if self._first_frame_at is None:
@@ -441,6 +457,7 @@ class WebcamSource:
                     if slot.frame is not None:
                         self.frames_dropped += 1
                     slot.frame, slot.grabbed_at = np.asarray(image, dtype=np.uint8), now
+                    slot.live = True
                     slot.condition.notify_all()
             return "end"
         finally:
@@ -452,16 +469,8 @@ class WebcamSource:
         unread_since: float | None = None
         hint, hint_seen_at = "", 0.0
         last_preview = last_pyzbar = 0.0
-        while True:
-            with slot.condition:
-                while slot.frame is None and not slot.finished and not self._stop.is_set():
-                    slot.condition.wait(timeout=0.5)
-                if slot.frame is None:
-                    return
-                frame, now = slot.frame, slot.grabbed_at
-                slot.frame = None
-            if self._stop.is_set():
-                return
+        while (newest := self._next_frame(slot)) is not None:
+            frame, now = newest
             began = time.perf_counter()
             grey = to_grey(frame)
             recent = [(t, q) for t, q in recent if now - t <= _ROI_MEMORY_S]
@@ -503,6 +512,33 @@ class WebcamSource:
             if preview_sink is not None and now - last_preview >= _PREVIEW_INTERVAL_S:
                 last_preview = now
                 preview_sink(self._preview(frame, analysis, hint, decode_ms))
+
+    def _next_frame(self, slot: _Slot) -> tuple[Frame, float] | None:
+        """The newest frame and when it was grabbed; None once the grabber is done or the source
+        stops. Also reports a camera that stops delivering frames without an error (a frozen
+        driver blocks in ``read()``, so the grabber cannot say it)."""
+
+        def ready() -> bool:
+            return slot.frame is not None or slot.finished or self._stop.is_set()
+
+        while True:
+            with slot.condition:
+                slot.condition.wait_for(ready, timeout=0.25)
+                if self._stop.is_set():
+                    return None
+                frame, grabbed_at = slot.frame, slot.grabbed_at
+                slot.frame = None
+                if frame is None and slot.finished:
+                    return None
+                stalled = slot.live and time.monotonic() - slot.grabbed_at > self._freeze_after_s
+            if frame is not None:
+                if self._frozen:
+                    self._frozen = False
+                    self._status(SourceState.CONNECTED)
+                return frame, grabbed_at
+            if stalled and not self._frozen:
+                self._frozen = True
+                self._status(SourceState.DISCONNECTED, MSG_FROZEN)
 
     def _analyse(self, grey: GreyImage, roi_hints: Sequence[Quad]) -> FrameAnalysis:
         if self._pyzbar_primary and self._pyzbar is not None and self._pyzbar.available:

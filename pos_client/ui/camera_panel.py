@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
@@ -29,7 +29,7 @@ from pos_client.scanner.webcam import Quad
 from pos_client.scanner.webcam_source import CameraDevice, PreviewFrame, WebcamSource, resolve_device
 from pos_client.settings import WebcamSettings
 
-__all__ = ["CameraChoice", "CameraPanel", "list_cameras"]
+__all__ = ["CameraChoice", "CameraPanel", "camera_choices", "list_cameras"]
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +56,20 @@ class CameraChoice:
 
 def list_cameras(configured: str = "") -> list[CameraChoice]:
     """The cameras Qt knows, by name, plus the configured device when it is a video file."""
+    cameras = [(camera.description(), bytes(camera.id().data())) for camera in QMediaDevices.videoInputs()]
+    return camera_choices(cameras, configured)
+
+
+def camera_choices(cameras: Sequence[tuple[str, bytes]], configured: str = "") -> list[CameraChoice]:
+    """Qt's (name, id) pairs as what OpenCV opens: the V4L2 path when Qt's id is one (Linux),
+    else the position in Qt's list as OpenCV's index."""
     choices = []
-    for position, camera in enumerate(QMediaDevices.videoInputs()):
-        camera_id = bytes(camera.id().data()).decode("utf-8", "replace")
-        device = (
-            CameraDevice(path=camera_id) if camera_id.startswith("/dev/video") else CameraDevice(position)
+    for position, (name, raw_id) in enumerate(cameras):
+        camera_id = raw_id.decode("utf-8", "replace")
+        on_v4l2 = camera_id.startswith("/dev/video")
+        choices.append(
+            CameraChoice(name, CameraDevice(path=camera_id) if on_v4l2 else CameraDevice(position))
         )
-        choices.append(CameraChoice(camera.description(), device))
     if configured:
         wanted = resolve_device(configured)
         if wanted.is_file:
@@ -248,8 +255,8 @@ class CameraPanel(QWidget):
         return pixmap
 
     def _show_status(self, status: SourceStatus) -> None:
-        if self._source is None:
-            return
+        if self._source is None or status.source_id != self._source.source_id:
+            return  # late news from a camera switched off or replaced
         if status.state is SourceState.CONNECTED:
             self.state.setText(TEXT_READY)
         elif status.message:

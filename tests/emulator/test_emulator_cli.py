@@ -29,7 +29,7 @@ def _decode(gray: np.ndarray) -> set[str]:
 def test_demo_codes_png_holds_every_demo_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     output = tmp_path / "codes démo.png"
     assert main(["--dev-dir", str(tmp_path / "dev"), "demo-codes", str(output)]) == 0
-    assert "14 contremarques" in capsys.readouterr().out
+    assert f"{len(demo_data.TOKENS)} contremarques" in capsys.readouterr().out
     image = cv2.imdecode(np.frombuffer(output.read_bytes(), dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     assert _decode(image) == EXPECTED_PAYLOADS
 
@@ -127,3 +127,12 @@ def test_control_refuses_naive_datetimes(emulator: RunningEmulator) -> None:
         emulator.control.set_now(datetime(2030, 1, 1))
     emulator.control.set_now(datetime(2030, 1, 1, tzinfo=UTC))
     assert emulator.control.now().year == 2030
+
+
+def test_emulator_command_reports_a_busy_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pos_client.api.emulator.server import listening_socket
+
+    with listening_socket("127.0.0.1", 0) as busy:
+        port = busy.getsockname()[1]
+        assert main(["--dev-dir", str(tmp_path), "emulator", "--port", str(port)]) == 2
+    assert "Impossible d'écouter" in capsys.readouterr().err

@@ -123,3 +123,12 @@ def test_invalid_fault_is_refused() -> None:
         Fault(kind=FaultKind.LATENCY, count=0)
     with pytest.raises(ValueError, match="status_code"):
         Fault(kind=FaultKind.SERVER_ERROR, status_code=200)
+
+
+def test_a_slow_patch_commits_after_the_client_gave_up(emulator: RunningEmulator, api: httpx.Client) -> None:
+    emulator.control.inject_fault(Fault(kind=FaultKind.LATENCY, latency_s=0.3, method="PATCH"))
+    with pytest.raises(httpx.ReadTimeout):
+        api.patch(f"{V1}/use/token/{BOOK}", timeout=0.05)
+    assert emulator.control.wait_for_requests(1, timeout_s=5)
+    assert emulator.control.booking_state(BOOK)["status"] == "USED"
+    assert emulator.control.requests_seen() == [("PATCH", f"{V1}/use/token/{BOOK}", 204)]

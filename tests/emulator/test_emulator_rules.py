@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -80,6 +81,9 @@ def test_demo_cases_duo_and_price_category(api: httpx.Client) -> None:
     concert = api.get(f"{V1}/token/{TOKENS['concert_category']}").json()
     assert concert["priceCategoryLabel"] == "Carré or"
     assert isinstance(concert["priceCategoryId"], int)
+    pit = api.get(f"{V1}/token/{TOKENS['concert_pit']}").json()
+    assert (pit["offerId"], pit["priceCategoryLabel"]) == (concert["offerId"], "Fosse")
+    assert pit["stockId"] != concert["stockId"]
     assert api.get(f"{V1}/token/{TOKENS['museum_pass']}").json()["priceCategoryId"] is None
 
 
@@ -114,17 +118,21 @@ def test_list_by_venue_is_ordered_and_paginated(api: httpx.Client) -> None:
     assert [b["id"] for b in snake] == ids
 
 
-def test_list_by_offer_and_event_start(emulator: RunningEmulator, api: httpx.Client) -> None:
+def test_list_by_offer_category_and_event_start(emulator: RunningEmulator, api: httpx.Client) -> None:
     concert = api.get(f"{V1}/token/{TOKENS['concert_category']}").json()
-    by_offer = api.get(f"{V1}/bookings", params={"offerId": concert["offerId"]}).json()["bookings"]
-    assert [b["id"] for b in by_offer] == [concert["id"]]
+    pit = api.get(f"{V1}/token/{TOKENS['concert_pit']}").json()
+    offer = {"offerId": concert["offerId"]}
+    by_offer = api.get(f"{V1}/bookings", params=offer).json()["bookings"]
+    assert [b["id"] for b in by_offer] == [concert["id"], pit["id"]]
+    category = {**offer, "priceCategoryId": pit["priceCategoryId"]}
+    assert [b["id"] for b in api.get(f"{V1}/bookings", params=category).json()["bookings"]] == [pit["id"]]
+    stock = {**offer, "stockId": concert["stockId"]}
+    assert [b["id"] for b in api.get(f"{V1}/bookings", params=stock).json()["bookings"]] == [concert["id"]]
     starts = emulator.control.booking_state(TOKENS["concert_category"])["eventStartsAt"]
-    paris = datetime.fromisoformat(starts.replace("Z", "+00:00")).astimezone().isoformat()
-    same = api.get(f"{V1}/bookings", params={"offerId": concert["offerId"], "beginningDatetime": paris})
-    assert [b["id"] for b in same.json()["bookings"]] == [concert["id"]]
-    other_time = api.get(
-        f"{V1}/bookings", params={"offerId": concert["offerId"], "beginningDatetime": "2020-01-01T00:00:00Z"}
-    )
+    paris = datetime.fromisoformat(starts.replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Paris"))
+    same = api.get(f"{V1}/bookings", params={**offer, "beginningDatetime": paris.isoformat()})
+    assert [b["id"] for b in same.json()["bookings"]] == [concert["id"], pit["id"]]
+    other_time = api.get(f"{V1}/bookings", params={**offer, "beginningDatetime": "2020-01-01T00:00:00Z"})
     assert other_time.json() == {"bookings": []}
 
 
@@ -166,7 +174,8 @@ def test_invalid_json_body_and_unknown_route(api: httpx.Client) -> None:
 
 
 DEMO_GET_STATUS = {
-    "book": 200, "book_2": 200, "concert_category": 200, "duo_cinema": 200, "museum_pass": 200,
+    "book": 200, "book_2": 200, "concert_category": 200, "concert_pit": 200, "duo_cinema": 200,
+    "museum_pass": 200,
     "pending_event": 403, "used": 410, "cancelled": 410, "reimbursed": 403, "closed_structure": 403,
     "other_venue": 404, "expired": 410, "inactive_link": 404, "activation_code": 410,
 }  # fmt: skip
@@ -176,3 +185,20 @@ def test_every_demo_case_answers_as_described(api: httpx.Client) -> None:
     assert set(DEMO_GET_STATUS) == set(TOKENS)
     seen = {case: api.get(f"{V1}/token/{token}").status_code for case, token in TOKENS.items()}
     assert seen == DEMO_GET_STATUS
+
+
+def test_time_zone_fallback_without_a_tz_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from pos_client.api.emulator import rules
+
+    def no_database(name: str) -> None:
+        raise ZoneInfoNotFoundError(name)
+
+    monkeypatch.setattr(rules, "ZoneInfo", no_database)
+    summer, winter = datetime(2026, 7, 3, 10, 0, tzinfo=UTC), datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    assert rules._local_time(summer, "75").hour == 12
+    assert rules._local_time(winter, "75").hour == 11
+    assert rules._local_time(datetime(2026, 3, 29, 0, 59, tzinfo=UTC), None).hour == 1  # before the switch
+    assert rules._local_time(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), None).hour == 3
+    assert rules._local_time(summer, "974").hour == 14

@@ -17,12 +17,21 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from us_scanner_keys import KEY_ENTER, ON_FRENCH_AZERTY, PAYLOAD, US_PAYLOAD_KEYS
+from us_scanner_keys import (
+    DEMO_BOOK_KEYS,
+    DEMO_BOOK_TOKEN,
+    DEMO_SECOND_BOOK_TOKEN,
+    KEY_ENTER,
+    ON_FRENCH_AZERTY,
+    PAYLOAD,
+    US_PAYLOAD_KEYS,
+)
 
 pytestmark = [
     pytest.mark.x11,
@@ -78,7 +87,7 @@ def x11(display: str, *args: str) -> None:
 class CaptureApp:
     """The child Qt program and its JSON-lines reports."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, *args: str) -> None:
         env = {
             **os.environ,
             "DISPLAY": display,
@@ -86,7 +95,7 @@ class CaptureApp:
             "PYTHONPATH": os.pathsep.join(sys.path),
         }
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "x11_capture_app.py"), "us"],
+            [sys.executable, str(HERE / "x11_capture_app.py"), *(args or ("us",))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -110,11 +119,21 @@ class CaptureApp:
             try:
                 event = self.events.get(timeout=timeout)
             except queue.Empty:
-                raise AssertionError(f"no {kind!r} report; saw {skipped}") from None
+                died = self.process.poll() is not None
+                detail = self.process.stderr.read()[-3000:] if died and self.process.stderr else ""
+                raise AssertionError(f"no {kind!r} report; saw {skipped} {detail}") from None
             if event["event"] == kind:
                 event["skipped"] = skipped
                 return event
             skipped.append(event)
+
+    def next_view(self, accept: Callable[[dict[str, Any]], bool], timeout: float) -> dict[str, Any]:
+        """The first till view report that ``accept`` likes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.next("view", timeout=max(0.1, deadline - time.monotonic()))
+            if accept(view):
+                return view
 
     def drain(self) -> list[dict[str, Any]]:
         out = []
@@ -189,6 +208,41 @@ def test_us_scanner_on_fr_then_us_keymap_and_a_person_typing(display: str) -> No
         assert scan["token"] == "352UW4"
         assert scan["skipped"] == []
         assert app.drain() == []
+    finally:
+        errors = app.close()
+    assert "Traceback" not in errors, errors
+
+
+def test_scans_and_typing_end_in_the_till_booking_card(display: str, tmp_path: Path) -> None:
+    """The real till window (demo emulator, journal) with the capture as its scan source."""
+    x11(display, "setxkbmap", "-display", display, "fr")
+    app = CaptureApp(display, "till", str(tmp_path))
+    try:
+        ready = app.next("ready", timeout=60)
+        x11(display, "xdotool", "windowfocus", "--sync", str(ready["window"]))
+        # A US scanner on the French keymap: the booking card of the demo book opens.
+        x11(
+            display,
+            "xdotool",
+            "key",
+            "--delay",
+            "5",
+            *scanner_key_args(DEMO_BOOK_KEYS),
+            str(KEY_ENTER + XKB_OFFSET),
+        )
+        view = app.next_view(lambda v: v["offer"] is not None, timeout=30)
+        assert view["token"] == DEMO_BOOK_TOKEN
+        assert view["state"] == "ID_CHECK"
+        assert "Petit Prince" in view["offer"]
+        # Escape closes the card; then a person types the second book's code at human speed.
+        x11(display, "xdotool", "key", "Escape")
+        app.next_view(lambda v: v["state"] == "READY", timeout=30)
+        x11(display, "setxkbmap", "-display", display, "us")
+        x11(display, "xdotool", "type", "--delay", "160", DEMO_SECOND_BOOK_TOKEN)
+        x11(display, "xdotool", "key", "Return")
+        view = app.next_view(lambda v: v["offer"] is not None, timeout=30)
+        assert view["token"] == DEMO_SECOND_BOOK_TOKEN
+        assert "Étranger" in view["offer"]
     finally:
         errors = app.close()
     assert "Traceback" not in errors, errors

@@ -39,3 +39,17 @@ KEY_ENTER = 28
 KEY_LEFTSHIFT = 42
 # What a French legacy AZERTY PC makes of those keys (reference: the XKB fr symbols).
 ON_FRENCH_AZERTY = 'PQSSCULTUREMv"mTOKENM"(éUZ\''
+
+# The demo emulator's book booking (pos_client.api.emulator.demo_data, case "book").
+DEMO_BOOK_TOKEN = "PETPR2"
+DEMO_BOOK_KEYS: tuple[tuple[int, bool], ...] = (
+    *US_PAYLOAD_KEYS[:21],  # PASSCULTURE:v3;TOKEN:
+    (25, True),  # P
+    (18, True),  # E
+    (20, True),  # T
+    (25, True),  # P
+    (19, True),  # R
+    (3, False),  # 2
+)
+DEMO_BOOK_ON_FRENCH_AZERTY = 'PQSSCULTUREMv"mTOKENMPETPRé'
+DEMO_SECOND_BOOK_TOKEN = "ETRNGR"

@@ -8,20 +8,27 @@ It reports on stdout, one JSON object per line:
   {"event": "return", "text": ...}     Enter reached the code field
   {"event": "button"}                  the default button was pressed
 It quits when its stdin reads "quit" (or closes).
+
+``x11_capture_app.py till <dir>`` runs the real till window instead (demo backend: local API
+emulator and journal under <dir>), with the keyboard capture as its scan source, and reports
+  {"event": "ready", "window": ...}
+  {"event": "view", "state": ..., "token": ..., "offer": ... or null}   each view shown
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from pos_client.scanner.payload import Contremarque, read_scan
 from pos_client.scanner.source import RawScan
-from pos_client.settings import ScannerSettings
-from pos_client.ui.keyboard_capture import install_keyboard_capture
+from pos_client.settings import ScannerSettings, Settings
+from pos_client.ui.keyboard_capture import KeyboardCapture, install_keyboard_capture
 
 
 def say(**fields: object) -> None:
@@ -29,7 +36,51 @@ def say(**fields: object) -> None:
     sys.stdout.flush()
 
 
+def quit_on_stdin(app: QApplication) -> QSocketNotifier:
+    stdin = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+
+    def on_stdin() -> None:
+        line = sys.stdin.readline()
+        if not line or line.strip() == "quit":
+            stdin.setEnabled(False)
+            app.quit()
+
+    stdin.activated.connect(on_stdin)
+    return stdin
+
+
+def till(root: Path) -> int:
+    # The window tests' helper picks the real API client and journal when they are in the
+    # checkout, else its loopback stand-ins (both talk HTTP to the real local emulator).
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))
+    from loopback_api import parts_for_checkout
+
+    from pos_client.ui.app import demo_till
+
+    app = QApplication(sys.argv[:1])
+    settings = Settings(till_name="caisse-x11").with_values(ui={"sound_enabled": False})
+    capture = KeyboardCapture(settings.scanner)
+    with demo_till(root, settings, sources=[capture], parts=parts_for_checkout()) as (window, _backend):
+
+        def on_view(view: Any) -> None:
+            offer = view.booking.offer_name if view.booking is not None else None
+            say(event="view", state=view.state.name, token=view.token, offer=offer)
+
+        window.view_shown.connect(on_view)
+        stdin = quit_on_stdin(app)
+        window.show()
+        window.activateWindow()
+        window.code_field.edit.setFocus()
+        app.processEvents()
+        say(event="ready", window=int(window.winId()))
+        code = app.exec()
+        stdin.setEnabled(False)
+    return code
+
+
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "till":
+        return till(Path(sys.argv[2]))
     app = QApplication(sys.argv[:1])
     window = QWidget()
     window.setWindowTitle("pos-client x11 capture test")
@@ -53,15 +104,7 @@ def main() -> int:
     capture = install_keyboard_capture(app, settings, on_scan)
     assert capture is not None
 
-    stdin = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
-
-    def on_stdin() -> None:
-        line = sys.stdin.readline()
-        if not line or line.strip() == "quit":
-            stdin.setEnabled(False)
-            app.quit()
-
-    stdin.activated.connect(on_stdin)
+    stdin = quit_on_stdin(app)
     window.resize(400, 120)
     window.show()
     window.activateWindow()
@@ -69,6 +112,7 @@ def main() -> int:
     app.processEvents()
     say(event="ready", window=int(window.winId()))
     code = app.exec()
+    stdin.setEnabled(False)
     capture.stop()
     return code
 

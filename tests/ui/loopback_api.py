@@ -167,3 +167,24 @@ class LoopbackApi:
 
     def list_bookings(self, **_: Any) -> Outcome:
         return MalformedResponse(0, "not needed by the window")
+
+
+def parts_for_checkout() -> Any:
+    """``None`` (the real client and journal) when both are in the checkout, else the stand-ins:
+    this loopback API and the in-memory journal of the workflow tests."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if importlib.util.find_spec("pos_client.api.client") and importlib.util.find_spec(
+        "pos_client.journal.sqlite"
+    ):
+        return None
+    print("note: pos_client.api.client / pos_client.journal missing: using the tests' stand-ins")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "counter"))
+    from counter_fakes import FakeClock, MemoryJournal
+
+    def build(base_url: str, api_key: str | None, journal_path: Path) -> tuple[LoopbackApi, MemoryJournal]:
+        return LoopbackApi(base_url, api_key), MemoryJournal([], FakeClock())
+
+    return build

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from loopback_api import parts_for_checkout
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-
-pytest.importorskip("pos_client.api.client", reason="the API client (issue 3) is not in this checkout yet")
-pytest.importorskip("pos_client.journal", reason="the journal is not in this checkout yet")
 
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.scanner.source import NullSource, Transport
@@ -62,7 +60,7 @@ def till(qtbot: QtBot, tmp_path: Path) -> Iterator[Till]:
         ui={"sound_enabled": False}, api={"read_timeout_s": 2.0, "connect_timeout_s": 1.0}
     )
     source = NullSource("serial:test")
-    with demo_till(tmp_path, settings, (source,)) as (window, backend):
+    with demo_till(tmp_path, settings, (source,), parts=parts_for_checkout()) as (window, backend):
         qtbot.addWidget(window)
         window.show()
         yield Till(window, backend, source, qtbot)

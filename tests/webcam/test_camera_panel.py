@@ -10,9 +10,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from pos_client.scanner.source import RawScan, SourceState, SourceStatus
-from pos_client.scanner.webcam_source import MSG_NO_CAMERA
+from pos_client.scanner.webcam_source import MSG_NO_CAMERA, CameraDevice
 from pos_client.settings import WebcamSettings
-from pos_client.ui.camera_panel import BUTTON_OFF, TEXT_OFF, TEXT_READY, CameraPanel
+from pos_client.ui.camera_panel import BUTTON_OFF, TEXT_OFF, TEXT_READY, CameraPanel, camera_choices
 
 pytestmark = pytest.mark.gui
 
@@ -75,3 +75,15 @@ def test_a_missing_camera_is_said_plainly(qtbot: QtBot, tmp_path: Path) -> None:
         assert panel.preview.text() == MSG_NO_CAMERA
     finally:
         panel.shutdown()
+
+
+def test_qt_camera_ids_become_opencv_devices() -> None:
+    linux = camera_choices([("HD Webcam C270", b"/dev/video2"), ("Integrated", b"/dev/video0")])
+    assert [(c.name, c.device) for c in linux] == [
+        ("HD Webcam C270", CameraDevice(path="/dev/video2")),
+        ("Integrated", CameraDevice(path="/dev/video0")),
+    ]
+    windows = camera_choices([("USB Camera", rb"\\?\usb#vid_046d&pid_0825"), ("OBS", b"@device:sw")])
+    assert [c.device for c in windows] == [CameraDevice(index=0), CameraDevice(index=1)]
+    with_file = camera_choices([], "/tmp/demo.avi")
+    assert [(c.name, c.device.is_file) for c in with_file] == [("Vidéo : /tmp/demo.avi", True)]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from pos_client.scanner.webcam import analyse_frame, decode_frame, qr_formats, to_grey
+from pos_client.scanner.webcam import PyzbarDecoder, Stage, analyse_frame, decode_frame, qr_formats, to_grey
 
 
 def _plain_zxing(frame: np.ndarray) -> list[str]:
@@ -66,3 +66,13 @@ def test_decode_rate_beats_plain_zxing_and_never_invents(corpus: ModuleType) -> 
         total += 1
     assert ours > plain, (ours, plain, total)
     assert ours >= 0.8 * total, (ours, total)
+
+
+def test_pyzbar_reads_a_clean_code_when_installed(corpus: ModuleType) -> None:
+    decoder = PyzbarDecoder()
+    if not decoder.available:
+        pytest.skip("pyzbar or libzbar0 is not installed (optional)")
+    frame = next(corpus.generate_corpus(1, conditions=("clean",), seed=1))
+    analysis = decoder.analyse(frame.image)
+    assert analysis.texts == list(frame.expected)
+    assert analysis.codes[0].stage is Stage.PYZBAR

@@ -21,6 +21,7 @@ from pos_client.scanner.webcam_source import (
     HINT_GLARE,
     HINT_LESS_TILT,
     MSG_BUSY,
+    MSG_FROZEN,
     MSG_NO_CAMERA,
     MSG_UNPLUGGED,
     AppearanceTracker,
@@ -163,11 +164,14 @@ class _RecordedCamera:
         self._capture = cv2.VideoCapture(str(video))
         self._node = node
         self._opens = opens
+        self.running = threading.Event()  # cleared: read() blocks, as a frozen driver does
+        self.running.set()
 
     def isOpened(self) -> bool:
         return self._opens and self._capture.isOpened()
 
     def read(self) -> tuple[bool, Any]:
+        assert self.running.wait(timeout=20.0)
         if not self._node.exists():
             return False, None
         ok, frame = self._capture.read()
@@ -211,6 +215,42 @@ def test_unplugged_camera_is_reported_and_recovers(videos: dict[str, Any], camer
     finally:
         source.stop()
     assert recorder.states[-1] is SourceState.STOPPED
+
+
+def test_a_frozen_camera_is_reported_and_picked_up_again(videos: dict[str, Any], camera_node: Path) -> None:
+    camera = _RecordedCamera(videos["come_back"].path, camera_node)
+    recorder = Recorder()
+    source = WebcamSource(
+        CameraDevice(path=str(camera_node)),
+        retry_s=0.05,
+        freeze_after_s=0.3,
+        opener=lambda device, backend, size: camera,
+    )
+    source.start(recorder.on_scan, recorder.on_status)
+    try:
+        recorder.wait_for(lambda r: len(r.scans) >= 1)
+        camera.running.clear()
+        recorder.wait_for(lambda r: r.statuses[-1].message == MSG_FROZEN)
+        assert recorder.states[-1] is SourceState.DISCONNECTED
+        camera.running.set()
+        recorder.wait_for(lambda r: r.states[-1] is SourceState.CONNECTED)
+    finally:
+        camera.running.set()
+        source.stop()
+
+
+def test_a_code_seen_but_not_read_gets_a_hint(corpus: ModuleType, tmp_path: Path) -> None:
+    # A phone whose screen glare hides part of the code: located, not read (corpus glare #9).
+    frame = list(corpus.generate_corpus(10, conditions=("glare",), seed=7))[9]
+    path = tmp_path / "glare.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (1280, 720))
+    for _ in range(30):
+        writer.write(frame.image)
+    writer.release()
+    recorder, _ = play(path)
+    assert recorder.texts == []
+    hinted = [p for p in recorder.previews if p.hint]
+    assert hinted and hinted[-1].hint == HINT_GLARE and hinted[-1].unread
 
 
 def test_a_camera_that_will_not_open_is_busy(videos: dict[str, Any], camera_node: Path) -> None:

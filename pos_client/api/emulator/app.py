@@ -46,7 +46,7 @@ _PROXY_PAGES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Ti
 
 
 class SeenRequest(NamedTuple):
-    """One public request as the client saw it; status 0 means the connection was reset."""
+    """One public request and the status the emulator answered; 0: connection reset, no answer."""
 
     method: str
     path: str
@@ -119,16 +119,25 @@ class EmulatorState:
     faults: FaultBook = field(default_factory=FaultBook)
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(DEFAULT_RATE_LIMIT_PER_MINUTE))
     connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
-    _seen_lock: threading.Lock = field(default_factory=threading.Lock)
-    _seen: list[SeenRequest] = field(default_factory=list)
+    _seen_changed: threading.Condition = field(default_factory=threading.Condition)
+    # Bounded: a demo till can run for days.
+    _seen: deque[SeenRequest] = field(default_factory=lambda: deque(maxlen=100_000))
+    _recorded: int = 0
 
     def record(self, seen: SeenRequest) -> None:
-        with self._seen_lock:
+        with self._seen_changed:
             self._seen.append(seen)
+            self._recorded += 1
+            self._seen_changed.notify_all()
 
     def requests_seen(self) -> list[SeenRequest]:
-        with self._seen_lock:
+        with self._seen_changed:
             return list(self._seen)
+
+    def wait_for_requests(self, total: int, timeout_s: float) -> bool:
+        """Block until ``total`` public requests have been answered since start, or time out."""
+        with self._seen_changed:
+            return self._seen_changed.wait_for(lambda: self._recorded >= total, timeout_s)
 
     def now(self) -> datetime:
         return self.store.clock.now()
@@ -146,13 +155,14 @@ class FrontDoor:
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
-        status_sent = 0
         recorded = False
 
         async def recording_send(message: Message) -> None:
-            nonlocal status_sent
-            if message["type"] == "http.response.start":
-                status_sent = int(message["status"])
+            nonlocal recorded
+            if message["type"] == "http.response.start" and not recorded:
+                # Logged before it leaves, so a client that has its answer also finds it in the log.
+                self.state.record(SeenRequest(method, path, int(message["status"])))
+                recorded = True
             await send(message)
 
         fault = self.state.faults.take(method, path)
@@ -183,8 +193,8 @@ class FrontDoor:
                 recorded = self._record_reset(method, path)
                 await self._reset(scope, receive)
         finally:
-            if not recorded:
-                self.state.record(SeenRequest(method, path, status_sent))
+            if not recorded:  # no answer at all (the client left during a delay, say)
+                self.state.record(SeenRequest(method, path, 0))
 
     def _record_reset(self, method: str, path: str) -> bool:
         # Before the reset, so whoever sees the reset also finds it in the log.

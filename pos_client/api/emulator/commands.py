@@ -7,6 +7,7 @@ writes a sheet of the demo QR codes (exit 0, or 2 for an unsupported file type o
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,9 @@ def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> int:
         print(f"Impossible d'écouter sur {args.host}:{args.port} : {exc}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
+    if not ipaddress.ip_address(host).is_loopback:
+        warning = "Attention : l'émulateur est joignable depuis le réseau (clés de démo publiques)."
+        print(warning, file=sys.stderr)
     print(f"Émulateur de l'API pass Culture : http://{host}:{port}")
     print(f"Clé API de démo : {demo_data.DEMO_API_KEY}")
     print(f"Autre fournisseur : {demo_data.OTHER_PROVIDER_API_KEY}")

@@ -131,6 +131,10 @@ class EmulatorControl:
     def requests_seen(self) -> list[SeenRequest]:
         return self._state.requests_seen()
 
+    def wait_for_requests(self, total: int, timeout_s: float = 5.0) -> bool:
+        """Wait until ``total`` public requests have been handled (e.g. one a client gave up on)."""
+        return self._state.wait_for_requests(total, timeout_s)
+
 
 def _parse_moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

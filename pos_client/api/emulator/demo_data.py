@@ -56,7 +56,8 @@ CASES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "book": ("PETPR2", "Livre « Le Petit Prince », 7,90 € : à valider, la validation doit passer."),
         "book_2": ("ETRNGR", "Livre « L'Étranger », 8,90 € : un second livre à valider."),
         "concert_category": ("CNCRT4", "Concert demain soir, catégorie « Carré or », 25,00 € : à valider."),
-        "duo_cinema": ("DUCN2A", "Séance de cinéma en duo : 2 places à 7,00 €, total 14,00 €, à valider."),
+        "concert_pit": ("FSSE5C", "Même concert, catégorie « Fosse », 15,00 € : à valider."),
+    "duo_cinema": ("DUCN2A", "Séance de cinéma en duo : 2 places à 7,00 €, total 14,00 €, à valider."),
         "museum_pass": ("MUSE4M", "Pass annuel du musée, 20,00 € : à valider."),
         "pending_event": (
             "THEAT3",
@@ -160,6 +161,8 @@ _BOOKINGS: list[tuple[str, int, str, int, timedelta, dict[str, Any]]] = [
     ("book_2", BOOKSHOP_VENUE_ID, "L'Étranger", 890, timedelta(days=1), {**_BOOK, "ean": "9782070360024"}),
     ("concert_category", CONCERT_VENUE_ID, "Concert : Les Nuits Électriques", 2500, timedelta(days=3),
      {"subcategory": "CONCERT", "price_category": "Carré or", "starts_in": timedelta(0)}),
+    ("concert_pit", CONCERT_VENUE_ID, "Concert : Les Nuits Électriques", 1500, timedelta(days=2),
+     {"subcategory": "CONCERT", "price_category": "Fosse", "starts_in": timedelta(0)}),
     ("duo_cinema", CINEMA_VENUE_ID, "Ciné-club : Les Enfants du paradis", 700, timedelta(days=4),
      {"subcategory": "SEANCE_CINE", "quantity": 2, "starts_in": timedelta(hours=1)}),
     ("museum_pass", MUSEUM_VENUE_ID, "Pass annuel du Musée de la Ville", 2000, timedelta(days=6),

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import uvicorn
+import uvicorn.lifespan.off  # uvicorn imports it by name; named here for PyInstaller
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pos_client.api.emulator import demo_data
@@ -73,13 +74,12 @@ class _Server(uvicorn.Server):
 def build_server(state: EmulatorState, control: EmulatorControl, *, log_level: str = "warning") -> Any:
     """A uvicorn server for the emulator app (``.run(sockets=[...])`` serves it)."""
     app = build_app(state, control_routes(control))
+    # Everything uvicorn would load by name is fixed here (PyInstaller cannot follow names): our
+    # protocol class, the plain asyncio loop, no websockets, no lifespan; and no logging set-up of
+    # its own, so its messages go to pos-client's log (set up by the host process).
     config = uvicorn.Config(
-        app,
-        http=_protocol_class(state.connections),
-        lifespan="off",
-        log_level=log_level,
-        access_log=False,
-        timeout_graceful_shutdown=2,
+        app, http=_protocol_class(state.connections), loop="none", ws="none", lifespan="off",
+        log_config=None, log_level=log_level, access_log=False, timeout_graceful_shutdown=2,
     )
     return _Server(config)
 
