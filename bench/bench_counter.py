@@ -33,14 +33,6 @@ from pos_client.ui.app import demo_till
 from pos_client.workflow import CounterView, State
 
 
-def interim_parts() -> object:
-    # The tests' stand-ins while pos_client.api.client / pos_client.journal are not in the checkout.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "ui"))
-    from loopback_api import parts_for_checkout
-
-    return parts_for_checkout()
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -68,10 +60,9 @@ def run(n: int, burst: int) -> list[str]:
     lines: list[str] = []
     settings = Settings(till_name="bench").with_values(ui={"sound_enabled": False})
     source = NullSource("bench")
-    parts = interim_parts()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        demo_till(Path(tmp), settings, (source,), parts=parts) as (window, backend),
+        demo_till(Path(tmp), settings, (source,)) as (window, backend),
     ):
         emulator = backend.emulator
         assert emulator is not None
@@ -143,7 +134,9 @@ def run(n: int, burst: int) -> list[str]:
         heartbeat.stop()
         lookups = sum(1 for seen in emulator.control.requests_seen() if seen.method == "GET")
 
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     lines.append(f"Counter bench: {n} bookings, burst of {burst} scans, emulator on loopback, offscreen Qt")
+    lines.append(f"(machine load average {load} on {os.cpu_count()} cores: stalls include other processes)")
     lines.append("| measure                      |     n | median ms |    p99 ms |    max ms |")
     lines.append("|------------------------------|-------|-----------|-----------|-----------|")
     lines.append(row("scan -> card painted", to_card))

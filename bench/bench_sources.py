@@ -36,12 +36,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-if sys.version_info < (3, 12):
-    # WORKAROUND: PySide6 6.12.0 on CPython 3.11 drops a reference to None on every void method
-    # call (None is immortal only from 3.12); thousands of key events would abort the process.
-    import ctypes
-
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 60
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pos_client.scanner.evdev_source import EvdevScanSource  # noqa: E402

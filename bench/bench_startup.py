@@ -6,6 +6,8 @@ Each run starts a fresh process, ``pos-client --demo --dev-dir <tmp> startup-pro
 offscreen Qt platform (no display needed). The probe builds the real window through
 ``pos_client.ui.app.run_app`` in demo mode (local emulator, no network) and prints:
 
+    stage probe <t>  the command line is parsed: interpreter, CLI and subcommand modules loaded
+    stage app <t>    the application's modules are imported (window, client, journal, emulator)
     ready            the window is shown and the event loop turned once (timed here, from spawn)
     rss idle <B>     resident memory after one second of idling
     rss scans <B> <n> <s>   after <n> scans fed through the window's scan path
@@ -36,6 +38,8 @@ PROBE_TIMEOUT_S = 300.0
 @dataclass
 class Run:
     ready_s: float
+    cli_s: float  # spawn -> command line parsed
+    imports_s: float  # -> the application's modules imported (the rest, to ready, builds the till)
     idle_mb: float
     scans_mb: float | None
     scans: int
@@ -56,17 +60,21 @@ def _probe_once(command: list[str], scans: int, idle_s: float) -> Run:
         probe = ["startup-probe", "--scans", str(scans), "--idle-s", str(idle_s)]
         argv = [*command, "--demo", "--dev-dir", folder, *probe]
         start = time.perf_counter()
+        spawned_at = time.time()
         process = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=folder
         )
         ready_s: float | None = None
         values: dict[str, list[str]] = {}
+        stages: dict[str, float] = {}
         try:
             assert process.stdout is not None
             for line in process.stdout:
                 words = line.split()
                 if words[:1] == ["ready"] and ready_s is None:
                     ready_s = time.perf_counter() - start
+                elif words[:1] == ["stage"] and len(words) == 3:
+                    stages[words[1]] = float(words[2]) - spawned_at
                 elif words[:1] == ["rss"] and len(words) >= 3:
                     values[words[1]] = words[2:]
             _, stderr = process.communicate(timeout=PROBE_TIMEOUT_S)
@@ -74,11 +82,13 @@ def _probe_once(command: list[str], scans: int, idle_s: float) -> Run:
             if process.poll() is None:
                 process.kill()
                 process.communicate()
-        if process.returncode != 0 or ready_s is None or "idle" not in values:
+        if process.returncode != 0 or ready_s is None or "idle" not in values or len(stages) != 2:
             raise SystemExit(f"probe failed ({' '.join(argv)}), exit {process.returncode}:\n{stderr[-3000:]}")
     scans_values = values.get("scans")
     return Run(
         ready_s=ready_s,
+        cli_s=stages["probe"],
+        imports_s=stages["app"] - stages["probe"],
         idle_mb=int(values["idle"][0]) / 1e6,
         scans_mb=int(scans_values[0]) / 1e6 if scans_values else None,
         scans=int(scans_values[1]) if scans_values else 0,
@@ -126,6 +136,15 @@ def print_table(variants: list[Variant]) -> None:
             )
             + (f"{statistics.median(rates):>7.0f}" if rates else f"{'-':>7}")
         )
+    print()
+    print("where the warm start goes (medians): command line parsed / app modules imported / till built")
+    for variant in variants:
+        if variant.runs:
+            rest = variant.runs[1:] or variant.runs
+            cli = statistics.median(r.cli_s for r in rest)
+            imports = statistics.median(r.imports_s for r in rest)
+            build = statistics.median(r.ready_s - r.cli_s - r.imports_s for r in rest)
+            print(f"  {variant.name:<14} {cli:.2f} s + {imports:.2f} s + {build:.2f} s")
     print()
     print(f"budget: ready < {READY_BUDGET_S} s ({_legend()}), idle < {IDLE_BUDGET_MB:.0f} MB resident")
     for variant in variants:

@@ -33,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pos_client.scanner.commands",
     "pos_client.scanner.devices_commands",
     "pos_client.api.emulator.commands",
+    "pos_client.api.commands",
+    "pos_client.journal.commands",
 )
 
 

@@ -24,17 +24,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import sqlite3
 import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pos_client import APP_NAME, __version__
+from pos_client.api.models import AlreadyValidated, Booking, Found, Validated
 from pos_client.host_os import (
     HostOs,
     current_host_os,
@@ -43,6 +46,8 @@ from pos_client.host_os import (
     keyring_is_secure,
     secure_keyring_backends,
 )
+from pos_client.ports import BookingsApi, Journal, JournalLine, Operation
+from pos_client.scanner.source import Transport
 
 if TYPE_CHECKING:
     from pos_client.cli import AppContext
@@ -132,11 +137,17 @@ def run_checks(checks: list[Check], out: TextIO) -> list[CheckResult]:
     return results
 
 
-def _require(module_name: str) -> ModuleType:
+def _require(module_name: str, *names: str) -> ModuleType:
+    """Import ``module_name``, which must define ``names``; else say that module is missing."""
     try:
-        return importlib.import_module(module_name)
+        module = importlib.import_module(module_name)
     except ImportError as exc:
         raise MissingPart(f"module manquant : {module_name} ({exc})") from exc
+    absent = [name for name in names if not hasattr(module, name)]
+    if absent:
+        # An empty folder imports as a namespace package: the module is not written yet.
+        raise MissingPart(f"module manquant : {module_name} (pas de {', '.join(absent)})")
+    return module
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -243,14 +254,36 @@ def build_checks(context: AppContext, scenario: Scenario, host: HostOs) -> list[
 class Scenario:
     """The counter's path, with real parts: emulator, HTTP client, journal, decoder."""
 
+    # Demo bookings the emulator's "demo" world holds: one for the look-up, one for the sale.
+    LOOKED_UP_CASE = "book"
+    SOLD_CASE = "book_2"
+
     def __init__(self, stack: contextlib.ExitStack, folder: Path) -> None:
         self._stack = stack
         self._folder = folder
         self.qr_token = "352UW4"
         self.emulator: Any = None
+        self.journal: Journal | None = None
+        self.journal_path = folder / "journal.sqlite3"
+        self._client: BookingsApi | None = None
+
+    def _open_journal_file(self, journal_module: ModuleType) -> Journal:
+        journal: Journal = journal_module.open_journal(self.journal_path)
+        closer = getattr(journal, "close", None)
+        if callable(closer):
+            self._stack.callback(closer)
+        return journal
 
     def open_journal(self) -> str:
-        raise MissingPart("module manquant : pos_client.journal")
+        """A new journal (SQLite) in the temporary folder: empty, nothing left open."""
+        journal = self._open_journal_file(_require("pos_client.journal", "open_journal"))
+        left_open = journal.open_intents()
+        if left_open:
+            raise RuntimeError(f"un journal neuf a {len(left_open)} opération(s) en attente")
+        if journal.total_for_day_cents(_today()) != 0:
+            raise RuntimeError("un journal neuf a déjà un total non nul")
+        self.journal = journal
+        return f"{self.journal_path} (SQLite {sqlite3.sqlite_version}, vide)"
 
     def start_emulator(self) -> str:
         """The demo mode's local API emulator, served on a free loopback port."""
@@ -259,14 +292,94 @@ class Scenario:
         bookings = len(emulator_module.demo_data.TOKENS)
         return f"{self.emulator.base_url} ({bookings} réservations de démo)"
 
+    def _api(self) -> BookingsApi:
+        """The real HTTP client, pointed at the emulator with the demo key."""
+        emulator_module = _require("pos_client.api.emulator")
+        _require("pos_client.api.client", "BookingsClient")
+        from pos_client.api.client import BookingsClient
+
+        if self.emulator is None:
+            raise RuntimeError("l'émulateur n'a pas démarré (voir la vérification « émulateur »)")
+        if self._client is None:
+            client = BookingsClient(
+                self.emulator.base_url,
+                emulator_module.demo_data.DEMO_API_KEY,
+                till_name="auto-test",
+                connect_timeout_s=3.0,
+                read_timeout_s=5.0,
+                backoff_s=0.1,
+            )
+            self._stack.callback(client.close)
+            self._client = client
+        return self._client
+
+    def _found(self, api: BookingsApi, token: str) -> Booking:
+        outcome = api.get_booking(token)
+        if not isinstance(outcome, Found):
+            raise RuntimeError(f"{token} : réservation de démo non trouvée ({outcome!r})")
+        return outcome.booking
+
     def look_up_and_validate(self) -> str:
-        raise MissingPart("module manquant : pos_client.api.client")
+        """Look a demo booking up and validate it through the client, then see the API refuse a
+        second validation (the double-scan guard the counter relies on)."""
+        api = self._api()
+        token = self.emulator_token(self.LOOKED_UP_CASE)
+        booking = self._found(api, token)
+        validated = api.validate(token)
+        if not isinstance(validated, Validated):
+            raise RuntimeError(f"{token} : validation refusée ({validated!r})")
+        again = api.get_booking(token)
+        if not isinstance(again, AlreadyValidated):
+            raise RuntimeError(f"{token} : une réservation validée se relit comme {again!r}")
+        return (
+            f"{token} trouvée (« {booking.offer_name} », {_euros(booking.total_cents)}), validée, "
+            "puis refusée à la relecture (déjà validée)"
+        )
 
     def record_payment(self) -> str:
-        raise MissingPart("module manquant : pos_client.journal")
+        """A sale as the counter makes it: intent written first, validation, resolution, exactly
+        one payment record, still there when the journal file is opened again."""
+        journal_module = _require("pos_client.journal", "open_journal")
+        api = self._api()
+        if self.journal is None:
+            raise RuntimeError("le journal n'a pas pu être ouvert (voir la vérification « journal »)")
+        journal = self.journal
+        token = self.emulator_token(self.SOLD_CASE)
+        booking = self._found(api, token)
+        intent = journal.begin(
+            Operation.USE,
+            booking,
+            transport=Transport.COMMAND_LINE,
+            source_id="self-test",
+            id_checked_at=datetime.now(UTC),
+        )
+        if [open_intent.id for open_intent in journal.open_intents()] != [intent.id]:
+            raise RuntimeError("l'opération n'est pas enregistrée avant l'envoi de la validation")
+        validated = api.validate(token)
+        if not isinstance(validated, Validated):
+            journal.resolve_refused(intent, f"auto-test : {validated!r}")
+            raise RuntimeError(f"{token} : validation refusée ({validated!r})")
+        record = journal.resolve_done(intent, confirmed_by_reread=validated.confirmed_by_reread)
+        if record is None or record.amount_cents != booking.total_cents or record.token != token:
+            raise RuntimeError(f"paiement mal enregistré : {record!r}")
+        if journal.open_intents():
+            raise RuntimeError("l'opération reste en attente après la validation")
+        reopened = self._open_journal_file(journal_module)
+        lines = [line for line in _lines_around(reopened, record.recorded_at) if line.token == token]
+        if len(lines) != 1 or lines[0].amount_cents != booking.total_cents:
+            raise RuntimeError(f"le journal rouvert montre {len(lines)} ligne(s) pour {token} au lieu d'une")
+        return (
+            f"{token} : opération notée, validée, un paiement pass Culture de "
+            f"{_euros(record.amount_cents)} (relu après réouverture du journal)"
+        )
+
+    def emulator_token(self, case: str) -> str:
+        token: str = _require("pos_client.api.emulator").demo_data.TOKENS[case]
+        return token
 
     def decode_qr(self) -> str:
-        """A QR code drawn here, saved as PNG and read back by OpenCV, decoded by zxing-cpp."""
+        """A QR code drawn here, saved as PNG and read back by OpenCV, decoded by zxing-cpp, read
+        by the contremarque reader."""
         try:
             import cv2
             import numpy as np
@@ -275,6 +388,7 @@ class Scenario:
             raise MissingPart(f"bibliothèque d'image manquante : {exc}") from exc
         # zxing-cpp comes with the decoder: a missing one is named in the ImportError.
         decode_frame = _require("pos_client.scanner.webcam").decode_frame
+        read_contremarque = _require("pos_client.scanner.payload").read_contremarque
         payload = f"PASSCULTURE:v3;TOKEN:{self.qr_token}"
         code = qrcode.QRCode(border=4, box_size=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
         code.add_data(payload)
@@ -290,11 +404,25 @@ class Scenario:
         texts = decode_frame(frame)
         if payload not in texts:
             raise RuntimeError(f"QR code non lu (lu : {texts!r})")
-        token = self._read_contremarque(payload)
+        contremarque = read_contremarque(payload)
+        token = getattr(contremarque, "token", None)
+        if token != self.qr_token:
+            raise RuntimeError(f"contremarque mal lue : {contremarque!r}")
         return f"{token} lu par zxing-cpp dans une image PNG d'OpenCV {cv2.__version__}"
 
-    def _read_contremarque(self, payload: str) -> str:
-        return self.qr_token
+
+def _today() -> date:
+    return datetime.now().astimezone().date()
+
+
+def _lines_around(journal: Journal, moment: datetime) -> list[JournalLine]:
+    # The journal's "day" may be local or UTC: near midnight they differ, so read both.
+    days = sorted({moment.astimezone().date(), moment.astimezone(UTC).date(), _today()})
+    return [line for day in days for line in journal.lines_for_day(day)]
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d} €"
 
 
 @contextlib.contextmanager

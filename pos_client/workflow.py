@@ -416,7 +416,6 @@ class _Options:
     guard_window_s: float = 3.0
     burst_quiet_s: float = 0.4
     return_to_ready_s: float = 6.0
-    till: str = "caisse"
     prefix: str = ""  # what the shop's scanners add around each code
     suffix: str = ""
     host_layout: str | None = None
@@ -465,7 +464,6 @@ class Counter:
         guard_window_s: float = 3.0,
         burst_quiet_s: float = 0.4,
         return_to_ready_s: float = 6.0,
-        till: str = "caisse",
         translate: Callable[[str], str] = str,
     ) -> None:
         self._tr = translate
@@ -474,7 +472,7 @@ class Counter:
         self._runner = runner
         self._on_view = on_view
         self._clocks = _Clocks(monotonic, now)
-        self.options = _Options(guard_window_s, burst_quiet_s, return_to_ready_s, till)
+        self.options = _Options(guard_window_s, burst_quiet_s, return_to_ready_s)
         self._current: _Current | None = None
         self._recent: _Recent | None = None
         self._last_keystroke_scan_at: float | None = None
@@ -581,14 +579,14 @@ class Counter:
         actions = {Action.DISMISS, Action.CANCEL_BOOKING}
         actions.add(Action.VALIDATE if checked else Action.CONFIRM_ID)
         detail = (
-            "Pièce d'identité vérifiée : vous pouvez valider."
+            "Appuyez sur « Valider la contremarque » (Alt+V) et remettez le produit."
             if checked
             else "Vérifiez la pièce d'identité du bénéficiaire (pièce physique uniquement), puis confirmez."
         )
         self._show(
             State.ID_CHECK,
             Tone.ATTENTION,
-            booking.offer_name,
+            "Pièce d'identité vérifiée : validez" if checked else "Vérifiez la pièce d'identité",
             detail,
             token=current.token,
             booking=booking,

@@ -20,14 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 100_000
 
 
-def interim_parts() -> object:
-    # The tests' stand-ins while pos_client.api.client / pos_client.journal are not in the checkout.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "ui"))
-    from loopback_api import parts_for_checkout
-
-    return parts_for_checkout()
-
-
 def free_display() -> int:
     for number in range(90, 200):
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
@@ -59,6 +51,7 @@ def run_under_xvfb(out: Path) -> int:
 
 def capture(out: Path) -> int:
     from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
     from pos_client.api.emulator import Fault, FaultKind, demo_data
@@ -73,10 +66,9 @@ def capture(out: Path) -> int:
     settings = Settings(till_name="caisse-1").with_values(
         ui={"sound_enabled": False, "return_to_ready_s": 600.0}
     )
-    parts = interim_parts()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        demo_till(Path(tmp), settings, parts=parts) as (window, backend),
+        demo_till(Path(tmp), settings) as (window, backend),
     ):
         assert backend.emulator is not None
         window.show()
@@ -92,7 +84,12 @@ def capture(out: Path) -> int:
                 app.processEvents()
 
         def shoot(name: str) -> None:
-            image = window.grab().toImage().scaledToWidth(900, Qt.TransformationMode.SmoothTransformation)
+            image = (
+                window.grab()
+                .toImage()
+                .scaledToWidth(900, Qt.TransformationMode.SmoothTransformation)
+                .convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
+            )
             path = out / f"{name}.png"
             image.save(str(path), "PNG", 0)
             size = path.stat().st_size

@@ -54,6 +54,7 @@ def format_discovery(found: Discovery, *, serial_setting: str = "", hid_setting:
         ("Ports série", [d for d in found.devices if d.kind.value == "serial"]),
         ("HID (HID POS et claviers de douchette)", [d for d in found.devices if d.kind.value == "hid"]),
         ("USB (pyusb)", [d for d in found.devices if d.kind.value == "usb"]),
+        ("Claviers evdev (Linux, lecture exclusive)", [d for d in found.devices if d.kind.value == "evdev"]),
     ]
     lines: list[str] = []
     for title, devices in sections:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, Protocol
 
 from pos_client.scanner.source import ScanSource
@@ -30,6 +31,7 @@ __all__ = [
     "build_hardware_sources",
     "discover",
     "guess_mode",
+    "list_evdev_scanners",
     "list_hid_devices",
     "list_serial_ports",
     "list_usb_devices",
@@ -50,6 +52,7 @@ class DeviceKind(Enum):
     SERIAL = "serial"
     HID = "hid"
     USB = "usb"
+    EVDEV = "evdev"  # a keyboard-mode scanner's /dev/input node (Linux exclusive capture)
 
 
 KNOWN_VENDORS: dict[int, str] = {
@@ -344,10 +347,52 @@ def list_usb_devices(
     return devices, ""
 
 
+# ---------------------------------------------------------------------------- evdev (Linux)
+INPUT_BY_ID = Path("/dev/input/by-id")
+_MAKER_WORDS = (
+    "honeywell",
+    "metrologic",
+    "hand_held",
+    "zebra",
+    "symbol",
+    "datalogic",
+    "newland",
+    "opticon",
+    "mindeo",
+)
+
+
+def list_evdev_scanners(by_id: Path = INPUT_BY_ID) -> list[DetectedDevice]:
+    """Keyboard-mode scanners' event nodes (``/dev/input/by-id/*-event-kbd`` whose name says
+    scanner or a scanner maker): the paths the exclusive evdev capture can be given."""
+    if not by_id.is_dir():
+        return []
+    devices = []
+    for node in sorted(by_id.glob("*-event-kbd")):
+        name = node.name.lower()
+        if not any(word in name for word in (*_SCANNER_WORDS, *_MAKER_WORDS)):
+            continue
+        description = node.name.removeprefix("usb-").removesuffix("-event-kbd").replace("_", " ")
+        devices.append(
+            DetectedDevice(
+                kind=DeviceKind.EVDEV,
+                ident=str(node),
+                vendor_id=None,
+                product_id=None,
+                description=description,
+                maker="",
+                likely_scanner=True,
+                mode=ScannerMode.KEYBOARD,
+            )
+        )
+    return devices
+
+
 def discover(
     comports: Callable[[], Iterable[_PortInfo]] = _default_comports,
     enumerate_hid: Callable[[], Iterable[dict[str, Any]]] = _default_hid_enumerate,
     find_usb: Callable[[], Iterable[Any]] = _default_usb_find,
+    input_by_id: Path = INPUT_BY_ID,
 ) -> Discovery:
     """Everything at once; a lister that fails becomes a note, never an exception."""
     devices: list[DetectedDevice] = []
@@ -364,6 +409,10 @@ def discover(
     devices += usb_devices
     if usb_note:
         notes.append(usb_note)
+    try:
+        devices += list_evdev_scanners(input_by_id)
+    except OSError as exc:
+        notes.append(f"Liste des claviers evdev indisponible : {exc}")
     return Discovery(tuple(devices), tuple(notes))
 
 

@@ -15,6 +15,7 @@ let any program read every keyboard).
 
 from __future__ import annotations
 
+import errno
 import logging
 import select
 import time
@@ -137,7 +138,18 @@ class EvdevScanSource(ThreadedSource):
                 continue
             try:
                 if self._grab:
-                    device.grab()
+                    try:
+                        device.grab()
+                    except OSError as exc:
+                        if exc.errno != errno.EBUSY:
+                            raise
+                        self._report(
+                            on_status,
+                            SourceState.ERROR,
+                            "La douchette est déjà captée en exclusivité par un autre programme "
+                            "(une autre caisse ouverte ?) : fermez-le, elle sera reprise.",
+                        )
+                        continue  # (finally closes it; the loop waits, then retries)
                 self._report(on_status, SourceState.CONNECTED)
                 self._read_until_error(device, on_scan)
             except OSError as exc:
@@ -149,7 +161,7 @@ class EvdevScanSource(ThreadedSource):
                 )
             finally:
                 device.close()  # closing the node also releases the grab
-            self._stop.wait(self._retry_s)
+                self._stop.wait(self._retry_s)
         self._report(on_status, SourceState.STOPPED)
 
     def _read_until_error(self, device: Any, on_scan: ScanSink) -> None:

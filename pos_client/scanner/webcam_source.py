@@ -19,7 +19,9 @@ matched against ``/sys/class/video4linux``) or a video FILE, which is played at 
 rate as a camera would deliver it: that is how the tests and the bench feed real videos.
 
 States: no camera / camera busy are ``SourceState.ERROR``, unplugged is ``DISCONNECTED``; in all
-three the source retries by itself every ``retry_s``. The end of a video file is ``STOPPED``.
+three the source retries by itself every ``retry_s``. A camera that stops delivering frames
+without an error (frozen driver) is ``DISCONNECTED`` until frames come back. The end of a video
+file is ``STOPPED``.
 """
 
 from __future__ import annotations
@@ -344,6 +346,8 @@ class WebcamSource:
             self._on_scan, self._on_status = on_scan, on_status
             self._stop.clear()
             self._frozen = False
+            # Switched off and on again: a code in view is a new showing.
+            self._tracker = AppearanceTracker(self._tracker.gone_after_s, self._tracker.repeat_after_s)
             slot = _Slot()
             self._threads = [
                 threading.Thread(target=self._grab_loop, args=(slot,), name="webcam-grab", daemon=True),

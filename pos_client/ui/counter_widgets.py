@@ -84,13 +84,16 @@ class StatusArea(QFrame):
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(texts, 1)
         self.setMinimumHeight(120)
+        self._tone: Tone | None = None
 
     def show_view(self, view: CounterView) -> None:
         icon, background, colour = TONE_STYLE[view.tone]
-        self.setStyleSheet(
-            f"#status_area {{ background: {background}; border-radius: 8px; }}"
-            f"#status_area QLabel {{ color: {colour}; background: transparent; }}"
-        )
+        if view.tone is not self._tone:  # re-polishing is costly: only when the colour changes
+            self._tone = view.tone
+            self.setStyleSheet(
+                f"#status_area {{ background: {background}; border-radius: 8px; }}"
+                f"#status_area QLabel {{ color: {colour}; background: transparent; }}"
+            )
         self.icon.setText(icon)
         self.title.setText(view.title)
         self.detail.setText(view.detail)
@@ -279,7 +282,10 @@ class HistoryPanel(QGroupBox):
         self.table.setObjectName("history_table")
         self.table.setHorizontalHeaderLabels([tr("Heure"), tr("Contremarque"), tr("Offre"), tr("Montant")])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in (0, 1, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.total = QLabel()

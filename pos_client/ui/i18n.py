@@ -70,10 +70,13 @@ ENGLISH: dict[str, str] = {
     "Volume": "Volume",
     "Langue (au prochain démarrage)": "Language (next start)",
     "Taille des textes": "Text size",
+    "Douchettes": "Scanners",
     # workflow titles and messages
     "Prêt : scannez une contremarque": "Ready: scan a countermark",
     "Recherche de la réservation…": "Looking the booking up…",
     "Validation en cours…": "Validating…",
+    "Vérifiez la pièce d'identité": "Check the ID document",
+    "Pièce d'identité vérifiée : validez": "ID checked: validate",
     "Annulation de la validation…": "Undoing the validation…",
     "Annulation de la réservation…": "Cancelling the booking…",
     "Contremarque validée": "Countermark validated",

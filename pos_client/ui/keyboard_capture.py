@@ -138,6 +138,7 @@ class KeyboardCapture(QObject):
         self._last_press_ms: float | None = None
         self._silence = QTimer(self)
         self._silence.setSingleShot(True)
+        self._silence.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
         self._silence.setObjectName("keyboard-capture-silence")
         self._silence.timeout.connect(self._on_silence_timeout)
 
@@ -177,7 +178,8 @@ class KeyboardCapture(QObject):
             QEvent.Type.ShortcutOverride,
         ):
             return False
-        assert isinstance(event, QKeyEvent)
+        if not isinstance(event, QKeyEvent):
+            return False
         if kind == QEvent.Type.ShortcutOverride:
             # Claim keys we are going to hold, so no shortcut fires on a scanner's keystroke.
             if self._classifier.would_hold(self._keystroke(event, None)):
@@ -228,12 +230,12 @@ class KeyboardCapture(QObject):
         key = self._keystroke(event, window)
         decision = self._classifier.press(key)
         self._apply(decision)
-        assert decision.fate is not None
+        fate = decision.fate or Fate.PASS  # press() always decides; None only comes from silence()
         if self._on_key is not None:
             gap = None if self._last_press_ms is None else key.timestamp_ms - self._last_press_ms
             evdev = evdev_code_from_native(key.native_code, self._origin) if self._origin else None
             self._on_key(
-                KeyTrace(key.timestamp_ms, gap, key.text, key.native_code, evdev, key.physical, decision.fate)
+                KeyTrace(key.timestamp_ms, gap, key.text, key.native_code, evdev, key.physical, fate)
             )
         if key.kind is not KeyKind.MODIFIER:
             self._last_press_ms = key.timestamp_ms
@@ -241,7 +243,7 @@ class KeyboardCapture(QObject):
             self._silence.start(int(self._classifier.silence_ms))
         else:
             self._silence.stop()
-        if decision.fate is Fate.PASS:
+        if fate is Fate.PASS:
             return False
         self._swallowed_releases.add((event.key(), event.nativeScanCode()))
         return True

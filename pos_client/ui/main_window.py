@@ -90,7 +90,6 @@ class MainWindow(QMainWindow):
             monotonic=monotonic,
             guard_window_s=settings.scanner.guard_window_s,
             return_to_ready_s=settings.ui.return_to_ready_s,
-            till=settings.till_name,
             translate=tr,
         )
         self.counter.options.prefix = settings.scanner.prefix
@@ -144,8 +143,9 @@ class MainWindow(QMainWindow):
 
         left = QVBoxLayout()
         left.addWidget(self.code_field)
-        left.addWidget(self.card, 1)
+        left.addWidget(self.card)
         left.addWidget(self.cancel_word)
+        left.addStretch(1)  # the code field stays on top when no card is shown
         middle = QHBoxLayout()
         middle.addLayout(left, 3)
         middle.addWidget(self.history, 2)
@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
 
         self.setMinimumSize(1024, 700)
         self._on_view(self.counter.view)
+        QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
         # Changes whose answer was lost before the last exit are settled by re-reading them.
         self.runner.submit(lambda: settle_open_intents(api, journal), self._on_intents_settled)

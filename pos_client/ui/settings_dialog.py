@@ -14,14 +14,19 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QSlider,
+    QVBoxLayout,
     QWidget,
 )
 
+from pos_client.api.keys import KeyStoreError
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.i18n import LANGUAGES, Translator
+from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
 
 __all__ = ["ApiKeyStore", "SettingsDialog", "key_hint"]
 
@@ -96,6 +101,11 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Volume"), self.volume)
         form.addRow(tr("Langue (au prochain démarrage)"), self.language)
         form.addRow(tr("Taille des textes"), self.font_scale)
+        # The scanners' own options (devices found, keyboard-mode layout), from the scanner area.
+        self.scanners = ScannerSourcesPanel(settings.scanner)
+        scanners_box = QGroupBox(tr("Douchettes"))
+        QVBoxLayout(scanners_box).addWidget(self.scanners)
+        form.addRow(scanners_box)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -110,13 +120,22 @@ class SettingsDialog(QDialog):
         return ApiEnvironment(self.environment.currentData())
 
     def _show_key_state(self) -> None:
-        hint = key_hint(self._keys.get_key(self._environment()))
+        try:
+            hint = key_hint(self._keys.get_key(self._environment()))
+        except KeyStoreError as exc:
+            self.key_state.setText(str(exc))
+            return
         self.key_state.setText(f"••••{hint}" if hint else "—")
 
     def accept(self) -> None:
         key = self.new_key.text().strip()
         if key:
-            self._keys.set_key(self._environment(), key)
+            try:
+                self._keys.set_key(self._environment(), key)
+            except KeyStoreError as exc:
+                # The key is never written anywhere else: say so and keep the dialog open.
+                QMessageBox.warning(self, self.windowTitle(), str(exc))
+                return
             self.new_key.clear()
         super().accept()
 
@@ -126,7 +145,7 @@ class SettingsDialog(QDialog):
             s,
             till_name=self.till_name.text().strip() or s.till_name,
             api=replace(s.api, environment=self._environment(), custom_url=self.custom_url.text().strip()),
-            scanner=replace(s.scanner, guard_window_s=self.guard.value()),
+            scanner=self.scanners.result(replace(s.scanner, guard_window_s=self.guard.value())),
             ui=replace(
                 s.ui,
                 language=str(self.language.currentData()),

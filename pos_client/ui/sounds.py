@@ -18,7 +18,7 @@ __all__ = ["SoundPlayer", "write_tone"]
 
 log = logging.getLogger(__name__)
 
-RATE = 22050
+RATE = 44100  # 16-bit stereo at 44.1 kHz: the format every audio device plays
 # (frequency Hz, duration s) per note: rising = success, low double = error, single mid = attention.
 _NOTES: dict[Sound, list[tuple[float, float]]] = {
     Sound.SUCCESS: [(880.0, 0.08), (1320.0, 0.12)],
@@ -36,9 +36,10 @@ def write_tone(path: Path, notes: list[tuple[float, float]]) -> None:
         for i in range(count):
             envelope = min(1.0, i / fade, (count - i) / fade)
             value = 0.0 if freq == 0 else math.sin(2 * math.pi * freq * i / RATE) * envelope * 0.6
-            frames += struct.pack("<h", int(value * 32767))
+            sample = int(value * 32767)
+            frames += struct.pack("<hh", sample, sample)
     with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
+        out.setnchannels(2)
         out.setsampwidth(2)
         out.setframerate(RATE)
         out.writeframes(bytes(frames))
@@ -54,6 +55,17 @@ class SoundPlayer:
         self._folder = folder
         self._effects: dict[Sound, object] = {}
         self.played: list[Sound] = []
+
+    def preload(self) -> None:
+        """Load QtMultimedia and the three sounds ahead of the first result (~50 ms, once)."""
+        if not self.enabled:
+            return
+        for sound in Sound:
+            if sound not in self._effects:
+                effect = self._load(sound)
+                if effect is None:
+                    return
+                self._effects[sound] = effect
 
     def play(self, sound: Sound) -> None:
         self.played.append(sound)
@@ -80,7 +92,7 @@ class SoundPlayer:
             return None
         folder = self._folder or Path(tempfile.gettempdir()) / "pos-client-sounds"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{sound.value}.wav"
+        path = folder / f"{sound.value}-{RATE}.wav"
         if not path.exists():
             write_tone(path, _NOTES[sound])
         effect = QSoundEffect(self._parent)

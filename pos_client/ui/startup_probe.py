@@ -4,6 +4,10 @@ Used by ``bench/bench_startup.py`` (on the bundle and on the plain install) and 
 shop PC. It creates the ``QApplication`` first, so it can schedule its steps, then runs the real
 application (``pos_client.ui.app.run_app``). Lines on stdout, one per step:
 
+    stage probe <unix time>      the command line is parsed (interpreter, CLI and its subcommand
+                                 modules imported, settings read): the probe starts
+    stage app <unix time>        the application's modules are imported (window, client, journal,
+                                 emulator, scan sources)
     ready                        the main window is shown and the event loop has turned once
     rss idle <bytes>             resident memory after ``idle_s`` of idling
     rss scans <bytes> <n> <s>    after ``n`` scans typed into the window as a keyboard-wedge
@@ -125,15 +129,19 @@ def run_startup_probe(
     """Run the application with the probe's steps scheduled; return its exit code (3 if the
     window never showed)."""
     stream = out if out is not None else sys.stdout
+
+    def say(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    # Wall-clock times: the bench compares them with the time it started the process.
+    say(f"stage probe {time.time():.6f}")
     app = QApplication.instance() or QApplication([sys.argv[0]])
     if run_app is None:
         from pos_client.ui.app import run_app as real_run_app
 
         run_app = real_run_app
+    say(f"stage app {time.time():.6f}")
     failures: list[str] = []
-
-    def say(line: str) -> None:
-        print(line, file=stream, flush=True)
 
     def feed_scans() -> None:
         window = _main_window()

@@ -1,12 +1,15 @@
 """First run: with no API key yet, a short welcome offers the settings or the demo mode.
 
-Self-contained: the application shows it before the main window when the keyring holds no API key
-for the chosen environment (and the till was not started with ``--demo``), then acts on the
-choice. See ``docs/packaging.md`` ("First run") for the call.
+Self-contained: ``first_run_choice`` shows it before the main window when the keyring holds no API
+key for the chosen environment (and the till was not started with ``--demo``); the application
+then acts on the choice (quit, start in demo mode, or open the window with its settings on top).
+See ``docs/packaging.md`` ("First run") for the call.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from enum import Enum
 
 from PySide6.QtCore import Qt
@@ -14,8 +17,11 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from pos_client import APP_TITLE
+from pos_client.api.keys import KeyStoreError
 
-__all__ = ["WelcomeChoice", "WelcomeDialog", "ask_first_run_choice"]
+__all__ = ["WelcomeChoice", "WelcomeDialog", "ask_first_run_choice", "first_run_choice"]
+
+log = logging.getLogger(__name__)
 
 
 class WelcomeChoice(Enum):
@@ -111,3 +117,28 @@ def ask_first_run_choice(parent: QWidget | None = None) -> WelcomeChoice:
         return dialog.choice
     finally:
         dialog.deleteLater()
+
+
+def first_run_choice(
+    *,
+    demo: bool,
+    read_key: Callable[[], str | None],
+    ask: Callable[[], WelcomeChoice] = ask_first_run_choice,
+) -> WelcomeChoice | None:
+    """What to do before the window opens: None (``--demo`` was asked, or a key is stored: open
+    the till as asked), else the welcome's answer.
+
+    ``read_key`` reads the API key of the chosen environment (``KeyringKeys.get_key``). A blank key
+    counts as none, and so does a keyring that cannot be read: the welcome's demo mode still
+    works there, and the settings say why the key cannot be saved.
+    """
+    if demo:
+        return None
+    try:
+        api_key = read_key()
+    except KeyStoreError as exc:
+        log.warning("first run: no readable API key (%s)", exc)
+        api_key = None
+    if api_key is not None and api_key.strip():
+        return None
+    return ask()

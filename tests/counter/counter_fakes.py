@@ -178,7 +178,18 @@ class MemoryJournal:
         return None
 
     def lines_for_day(self, day: date) -> list[JournalLine]:
-        return []
+        operations = {i.id: i.operation for i in self.intents}
+        return [
+            JournalLine(
+                p.recorded_at,
+                p.token,
+                p.offer_name,
+                p.amount_cents,
+                operations[p.intent_id],
+                IntentResolution.DONE,
+            )
+            for p in self.payments
+        ]
 
     def total_for_day_cents(self, day: date) -> int:
         return sum(p.amount_cents for p in self.payments)

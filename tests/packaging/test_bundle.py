@@ -6,7 +6,6 @@ otherwise. The build is done once per session by ``packaging/build_linux.sh`` in
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from selftest_report import assert_self_test_passed, clean_env
 
 import pos_client
 
@@ -34,13 +34,6 @@ pytestmark = [
 
 BUILD_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 120
-# Every check of the self-test; "warn" is accepted (no keyring daemon in CI), "FAIL" is not.
-SELF_TEST_CHECKS = (
-    "version", "dossier de données", "qt", "journal", "émulateur", "réservation", "paiement", "qr",
-    "trousseau", "douchettes",
-)
-
-
 @dataclass(frozen=True)
 class Build:
     bundle: Path
@@ -82,64 +75,16 @@ def build(project_root: Path) -> Build:
     )
 
 
-def _clean_env(tmp_path: Path) -> dict[str, str]:
-    """No display, no D-Bus session, a scratch HOME: what a CI runner or a fresh account has."""
-    hidden = {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"}
-    env = {k: v for k, v in os.environ.items() if k not in hidden}
-    env.pop("QT_QPA_PLATFORM", None)  # the self-test must choose offscreen by itself
-    env["HOME"] = str(tmp_path / "home")
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "PYTHONPATH"):
-        env.pop(name, None)
-    return env
-
-
 def _run_self_test(program: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(program), "--dev-dir", str(tmp_path / "dev"), "--self-test"],
-        env=_clean_env(tmp_path),
+        env=clean_env(tmp_path),
         cwd=tmp_path,  # not the project: nothing may be imported from the source tree
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_S,
         check=False,
     )
-
-
-# The self-test checks that exercise product modules still being written: while a module is not
-# in the tree, its check must FAIL by naming it (and the self-test must exit non-zero).
-PRODUCT_MODULES_OF_CHECK = {
-    "journal": ("pos_client.journal",),
-    "émulateur": ("pos_client.api.emulator",),
-    "réservation": ("pos_client.api.emulator", "pos_client.api.client"),
-    "paiement": ("pos_client.api.emulator", "pos_client.api.client", "pos_client.journal"),
-    "qr": ("pos_client.scanner.webcam",),
-}
-
-
-def _checks_of_modules_not_built_yet() -> set[str]:
-    return {
-        check
-        for check, modules in PRODUCT_MODULES_OF_CHECK.items()
-        if any(importlib.util.find_spec(module) is None for module in modules)
-    }
-
-
-def _assert_self_test_passed(result: subprocess.CompletedProcess[str]) -> None:
-    report = result.stdout + result.stderr
-    statuses = dict(
-        (match.group(2), match.group(1))
-        for match in re.finditer(r"^(ok|warn|FAIL) +([^:]+):", result.stdout, flags=re.MULTILINE)
-    )
-    assert set(statuses) == set(SELF_TEST_CHECKS), report
-    not_built = _checks_of_modules_not_built_yet()
-    for check in not_built:
-        assert statuses[check] == "FAIL", report
-        assert re.search(rf"^FAIL +{check}: module manquant", result.stdout, flags=re.MULTILINE), report
-    assert (result.returncode == 0) == (not not_built), report
-    others = {check: status for check, status in statuses.items() if check not in not_built}
-    assert all(status in {"ok", "warn"} for status in others.values()), report
-    for must_work in {"qt", "journal", "émulateur", "réservation", "paiement", "qr"} - not_built:
-        assert statuses[must_work] == "ok", report
 
 
 # ----------------------------------------------------------------------------- the bundle
@@ -149,7 +94,7 @@ def test_bundle_program_reports_the_package_version(build: Build, tmp_path: Path
     program = build.bundle / pos_client.APP_NAME
     assert os.access(program, os.X_OK)
     result = subprocess.run(
-        [str(program), "--version"], env=_clean_env(tmp_path), capture_output=True, text=True,
+        [str(program), "--version"], env=clean_env(tmp_path), capture_output=True, text=True,
         timeout=RUN_TIMEOUT_S, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -158,7 +103,7 @@ def test_bundle_program_reports_the_package_version(build: Build, tmp_path: Path
 
 def test_bundle_self_test_passes_from_the_bundle(build: Build, tmp_path: Path) -> None:
     result = _run_self_test(build.bundle / pos_client.APP_NAME, tmp_path)
-    _assert_self_test_passed(result)
+    assert_self_test_passed(result)
     assert "programme autonome" in result.stdout  # it ran the frozen program, not the venv
 
 
@@ -264,7 +209,7 @@ def test_deb_installs_runs_and_purging_keeps_the_journal(deb: Path, installed: P
     assert result.returncode == 0, result.stdout + result.stderr
     program = root / "opt" / "pos-client" / "pos-client"
     assert (root / "usr" / "bin" / "pos-client").readlink() == Path("/opt/pos-client/pos-client")
-    _assert_self_test_passed(_run_self_test(program, tmp_path))
+    assert_self_test_passed(_run_self_test(program, tmp_path))
 
     # A cashier's data, where the till keeps it (under the scratch root's home).
     journal = root / "home" / "caisse" / ".local" / "share" / "pos-client" / "journal.sqlite3"

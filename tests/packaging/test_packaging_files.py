@@ -367,3 +367,22 @@ def test_windows_build_script_runs_the_self_test_before_packaging(project_root: 
     steps = [script.index(marker) for marker in markers]
     assert steps == sorted(steps)
     assert "packaging\\pos_client.spec" in script
+
+
+def test_control_file_recommends_libusb_for_the_scanner_diagnosis(make_deb: ModuleType) -> None:
+    control = make_deb.control_text(
+        version="1.0.0", architecture="amd64", depends="libc6 (>= 2.36)", installed_size_kib=1
+    )
+    recommends = next(line for line in control.splitlines() if line.startswith("Recommends: "))
+    assert "libusb-1.0-0" in recommends.removeprefix("Recommends: ").split(", ")
+
+
+def test_excluded_libraries_are_not_imported_by_the_app(
+    bundle_layout: ModuleType, project_root: Path
+) -> None:
+    excluded = {name for name in bundle_layout.UNUSED_MODULES if not name.startswith("PySide6.")}
+    assert {"rich", "pygments"} <= excluded
+    for path in (project_root / "pos_client").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        imported = set(re.findall(r"^\s*(?:import|from)\s+(\w+)", text, flags=re.MULTILINE))
+        assert not imported & excluded, path

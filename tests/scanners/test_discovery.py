@@ -229,3 +229,28 @@ def test_build_hardware_sources_defaults_and_choices() -> None:
     assert ids == ["serial:COM3", "evdev:/dev/input/event9"]
     nothing = build_hardware_sources(ScannerSettings(serial_enabled=False, hid_device="bad"), found)
     assert nothing == []
+
+
+def test_evdev_scanner_nodes_are_listed_from_by_id(tmp_path: Path) -> None:
+    from pos_client.scanner.discovery import list_evdev_scanners
+
+    by_id = tmp_path / "by-id"
+    by_id.mkdir()
+    for name in (
+        "usb-Honeywell_Imaging___Mobility_1900_19140B4D0F-event-kbd",
+        "usb-Logitech_USB_Keyboard-event-kbd",
+        "usb-SM_SM-2D_PRODUCT_HID_KBW_APP-000000000-if01-event-kbd",
+        "usb-Newland_Barcode_Scanner-event-mouse",
+        "usb-ACME_Barcode_Scanner-event-kbd",
+    ):
+        (by_id / name).symlink_to("/dev/null")
+    devices = list_evdev_scanners(by_id)
+    assert [d.description for d in devices] == [
+        "ACME Barcode Scanner",
+        "Honeywell Imaging   Mobility 1900 19140B4D0F",
+    ]
+    assert all(d.kind is DeviceKind.EVDEV and d.mode is ScannerMode.KEYBOARD for d in devices)
+    assert list_evdev_scanners(tmp_path / "missing") == []
+    found = discover(list, list, list, by_id)
+    assert "Claviers evdev" in format_discovery(found)
+    assert str(by_id / "usb-ACME_Barcode_Scanner-event-kbd") in format_discovery(found)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,29 +123,37 @@ def test_source_grabs_reads_unplugs_and_reopens() -> None:
         source.stop()
 
 
+def first_error(open_device: Callable[[str], Any]) -> SourceStatus:
+    """Start a source on a device that fails to open this way; return its first ERROR status."""
+    statuses: queue.Queue[SourceStatus] = queue.Queue()
+    source = EvdevScanSource("/dev/input/event7", open_device=open_device, retry_s=0.01)
+    source.start(lambda scan: None, statuses.put)
+    try:
+        status = statuses.get(timeout=3)
+        while status.state is not SourceState.ERROR:
+            status = statuses.get(timeout=3)
+    finally:
+        source.stop()
+    return status
+
+
 def test_without_the_evdev_module_the_error_says_what_to_install() -> None:
     def missing(path: str) -> Any:
         raise ImportError("No module named 'evdev'")
 
-    statuses: queue.Queue[SourceStatus] = queue.Queue()
-    source = EvdevScanSource("/dev/input/event7", open_device=missing)
-    source.start(lambda scan: None, statuses.put)
-    status = statuses.get(timeout=3)
-    while status.state is not SourceState.ERROR:
-        status = statuses.get(timeout=3)
-    source.stop()
-    assert "evdev-binary" in status.message
+    assert "evdev-binary" in first_error(missing).message
 
 
 def test_permission_denied_points_to_the_udev_rules() -> None:
     def denied(path: str) -> Any:
         raise PermissionError(13, "Permission denied", path)
 
-    statuses: queue.Queue[SourceStatus] = queue.Queue()
-    source = EvdevScanSource("/dev/input/event7", open_device=denied, retry_s=0.01)
-    source.start(lambda scan: None, statuses.put)
-    status = statuses.get(timeout=3)
-    while status.state is not SourceState.ERROR:
-        status = statuses.get(timeout=3)
-    source.stop()
-    assert "udev" in status.message
+    assert "udev" in first_error(denied).message
+
+
+def test_grab_held_by_another_program_is_a_clear_error() -> None:
+    class Busy(RecordedDevice):
+        def grab(self) -> None:
+            raise OSError(16, "Device or resource busy")
+
+    assert "autre programme" in first_error(lambda path: Busy([], unplug_at_end=False)).message

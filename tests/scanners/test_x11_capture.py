@@ -26,6 +26,7 @@ import pytest
 from us_scanner_keys import (
     DEMO_BOOK_KEYS,
     DEMO_BOOK_TOKEN,
+    DEMO_CONCERT_TOKEN,
     DEMO_SECOND_BOOK_TOKEN,
     KEY_ENTER,
     ON_FRENCH_AZERTY,
@@ -80,8 +81,19 @@ def display() -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def x11(display: str, *args: str) -> None:
-    subprocess.run(args, env={**os.environ, "DISPLAY": display}, check=True, timeout=30)
+def x11(display: str, *args: str, timeout: float = 30) -> None:
+    subprocess.run(args, env={**os.environ, "DISPLAY": display}, check=True, timeout=timeout)
+
+
+def focus(display: str, window: str) -> None:
+    """Give the window the keyboard focus (no window manager here: XSetInputFocus, retried)."""
+    for attempt in range(3):
+        try:
+            x11(display, "xdotool", "windowfocus", "--sync", window, timeout=5)
+            return
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError):
+            if attempt == 2:
+                raise
 
 
 class CaptureApp:
@@ -162,28 +174,31 @@ class CaptureApp:
         return errors
 
 
-def scanner_key_args(keys: tuple[tuple[int, bool], ...]) -> list[str]:
-    """xdotool key arguments pressing these physical keys (numbers are raw X keycodes)."""
-    return [f"shift+{code + XKB_OFFSET}" if shift else str(code + XKB_OFFSET) for code, shift in keys]
+def scan_with_physical_keys(display: str, keys: tuple[tuple[int, bool], ...]) -> None:
+    """A scanner burst: these physical keys then Enter, 5 ms apart (numbers are raw X keycodes,
+    so the keymap in force decides what characters they make)."""
+    args = [f"shift+{code + XKB_OFFSET}" if shift else str(code + XKB_OFFSET) for code, shift in keys]
+    x11(display, "xdotool", "key", "--delay", "5", *args, str(KEY_ENTER + XKB_OFFSET))
+
+
+def open_on_french_keymap(display: str, *args: str, timeout: float) -> CaptureApp:
+    """Set the PC's keymap to French AZERTY, start the child, give its window the focus."""
+    x11(display, "setxkbmap", "-display", display, "fr")
+    app = CaptureApp(display, *args)
+    try:
+        ready = app.next("ready", timeout=timeout)
+        focus(display, str(ready["window"]))
+    except BaseException:
+        app.close()
+        raise
+    return app
 
 
 def test_us_scanner_on_fr_then_us_keymap_and_a_person_typing(display: str) -> None:
-    x11(display, "setxkbmap", "-display", display, "fr")
-    app = CaptureApp(display)
+    app = open_on_french_keymap(display, timeout=30)
     try:
-        ready = app.next("ready", timeout=30)
-        x11(display, "xdotool", "windowfocus", "--sync", str(ready["window"]))
-
         # 1. A US scanner burst on the French keymap, ending with Enter (physical keys).
-        x11(
-            display,
-            "xdotool",
-            "key",
-            "--delay",
-            "5",
-            *scanner_key_args(US_PAYLOAD_KEYS),
-            str(KEY_ENTER + XKB_OFFSET),
-        )
+        scan_with_physical_keys(display, US_PAYLOAD_KEYS)
         scan = app.next("scan")
         assert scan["text"] == ON_FRENCH_AZERTY  # what the PC's layout made of it...
         assert scan["physical"] == PAYLOAD  # ...and what the scanner meant
@@ -215,34 +230,30 @@ def test_us_scanner_on_fr_then_us_keymap_and_a_person_typing(display: str) -> No
 
 def test_scans_and_typing_end_in_the_till_booking_card(display: str, tmp_path: Path) -> None:
     """The real till window (demo emulator, journal) with the capture as its scan source."""
-    x11(display, "setxkbmap", "-display", display, "fr")
-    app = CaptureApp(display, "till", str(tmp_path))
+    app = open_on_french_keymap(display, "till", str(tmp_path), timeout=60)
     try:
-        ready = app.next("ready", timeout=60)
-        x11(display, "xdotool", "windowfocus", "--sync", str(ready["window"]))
         # A US scanner on the French keymap: the booking card of the demo book opens.
-        x11(
-            display,
-            "xdotool",
-            "key",
-            "--delay",
-            "5",
-            *scanner_key_args(DEMO_BOOK_KEYS),
-            str(KEY_ENTER + XKB_OFFSET),
-        )
+        scan_with_physical_keys(display, DEMO_BOOK_KEYS)
         view = app.next_view(lambda v: v["offer"] is not None, timeout=30)
         assert view["token"] == DEMO_BOOK_TOKEN
         assert view["state"] == "ID_CHECK"
         assert "Petit Prince" in view["offer"]
-        # Escape closes the card; then a person types the second book's code at human speed.
+        # Escape closes the card. The same kind of scanner on a US keymap: the second book's card.
         x11(display, "xdotool", "key", "Escape")
         app.next_view(lambda v: v["state"] == "READY", timeout=30)
         x11(display, "setxkbmap", "-display", display, "us")
-        x11(display, "xdotool", "type", "--delay", "160", DEMO_SECOND_BOOK_TOKEN)
+        x11(display, "xdotool", "type", "--delay", "5", f"PASSCULTURE:v3;TOKEN:{DEMO_SECOND_BOOK_TOKEN}")
         x11(display, "xdotool", "key", "Return")
         view = app.next_view(lambda v: v["offer"] is not None, timeout=30)
         assert view["token"] == DEMO_SECOND_BOOK_TOKEN
         assert "Étranger" in view["offer"]
+        # Then a person types the concert's code at human speed into the code field.
+        x11(display, "xdotool", "key", "Escape")
+        app.next_view(lambda v: v["state"] == "READY", timeout=30)
+        x11(display, "xdotool", "type", "--delay", "160", DEMO_CONCERT_TOKEN)
+        x11(display, "xdotool", "key", "Return")
+        view = app.next_view(lambda v: v["offer"] is not None, timeout=30)
+        assert view["token"] == DEMO_CONCERT_TOKEN
     finally:
         errors = app.close()
     assert "Traceback" not in errors, errors

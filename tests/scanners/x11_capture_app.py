@@ -10,7 +10,7 @@ It reports on stdout, one JSON object per line:
 It quits when its stdin reads "quit" (or closes).
 
 ``x11_capture_app.py till <dir>`` runs the real till window instead (demo backend: local API
-emulator and journal under <dir>), with the keyboard capture as its scan source, and reports
+emulator, the real client and journal under <dir>), with the keyboard capture as its scan source, and reports
   {"event": "ready", "window": ...}
   {"event": "view", "state": ..., "token": ..., "offer": ... or null}   each view shown
 """
@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QEventLoop, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from pos_client.scanner.payload import Contremarque, read_scan
@@ -34,6 +35,15 @@ from pos_client.ui.keyboard_capture import KeyboardCapture, install_keyboard_cap
 def say(**fields: object) -> None:
     sys.stdout.write(json.dumps(fields, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def wait_until_exposed(app: QApplication, window: QWidget) -> None:
+    """Report "ready" only once the X server shows the window: focusing an unmapped window fails."""
+    deadline = time.monotonic() + 20
+    handle = window.windowHandle()
+    while (handle is None or not handle.isExposed()) and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+        handle = window.windowHandle()
 
 
 def quit_on_stdin(app: QApplication) -> QSocketNotifier:
@@ -50,17 +60,12 @@ def quit_on_stdin(app: QApplication) -> QSocketNotifier:
 
 
 def till(root: Path) -> int:
-    # The window tests' helper picks the real API client and journal when they are in the
-    # checkout, else its loopback stand-ins (both talk HTTP to the real local emulator).
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))
-    from loopback_api import parts_for_checkout
-
     from pos_client.ui.app import demo_till
 
     app = QApplication(sys.argv[:1])
     settings = Settings(till_name="caisse-x11").with_values(ui={"sound_enabled": False})
     capture = KeyboardCapture(settings.scanner)
-    with demo_till(root, settings, sources=[capture], parts=parts_for_checkout()) as (window, _backend):
+    with demo_till(root, settings, sources=[capture]) as (window, _backend):
 
         def on_view(view: Any) -> None:
             offer = view.booking.offer_name if view.booking is not None else None
@@ -71,7 +76,7 @@ def till(root: Path) -> int:
         window.show()
         window.activateWindow()
         window.code_field.edit.setFocus()
-        app.processEvents()
+        wait_until_exposed(app, window)
         say(event="ready", window=int(window.winId()))
         code = app.exec()
         stdin.setEnabled(False)
@@ -109,7 +114,7 @@ def main() -> int:
     window.show()
     window.activateWindow()
     field.setFocus()
-    app.processEvents()
+    wait_until_exposed(app, window)
     say(event="ready", window=int(window.winId()))
     code = app.exec()
     stdin.setEnabled(False)

@@ -68,6 +68,7 @@ def test_typed_code_shows_the_card_and_the_id_gate(
     assert card.name.text() == ""  # identity leaves the screen with the check
     qtbot.waitUntil(lambda: window.day_total_cents == 1600, timeout=2000)
     assert window.history.total.text() == "Total pass Culture du jour : 16,00\u00a0€"
+    assert window.history.table.rowCount() == 1 and window.history.table.item(0, 1).text() == "DUO234"
     assert window.code_field.edit.hasFocus()
 
 

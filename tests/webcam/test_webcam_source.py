@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,6 +165,7 @@ class _RecordedCamera:
         self._capture = cv2.VideoCapture(str(video))
         self._node = node
         self._opens = opens
+        self._next_frame_at = time.monotonic()
         self.running = threading.Event()  # cleared: read() blocks, as a frozen driver does
         self.running.set()
 
@@ -174,6 +176,9 @@ class _RecordedCamera:
         assert self.running.wait(timeout=20.0)
         if not self._node.exists():
             return False, None
+        # A camera's read() returns when its next frame is ready: 30 per second.
+        self._next_frame_at = max(self._next_frame_at + 1 / 30, time.monotonic() - 0.1)
+        time.sleep(max(self._next_frame_at - time.monotonic(), 0.0))
         ok, frame = self._capture.read()
         if not ok:  # loop the recording: a live camera never ends
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
@@ -211,7 +216,9 @@ def test_unplugged_camera_is_reported_and_recovers(videos: dict[str, Any], camer
         connected_before = recorder.states.count(SourceState.CONNECTED)
         camera_node.touch()
         recorder.wait_for(lambda r: r.states.count(SourceState.CONNECTED) > connected_before)
-        recorder.wait_for(lambda r: len(r.scans) >= 2)  # reading again: the code is re-sent
+        # Reading again. The code still in view is the same appearance (a flaky cable does not
+        # resend it); once it goes away and comes back (the recording loops), it is sent again.
+        recorder.wait_for(lambda r: len(r.scans) >= 2)
     finally:
         source.stop()
     assert recorder.states[-1] is SourceState.STOPPED

@@ -78,8 +78,15 @@ def build_server(state: EmulatorState, control: EmulatorControl, *, log_level: s
     # protocol class, the plain asyncio loop, no websockets, no lifespan; and no logging set-up of
     # its own, so its messages go to pos-client's log (set up by the host process).
     config = uvicorn.Config(
-        app, http=_protocol_class(state.connections), loop="none", ws="none", lifespan="off",
-        log_config=None, log_level=log_level, access_log=False, timeout_graceful_shutdown=2,
+        app,
+        http=_protocol_class(state.connections),
+        loop="none",
+        ws="none",
+        lifespan="off",
+        log_config=None,
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=2,
     )
     return _Server(config)
 

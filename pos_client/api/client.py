@@ -1,0 +1,420 @@
+"""The pass Culture bookings API v1 over HTTP: ``BookingsClient`` implements ``ports.BookingsApi``.
+
+One long-lived ``httpx.Client`` (connections reused), explicit timeouts, certificate verification
+always on, ``Authorization: Bearer <key>`` and a User-Agent naming pos-client, its version and the
+till. Every call returns one outcome of ``pos_client.api.models``; no httpx exception escapes.
+
+Retries:
+- Reads (``get_booking``, ``list_bookings``) are retried with exponential backoff on connection
+  errors, timeouts, 502/503/504 and 429 (``Retry-After`` honoured up to ``max_retry_after_s``).
+- Changes (``validate``, ``keep``, ``cancel``) are resent only when the request surely did not
+  reach the server (connection refused, 429). After an *ambiguous* failure (timeout or reset once
+  the request may have been sent, or a 502/503/504 from a proxy) the client re-reads the booking:
+  the state the change leads to (410 "already validated" after our validate, a readable booking
+  after our keep, 410 "cancelled" after our cancel) means it went through (``confirmed_by_reread``);
+  the state before it means it did not, and the change is sent again (``change_attempts`` in all);
+  a read that fails too gives ``OutcomeUnknown``, which the journal keeps open.
+
+Every token put in a URL must match ``^[A-Z0-9]{6}$``; anything else is refused before any request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from pos_client import APP_NAME, __version__
+from pos_client.api.environments import check_base_url, is_loopback_host
+from pos_client.api.limiter import RequestLimiter
+from pos_client.api.mapping import map_change_answer, map_list_answer, map_read_answer, parse_retry_after
+from pos_client.api.models import (
+    AlreadyValidated,
+    AuthInvalid,
+    AuthMissing,
+    BookingCancelled,
+    BookingStatus,
+    Cancelled,
+    Found,
+    InvalidRequest,
+    NetworkUnreachable,
+    NotFound,
+    NotUsed,
+    NotYetConfirmed,
+    Outcome,
+    OutcomeUnknown,
+    RateLimited,
+    Reimbursed,
+    ServerError,
+    StructureClosed,
+    TimedOut,
+    Validated,
+    ValidationReverted,
+)
+from pos_client.logs import register_secret
+from pos_client.ports import Operation
+
+__all__ = ["TOKEN_IN_URL", "BookingsClient", "user_agent"]
+
+log = logging.getLogger(__name__)
+
+TOKEN_IN_URL = re.compile(r"^[A-Z0-9]{6}$")
+_BOOKINGS_PATH = "/public/bookings/v1"
+_CHANGE_PATHS = {Operation.USE: "use", Operation.KEEP: "keep", Operation.CANCEL: "cancel"}
+# A proxy's 502/503/504 may come after the backend did the work: ambiguous for a change.
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+_BOOKING_STATUSES = frozenset(status.value for status in BookingStatus)
+
+
+def user_agent(till_name: str) -> str:
+    """``pos-client/0.1.0 (till Caisse-1)``, ASCII only (header values must be)."""
+    ascii_name = unicodedata.normalize("NFKD", till_name).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^\x20-\x7e]|[()]", "", ascii_name).strip() or "unnamed"
+    return f"{APP_NAME}/{__version__} (till {cleaned[:64]})"
+
+
+def _usable_key(api_key: str | None) -> str | None:
+    if api_key is None:
+        return None
+    key = api_key.strip()
+    return key if key and key.isascii() and key.isprintable() and " " not in key else None
+
+
+class _Verdict(Enum):
+    APPLIED = "applied"
+    NOT_APPLIED = "not applied"
+    REFUSED = "refused"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """One HTTP request's result: an answer, or a transport trouble and whether it may have been sent."""
+
+    status: int | None = None
+    body: Any = None
+    retry_after_s: float | None = None
+    trouble: Outcome | None = None
+    maybe_sent: bool = False
+
+
+class BookingsClient:
+    """The pass Culture bookings API v1, thread-safe, one outcome per call."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        till_name: str = "caisse",
+        connect_timeout_s: float = 3.0,
+        read_timeout_s: float = 8.0,
+        read_attempts: int = 3,
+        change_attempts: int = 2,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 8.0,
+        max_retry_after_s: float = 10.0,
+        limiter: RequestLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """``base_url`` must be https unless on loopback (``InsecureUrlError`` otherwise).
+        Without ``api_key`` every call answers ``AuthMissing``, and with an unusable one (blanks,
+        accents) ``AuthInvalid``, without a request. ``sleep`` is injected so tests skip backoffs."""
+        self.base_url = check_base_url(base_url)
+        self._api_key = _usable_key(api_key)
+        self._key_was_given = api_key is not None and bool(api_key.strip())
+        if self._api_key is not None:
+            register_secret(self._api_key)
+        self._read_attempts = max(1, read_attempts)
+        self._change_attempts = max(1, change_attempts)
+        self._backoff_s = backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._max_retry_after_s = max_retry_after_s
+        self._read_timeout_s = read_timeout_s
+        self._sleep = sleep
+        loopback = is_loopback_host(httpx.URL(self.base_url).host)
+        if limiter is None:
+            shared = self._api_key is not None and not loopback
+            limiter = (
+                RequestLimiter.for_key(self.base_url, self._api_key or "") if shared else RequestLimiter()
+            )
+        self._limiter = limiter
+        headers = {"User-Agent": user_agent(till_name), "Accept": "application/json"}
+        if self._api_key is not None:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(
+                connect=connect_timeout_s, read=read_timeout_s, write=read_timeout_s, pool=connect_timeout_s
+            ),
+            verify=True,
+            follow_redirects=False,
+            # A shop's proxy (HTTPS_PROXY, NO_PROXY) is honoured for the real servers; the local
+            # emulator is always reached directly.
+            trust_env=not loopback,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ operations
+    def get_booking(self, token: str) -> Outcome:
+        """``Found`` with the booking, or why it cannot be used (reads are retried)."""
+        checked = _checked_token(token)
+        if isinstance(checked, InvalidRequest):
+            return checked
+        return self._read(
+            f"{_BOOKINGS_PATH}/token/{checked}",
+            None,
+            lambda answer: map_read_answer(checked, _status(answer), answer.body, answer.retry_after_s),
+        )
+
+    def validate(self, token: str) -> Outcome:
+        """Mark the booking used: ``Validated``, a refusal, a trouble, or ``OutcomeUnknown``."""
+        return self._change(Operation.USE, token)
+
+    def keep(self, token: str) -> Outcome:
+        """Revert a validation: ``ValidationReverted``, a refusal, a trouble, or ``OutcomeUnknown``."""
+        return self._change(Operation.KEEP, token)
+
+    def cancel(self, token: str) -> Outcome:
+        """Cancel the booking (irreversible): ``BookingCancelled``, a refusal, a trouble, or unknown."""
+        return self._change(Operation.CANCEL, token)
+
+    def list_bookings(
+        self,
+        *,
+        offer_id: int | None = None,
+        venue_id: int | None = None,
+        status: str | None = None,
+        first_index: int = 1,
+        limit: int = 50,
+    ) -> Outcome:
+        """One page of bookings of an offer or a venue; ``BookingPage.next_first_index`` continues."""
+        if offer_id is None and venue_id is None:
+            return InvalidRequest("Indiquez une offre ou un lieu.")
+        if not 1 <= limit <= 50 or first_index < 1:
+            return InvalidRequest("limit doit être entre 1 et 50 et first_index au moins 1.")
+        if status is not None and status not in _BOOKING_STATUSES:
+            return InvalidRequest(f"Statut inconnu : {status}.")
+        params: dict[str, str | int] = {"firstIndex": first_index, "limit": limit}
+        if offer_id is not None:
+            params["offerId"] = offer_id
+        if venue_id is not None:
+            params["venueId"] = venue_id
+        if status is not None:
+            params["status"] = status
+        return self._read(
+            f"{_BOOKINGS_PATH}/bookings",
+            params,
+            lambda exchange: map_list_answer(_status(exchange), exchange.body, limit, exchange.retry_after_s),
+        )
+
+    # ------------------------------------------------------------------ transport
+    def _send(self, method: str, path: str, params: dict[str, str | int] | None = None) -> _Exchange:
+        if self._api_key is None:
+            return _Exchange(trouble=AuthInvalid() if self._key_was_given else AuthMissing())
+        wait_s = self._limiter.acquire()
+        if wait_s is not None:
+            log.warning("client-side rate limit reached, %.1f s to wait", wait_s)
+            return _Exchange(trouble=RateLimited(round(wait_s, 1)))
+        started = time.perf_counter()
+        try:
+            response = self._http.request(method, path, params=params)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            return self._trouble(method, path, TimedOut("Le serveur ne répond pas (connexion)."), False)
+        except httpx.ConnectError as exc:
+            return self._trouble(method, path, NetworkUnreachable(f"Serveur injoignable : {exc}"), False)
+        except httpx.TimeoutException:
+            detail = f"Pas de réponse du serveur en {self._read_timeout_s:g} s."
+            return self._trouble(method, path, TimedOut(detail), True)
+        except httpx.TransportError as exc:
+            detail = f"Connexion interrompue : {type(exc).__name__}"
+            return self._trouble(method, path, NetworkUnreachable(detail), True)
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            detail = f"Erreur HTTP : {type(exc).__name__}"
+            return self._trouble(method, path, NetworkUnreachable(detail), True)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info("%s %s -> %d in %.0f ms", method, path, response.status_code, elapsed_ms)
+        return _Exchange(
+            status=response.status_code,
+            body=_json_or_none(response),
+            retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
+        )
+
+    @staticmethod
+    def _trouble(method: str, path: str, trouble: Outcome, maybe_sent: bool) -> _Exchange:
+        log.warning("%s %s failed: %s (maybe sent: %s)", method, path, trouble, maybe_sent)
+        return _Exchange(trouble=trouble, maybe_sent=maybe_sent)
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self._max_backoff_s, self._backoff_s * 2 ** (attempt - 1)))
+
+    def _retry_delay(self, exchange: _Exchange, attempt: int, *, for_change: bool) -> float | None:
+        """How long to wait before trying again, or None when this answer is final."""
+        if exchange.trouble is not None:
+            if isinstance(exchange.trouble, TimedOut | NetworkUnreachable):
+                # A change that may have been sent is settled by a re-read, never resent blindly.
+                return None if for_change and exchange.maybe_sent else self._backoff(attempt)
+            return None  # missing key, or our own limiter: trying again now would not help
+        if exchange.status == 429:
+            wait = exchange.retry_after_s
+            if wait is None:
+                return self._backoff(attempt)
+            return wait if wait <= self._max_retry_after_s else None
+        if exchange.status in _GATEWAY_STATUSES and not for_change:
+            return self._backoff(attempt)
+        return None
+
+    def _read(
+        self, path: str, params: dict[str, str | int] | None, mapper: Callable[[_Exchange], Outcome]
+    ) -> Outcome:
+        attempt = 1
+        while True:
+            exchange = self._send("GET", path, params)
+            delay = self._retry_delay(exchange, attempt, for_change=False)
+            if delay is None or attempt >= self._read_attempts:
+                return exchange.trouble if exchange.trouble is not None else mapper(exchange)
+            self._sleep(delay)
+            attempt += 1
+
+    # ------------------------------------------------------------------ changes
+    def _send_change(self, operation: Operation, token: str) -> tuple[Outcome, bool]:
+        """One change request, resent only while it surely did not arrive (connect error, 429).
+        Returns the outcome and whether it is ambiguous (may or may not have been applied)."""
+        path = f"{_BOOKINGS_PATH}/{_CHANGE_PATHS[operation]}/token/{token}"
+        attempt = 1
+        while True:
+            exchange = self._send("PATCH", path)
+            delay = self._retry_delay(exchange, attempt, for_change=True)
+            if delay is None or attempt >= self._read_attempts:
+                break
+            self._sleep(delay)
+            attempt += 1
+        if exchange.trouble is not None:
+            return exchange.trouble, exchange.maybe_sent
+        status = _status(exchange)
+        outcome = map_change_answer(operation, token, status, exchange.body, exchange.retry_after_s)
+        return outcome, status in _GATEWAY_STATUSES
+
+    def _change(self, operation: Operation, token: str) -> Outcome:
+        checked = _checked_token(token)
+        if isinstance(checked, InvalidRequest):
+            return checked
+        ours_may_have_landed = False
+        outcome: Outcome = OutcomeUnknown(checked, operation.value, "no attempt")
+        for attempt in range(1, self._change_attempts + 1):
+            outcome, ambiguous = self._send_change(operation, checked)
+            if not ambiguous:
+                return _after_our_attempt(operation, checked, outcome) if ours_may_have_landed else outcome
+            ours_may_have_landed = True
+            verdict, reread = self._reread(operation, checked)
+            log.warning(
+                "%s %s ambiguous (%s); re-read says: %s", operation.value, checked, outcome, verdict.value
+            )
+            if verdict is _Verdict.APPLIED:
+                return _done(operation, checked)
+            if verdict is _Verdict.REFUSED:
+                return reread
+            if verdict is _Verdict.UNKNOWN:
+                detail = (
+                    f"Réponse perdue ({_describe(outcome)}) et relecture impossible ({_describe(reread)})."
+                )
+                return OutcomeUnknown(checked, operation.value, detail)
+            if attempt < self._change_attempts:
+                self._sleep(self._backoff(attempt))
+        # Proven not applied after every attempt: the trouble stands, and trying again is safe.
+        return outcome
+
+    def _reread(self, operation: Operation, token: str) -> tuple[_Verdict, Outcome]:
+        reread = self.get_booking(token)
+        applied, not_applied = _REREAD_STATES[operation]
+        if isinstance(reread, applied):
+            return _Verdict.APPLIED, reread
+        if isinstance(reread, not_applied):
+            return _Verdict.NOT_APPLIED, reread
+        if isinstance(reread, _REFUSALS):
+            return _Verdict.REFUSED, reread
+        return _Verdict.UNKNOWN, reread
+
+
+# What a re-read shows when the change went through, and when it did not.
+_REREAD_STATES: dict[Operation, tuple[tuple[type, ...], tuple[type, ...]]] = {
+    Operation.USE: ((AlreadyValidated,), (Found,)),
+    # After a revert the booking is readable again (or pending/closed, which are CONFIRMED states).
+    Operation.KEEP: ((Found, NotYetConfirmed, StructureClosed), (AlreadyValidated,)),
+    Operation.CANCEL: ((Cancelled,), (Found, NotYetConfirmed, StructureClosed)),
+}
+
+# A re-read showing one of these (and not one of the states above) explains why the change cannot be.
+_REFUSALS = (NotFound, Cancelled, Reimbursed, AlreadyValidated, NotYetConfirmed, StructureClosed)
+
+# The refusal a resend gets when our earlier, ambiguous attempt had in fact gone through.
+_ALREADY_DONE_BY_US: dict[Operation, type] = {
+    Operation.USE: AlreadyValidated,
+    Operation.KEEP: NotUsed,
+    Operation.CANCEL: Cancelled,
+}
+
+
+def _done(operation: Operation, token: str) -> Outcome:
+    if operation is Operation.USE:
+        return Validated(token, confirmed_by_reread=True)
+    if operation is Operation.KEEP:
+        return ValidationReverted(token, confirmed_by_reread=True)
+    return BookingCancelled(token, confirmed_by_reread=True)
+
+
+def _after_our_attempt(operation: Operation, token: str, outcome: Outcome) -> Outcome:
+    if isinstance(outcome, _ALREADY_DONE_BY_US[operation]):
+        return _done(operation, token)
+    return outcome
+
+
+def _checked_token(token: str) -> str | InvalidRequest:
+    candidate = token.strip().upper()
+    if TOKEN_IN_URL.match(candidate):
+        return candidate
+    return InvalidRequest(
+        f"Contremarque invalide : 6 lettres ou chiffres attendus, reçu {len(token)} caractères."
+    )
+
+
+def _status(exchange: _Exchange) -> int:
+    assert exchange.status is not None  # mappers only see answered exchanges
+    return exchange.status
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _describe(outcome: Outcome) -> str:
+    if isinstance(outcome, TimedOut | NetworkUnreachable):
+        return outcome.detail
+    if isinstance(outcome, ServerError):
+        return f"erreur serveur {outcome.status_code}"
+    return type(outcome).__name__

@@ -1,0 +1,20 @@
+"""The till journal: durable validations, the "pass Culture" payment mode, totals, exports, hand-off.
+
+``open_journal(path)`` gives a ``SqliteJournal`` (implements ``pos_client.ports.Journal``).
+"""
+
+from __future__ import annotations
+
+from pos_client.journal.migrations import SCHEMA_VERSION, JournalTooNewError, NotAJournalError
+from pos_client.journal.store import PAYMENT_MODE, JournalClosedError, PaymentRow, SqliteJournal, open_journal
+
+__all__ = [
+    "PAYMENT_MODE",
+    "SCHEMA_VERSION",
+    "JournalClosedError",
+    "JournalTooNewError",
+    "NotAJournalError",
+    "PaymentRow",
+    "SqliteJournal",
+    "open_journal",
+]

@@ -1,0 +1,120 @@
+"""``pos-client export`` and ``pos-client journal``: the journal's command-line face.
+
+``export --from DATE --to DATE --format csv|jsonl [--out FILE]`` writes the payment records of those
+days (CSV for a French spreadsheet, or JSON lines); without ``--out`` it prints them. ``journal``
+prints the day's summary and the current reimbursement fortnight's. Dates are the till's local days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pos_client.journal.export import ExportFormat, export_payments, write_export
+from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
+from pos_client.journal.store import SqliteJournal, open_journal
+from pos_client.journal.summaries import (
+    PeriodSummary,
+    day_summary,
+    fortnight_summary,
+    period_summary,
+    previous_fortnight,
+)
+
+if TYPE_CHECKING:
+    from pos_client.cli import AppContext
+
+__all__ = ["EXIT_BAD_JOURNAL", "register"]
+
+EXIT_BAD_JOURNAL = 3
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from exc
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = subparsers.add_parser(
+        "export",
+        help="exporter les paiements pass Culture (CSV pour tableur, ou JSON lines)",
+        description="Exporte les paiements « pass Culture » du journal de caisse entre deux dates incluses.",
+    )
+    export.add_argument("--from", dest="first_day", type=_day, required=True, metavar="AAAA-MM-JJ")
+    export.add_argument("--to", dest="last_day", type=_day, required=True, metavar="AAAA-MM-JJ")
+    export.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
+    export.add_argument("--out", type=Path, help="fichier à écrire (défaut : la sortie standard)")
+    export.set_defaults(handler=_cmd_export)
+
+    journal = subparsers.add_parser(
+        "journal",
+        help="totaux du jour et de la quinzaine de remboursement",
+        description="Affiche les ventes pass Culture d'un jour et de sa quinzaine de remboursement.",
+    )
+    journal.add_argument("--day", type=_day, default=None, metavar="AAAA-MM-JJ", help="défaut : aujourd'hui")
+    journal.set_defaults(handler=_cmd_journal)
+
+
+def _open(context: AppContext) -> SqliteJournal | None:
+    try:
+        return open_journal(context.paths.journal_file, till=context.settings.till_name)
+    except (JournalTooNewError, NotAJournalError) as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+
+
+def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
+    if args.last_day < args.first_day:
+        print("La date de fin (--to) est avant la date de début (--from).", file=sys.stderr)
+        return 2
+    journal = _open(context)
+    if journal is None:
+        return EXIT_BAD_JOURNAL
+    with journal:
+        fmt = ExportFormat(args.format)
+        if args.out is None:
+            if fmt is ExportFormat.CSV:
+                sys.stdout.write("\ufeff")
+            export_payments(journal, args.first_day, args.last_day, fmt, sys.stdout)
+        else:
+            count = write_export(journal, args.first_day, args.last_day, fmt, args.out)
+            print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
+    return 0
+
+
+def _euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d} €"
+
+
+def _describe(title: str, summary: PeriodSummary) -> str:
+    return (
+        f"{title} : {summary.sales} vente(s) {_euros(summary.sales_cents)}, "
+        f"{summary.reverts} annulation(s) {_euros(summary.reverts_cents)}, "
+        f"total {_euros(summary.total_cents)}"
+    )
+
+
+def _cmd_journal(args: argparse.Namespace, context: AppContext) -> int:
+    day = args.day or date.today()
+    journal = _open(context)
+    if journal is None:
+        return EXIT_BAD_JOURNAL
+    with journal:
+        fortnight = fortnight_summary(journal, day)
+        previous = period_summary(journal, *previous_fortnight(day))
+        print(_describe(f"Jour {day.isoformat()}", day_summary(journal, day)))
+        print(
+            _describe(f"Quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}", fortnight)
+        )
+        print(
+            _describe(
+                f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})", previous
+            )
+        )
+    return 0

@@ -1,0 +1,134 @@
+"""The journal's schema, as numbered migrations applied in order (``PRAGMA user_version``).
+
+Append-only by design: an intent is written before the request, its outcome is a new row in
+``resolutions`` (one per intent, enforced by the primary key), a lost answer adds a row to
+``unknown_marks``, each validated intent gets exactly one row in ``payments`` (``UNIQUE intent_id``)
+and a revert adds its own negative payment. Nothing is updated in place or deleted, so the history
+is the journal itself. No personal data: no names, emails, phones or birth dates; the ID check is a
+time (``id_checked_at``).
+
+Never edit a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "JournalTooNewError",
+    "NotAJournalError",
+    "migrate",
+]
+
+# "POSC": marks the file as a pos-client journal (``PRAGMA application_id``).
+APPLICATION_ID = 0x504F5343
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: intents, resolutions, payments, outbox deliveries.
+    """
+    CREATE TABLE intents (
+        id INTEGER PRIMARY KEY,
+        operation TEXT NOT NULL CHECK (operation IN ('use', 'keep', 'cancel')),
+        token TEXT NOT NULL CHECK (length(token) = 6),
+        booking_id INTEGER NOT NULL,
+        offer_name TEXT NOT NULL,
+        ean TEXT,
+        unit_price_cents INTEGER NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        till TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        id_checked_at TEXT,
+        created_at TEXT NOT NULL,
+        local_day TEXT NOT NULL
+    );
+    CREATE INDEX intents_token ON intents (token);
+    CREATE INDEX intents_day ON intents (local_day);
+    CREATE TABLE resolutions (
+        intent_id INTEGER PRIMARY KEY REFERENCES intents (id),
+        resolution TEXT NOT NULL CHECK (resolution IN ('done', 'refused')),
+        detail TEXT NOT NULL,
+        confirmed_by_reread INTEGER NOT NULL,
+        resolved_at TEXT NOT NULL
+    );
+    CREATE TABLE unknown_marks (
+        id INTEGER PRIMARY KEY,
+        intent_id INTEGER NOT NULL REFERENCES intents (id),
+        detail TEXT NOT NULL,
+        marked_at TEXT NOT NULL
+    );
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        intent_id INTEGER NOT NULL UNIQUE REFERENCES intents (id),
+        operation TEXT NOT NULL CHECK (operation IN ('use', 'keep')),
+        payment_mode TEXT NOT NULL,
+        token TEXT NOT NULL,
+        booking_id INTEGER NOT NULL,
+        offer_name TEXT NOT NULL,
+        ean TEXT,
+        unit_price_cents INTEGER NOT NULL,
+        quantity INTEGER NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        till TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        local_day TEXT NOT NULL
+    );
+    CREATE INDEX payments_token ON payments (token);
+    CREATE INDEX payments_day ON payments (local_day);
+    CREATE TABLE deliveries (
+        payment_id INTEGER NOT NULL REFERENCES payments (id),
+        channel TEXT NOT NULL,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (payment_id, channel)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class JournalTooNewError(RuntimeError):
+    """The journal was written by a newer pos-client: refusing it keeps it intact."""
+
+    def __init__(self, found: int) -> None:
+        super().__init__(
+            f"Ce journal de caisse a été écrit par une version plus récente de pos-client (schéma {found}, "
+            f"cette version connaît le schéma {SCHEMA_VERSION}). Installez la dernière version de "
+            "pos-client : le journal n'a pas été modifié."
+        )
+        self.found = found
+
+
+class NotAJournalError(RuntimeError):
+    """The file exists but is not a pos-client journal."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"Ce fichier n'est pas un journal de caisse pos-client ({detail}) : il n'a pas été modifié."
+        )
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the schema to ``SCHEMA_VERSION``; each migration commits alone. Returns the version."""
+    try:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        application_id = int(connection.execute("PRAGMA application_id").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise NotAJournalError(str(exc)) from exc
+    if version > SCHEMA_VERSION:
+        raise JournalTooNewError(version)
+    if version > 0 and application_id != APPLICATION_ID:
+        raise NotAJournalError(f"application_id {application_id:#x}")
+    if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise NotAJournalError("tables inconnues")
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        # executescript commits first; the BEGIN/COMMIT make each migration all-or-nothing.
+        connection.executescript(
+            f"BEGIN IMMEDIATE; {MIGRATIONS[number - 1]}; PRAGMA application_id = {APPLICATION_ID}; "
+            f"PRAGMA user_version = {number}; COMMIT;"
+        )
+    return SCHEMA_VERSION

@@ -1,0 +1,434 @@
+"""``SqliteJournal``: the durable, append-only record of validations and "pass Culture" payments.
+
+One writer connection behind a lock (WAL, ``synchronous=FULL``: a commit that returned survives a
+power cut); each reading thread gets its own connection, so readers never wait for the writer. Every
+change is one transaction. Called from worker threads, never from the GUI thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from pos_client.api.models import Booking
+from pos_client.journal.migrations import NotAJournalError, migrate
+from pos_client.ports import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
+from pos_client.scanner.source import Transport
+
+__all__ = ["PAYMENT_MODE", "JournalClosedError", "PaymentRow", "SqliteJournal", "open_journal", "utc_now"]
+
+PAYMENT_MODE = "pass Culture"
+_BUSY_TIMEOUT_S = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JournalClosedError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment record with the columns exports and the outbox need besides the port's fields."""
+
+    record: PaymentRecord
+    operation: Operation
+    payment_mode: str
+    local_day: date
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: the journal stores aware times only")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class SqliteJournal:
+    """Implements ``pos_client.ports.Journal`` on SQLite. Thread-safe."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        till: str,
+        clock: Callable[[], datetime] = utc_now,
+        local_zone: tzinfo | None = None,
+    ) -> None:
+        self.path = path
+        self.till = till
+        self._clock = clock
+        # The till's own days (totals, fortnights) follow local time; None = the OS zone.
+        self._local_zone = local_zone
+        self._write_lock = threading.Lock()
+        self._readers_lock = threading.Lock()
+        self._readers: dict[int, sqlite3.Connection] = {}
+        self._closed = False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._writer = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise NotAJournalError(str(exc)) from exc
+        try:
+            # Migrate (which refuses a newer or foreign file untouched) before anything is written.
+            migrate(self._writer)
+            self._writer.execute("PRAGMA journal_mode = WAL")
+        except BaseException:
+            self._writer.close()
+            raise
+
+    # ------------------------------------------------------------------ connections
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._closed:
+            raise JournalClosedError("journal fermé")
+        key = threading.get_ident()
+        with self._readers_lock:
+            connection = self._readers.get(key)
+            if connection is None:
+                connection = self._connect()
+                connection.execute("PRAGMA query_only = ON")
+                self._readers[key] = connection
+            return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            if self._closed:
+                raise JournalClosedError("journal fermé")
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._writer.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._write_lock, self._readers_lock:
+            if self._closed:
+                return
+            self._closed = True
+            for connection in self._readers.values():
+                connection.close()
+            self._readers.clear()
+            self._writer.close()
+
+    def __enter__(self) -> SqliteJournal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _local_day(self, moment: datetime) -> str:
+        return moment.astimezone(self._local_zone).date().isoformat()
+
+    # ------------------------------------------------------------------ the Journal port
+    def begin(
+        self,
+        operation: Operation,
+        booking: Booking,
+        *,
+        transport: Transport,
+        source_id: str,
+        id_checked_at: datetime | None,
+    ) -> Intent:
+        now = self._clock()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO intents (operation, token, booking_id, offer_name, ean, unit_price_cents,"
+                " quantity, till, transport, source_id, id_checked_at, created_at, local_day)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    operation.value,
+                    booking.token,
+                    booking.id,
+                    booking.offer_name,
+                    booking.offer_ean,
+                    booking.unit_price_cents,
+                    booking.quantity,
+                    self.till,
+                    transport.value,
+                    source_id,
+                    None if id_checked_at is None else _iso(id_checked_at),
+                    _iso(now),
+                    self._local_day(now),
+                ),
+            )
+            intent_id = cursor.lastrowid
+        assert intent_id is not None
+        return Intent(intent_id, operation, booking.token, booking.id, now, IntentResolution.PENDING)
+
+    def resolve_done(self, intent: Intent, *, confirmed_by_reread: bool = False) -> PaymentRecord | None:
+        now = self._clock()
+        with self._transaction() as db:
+            if self._resolution_of(db, intent.id) is not None:
+                # Already settled (e.g. by a start-up re-read racing a late answer): never twice.
+                existing = db.execute("SELECT id FROM payments WHERE intent_id = ?", (intent.id,)).fetchone()
+                return None if existing is None else self._payment_by_id(db, int(existing[0]))
+            db.execute(
+                "INSERT INTO resolutions VALUES (?, 'done', '', ?, ?)",
+                (intent.id, int(confirmed_by_reread), _iso(now)),
+            )
+            if intent.operation is Operation.CANCEL:
+                return None
+            row = db.execute(
+                "SELECT token, booking_id, offer_name, ean, unit_price_cents, quantity, till, transport"
+                " FROM intents WHERE id = ?",
+                (intent.id,),
+            ).fetchone()
+            token, booking_id, offer_name, ean, unit_price, quantity, till, transport = row
+            sign = 1 if intent.operation is Operation.USE else -1
+            cursor = db.execute(
+                "INSERT INTO payments (uid, intent_id, operation, payment_mode, token, booking_id,"
+                " offer_name,"
+                " ean, unit_price_cents, quantity, amount_cents, till, transport, recorded_at, local_day)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(uuid.uuid4()),
+                    intent.id,
+                    intent.operation.value,
+                    PAYMENT_MODE,
+                    token,
+                    booking_id,
+                    offer_name,
+                    ean,
+                    unit_price,
+                    quantity,
+                    sign * unit_price * quantity,
+                    till,
+                    transport,
+                    _iso(now),
+                    self._local_day(now),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            return self._payment_by_id(db, cursor.lastrowid)
+
+    def resolve_refused(self, intent: Intent, reason: str) -> None:
+        with self._transaction() as db:
+            if self._resolution_of(db, intent.id) is None:
+                db.execute(
+                    "INSERT INTO resolutions VALUES (?, 'refused', ?, 0, ?)",
+                    (intent.id, reason, _iso(self._clock())),
+                )
+
+    def resolve_unknown(self, intent: Intent, detail: str) -> None:
+        with self._transaction() as db:
+            if self._resolution_of(db, intent.id) is None:
+                db.execute(
+                    "INSERT INTO unknown_marks (intent_id, detail, marked_at) VALUES (?, ?, ?)",
+                    (intent.id, detail, _iso(self._clock())),
+                )
+
+    def open_intents(self) -> list[Intent]:
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT i.id, i.operation, i.token, i.booking_id, i.created_at,"
+                " EXISTS (SELECT 1 FROM unknown_marks u WHERE u.intent_id = i.id)"
+                " FROM intents i LEFT JOIN resolutions r ON r.intent_id = i.id"
+            " WHERE r.intent_id IS NULL ORDER BY i.id"
+            )
+            .fetchall()
+        )
+        return [
+            Intent(
+                int(intent_id),
+                Operation(operation),
+                token,
+                int(booking_id),
+                _parse(created_at),
+                IntentResolution.UNKNOWN if unknown else IntentResolution.PENDING,
+            )
+            for intent_id, operation, token, booking_id, created_at, unknown in rows
+        ]
+
+    def validated_by_this_till(self, token: str) -> datetime | None:
+        row = (
+            self._reader()
+            .execute(
+                "SELECT operation, recorded_at FROM payments WHERE token = ? AND till = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (token, self.till),
+            )
+            .fetchone()
+        )
+        if row is None or row[0] != Operation.USE.value:
+            return None
+        return _parse(row[1])
+
+    def lines_for_day(self, day: date) -> list[JournalLine]:
+        """The day's payment lines (sales and reverts), oldest first."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT recorded_at, token, offer_name, amount_cents, operation FROM payments"
+                " WHERE local_day = ? ORDER BY id",
+                (day.isoformat(),),
+            )
+            .fetchall()
+        )
+        return [
+            JournalLine(_parse(at), token, name, int(amount), Operation(operation), IntentResolution.DONE)
+            for at, token, name, amount, operation in rows
+        ]
+
+    def total_for_day_cents(self, day: date) -> int:
+        row = (
+            self._reader()
+            .execute(
+                "SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE local_day = ?", (day.isoformat(),)
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
+    # ------------------------------------------------------------------ beyond the port
+    def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]:
+        """Payment records whose local day is in ``[first_day, last_day]``, oldest first."""
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE local_day BETWEEN ? AND ? ORDER BY id",
+                (first_day.isoformat(), last_day.isoformat()),
+            )
+            .fetchall()
+        )
+        return [_row(values) for values in rows]
+
+    def undelivered(self, channel: str, *, limit: int = 100) -> list[PaymentRow]:
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {_PAYMENT_COLUMNS} FROM payments p WHERE NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.payment_id = p.id AND d.channel = ?)"
+                " ORDER BY p.id LIMIT ?",
+                (channel, limit),
+            )
+            .fetchall()
+        )
+        return [_row(values) for values in rows]
+
+    def undelivered_count(self, channel: str) -> int:
+        row = (
+            self._reader()
+            .execute(
+                "SELECT count(*) FROM payments p WHERE NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.payment_id = p.id AND d.channel = ?)",
+                (channel,),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
+    def mark_delivered(self, payment: PaymentRecord, channel: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?)",
+                (payment.id, channel, _iso(self._clock())),
+            )
+
+    def resolution_counts(self) -> dict[IntentResolution, int]:
+        """How many intents are in each state (for the status bar and diagnostics)."""
+        db = self._reader()
+        done, refused = db.execute(
+            "SELECT coalesce(sum(resolution = 'done'), 0), coalesce(sum(resolution = 'refused'), 0)"
+            " FROM resolutions"
+        ).fetchone()
+        open_intents = self.open_intents()
+        unknown = sum(1 for intent in open_intents if intent.resolution is IntentResolution.UNKNOWN)
+        return {
+            IntentResolution.DONE: int(done),
+            IntentResolution.REFUSED: int(refused),
+            IntentResolution.UNKNOWN: unknown,
+            IntentResolution.PENDING: len(open_intents) - unknown,
+        }
+
+    @staticmethod
+    def _resolution_of(db: sqlite3.Connection, intent_id: int) -> str | None:
+        row = db.execute("SELECT resolution FROM resolutions WHERE intent_id = ?", (intent_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def _payment_by_id(db: sqlite3.Connection, payment_id: int) -> PaymentRecord:
+        values = db.execute(f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE id = ?", (payment_id,)).fetchone()
+        return _row(values).record
+
+
+_PAYMENT_COLUMNS = (
+    "id, uid, intent_id, token, booking_id, offer_name, ean, unit_price_cents, quantity, amount_cents, till,"
+    " transport, recorded_at, operation, payment_mode, local_day"
+)
+
+
+def _row(values: Any) -> PaymentRow:
+    (
+        payment_id,
+        uid,
+        intent_id,
+        token,
+        booking_id,
+        offer_name,
+        ean,
+        unit_price,
+        quantity,
+        amount,
+        till,
+        transport,
+        recorded_at,
+        operation,
+        payment_mode,
+        local_day,
+    ) = values
+    record = PaymentRecord(
+        id=payment_id,
+        uid=uid,
+        intent_id=intent_id,
+        token=token,
+        booking_id=booking_id,
+        offer_name=offer_name,
+        ean=ean,
+        unit_price_cents=unit_price,
+        quantity=quantity,
+        amount_cents=amount,
+        till=till,
+        transport=Transport(transport),
+        recorded_at=_parse(recorded_at),
+    )
+    return PaymentRow(record, Operation(operation), payment_mode, date.fromisoformat(local_day))
+
+
+def open_journal(
+    path: Path,
+    *,
+    till: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    local_zone: tzinfo | None = None,
+) -> SqliteJournal:
+    """Open (creating or migrating) the journal at ``path``. ``till`` defaults to the till name in
+    the settings' default (the host name)."""
+    if till is None:
+        from pos_client.settings import Settings
+
+        till = Settings().till_name
+    return SqliteJournal(path, till=till, clock=clock, local_zone=local_zone)

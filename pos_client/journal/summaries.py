@@ -1,0 +1,65 @@
+"""Day and reimbursement-fortnight summaries of the journal's payment records.
+
+pass Culture reimburses validated contremarques every two weeks: validations of the 1st-15th in one
+transfer, of the 16th-end of month in the next. A revert (keep) counts against the period it was
+recorded in, as the pass Culture back office does.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pos_client.journal.store import SqliteJournal
+from pos_client.ports import Operation
+
+__all__ = [
+    "PeriodSummary",
+    "day_summary",
+    "fortnight_of",
+    "fortnight_summary",
+    "period_summary",
+    "previous_fortnight",
+]
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    first_day: date
+    last_day: date
+    sales: int
+    sales_cents: int
+    reverts: int
+    reverts_cents: int  # negative or zero
+
+    @property
+    def total_cents(self) -> int:
+        return self.sales_cents + self.reverts_cents
+
+
+def fortnight_of(day: date) -> tuple[date, date]:
+    """The reimbursement period holding ``day``: the 1st-15th or the 16th-last day of the month."""
+    if day.day <= 15:
+        return day.replace(day=1), day.replace(day=15)
+    return day.replace(day=16), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def previous_fortnight(day: date) -> tuple[date, date]:
+    first, _ = fortnight_of(day)
+    return fortnight_of(first - timedelta(days=1))
+
+
+def period_summary(journal: SqliteJournal, first_day: date, last_day: date) -> PeriodSummary:
+    rows = journal.payments_between(first_day, last_day)
+    sales = [row.record.amount_cents for row in rows if row.operation is Operation.USE]
+    reverts = [row.record.amount_cents for row in rows if row.operation is Operation.KEEP]
+    return PeriodSummary(first_day, last_day, len(sales), sum(sales), len(reverts), sum(reverts))
+
+
+def day_summary(journal: SqliteJournal, day: date) -> PeriodSummary:
+    return period_summary(journal, day, day)
+
+
+def fortnight_summary(journal: SqliteJournal, day: date) -> PeriodSummary:
+    return period_summary(journal, *fortnight_of(day))

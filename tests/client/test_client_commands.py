@@ -1,0 +1,248 @@
+"""``pos-client booking ...`` and ``pos-client api-key ...`` run in process against the emulator."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from memory_keyring import MemoryKeyring
+
+from pos_client.api import commands
+from pos_client.api.client import BookingsClient
+from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
+from pos_client.api.models import Found
+from pos_client.cli import main
+from pos_client.journal import SqliteJournal, open_journal
+from pos_client.paths import AppPaths
+
+TOKENS = demo_data.TOKENS
+# run(*argv, url=True) -> (exit code, stdout, stderr)
+Runner = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Runner]:
+    memory_keyring.set_password("pos-client", "api-key-custom", demo_data.DEMO_API_KEY)
+
+    def invoke(*argv: str, url: bool = True) -> tuple[int, str, str]:
+        server = ["--url", emulator.base_url] if url else []
+        code = main(["--dev-dir", str(tmp_path), *argv, *server])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield invoke
+
+
+def test_show_human_and_json(run: Runner, emulator: RunningEmulator) -> None:
+    code, out, _ = run("booking", "show", TOKENS["duo_cinema"])
+    assert code == commands.EXIT_OK
+    assert "14,00 €" in out and "(duo)" in out and "Bénéficiaire" in out
+    code, out, _ = run("booking", "show", f"PASSCULTURE:v3;TOKEN:{TOKENS['book']}", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["outcome"] == "Found"
+    assert answer["booking"]["totalCents"] == 790
+    assert "@" not in out and "user" not in out.lower()  # no personal data in JSON
+
+
+@pytest.mark.parametrize(
+    ("case", "outcome", "exit_code"),
+    [
+        ("used", "AlreadyValidated", commands.EXIT_REFUSED),
+        ("cancelled", "Cancelled", commands.EXIT_REFUSED),
+        ("reimbursed", "Reimbursed", commands.EXIT_REFUSED),
+        ("pending_event", "NotYetConfirmed", commands.EXIT_REFUSED),
+        ("closed_structure", "StructureClosed", commands.EXIT_REFUSED),
+        ("other_venue", "NotFound", commands.EXIT_REFUSED),
+    ],
+)
+def test_show_refusals_have_their_exit_code(run: Runner, case: str, outcome: str, exit_code: int) -> None:
+    code, out, _ = run("booking", "show", TOKENS[case], "--json")
+    assert code == exit_code
+    assert json.loads(out)["outcome"] == outcome
+
+
+def test_pending_event_message_keeps_the_api_sentence(run: Runner) -> None:
+    code, _, err = run("booking", "show", TOKENS["pending_event"])
+    assert code == commands.EXIT_REFUSED
+    assert "Vous pourrez valider cette contremarque à partir du" in err
+
+
+def test_bad_code_is_refused_before_any_request(run: Runner, emulator: RunningEmulator) -> None:
+    code, _, err = run("booking", "show", "n'importe quoi")
+    assert code == commands.EXIT_USAGE
+    assert err.strip()
+    assert emulator.control.requests_seen() == []
+
+
+def test_missing_key_and_insecure_url(run: Runner, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+    memory_keyring.passwords.clear()
+    code, _, err = run("booking", "show", TOKENS["book"])
+    assert code == commands.EXIT_CREDENTIALS
+    assert "api-key set" in err
+    code = main(["--dev-dir", str(tmp_path), "booking", "show", TOKENS["book"], "--url", "http://10.1.2.3"])
+    assert code == commands.EXIT_USAGE
+
+
+def test_validate_requires_the_id_check(run: Runner, emulator: RunningEmulator) -> None:
+    code, _, err = run("booking", "validate", TOKENS["book"])
+    assert code == commands.EXIT_USAGE
+    assert "--id-checked" in err
+    code, _, err = run("booking", "cancel", TOKENS["book"])
+    assert code == commands.EXIT_USAGE and "--yes" in err
+    assert emulator.control.requests_seen() == []
+    assert emulator.control.booking_state(TOKENS["book"])["status"] == "CONFIRMED"
+
+
+def test_list_all_pages(run: Runner) -> None:
+    venue = str(demo_data.BOOKSHOP_VENUE_ID)
+    code, out, _ = run("booking", "list", "--venue", venue, "--limit", "1", "--all", "--json")
+    assert code == 0
+    every = json.loads(out)
+    code, out, _ = run("booking", "list", "--venue", venue, "--json")
+    assert [b["id"] for b in every["bookings"]] == [b["id"] for b in json.loads(out)["bookings"]]
+    assert every["nextFirstIndex"] is None
+    code, out, _ = run("booking", "list", "--venue", venue, "--limit", "1")
+    assert code == 0 and "--first-index" in out
+
+
+def test_api_key_set_status_delete(
+    tmp_path: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = "prod_provider_0123456789abcdef"
+    monkeypatch.setattr("sys.stdin", io.StringIO(key + "\n"))
+    assert main(["--dev-dir", str(tmp_path), "api-key", "set", "--env", "production"]) == 0
+    out = capsys.readouterr().out
+    assert key not in out and "cdef" in out
+    assert memory_keyring.passwords[("pos-client", "api-key-production")] == key
+    assert main(["--dev-dir", str(tmp_path), "api-key", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["production"] == {"present": True, "endsWith": "cdef"}
+    assert status["integration"]["present"] is False
+    assert main(["--dev-dir", str(tmp_path), "api-key", "delete", "--env", "production"]) == 0
+    assert main(["--dev-dir", str(tmp_path), "api-key", "status"]) == commands.EXIT_CREDENTIALS
+    monkeypatch.setattr("sys.stdin", io.StringIO("court\n"))
+    assert main(["--dev-dir", str(tmp_path), "api-key", "set", "--env", "production"]) == commands.EXIT_USAGE
+    # Never in a file under the app's folders (settings, logs).
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert key not in path.read_text(encoding="utf-8", errors="replace")
+
+
+# ----------------------------------------------------------------------------- changes through the journal
+@pytest.fixture
+def journal_of(tmp_path: Path) -> Iterator[Callable[[], SqliteJournal]]:
+    opened: list[SqliteJournal] = []
+
+    def open_it() -> SqliteJournal:
+        journal = open_journal(AppPaths.resolve(str(tmp_path)).journal_file)
+        opened.append(journal)
+        return journal
+
+    yield open_it
+    for journal in opened:
+        journal.close()
+
+
+def patches(emulator: RunningEmulator) -> int:
+    return sum(1 for request in emulator.control.requests_seen() if request.method == "PATCH")
+
+
+def test_validate_goes_through_the_journal(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    token = TOKENS["book"]
+    code, out, _ = run("booking", "validate", token, "--id-checked")
+    assert code == commands.EXIT_OK, out
+    assert "validée" in out and "7,90 €" in out
+    assert emulator.control.booking_state(token)["status"] == "USED"
+    journal = journal_of()
+    assert journal.total_for_day_cents(date.today()) == 790
+    assert journal.validated_by_this_till(token) is not None
+    # A second validation is refused from the journal, before any request.
+    sent = patches(emulator)
+    code, _, err = run("booking", "validate", token, "--id-checked")
+    assert code == commands.EXIT_REFUSED and "déjà validée par cette caisse" in err
+    assert patches(emulator) == sent
+    # And this till can revert it: a negative payment, the booking is CONFIRMED again.
+    code, out, _ = run("booking", "keep", token, "--yes", "--json")
+    assert code == commands.EXIT_OK, out
+    assert json.loads(out)["outcome"] == "ValidationReverted"
+    assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
+    assert journal.total_for_day_cents(date.today()) == 0
+
+
+def test_refusals_write_no_payment(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    code, _, err = run("booking", "validate", TOKENS["used"], "--id-checked")
+    assert code == commands.EXIT_REFUSED and "déjà validée" in err
+    code, _, err = run("booking", "keep", TOKENS["used"], "--yes")
+    assert code == commands.EXIT_REFUSED and "pas par cette caisse" in err
+    code, _, _ = run("booking", "keep", TOKENS["book"], "--yes")
+    assert code == commands.EXIT_REFUSED
+    assert patches(emulator) == 0
+    assert journal_of().total_for_day_cents(date.today()) == 0
+
+
+def test_cancel_pending_event(run: Runner, emulator: RunningEmulator) -> None:
+    token = TOKENS["pending_event"]
+    code, out, _ = run("booking", "cancel", token, "--yes")
+    assert code == commands.EXIT_OK, out
+    assert emulator.control.booking_state(token)["status"] == "CANCELLED"
+
+
+def test_lost_answer_is_settled_or_left_open(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
+    code, out, _ = run("booking", "validate", TOKENS["book"], "--id-checked")
+    assert code == commands.EXIT_OK and "relisant" in out
+    assert journal_of().total_for_day_cents(date.today()) == 790
+    # Lost again, and this time the re-read is refused too (the emulator's own limit: the lookup fits
+    # in it, a faulted change does not count, the re-read is over): unknown, the intent stays open.
+    token = TOKENS["book_2"]
+    emulator.control.set_rate_limit(1)
+    emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
+    code, _, err = run("booking", "validate", token, "--id-checked")
+    assert code == commands.EXIT_UNKNOWN, err
+    assert "Résultat inconnu" in err
+    open_intents = journal_of().open_intents()
+    assert [intent.token for intent in open_intents] == [token]
+    assert emulator.control.booking_state(token)["status"] == "USED"
+
+
+def test_no_key_and_no_personal_data_on_disk(run: Runner, tmp_path: Path, emulator: RunningEmulator) -> None:
+    token = TOKENS["duo_cinema"]
+    code, out, _ = run("booking", "show", token)
+    assert code == 0
+    code, _, _ = run("booking", "validate", token, "--id-checked")
+    assert code == 0
+    code, _, _ = run("booking", "keep", token, "--yes")
+    assert code == 0
+    with BookingsClient(emulator.base_url, demo_data.DEMO_API_KEY) as client:
+        found = client.get_booking(token)
+    assert isinstance(found, Found)
+    person = found.booking.beneficiary
+    secrets = [demo_data.DEMO_API_KEY, person.email, person.full_name]
+    if person.phone_number:
+        secrets.append(person.phone_number)
+    assert person.full_name in out  # shown to the cashier on screen, never stored
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".log" or "log" in path.name for path in written)
+    for path in written:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in content, (path, secret)

@@ -1,0 +1,167 @@
+"""Day and fortnight summaries, CSV/JSONL exports read back, and the export/journal commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from journal_fixtures import PARIS, FakeClock, booking
+
+from pos_client.journal import SqliteJournal, open_journal
+from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, export_text, write_export
+from pos_client.journal.summaries import day_summary, fortnight_of, fortnight_summary, previous_fortnight
+from pos_client.ports import Operation
+from pos_client.scanner.source import Transport
+
+
+def _sell(
+    journal: SqliteJournal,
+    token: str,
+    cents: int,
+    operation: Operation = Operation.USE,
+    quantity: int = 1,
+    ean: str | None = None,
+) -> None:
+    intent = journal.begin(
+        operation,
+        booking(
+            token,
+            price_cents=cents,
+            quantity=quantity,
+            ean=ean,
+            offer="Concert « Les Étoiles » ; catégorie 1",
+        ),
+        transport=Transport.WEBCAM,
+        source_id="webcam:0",
+        id_checked_at=None,
+    )
+    journal.resolve_done(intent)
+
+
+@pytest.mark.parametrize(
+    ("day", "first", "last"),
+    [
+        (date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 15)),
+        (date(2026, 11, 15), date(2026, 11, 1), date(2026, 11, 15)),
+        (date(2026, 11, 16), date(2026, 11, 16), date(2026, 11, 30)),
+        (date(2026, 12, 31), date(2026, 12, 16), date(2026, 12, 31)),
+        (date(2028, 2, 29), date(2028, 2, 16), date(2028, 2, 29)),
+        (date(2027, 2, 20), date(2027, 2, 16), date(2027, 2, 28)),
+    ],
+)
+def test_fortnight_boundaries(day: date, first: date, last: date) -> None:
+    assert fortnight_of(day) == (first, last)
+
+
+def test_previous_fortnight_crosses_months_and_years() -> None:
+    assert previous_fortnight(date(2027, 1, 3)) == (date(2026, 12, 16), date(2026, 12, 31))
+    assert previous_fortnight(date(2026, 11, 20)) == (date(2026, 11, 1), date(2026, 11, 15))
+
+
+def test_day_and_fortnight_summaries(journal: SqliteJournal, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 15, 18, 0, tzinfo=PARIS)
+    _sell(journal, "AAAAAA", 1000)
+    clock.now = datetime(2026, 11, 16, 10, 0, tzinfo=PARIS)
+    _sell(journal, "BBBBBB", 2000, quantity=2)
+    _sell(journal, "CCCCCC", 500)
+    _sell(journal, "CCCCCC", 500, Operation.KEEP)
+    day = day_summary(journal, date(2026, 11, 16))
+    assert (day.sales, day.sales_cents, day.reverts, day.reverts_cents, day.total_cents) == (
+        2,
+        4500,
+        1,
+        -500,
+        4000,
+    )
+    second = fortnight_summary(journal, date(2026, 11, 30))
+    assert (second.first_day, second.last_day, second.total_cents) == (
+        date(2026, 11, 16),
+        date(2026, 11, 30),
+        4000,
+    )
+    first = fortnight_summary(journal, date(2026, 11, 2))
+    assert (first.sales, first.total_cents) == (1, 1000)
+
+
+def test_euros_with_a_decimal_comma() -> None:
+    assert [euros_with_comma(c) for c in (0, 5, 1250, -1250, 100000)] == [
+        "0,00",
+        "0,05",
+        "12,50",
+        "-12,50",
+        "1000,00",
+    ]
+
+
+def test_csv_export_opens_in_a_french_spreadsheet(journal: SqliteJournal, tmp_path: Path) -> None:
+    _sell(journal, "AAAAAA", 1250, quantity=2, ean="9782070612758")
+    _sell(journal, "AAAAAA", 1250, Operation.KEEP, quantity=2, ean="9782070612758")
+    out = tmp_path / "exports" / "novembre.csv"
+    assert write_export(journal, date(2026, 11, 1), date(2026, 11, 30), ExportFormat.CSV, out) == 2
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    sale = dict(zip(CSV_COLUMNS, rows[1], strict=True))
+    assert sale["mode de paiement"] == "pass Culture"
+    assert (sale["prix unitaire"], sale["quantité"], sale["montant"]) == ("12,50", "2", "25,00")
+    assert sale["offre"] == "Concert « Les Étoiles » ; catégorie 1"  # the ';' inside is quoted
+    assert (sale["EAN"], sale["date"], sale["opération"]) == ("9782070612758", "2026-11-23", "validation")
+    revert = dict(zip(CSV_COLUMNS, rows[2], strict=True))
+    assert (revert["montant"], revert["opération"]) == ("-25,00", "annulation de validation")
+    assert not list(tmp_path.joinpath("exports").glob(".*"))  # no temporary file left
+
+
+def test_jsonl_export_round_trips(journal: SqliteJournal) -> None:
+    _sell(journal, "AAAAAA", 1250, quantity=2)
+    _sell(journal, "BBBBBB", 800)
+    lines = export_text(journal, date(2026, 11, 23), date(2026, 11, 23), ExportFormat.JSONL).splitlines()
+    documents = [json.loads(line) for line in lines]
+    assert [(d["token"], d["amount_cents"], d["payment_mode"]) for d in documents] == [
+        ("AAAAAA", 2500, "pass Culture"),
+        ("BBBBBB", 800, "pass Culture"),
+    ]
+    assert len({d["id"] for d in documents}) == 2
+    assert export_text(journal, date(2026, 11, 24), date(2026, 11, 30), ExportFormat.JSONL) == ""
+
+
+def _pos_client(dev_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pos_client", "--dev-dir", str(dev_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_export_and_journal_commands(tmp_path: Path) -> None:
+    dev = tmp_path / "dev"
+    result = _pos_client(dev, "settings")  # creates the dev folders
+    today = date.today()
+    with open_journal(dev / "data" / "journal.sqlite3", till="caisse-1") as journal:
+        _sell(journal, "AAAAAA", 1250)
+    out = tmp_path / "export.csv"
+    result = _pos_client(
+        dev, "export", "--from", today.isoformat(), "--to", today.isoformat(), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 paiement(s) exporté(s)" in result.stderr
+    assert "12,50" in out.read_text(encoding="utf-8-sig")
+    result = _pos_client(
+        dev, "export", "--from", today.isoformat(), "--to", today.isoformat(), "--format", "jsonl"
+    )
+    assert json.loads(result.stdout)["amount_cents"] == 1250
+    result = _pos_client(dev, "journal")
+    assert result.returncode == 0, result.stderr
+    assert "1 vente(s) 12,50 €" in result.stdout
+    bad = _pos_client(dev, "export", "--from", "2026-13-01", "--to", "2026-12-01")
+    assert bad.returncode == 2 and "date invalide" in bad.stderr
+    backwards = _pos_client(dev, "export", "--from", "2026-12-02", "--to", "2026-12-01")
+    assert backwards.returncode == 2 and "avant la date de début" in backwards.stderr

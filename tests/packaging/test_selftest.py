@@ -1,0 +1,105 @@
+"""``pos-client --self-test`` from the development install, and how it reports each check."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from selftest_report import assert_self_test_passed, check_statuses, clean_env
+
+from pos_client.selftest import Check, CheckStatus, CheckWarning, MissingPart, Scenario, _require, run_checks
+
+RUN_TIMEOUT_S = 120
+
+
+def test_self_test_from_the_development_install(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pos_client", "--dev-dir", str(tmp_path / "dev"), "--self-test"],
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+    assert_self_test_passed(result)
+    assert "installation Python" in result.stdout
+    statuses = check_statuses(result.stdout)
+    if statuses["réservation"] == "ok":
+        assert "PETPR2 trouvée" in result.stdout and "déjà validée" in result.stdout
+
+
+def _fails(message: str) -> str:
+    raise MissingPart(message)
+
+
+def _warns() -> str:
+    raise CheckWarning("pas de trousseau")
+
+
+def test_each_check_prints_one_line_with_its_status() -> None:
+    out = io.StringIO()
+    results = run_checks(
+        [
+            Check("bon", lambda: "tout va bien"),
+            Check("manque", lambda: _fails("module manquant : pos_client.exemple")),
+            Check("attention", _warns),
+            Check("panne", lambda: str(1 // 0)),
+        ],
+        out,
+    )
+    statuses = [r.status for r in results]
+    assert statuses == [CheckStatus.OK, CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.FAIL]
+    assert out.getvalue().splitlines() == [
+        "ok   bon: tout va bien",
+        "FAIL manque: module manquant : pos_client.exemple",
+        "warn attention: pas de trousseau",
+        "FAIL panne: ZeroDivisionError: integer division or modulo by zero",
+    ]
+
+
+def test_a_stuck_check_fails_after_its_time_limit_and_the_next_ones_still_run() -> None:
+    release = threading.Event()
+    try:
+        out = io.StringIO()
+        results = run_checks(
+            [Check("bloqué", lambda: str(release.wait(30)), timeout_s=0.2), Check("suivant", lambda: "ok")],
+            out,
+        )
+    finally:
+        release.set()  # let the abandoned thread end
+    assert results[0].status is CheckStatus.FAIL
+    assert "pas de réponse après 0 s" in results[0].detail
+    assert results[1].status is CheckStatus.OK
+
+
+def test_require_names_a_missing_module_and_an_unwritten_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(MissingPart, match=r"^module manquant : pos_client_pas_la "):
+        _require("pos_client_pas_la")
+    # An empty folder imports (a namespace package) but holds nothing yet.
+    (tmp_path / "paquet_vide").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(MissingPart, match=r"^module manquant : paquet_vide \(pas de open_journal\)"):
+        _require("paquet_vide", "open_journal")
+
+
+def test_qr_check_reads_the_contremarque_with_the_real_reader(tmp_path: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        scenario = Scenario(stack, tmp_path)
+        scenario.qr_token = "A7B3C9"
+        assert scenario.decode_qr().startswith("A7B3C9 lu par zxing-cpp")
+
+
+def test_payment_check_without_the_emulator_says_so(tmp_path: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        scenario = Scenario(stack, tmp_path)
+        missing = r"^module manquant : pos_client\.journal|^l'émulateur n'a pas démarré"
+        with pytest.raises((MissingPart, RuntimeError), match=missing):
+            scenario.record_payment()
