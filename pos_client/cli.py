@@ -27,15 +27,22 @@ __all__ = ["AppContext", "CommandHandler", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
-# Modules that add subcommands, in help order.
-COMMAND_MODULES: tuple[str, ...] = (
-    "pos_client.selftest",
-    "pos_client.scanner.commands",
-    "pos_client.scanner.devices_commands",
-    "pos_client.api.emulator.commands",
-    "pos_client.api.commands",
-    "pos_client.journal.commands",
-)
+# The module that registers each subcommand, in help order. Only the invoked command's module is
+# imported (the till's window needs none of them: importing all cost ~1 s of start-up); help and
+# unknown commands import them all. tests/test_cli.py checks this table against the modules.
+COMMANDS: dict[str, str] = {
+    "parse": "pos_client.scanner.commands",
+    "scanners": "pos_client.scanner.devices_commands",
+    "booking": "pos_client.api.commands",
+    "api-key": "pos_client.api.commands",
+    "export": "pos_client.journal.commands",
+    "journal": "pos_client.journal.commands",
+    "emulator": "pos_client.api.emulator.commands",
+    "demo-codes": "pos_client.api.emulator.commands",
+    "startup-probe": "pos_client.selftest",
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
+_OPTIONS_WITH_VALUE = ("--dev-dir",)
 
 
 @dataclass
@@ -57,7 +64,33 @@ class _Registrar(Protocol):
     def __call__(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _invoked_command(argv: Sequence[str]) -> str | None:
+    """The first positional argument (the subcommand), skipping global options and their values."""
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+        elif arg in _OPTIONS_WITH_VALUE:
+            skip_next = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _modules_to_register(argv: Sequence[str] | None) -> tuple[str, ...]:
+    if argv is None:
+        return COMMAND_MODULES
+    if any(arg in ("-h", "--help") for arg in argv):
+        return COMMAND_MODULES
+    command = _invoked_command(argv)
+    if command is None or command == "settings":
+        return ()
+    module = COMMANDS.get(command)
+    return COMMAND_MODULES if module is None else (module,)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the modules its subcommand needs are imported."""
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="Caisse pass Culture : lit, vérifie, valide et enregistre les contremarques.",
@@ -80,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE")
     settings_parser = subparsers.add_parser("settings", help="afficher les réglages et leur sens")
     settings_parser.set_defaults(handler=_cmd_settings)
-    for module_name in COMMAND_MODULES:
+    for module_name in _modules_to_register(argv):
         module = importlib.import_module(module_name)
         register: _Registrar = module.register
         register(subparsers)
@@ -96,8 +129,9 @@ def _cmd_settings(args: argparse.Namespace, context: AppContext) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     paths = AppPaths.resolve(args.dev_dir)
     try:
         paths.ensure()

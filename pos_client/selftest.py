@@ -3,7 +3,7 @@
 Meant for the shop PC and for CI on the built bundle: no display, no network, no hardware needed.
 Each check prints one line as soon as it is done::
 
-    ok   qt: Qt 6.12.0, PySide6 6.12.0 ; affichage offscreen ; modules xcb, wayland ; …
+    ok   qt: Qt 6.11.3, PySide6 6.11.3 ; affichage offscreen ; modules d'affichage xcb, wayland ; …
     warn trousseau: Secret Service présent mais inutilisable ici (…)
     FAIL qr: module manquant : pos_client.scanner.webcam (…)
 
@@ -15,8 +15,9 @@ naming them. Every check has a time limit, so the self-test itself never hangs.
 
 The checks: the version and bundle, the data folder, Qt offscreen (``pos_client.ui.selfcheck``), a
 journal in a temporary folder, the local API emulator, a booking looked up and validated through
-the real client and recorded in that journal, a QR code decoded by zxing-cpp from an image
-encoded and decoded by OpenCV, the keyring backend, and the scanner libraries (pyserial, hidapi).
+the real client, a second one sold as the counter does it (intent, validation, one payment record
+in that journal), a QR code decoded by zxing-cpp from an image encoded and decoded by OpenCV and
+read by the contremarque reader, the keyring backend, and the scanner libraries (pyserial, hidapi).
 """
 
 from __future__ import annotations

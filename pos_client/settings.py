@@ -2,7 +2,7 @@
 
 Every field carries its default and a one-line description (``doc``), in the spirit of a declarative
 schema: ``pos-client settings`` prints them, and the settings dialog uses the same descriptions.
-The API key is *not* a setting: it lives in the OS keyring (see ``pos_client.api.secrets``).
+The API key is *not* a setting: it lives in the OS keyring (see ``pos_client.api.keys``).
 
 Unknown keys in the file are ignored with a warning (a newer version may have written them); a value
 of the wrong type is an error naming the key, so a hand-edited file never fails silently.
