@@ -65,6 +65,7 @@ __all__ = [
     "CANCEL_CONFIRMATION_WORD",
     "TOKEN_LENGTH",
     "Action",
+    "ChangeResult",
     "Counter",
     "CounterView",
     "InlineRunner",
@@ -73,6 +74,7 @@ __all__ = [
     "TaskRunner",
     "Tone",
     "format_euros",
+    "run_change",
     "settle_open_intents",
     "token_from_text",
 ]
@@ -384,10 +386,14 @@ _RULES: dict[type, _Rule] = {
 class _LookupResult:
     outcome: Outcome
     validated_by_this_till_at: datetime | None = None
+    validated_booking: Booking | None = None  # from the journal, to offer the revert after a restart
 
 
 @dataclass(frozen=True)
-class _ChangeResult:
+class ChangeResult:
+    """What ``run_change`` did: the API's outcome (None: the journal refused the intent, nothing was
+    sent) and the payment record it wrote."""
+
     operation: Operation
     outcome: Outcome | None
     payment: PaymentRecord | None = None
@@ -403,6 +409,12 @@ class _Current:
     booking: Booking | None = None
     id_checked_at: datetime | None = None
     last_operation: Operation | None = None  # for Retry after trouble
+    # The booking was rebuilt from the journal (no venue, no booking date): not shown on the card.
+    rebuilt: bool = False
+
+    @property
+    def card_booking(self) -> Booking | None:
+        return None if self.rebuilt else self.booking
 
 
 @dataclass
@@ -443,8 +455,8 @@ class _Clocks:
 
 @dataclass
 class _Journaled:
-    """Bookings this till validated in this session, kept in memory so they can be reverted (the API
-    cannot read a validated booking by token)."""
+    """Bookings this till validated, kept so they can be reverted (the API cannot read a validated
+    booking by token): those of this session, and those the journal rebuilt after a restart."""
 
     by_token: dict[str, Booking] = field(default_factory=dict)
 
@@ -479,6 +491,7 @@ class Counter:
         self._queue = _Queue()
         self._notice = _Notice()
         self._validated = _Journaled()
+        self._rebuilt_tokens: set[str] = set()
         self._lookup_serial = 0
         self._shown_at = monotonic()
         self._serial = 0
@@ -554,7 +567,9 @@ class Counter:
         def work() -> _LookupResult:
             outcome = api.get_booking(token)
             if isinstance(outcome, AlreadyValidated):
-                return _LookupResult(outcome, _validated_at(journal, token))
+                return _LookupResult(
+                    outcome, _validated_at(journal, token), _validated_booking(journal, token)
+                )
             return _LookupResult(outcome)
 
         self._runner.submit(work, lambda result: self._on_lookup_done(serial, token, result))
@@ -568,6 +583,9 @@ class Counter:
             current.booking = outcome.booking
             self._show_card()
             return
+        if result.validated_booking is not None and token not in self._validated.by_token:
+            self._validated.by_token[token] = result.validated_booking
+            self._rebuilt_tokens.add(token)
         self._show_outcome(outcome, validated_at=result.validated_by_this_till_at)
 
     # ----------------------------------------------------------------- card and ID check
@@ -653,7 +671,10 @@ class Counter:
         if self.state is not State.CONFIRM_REVERT or self._view.token != token or booking is None:
             return False
         current = _Current(
-            token=token, raw=self._current.raw if self._current else _typed(token), booking=booking
+            token=token,
+            raw=self._current.raw if self._current else _typed(token),
+            booking=booking,
+            rebuilt=token in self._rebuilt_tokens,
         )
         self._current = current
         self._start_change(Operation.KEEP, current)
@@ -708,7 +729,7 @@ class Counter:
             busy_title,
             f"Contremarque {current.token}",
             token=current.token,
-            booking=booking,
+            booking=current.card_booking,
             id_checked=current.id_checked_at is not None,
             amount_cents=booking.total_cents,
         )
@@ -716,12 +737,12 @@ class Counter:
         api, journal = self._api, self._journal
         raw, id_checked_at = current.raw, current.id_checked_at
 
-        def work() -> _ChangeResult:
-            return _run_change(api, journal, operation, booking, raw, id_checked_at)
+        def work() -> ChangeResult:
+            return run_change(api, journal, operation, booking, raw, id_checked_at)
 
         self._runner.submit(work, lambda result: self._on_change_done(current, result))
 
-    def _on_change_done(self, current: _Current, result: _ChangeResult) -> None:
+    def _on_change_done(self, current: _Current, result: ChangeResult) -> None:
         self._current = current
         booking = current.booking
         if result.outcome is None:
@@ -741,6 +762,7 @@ class Counter:
                 self._validated.by_token[current.token] = booking
             elif isinstance(result.outcome, ValidationReverted):
                 self._validated.by_token.pop(current.token, None)
+                self._rebuilt_tokens.discard(current.token)
             validated_at = self._clocks.now() if isinstance(result.outcome, Validated) else None
             self._show_outcome(result.outcome, payment=result.payment, validated_at=validated_at)
         self._run_queued()
@@ -760,6 +782,7 @@ class Counter:
         current = self._current
         token = current.token if current else None
         booking = current.booking if current else None
+        card_booking = current.card_booking if current else None
         rule = _RULES.get(type(outcome))
         if rule is None:  # Found / BookingPage answered to a change: a client bug, never "validée"
             rule = _RULES[MalformedResponse]
@@ -794,7 +817,7 @@ class Counter:
             rule.title,
             detail,
             token=token,
-            booking=booking,
+            booking=card_booking,
             id_checked=bool(current and current.id_checked_at),
             actions=frozenset(actions),
             amount_cents=amount,
@@ -875,6 +898,14 @@ def _validated_at(journal: Journal, token: str) -> datetime | None:
         return None
 
 
+def _validated_booking(journal: Journal, token: str) -> Booking | None:
+    try:
+        return journal.validated_booking(token)
+    except (OSError, sqlite3.Error):
+        log.exception("journal read failed")
+        return None
+
+
 def _outcome_detail(outcome: Outcome) -> str:
     if isinstance(outcome, ServerError):
         return f"code {outcome.status_code}"
@@ -894,14 +925,14 @@ _DONE_TYPES: dict[Operation, type[Validated | ValidationReverted | BookingCancel
 }
 
 
-def _run_change(
+def run_change(
     api: BookingsApi,
     journal: Journal,
     operation: Operation,
     booking: Booking,
     raw: RawScan,
     id_checked_at: datetime | None,
-) -> _ChangeResult:
+) -> ChangeResult:
     """Off the owner thread: intent, request, resolution. Never sends without a durable intent."""
     try:
         intent: Intent = journal.begin(
@@ -909,7 +940,7 @@ def _run_change(
         )
     except (OSError, sqlite3.Error) as exc:
         log.exception("journal intent failed; nothing sent")
-        return _ChangeResult(operation, None, journal_error=str(exc))
+        return ChangeResult(operation, None, journal_error=str(exc))
     call = {Operation.USE: api.validate, Operation.KEEP: api.keep, Operation.CANCEL: api.cancel}[operation]
     outcome = call(booking.token)
     payment: PaymentRecord | None = None
@@ -924,7 +955,7 @@ def _run_change(
     except (OSError, sqlite3.Error):
         # The API answered; the intent stays open and is settled at the next start-up.
         log.exception("journal resolution failed")
-    return _ChangeResult(operation, outcome, payment)
+    return ChangeResult(operation, outcome, payment)
 
 
 def settle_open_intents(api: BookingsApi, journal: Journal) -> list[tuple[Intent, IntentResolution]]:

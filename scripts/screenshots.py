@@ -3,7 +3,7 @@
 Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 Starts Xvfb on a free display, then re-runs itself inside it (``--capture``): the window runs in
 demo mode against the in-process emulator and is driven through each state; every PNG is kept
-under 100 kB (scaled to 900 px wide, palette-friendly flat colours).
+under 100 kB (the 1024x768 window at full size, 8-bit palette).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,12 +51,13 @@ def run_under_xvfb(out: Path) -> int:
 
 
 def capture(out: Path) -> int:
+    import make_webcam_corpus
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
     from pos_client.api.emulator import Fault, FaultKind, demo_data
-    from pos_client.scanner.source import RawScan, Transport
+    from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
     from pos_client.settings import Settings
     from pos_client.ui.app import demo_till
     from pos_client.workflow import State
@@ -63,15 +65,19 @@ def capture(out: Path) -> int:
     app = QApplication(sys.argv)
     out.mkdir(parents=True, exist_ok=True)
     tokens = demo_data.TOKENS
-    settings = Settings(till_name="caisse-1").with_values(
-        ui={"sound_enabled": False, "return_to_ready_s": 600.0}
-    )
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        demo_till(Path(tmp), settings) as (window, backend),
-    ):
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        # The camera screenshot films a phone showing a demo booking's QR code (a rendered video).
+        video = make_webcam_corpus.write_video(Path(tmp) / "phone.avi", "appear", (tokens["book"],)).path
+        settings = Settings(till_name="caisse-1").with_values(
+            ui={"sound_enabled": False, "return_to_ready_s": 600.0}, webcam={"device": str(video)}
+        )
+        window, backend = stack.enter_context(demo_till(Path(tmp), settings))
         assert backend.emulator is not None
+        window.resize(1024, 768)  # the smallest screen a till has: what the cashier sees there
         window.show()
+        # What two connected scanners look like in the status bar (demo mode opens no device).
+        for source_id in ("keyboard", "serial:/dev/ttyACM0"):
+            window.bridge.status_changed.emit(SourceStatus(source_id, SourceState.CONNECTED))
 
         def settle(state: State) -> None:
             deadline = time.monotonic() + 15
@@ -87,7 +93,6 @@ def capture(out: Path) -> int:
             image = (
                 window.grab()
                 .toImage()
-                .scaledToWidth(900, Qt.TransformationMode.SmoothTransformation)
                 .convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
             )
             path = out / f"{name}.png"
@@ -134,6 +139,10 @@ def capture(out: Path) -> int:
         settle(State.ID_CHECK)
         window.counter.request_cancel(tokens["museum_pass"])
         shoot("11-confirm-cancel")
+        window.counter.dismiss()
+        window.show_camera(True)
+        settle(State.ID_CHECK)  # the camera read the phone's code
+        shoot("12-camera-open")
     return 0
 
 

@@ -3,7 +3,7 @@
 ``pos-client booking show|validate|keep|cancel|list`` and ``pos-client api-key set|status|delete``.
 They go through the same client, scan guard, payload reader and journal as the window: a change is
 written to the journal as an intent before the request and resolved after (the counter workflow's
-own ``_run_change``), so a sale made here shows in the till's day like any other.
+own ``run_change``), so a sale made here shows in the till's day like any other.
 
 Output is French and human by default, JSON with ``--json`` (no personal data in JSON). Exit codes:
 
@@ -421,7 +421,7 @@ def _change_with_journal(
     args: argparse.Namespace, operation: Operation, token: str, client: BookingsClient, journal: Journal
 ) -> int:
     # The counter workflow's own intent -> request -> resolution step, so both faces journal alike.
-    from pos_client.workflow import _run_change as run_change
+    from pos_client.workflow import run_change
 
     if operation is Operation.USE:
         validated_at = journal.validated_by_this_till(token)

@@ -87,6 +87,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (payment_id, channel)
     );
     """,
+    # 2: what a booking card needs to be shown again after a restart (revert of this till's validation).
+    # Rows written by version 1 keep NULL here.
+    """
+    ALTER TABLE intents ADD COLUMN venue_id INTEGER;
+    ALTER TABLE intents ADD COLUMN venue_name TEXT;
+    ALTER TABLE intents ADD COLUMN price_category_label TEXT;
+    ALTER TABLE intents ADD COLUMN booking_created_at TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from pos_client.api.models import Booking
+from pos_client.api.models import Beneficiary, Booking, BookingStatus
 from pos_client.journal.migrations import NotAJournalError, migrate
 from pos_client.ports import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.scanner.source import Transport
@@ -156,8 +156,9 @@ class SqliteJournal:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO intents (operation, token, booking_id, offer_name, ean, unit_price_cents,"
-                " quantity, till, transport, source_id, id_checked_at, created_at, local_day)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " quantity, till, transport, source_id, id_checked_at, created_at, local_day, venue_id,"
+                " venue_name, price_category_label, booking_created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     operation.value,
                     booking.token,
@@ -172,6 +173,10 @@ class SqliteJournal:
                     None if id_checked_at is None else _iso(id_checked_at),
                     _iso(now),
                     self._local_day(now),
+                    booking.venue_id,
+                    booking.venue_name,
+                    booking.price_category_label,
+                    _iso(booking.creation_date),
                 ),
             )
             intent_id = cursor.lastrowid
@@ -185,6 +190,25 @@ class SqliteJournal:
                 # Already settled (e.g. by a start-up re-read racing a late answer): never twice.
                 existing = db.execute("SELECT id FROM payments WHERE intent_id = ?", (intent.id,)).fetchone()
                 return None if existing is None else self._payment_by_id(db, int(existing[0]))
+            if intent.operation is not Operation.CANCEL:
+                # One payment per validation: a USE follows nothing or a revert, a KEEP follows a USE.
+                # An older intent settled late (its re-read sees the booking used by a later intent)
+                # must not pay the same validation twice.
+                latest = db.execute(
+                    "SELECT operation, intent_id FROM payments WHERE token = ? ORDER BY id DESC LIMIT 1",
+                    (intent.token,),
+                ).fetchone()
+                use = intent.operation is Operation.USE
+                expected_before = Operation.KEEP.value if use else Operation.USE.value
+                if (latest is not None and latest[0] != expected_before) or (
+                    latest is None and intent.operation is Operation.KEEP
+                ):
+                    detail = "déjà enregistré" + ("" if latest is None else f" (intention {latest[1]})")
+                    db.execute(
+                        "INSERT INTO resolutions VALUES (?, 'refused', ?, ?, ?)",
+                        (intent.id, detail, int(confirmed_by_reread), _iso(now)),
+                    )
+                    return None
             db.execute(
                 "INSERT INTO resolutions VALUES (?, 'done', '', ?, ?)",
                 (intent.id, int(confirmed_by_reread), _iso(now)),
@@ -247,7 +271,7 @@ class SqliteJournal:
                 "SELECT i.id, i.operation, i.token, i.booking_id, i.created_at,"
                 " EXISTS (SELECT 1 FROM unknown_marks u WHERE u.intent_id = i.id)"
                 " FROM intents i LEFT JOIN resolutions r ON r.intent_id = i.id"
-            " WHERE r.intent_id IS NULL ORDER BY i.id"
+                " WHERE r.intent_id IS NULL ORDER BY i.id"
             )
             .fetchall()
         )
@@ -263,19 +287,57 @@ class SqliteJournal:
             for intent_id, operation, token, booking_id, created_at, unknown in rows
         ]
 
-    def validated_by_this_till(self, token: str) -> datetime | None:
+    def _this_till_validation(self, token: str) -> Any:
+        """This till's latest payment row for ``token`` with its intent's booking columns, when it is
+        a validation (not a revert), else None."""
         row = (
             self._reader()
             .execute(
-                "SELECT operation, recorded_at FROM payments WHERE token = ? AND till = ?"
-                " ORDER BY id DESC LIMIT 1",
+                "SELECT p.operation, p.recorded_at, i.booking_id, i.offer_name, i.ean, i.unit_price_cents,"
+                " i.quantity, i.created_at, i.venue_id, i.venue_name, i.price_category_label,"
+                " i.booking_created_at"
+                " FROM payments p JOIN intents i ON i.id = p.intent_id"
+                " WHERE p.token = ? AND p.till = ? ORDER BY p.id DESC LIMIT 1",
                 (token, self.till),
             )
             .fetchone()
         )
-        if row is None or row[0] != Operation.USE.value:
+        return None if row is None or row[0] != Operation.USE.value else row
+
+    def validated_by_this_till(self, token: str) -> datetime | None:
+        row = self._this_till_validation(token)
+        return None if row is None else _parse(row[1])
+
+    def validated_booking(self, token: str) -> Booking | None:
+        row = self._this_till_validation(token)
+        if row is None:
             return None
-        return _parse(row[1])
+        (
+            _, _, booking_id, offer_name, ean, unit_price, quantity, created_at,
+            venue_id, venue_name, price_category_label, booking_created_at,
+        ) = row
+        # The journal keeps no personal data: the beneficiary stays empty on the rebuilt booking. Rows
+        # from schema 1 have no venue nor booking date (the intent's time stands in for the latter).
+        return Booking(
+            id=int(booking_id),
+            token=token,
+            status=BookingStatus.USED,
+            quantity=int(quantity),
+            unit_price_cents=int(unit_price),
+            offer_id=0,
+            offer_name=offer_name,
+            offer_ean=ean,
+            stock_id=0,
+            price_category_id=None,
+            price_category_label=price_category_label,
+            venue_id=0 if venue_id is None else int(venue_id),
+            venue_name=venue_name or "",
+            offer_address=None,
+            offer_department_code=None,
+            creation_date=_parse(booking_created_at or created_at),
+            confirmation_date=None,
+            beneficiary=Beneficiary(None, None, None, "", None, None),
+        )
 
     def lines_for_day(self, day: date) -> list[JournalLine]:
         """The day's payment lines (sales and reverts), oldest first."""

@@ -177,6 +177,12 @@ class MemoryJournal:
             return done[-1].recorded_at
         return None
 
+    def validated_booking(self, token: str) -> Booking | None:
+        if self.validated_by_this_till(token) is None:
+            return None
+        last_use = [i for i in self.intents if i.token == token and i.operation is Operation.USE][-1]
+        return self.bookings[last_use.id]
+
     def lines_for_day(self, day: date) -> list[JournalLine]:
         operations = {i.id: i.operation for i in self.intents}
         return [

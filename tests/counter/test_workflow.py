@@ -44,11 +44,12 @@ from pos_client.workflow import (
 
 
 class Rig:
-    def __init__(self) -> None:
+    def __init__(self, journal: MemoryJournal | None = None) -> None:
+        """A counter; given ``journal`` (and its clock), a till restarted on that journal."""
         self.events: list[str] = []
-        self.clock = FakeClock()
+        self.clock = journal.clock if journal else FakeClock()
         self.api = FakeApi(self.events)
-        self.journal = MemoryJournal(self.events, self.clock)
+        self.journal = journal or MemoryJournal(self.events, self.clock)
         self.runner = HeldRunner()
         self.views: list[CounterView] = []
         self.counter = Counter(
@@ -436,3 +437,31 @@ def test_open_intents_are_settled_by_rereading_never_by_resending(rig: Rig) -> N
     assert [i.token for i in journal.open_intents()] == ["CCCCCC"]
     assert [p.token for p in journal.payments] == ["AAAAAA"]
     assert api.count("use") == 0
+
+
+def test_revert_is_offered_after_a_restart_from_the_journal(rig: Rig) -> None:
+    rig.validated()
+    # A restart: a new counter on the same journal knows nothing of this session's validations.
+    restarted = Rig(rig.journal)
+    restarted.api.lookups["352UW4"] = AlreadyValidated("352UW4")
+    rig.clock.advance(3600)
+    restarted.counter.scan(scan("352UW4"))
+    restarted.runner.run_all()
+    view = restarted.counter.view
+    assert view.state is State.ALREADY_VALIDATED and "Validée par cette caisse le" in view.detail
+    assert Action.REVERT in view.actions
+    assert restarted.counter.request_revert("352UW4")
+    assert restarted.counter.confirm_revert("352UW4")
+    restarted.runner.run_all()
+    assert restarted.counter.state is State.REVERTED
+    assert restarted.api.count("keep") == 1
+    assert [p.amount_cents for p in rig.journal.payments] == [1250, -1250]
+
+
+def test_no_revert_for_a_booking_validated_elsewhere(rig: Rig) -> None:
+    rig.api.lookups["352UW4"] = AlreadyValidated("352UW4")
+    rig.counter.scan(scan("352UW4"))
+    rig.runner.run_all()
+    view = rig.counter.view
+    assert view.state is State.ALREADY_VALIDATED and Action.REVERT not in view.actions
+    assert not rig.counter.request_revert("352UW4")

@@ -228,3 +228,79 @@ def test_concurrent_writers_and_readers(journal: SqliteJournal) -> None:
     assert errors == []
     assert journal.total_for_day_cents(TODAY) == 100 * 100
     assert len({line.token for line in journal.lines_for_day(TODAY)}) == 100
+
+
+def test_validated_booking_is_rebuilt_from_the_journal_after_a_restart(
+    journal_path: Path, clock: FakeClock
+) -> None:
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as first:
+        first.resolve_done(_begin(first, quantity=2, price_cents=800, booking_id=77))
+        assert first.validated_booking("AAAAAA") is None  # never seen
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as again:
+        rebuilt = again.validated_booking("352UW4")
+        assert rebuilt is not None
+        assert (rebuilt.id, rebuilt.token, rebuilt.offer_name, rebuilt.offer_ean) == (
+            77,
+            "352UW4",
+            "Le Petit Prince",
+            "9782070612758",
+        )
+        assert (rebuilt.unit_price_cents, rebuilt.quantity, rebuilt.total_cents) == (800, 2, 1600)
+        assert (rebuilt.venue_id, rebuilt.venue_name) == (5401, "Librairie")
+        assert rebuilt.creation_date == booking().creation_date
+        # No personal data in the journal, so none on the rebuilt booking.
+        assert rebuilt.beneficiary.full_name == "" and rebuilt.beneficiary.birth_date is None
+        clock.advance(minutes=1)
+        again.resolve_done(_begin(again, Operation.KEEP, quantity=2, price_cents=800, booking_id=77))
+        assert again.validated_booking("352UW4") is None  # reverted since
+    with open_journal(journal_path, till="caisse-2", clock=clock, local_zone=PARIS) as other:
+        assert other.validated_booking("352UW4") is None  # another till's journal entry
+
+
+def test_a_schema_1_journal_is_migrated_keeping_its_rows(journal_path: Path, clock: FakeClock) -> None:
+    """A journal written by the first release (schema 1) opens, gains the new columns, keeps every
+    row, and its old validations can still be reverted (without venue, unknown to schema 1)."""
+    from pos_client.journal.migrations import APPLICATION_ID, MIGRATIONS
+
+    journal_path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(journal_path, isolation_level=None)) as db:
+        db.executescript(
+            f"BEGIN; {MIGRATIONS[0]}; PRAGMA application_id = {APPLICATION_ID};"
+            " PRAGMA user_version = 1; COMMIT;"
+        )
+        db.execute(
+            "INSERT INTO intents (id, operation, token, booking_id, offer_name, ean, unit_price_cents,"
+            " quantity, till, transport, source_id, id_checked_at, created_at, local_day) VALUES"
+            " (1, 'use', '352UW4', 9, 'Le Petit Prince', NULL, 1250, 1, 'caisse-1', 'keyboard', 'keyboard',"
+            " NULL, '2026-11-23T08:30:00.000000+00:00', '2026-11-23')"
+        )
+        db.execute("INSERT INTO resolutions VALUES (1, 'done', '', 0, '2026-11-23T08:30:01.000000+00:00')")
+        db.execute(
+            "INSERT INTO payments (uid, intent_id, operation, payment_mode, token, booking_id, offer_name,"
+            " ean, unit_price_cents, quantity, amount_cents, till, transport, recorded_at, local_day) VALUES"
+            " ('u-1', 1, 'use', 'pass Culture', '352UW4', 9, 'Le Petit Prince', NULL, 1250, 1, 1250,"
+            " 'caisse-1', 'keyboard', '2026-11-23T08:30:01.000000+00:00', '2026-11-23')"
+        )
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as journal:
+        assert journal.total_for_day_cents(TODAY) == 1250
+        rebuilt = journal.validated_booking("352UW4")
+        assert rebuilt is not None and (rebuilt.venue_name, rebuilt.id) == ("", 9)
+        journal.resolve_done(_begin(journal))  # a new row uses the new columns
+    with closing(sqlite3.connect(journal_path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert db.execute("SELECT count(*), count(venue_name) FROM intents").fetchone() == (2, 1)
+
+
+def test_one_payment_per_validation_even_when_an_old_intent_is_settled_late(journal: SqliteJournal) -> None:
+    """An intent left open (its answer lost) and a later validation of the same booking both end up
+    "done": the booking was validated once, so only one payment may exist."""
+    lost = _begin(journal)
+    journal.resolve_unknown(lost, "réponse perdue")
+    journal.resolve_done(_begin(journal))
+    assert journal.resolve_done(lost, confirmed_by_reread=True) is None
+    assert journal.total_for_day_cents(TODAY) == 1250
+    assert journal.open_intents() == []
+    assert journal.resolution_counts()[IntentResolution.REFUSED] == 1
+    # A revert with no validation before it pays nothing back either.
+    assert journal.resolve_done(_begin(journal, Operation.KEEP, token="NOSALE")) is None
+    assert journal.total_for_day_cents(TODAY) == 1250
