@@ -3,34 +3,53 @@
 ``--demo`` starts the local API emulator in this process, points the client at it with the demo
 key and shows a "DÉMO" banner; the demo journal is a separate file, so demo sales never mix with
 real ones. Normal mode uses the settings and the API key from the OS keyring.
+
+Start-up trouble never keeps the window shut: a keyring that cannot be read (no D-Bus session) means
+no API key, and a custom server address that is empty or not https means a server that answers
+"injoignable"; either way the status bar says what is wrong in French and F2 opens the settings.
+With no API key at all (first run), a welcome offers the settings or the demo mode first.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for
-from pos_client.api.keys import KeyringKeys, KeyStoreError
+from pos_client.api.keys import KeyringKeys, KeyStoreError, key_hint
+from pos_client.api.models import NetworkUnreachable, Outcome
 from pos_client.cli import AppContext
 from pos_client.journal import SqliteJournal, open_journal
+from pos_client.journal.outbox import Outbox, OutboxWorker, outbox_from_settings
 from pos_client.paths import AppPaths
 from pos_client.ports import BookingsApi, Journal
 from pos_client.scanner.source import ScanSource
 from pos_client.settings import ApiEnvironment, Settings
+from pos_client.ui.i18n import Translator
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
+from pos_client.ui.welcome import WelcomeChoice, ask_first_run_choice, first_run_choice
 
-__all__ = ["Backend", "build_sources", "demo_till", "open_backend", "run_app"]
+__all__ = [
+    "Backend",
+    "RunningHandOff",
+    "UnconfiguredServer",
+    "build_sources",
+    "demo_till",
+    "open_backend",
+    "run_app",
+    "till_under",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +60,57 @@ ENVIRONMENT_LABELS = {
 }
 
 
+class UnconfiguredServer:
+    """The API when the server address cannot be used: every call answers "injoignable" with the
+    reason, nothing is ever sent, and the till still opens so the cashier can fix the settings."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def _unreachable(self) -> Outcome:
+        return NetworkUnreachable(self.reason)
+
+    def get_booking(self, token: str) -> Outcome:
+        return self._unreachable()
+
+    def validate(self, token: str) -> Outcome:
+        return self._unreachable()
+
+    def keep(self, token: str) -> Outcome:
+        return self._unreachable()
+
+    def cancel(self, token: str) -> Outcome:
+        return self._unreachable()
+
+    def list_bookings(
+        self,
+        *,
+        offer_id: int | None = None,
+        venue_id: int | None = None,
+        status: str | None = None,
+        first_index: int = 1,
+        limit: int = 50,
+    ) -> Outcome:
+        return self._unreachable()
+
+
+@dataclass
+class RunningHandOff:
+    """The journal outbox and its worker thread, as the window sees them (``HandOffLink``)."""
+
+    outbox: Outbox
+    worker: OutboxWorker
+
+    def wake(self) -> None:
+        self.worker.wake()
+
+    def pending(self) -> dict[str, int]:
+        return self.outbox.pending()
+
+    def last_errors(self) -> dict[str, str]:
+        return self.outbox.last_errors()
+
+
 @dataclass
 class Backend:
     api: BookingsApi
@@ -48,19 +118,19 @@ class Backend:
     environment_label: str
     api_key: str | None
     emulator: RunningEmulator | None = None  # demo mode: the in-process emulator
+    problems: list[str] = field(default_factory=list)  # French, for the status bar
+    handoff: RunningHandOff | None = None
 
 
-def _real_parts(
-    settings: Settings, base_url: str, api_key: str | None, journal_path: Path
-) -> tuple[BookingsClient, SqliteJournal]:
-    client = BookingsClient(
-        base_url,
-        api_key,
-        till_name=settings.till_name,
-        connect_timeout_s=settings.api.connect_timeout_s,
-        read_timeout_s=settings.api.read_timeout_s,
-    )
-    return client, open_journal(journal_path, till=settings.till_name)
+def _start_handoff(journal: SqliteJournal, settings: Settings, stack: ExitStack) -> RunningHandOff | None:
+    outbox = outbox_from_settings(journal, settings.handoff)
+    if outbox is None:
+        return None
+    stack.callback(outbox.close)
+    worker = OutboxWorker(outbox)
+    worker.start()
+    stack.callback(worker.stop)  # runs before outbox.close and journal.close (last in, first out)
+    return RunningHandOff(outbox, worker)
 
 
 def open_backend(
@@ -74,6 +144,9 @@ def open_backend(
     settings = context.settings
     api_key: str | None
     emulator: RunningEmulator | None = None
+    problems: list[str] = []
+    tr = Translator(settings.ui.language)
+    base_url: str | None
     if demo:
         emulator = stack.enter_context(RunningEmulator.start(seed="demo"))
         base_url, api_key = emulator.base_url, demo_data.DEMO_API_KEY
@@ -83,47 +156,89 @@ def open_backend(
         environment = settings.api.environment
         try:
             api_key = keys.get_key(environment)
-        except KeyStoreError:
+        except KeyStoreError as exc:
             log.warning("keyring unreadable: starting without an API key")
             api_key = None  # the first lookup says "clé manquante" and opens the settings
-        base_url = base_url_for(environment, settings.api.custom_url)
+            problems.append(tr("{reason} Clé d'API indisponible.", reason=exc))
+        try:
+            base_url = base_url_for(environment, settings.api.custom_url)
+        except InsecureUrlError as exc:
+            base_url = None
+            problems.append(tr("{reason} Corrigez-la dans les réglages (F2).", reason=exc))
         label = ENVIRONMENT_LABELS[environment]
         journal_path = context.paths.journal_file
-    client, journal = _real_parts(settings, base_url, api_key, journal_path)
-    stack.callback(client.close)
+    journal = open_journal(journal_path, till=settings.till_name)
     stack.callback(journal.close)
-    return Backend(client, journal, label, api_key, emulator)
+    api: BookingsApi
+    if base_url is None:
+        api = UnconfiguredServer(problems[-1])
+    else:
+        client = BookingsClient(
+            base_url,
+            api_key,
+            till_name=settings.till_name,
+            connect_timeout_s=settings.api.connect_timeout_s,
+            read_timeout_s=settings.api.read_timeout_s,
+        )
+        stack.callback(client.close)
+        api = client
+    # Demo sales are fictitious: they are never handed to the shop's cash register.
+    handoff = None if demo else _start_handoff(journal, settings, stack)
+    return Backend(api, journal, label, api_key, emulator, problems, handoff)
+
+
+def _window_for(
+    backend: Backend, settings: Settings, sources: Sequence[ScanSource], *, demo: bool
+) -> MainWindow:
+    window = MainWindow(
+        api=backend.api,
+        journal=backend.journal,
+        settings=settings,
+        sources=sources,
+        demo=demo,
+        environment_label=backend.environment_label,
+        api_key_hint=lambda: key_hint(backend.api_key),
+        problems=backend.problems,
+        handoff=backend.handoff,
+    )
+    window.resize(1024, 768)
+    return window
 
 
 @contextmanager
-def demo_till(
-    root: Path, settings: Settings, sources: Sequence[ScanSource] = ()
+def till_under(
+    root: Path,
+    settings: Settings,
+    sources: Sequence[ScanSource] = (),
+    *,
+    demo: bool,
+    keys: ApiKeyStore | None = None,
 ) -> Iterator[tuple[MainWindow, Backend]]:
-    """A demo till under ``root`` (emulator, client, journal, window), closed on exit: for the bench,
-    the screenshot script and the window's tests."""
+    """A till under ``root`` (client or emulator, journal, hand-off, window), closed on exit: for the
+    bench, the screenshot script and the window's tests."""
     context = AppContext(paths=AppPaths.under(root), settings=settings)
     context.paths.ensure()
     with ExitStack() as stack:
-        backend = open_backend(context, demo=True, keys=KeyringKeys(), stack=stack)
-        window = MainWindow(
-            api=backend.api,
-            journal=backend.journal,
-            settings=settings,
-            sources=sources,
-            demo=True,
-            environment_label=backend.environment_label,
-            api_key_hint=lambda: demo_data.DEMO_API_KEY[-4:],
-        )
-        window.resize(1024, 768)
+        store = keys if keys is not None else KeyringKeys()
+        backend = open_backend(context, demo=demo, keys=store, stack=stack)
+        window = _window_for(backend, settings, sources, demo=demo)
         try:
             yield window, backend
         finally:
             window.close()
 
 
+def demo_till(
+    root: Path, settings: Settings, sources: Sequence[ScanSource] = ()
+) -> AbstractContextManager[tuple[MainWindow, Backend]]:
+    """A demo till under ``root`` (see ``till_under``)."""
+    return till_under(root, settings, sources, demo=True)
+
+
 def build_sources(settings: Settings) -> list[ScanSource]:
-    """Every scan source the settings ask for: the keyboard-wedge capture, serial / HID POS / evdev
-    scanners, and the webcam. Each source reports its own trouble in the status bar."""
+    """Every scanner the settings ask for: the keyboard-wedge capture and serial / HID POS / evdev
+    scanners. Each source reports its own trouble in the status bar. The webcam is not here: the
+    window's camera panel owns it (preview, picker, on/off)."""
     from pos_client.scanner.discovery import build_hardware_sources
     from pos_client.ui.keyboard_capture import KeyboardCapture
 
@@ -131,20 +246,6 @@ def build_sources(settings: Settings) -> list[ScanSource]:
     if settings.scanner.keyboard_capture:
         sources.append(KeyboardCapture(settings.scanner))
     sources.extend(build_hardware_sources(settings.scanner))
-    if settings.webcam.enabled:
-        from pos_client.scanner.webcam_source import WebcamSource, resolve_device
-
-        width, _, height = settings.webcam.resolution.partition("x")
-        sources.append(
-            WebcamSource(
-                resolve_device(settings.webcam.device),
-                backend=settings.webcam.backend,
-                resolution=(int(width or 1280), int(height or 720)),
-                decoder=settings.webcam.decoder,
-                pyzbar_second_chance=settings.webcam.pyzbar_second_chance,
-                repeat_after_s=settings.webcam.repeat_after_s,
-            )
-        )
     return sources
 
 
@@ -155,13 +256,29 @@ def _apply_font_scale(app: QApplication, settings: Settings) -> None:
         app.setFont(font)
 
 
-def run_app(context: AppContext, *, demo: bool, sources: Sequence[ScanSource] | None = None) -> int:
+def run_app(
+    context: AppContext,
+    *,
+    demo: bool,
+    sources: Sequence[ScanSource] | None = None,
+    keys: ApiKeyStore | None = None,
+    ask_welcome: Callable[[], WelcomeChoice] = ask_first_run_choice,
+) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    keys = KeyringKeys()
+    keys = keys if keys is not None else KeyringKeys()
+    # First run: no API key yet -> the welcome offers the settings or the demo mode.
+    first_run = first_run_choice(
+        demo=demo, read_key=lambda: keys.get_key(context.settings.api.environment), ask=ask_welcome
+    )
+    if first_run is WelcomeChoice.QUIT:
+        return 0
+    demo = demo or first_run is WelcomeChoice.DEMO
+    settings_first = first_run is WelcomeChoice.SETTINGS
     while True:
         _apply_font_scale(app, context.settings)
-        outcome = _run_once(app, context, keys, demo=demo, sources=sources)
+        outcome = _run_once(app, context, keys, demo=demo, sources=sources, settings_first=settings_first)
+        settings_first = False
         if outcome is not None:
             return outcome
         log.info("settings changed: restarting the till with them")
@@ -170,46 +287,38 @@ def run_app(context: AppContext, *, demo: bool, sources: Sequence[ScanSource] | 
 def _run_once(
     app: QApplication,
     context: AppContext,
-    keys: KeyringKeys,
+    keys: ApiKeyStore,
     *,
     demo: bool,
     sources: Sequence[ScanSource] | None,
+    settings_first: bool = False,
 ) -> int | None:
     """Run the till until the window closes (exit code) or the settings change (None: run again with
     them, so a new API key, server, language or sound setting applies at once)."""
     restart = False
     with ExitStack() as stack:
-        try:
-            backend = open_backend(context, demo=demo, keys=keys, stack=stack)
-        except InsecureUrlError as exc:
-            # A custom server URL that is empty or not https: say so, let the cashier fix it.
-            QMessageBox.critical(None, "pos-client", str(exc))
-            dialog = SettingsDialog(context.settings, keys)
-            if dialog.exec():
-                context.save_settings(dialog.result_settings())
-                return None
-            return 2
-        window = MainWindow(
-            api=backend.api,
-            journal=backend.journal,
-            settings=context.settings,
-            sources=build_sources(context.settings) if sources is None else sources,
+        backend = open_backend(context, demo=demo, keys=keys, stack=stack)
+        window = _window_for(
+            backend,
+            context.settings,
+            build_sources(context.settings) if sources is None else sources,
             demo=demo,
-            environment_label=backend.environment_label,
-            api_key_hint=lambda: backend.api_key[-4:] if backend.api_key else None,
         )
 
         def open_settings() -> None:
             nonlocal restart
-            dialog = SettingsDialog(context.settings, keys, window)
+            dialog = SettingsDialog(
+                context.settings, keys, window, attach_scanner_test=window.attach_scanner_test
+            )
             if dialog.exec():
                 context.save_settings(dialog.result_settings())
                 restart = True
                 window.close()  # waits for a change in flight; the journal already holds it
 
         window.settings_requested.connect(open_settings)
-        window.resize(1024, 768)
         window.show()
+        if settings_first:
+            QTimer.singleShot(0, open_settings)  # over the window, once its event loop runs
         code = int(app.exec())
         window.close()
     return None if restart else code

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtMultimedia import QMediaDevices
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from pos_client.scanner.source import ScanSource, SourceState, SourceStatus
 from pos_client.scanner.webcam import Quad
@@ -40,7 +40,7 @@ BUTTON_ON = "Allumer la caméra"
 BUTTON_OFF = "Éteindre la caméra"
 _READ_COLOUR = QColor(0, 200, 80)
 _UNREAD_COLOUR = QColor(255, 150, 0)
-_PREVIEW_SIZE = QSize(480, 270)
+_PREVIEW_SIZE = QSize(384, 216)  # 16:9; small enough for the till's 1024 px with the dock open
 
 
 class CameraChoice:
@@ -112,6 +112,9 @@ class CameraPanel(QWidget):
         self.preview.setObjectName("camera_preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(_PREVIEW_SIZE)
+        # Neither a 480 px frame nor a long message may widen the dock: the frame is scaled to fit.
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.preview.setWordWrap(True)
         self.preview.setStyleSheet("background: #202020; color: #e0e0e0;")
         self.hint = QLabel("")
         self.hint.setObjectName("camera_hint")
@@ -233,7 +236,12 @@ class CameraPanel(QWidget):
         if preview is None or self._source is None:
             return
         self.last_preview = preview
-        self.preview.setPixmap(self._render(preview))
+        room = self.preview.contentsRect().size().expandedTo(_PREVIEW_SIZE)
+        self.preview.setPixmap(
+            self._render(preview).scaled(
+                room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )
         self.hint.setText(preview.hint)
 
     @staticmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -118,7 +118,10 @@ class CodeField(QWidget):
         self._tr = tr
         self.edit = QLineEdit()
         self.edit.setObjectName("code_field")
-        self.edit.setPlaceholderText("352UW4")
+        # Not a real-looking token: grey "352UW4" read as the current code beside another booking's card.
+        # The short form is used when the long one would be cut (camera panel open).
+        self._placeholders = (tr("Scannez ou tapez le code (6 caractères)"), tr("Scannez ou tapez le code"))
+        self.edit.setPlaceholderText(self._placeholders[0])
         self.edit.setAccessibleName(tr("Contremarque"))
         _scaled(self.edit, 1.8, bold=True)
         self.hint = QLabel()
@@ -151,6 +154,13 @@ class CodeField(QWidget):
             self.edit.setText(upper)
             self.edit.setCursorPosition(position)
         self._refresh_hints()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        room = self.edit.width() - 16  # the line edit's frame and text margins
+        full, short = self._placeholders
+        fits = self.edit.fontMetrics().horizontalAdvance(full) <= room
+        self.edit.setPlaceholderText(full if fits else short)
 
     def _refresh_hints(self) -> None:
         text = self.edit.text()
@@ -295,6 +305,11 @@ class HistoryPanel(QGroupBox):
         layout.addWidget(self.table)
         layout.addWidget(self.total)
         self.show_lines([], 0)
+
+    def set_compact(self, compact: bool) -> None:
+        """Only the day's total (the camera panel needs the room at 1024x768)."""
+        self.table.setVisible(not compact)
+        self.total.setWordWrap(compact)
 
     def show_lines(self, lines: list[JournalLine], total_cents: int) -> None:
         self.table.setRowCount(len(lines))

@@ -7,6 +7,7 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
     Alt+A    undo a validation (asks first)   Alt+O   yes, undo it
     Alt+N    cancel the booking (asks first)  Alt+D   cancel for good (after typing ANNULER)
     Échap    close the result / card          F2      settings
+    F3       show / hide the camera panel
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,16 +34,22 @@ from PySide6.QtWidgets import (
 
 from pos_client import APP_TITLE
 from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, JournalLine
-from pos_client.scanner.source import RawScan, ScanSource, SourceState, SourceStatus, Transport
-from pos_client.settings import Settings
+from pos_client.scanner.source import RawScan, ScanSource, SourceStatus, Transport
+from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
 from pos_client.ui.i18n import Translator
+from pos_client.ui.keyboard_capture import KeyboardCapture
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
+from pos_client.ui.status_bar import ElidedLabel, scanners_summary
 from pos_client.ui.worker import QtTaskRunner
 from pos_client.workflow import Action, Counter, CounterView, State, settle_open_intents
 
-__all__ = ["MainWindow"]
+if TYPE_CHECKING:
+    from pos_client.ui.camera_panel import CameraPanel
+    from pos_client.ui.scanner_test_window import ScannerTestWindow
+
+__all__ = ["HandOffLink", "MainWindow", "handoff_text"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +60,34 @@ QUIET_STATES = frozenset({State.READY, State.LOOKING_UP, State.INVALID_CODE, Sta
 HISTORY_STATES = frozenset({State.VALIDATED, State.REVERTED})
 # Identity is shown only while the cashier has to check it.
 IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
+HANDOFF_REFRESH_MS = 1000
+ACTION_BUTTON_HEIGHT = 36
+PRIMARY_ACTIONS = frozenset({Action.CONFIRM_ID, Action.VALIDATE, Action.RETRY})
+
+
+class HandOffLink(Protocol):
+    """The running hand-off of payment records to the shop's cash register (journal outbox)."""
+
+    def wake(self) -> None: ...
+
+    def pending(self) -> dict[str, int]: ...
+
+    def last_errors(self) -> dict[str, str]: ...
+
+
+def handoff_text(pending: dict[str, int], errors: dict[str, str], tr: Translator | None = None) -> str:
+    """The status bar's hand-off line ("" when everything was handed over)."""
+    tr = tr or Translator()
+    waiting = max(pending.values(), default=0)
+    if not waiting:
+        return ""
+    if waiting == 1:
+        text = tr("1 paiement non transmis à la caisse")
+    else:
+        text = tr("{n} paiements non transmis à la caisse", n=waiting)
+    if errors:
+        text += " : " + " ; ".join(errors.values())
+    return text
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +110,8 @@ class MainWindow(QMainWindow):
         environment_label: str = "",
         api_key_hint: Callable[[], str | None] = lambda: None,
         monotonic: Callable[[], float] = time.monotonic,
+        problems: Sequence[str] = (),
+        handoff: HandOffLink | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -80,6 +120,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("Caisse pass Culture") + (" — DÉMO" if demo else "") or APP_TITLE)
         self._journal = journal
         self._api_key_hint = api_key_hint
+        self._handoff = handoff
+        self._handoff_waiting_before = False
+        self._webcam_settings = settings.webcam
+        self.camera_panel: CameraPanel | None = None  # made on first use (Qt Multimedia is slow to load)
+        self.camera_dock: QDockWidget | None = None
         self.runner = QtTaskRunner(self)
         self.sounds = SoundPlayer(self, enabled=settings.ui.sound_enabled, volume=settings.ui.sound_volume)
         self.counter = Counter(
@@ -100,6 +145,7 @@ class MainWindow(QMainWindow):
 
         body = QWidget()
         outer = QVBoxLayout(body)
+        outer.setContentsMargins(4, 4, 4, 4)  # every pixel counts at 1024x768 with the camera open
         self.demo_banner = QLabel(tr("DÉMO — réservations fictives, émulateur local"))
         self.demo_banner.setObjectName("demo_banner")
         self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -116,6 +162,7 @@ class MainWindow(QMainWindow):
 
         self.buttons: dict[Action, QPushButton] = {}
         actions_row = QHBoxLayout()
+        actions_row.setSpacing(4)
         for action, label, key in (
             (Action.CONFIRM_ID, "Pièce d'identité vérifiée (Alt+I)", "Alt+I"),
             (Action.VALIDATE, "Valider la contremarque (Alt+V)", "Alt+V"),
@@ -132,6 +179,12 @@ class MainWindow(QMainWindow):
             if key:
                 button.setShortcut(QKeySequence(key))
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where a code lands
+            # Big enough to hit fast at the counter; the step forward in bold (fits 1024 px, tested).
+            button.setMinimumHeight(ACTION_BUTTON_HEIGHT)
+            font = QFont(button.font())
+            font.setPointSizeF(font.pointSizeF() * 1.1)
+            font.setBold(action in PRIMARY_ACTIONS)
+            button.setFont(font)
             button.clicked.connect(lambda _checked=False, a=action: self.trigger(a))
             self.buttons[action] = button
             actions_row.addWidget(button)
@@ -153,20 +206,43 @@ class MainWindow(QMainWindow):
         outer.addLayout(actions_row)
         self.setCentralWidget(body)
 
-        self.env_label = QLabel(tr("Serveur : {env}", env=environment_label))
+        self.env_label = QLabel(tr("Serveur : {env}", env=tr(environment_label)))
         self.env_label.setObjectName("status_env")
         self.connection_label = QLabel(tr("Connexion : —"))
         self.connection_label.setObjectName("status_connection")
         self.key_label = QLabel()
         self.key_label.setObjectName("status_key")
-        self.source_labels: dict[str, QLabel] = {}
+        # Every scan source in one compact item; each one's state and message in its tooltip.
+        self.source_statuses: dict[str, SourceStatus] = {}
+        self.scanners_label = ElidedLabel(min_chars=30)  # its state stays readable
+        self.scanners_label.setObjectName("status_scanners")
+        self.scanners_label.setVisible(False)
+        # Start-up trouble (keyring, server address): the till still opens and says what is wrong.
+        self.problem_label = ElidedLabel(" ; ".join(problems), min_chars=10)
+        self.problem_label.setObjectName("status_problem")
+        self.problem_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.problem_label.setVisible(bool(problems))
+        self.handoff_label = ElidedLabel(min_chars=10)
+        self.handoff_label.setObjectName("status_handoff")
+        self.handoff_label.setStyleSheet("color: #b35900; font-weight: bold;")
+        self.handoff_label.setVisible(False)
+        self.camera_button = QPushButton(tr("Caméra (F3)"))
+        self.camera_button.setObjectName("camera_button")
+        self.camera_button.setCheckable(True)
+        self.camera_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.camera_button.toggled.connect(self.show_camera)
         bar = self.statusBar()
-        for permanent in (self.env_label, self.connection_label, self.key_label):
+        bar.addWidget(self.problem_label, 1)
+        bar.addWidget(self.handoff_label, 1)
+        for permanent in (
+            self.scanners_label, self.env_label, self.connection_label, self.key_label, self.camera_button
+        ):
             bar.addPermanentWidget(permanent)
         self.refresh_key_label()
 
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.trigger(Action.DISMISS))
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.settings_requested.emit)
+        QShortcut(QKeySequence(Qt.Key.Key_F3), self, self.camera_button.toggle)
 
         self.bridge = ScanBridge(sources, self)
         self.bridge.scanned.connect(self.on_scan)
@@ -176,14 +252,23 @@ class MainWindow(QMainWindow):
         self._tick.setInterval(250)
         self._tick.timeout.connect(self.counter.tick)
         self._tick.start()
+        self._handoff_timer = QTimer(self)
+        self._handoff_timer.setInterval(HANDOFF_REFRESH_MS)
+        self._handoff_timer.timeout.connect(self.refresh_handoff)
+        if handoff is not None:
+            self._handoff_timer.start()
 
-        self.setMinimumSize(1024, 700)
+        # Below the layout's own minimum (<= 1024x768, tested): a maximised window on a 1024x768 screen
+        # with a taskbar and a title bar must not be forced larger than the screen.
+        self.setMinimumSize(800, 560)
         self._on_view(self.counter.view)
         QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
         # Changes whose answer was lost before the last exit are settled by re-reading them.
         self.runner.submit(lambda: settle_open_intents(api, journal), self._on_intents_settled)
         self.bridge.start()
+        if settings.webcam.enabled:
+            self.camera_button.setChecked(True)  # opens the panel, which switches the camera on
 
     # ----------------------------------------------------------------- inputs
     def on_scan(self, scan: RawScan) -> None:
@@ -242,6 +327,8 @@ class MainWindow(QMainWindow):
             self.sounds.play(view.sound)
         if view.state in HISTORY_STATES:
             self.refresh_history()
+            if self._handoff is not None:
+                self._handoff.wake()  # a new payment record to hand over
         if Action.OPEN_SETTINGS in view.actions:
             self.settings_requested.emit()
         self.view_shown.emit(view)
@@ -260,6 +347,77 @@ class MainWindow(QMainWindow):
         self.history_lines, self.day_total_cents = result
         self.history.show_lines(*result)
 
+    def refresh_handoff(self) -> None:
+        """Re-read what the cash register has not received yet, off the GUI thread."""
+        handoff = self._handoff
+        if handoff is None:
+            return
+        tr = self.tr_
+
+        def read() -> str:
+            return handoff_text(handoff.pending(), handoff.last_errors(), tr)
+
+        self.runner.submit(read, self._show_handoff)
+
+    def _show_handoff(self, text: str) -> None:
+        # A record just written waits a moment for the outbox: only say so when it lasts or failed.
+        waiting = bool(text)
+        failed = bool(self._handoff and self._handoff.last_errors())
+        self.handoff_label.setText(text)
+        self.handoff_label.setVisible(waiting and (failed or self._handoff_waiting_before))
+        self._handoff_waiting_before = waiting
+
+    # ----------------------------------------------------------------- camera
+    def show_camera(self, shown: bool) -> None:
+        """Show (making it the first time) or hide the camera panel; hiding it switches it off."""
+        if self.camera_panel is None:
+            if not shown:
+                return
+            self._make_camera_panel(self._webcam_settings)
+        assert self.camera_panel is not None and self.camera_dock is not None
+        self.camera_dock.setVisible(shown)
+        self.history.set_compact(shown)
+        self.camera_panel.set_on(shown)
+        if self.camera_button.isChecked() != shown:
+            self.camera_button.setChecked(shown)
+        self.code_field.edit.setFocus()
+
+    def _make_camera_panel(self, settings: WebcamSettings) -> None:
+        from pos_client.ui.camera_panel import CameraPanel
+
+        panel = CameraPanel(settings)
+        # A long camera name (or a video file's path) must not widen the panel past 1024 px.
+        panel.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        panel.picker.setMinimumContentsLength(12)
+        # The camera's threads emit these: queued, so the workflow only ever runs on the GUI thread.
+        panel.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
+        panel.status_changed.connect(self._on_source_status, Qt.ConnectionType.QueuedConnection)
+        dock = QDockWidget(self.tr_("Caméra"), self)
+        dock.setObjectName("camera_dock")
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.visibilityChanged.connect(self._on_camera_dock_visibility)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.camera_panel, self.camera_dock = panel, dock
+
+    def _on_camera_dock_visibility(self, visible: bool) -> None:
+        # The dock's own close button: switch the camera off too.
+        if not visible and self.camera_button.isChecked() and not self.isMinimized() and self.isVisible():
+            self.camera_button.setChecked(False)
+
+    def attach_scanner_test(self, test_window: ScannerTestWindow) -> None:
+        """Feed « Tester le scanner » with every scan and, for the keyboard capture, every key."""
+        self.bridge.scanned.connect(test_window.show_scan)
+        captures = [s for s in self.bridge.sources if isinstance(s, KeyboardCapture)]
+        for capture in captures:
+            capture.set_on_key(test_window.show_key)
+
+        def detach() -> None:
+            for capture in captures:
+                capture.set_on_key(None)
+
+        test_window.destroyed.connect(detach)
+
     def _on_intents_settled(self, settled: list[tuple[Intent, IntentResolution]]) -> None:
         if settled:
             log.info("settled %d open intents at start-up", len(settled))
@@ -272,20 +430,17 @@ class MainWindow(QMainWindow):
         )
 
     def _on_source_status(self, status: SourceStatus) -> None:
-        label = self.source_labels.get(status.source_id)
-        if label is None:
-            label = QLabel()
-            label.setObjectName(f"source_{status.source_id}")
-            self.source_labels[status.source_id] = label
-            self.statusBar().addPermanentWidget(label)
-        mark = "✔" if status.state is SourceState.CONNECTED else "✖"
-        text = f"{mark} {status.source_id}"
-        if status.message:
-            text += f" : {status.message}"
-        label.setText(text)
+        self.source_statuses[status.source_id] = status
+        text, tooltip = scanners_summary(self.source_statuses.values(), self.tr_)
+        self.scanners_label.setText(text)
+        self.scanners_label.setToolTip(tooltip)
+        self.scanners_label.setVisible(bool(text))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
         self._tick.stop()
+        self._handoff_timer.stop()
         self.bridge.stop()
+        if self.camera_panel is not None:
+            self.camera_panel.shutdown()
         self.runner.wait_idle(5000)
         super().closeEvent(event)

@@ -3,8 +3,9 @@ till name, scan guard window, return-to-ready delay, sound, language, text size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -18,17 +19,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
-from pos_client.api.keys import KeyStoreError
+from pos_client.api.keys import KeyStoreError, key_hint
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.i18n import LANGUAGES, Translator
 from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
 
-__all__ = ["ApiKeyStore", "SettingsDialog", "key_hint"]
+if TYPE_CHECKING:
+    from pos_client.ui.scanner_test_window import ScannerTestWindow
+
+__all__ = ["ApiKeyStore", "SettingsDialog"]
 
 
 class ApiKeyStore(Protocol):
@@ -39,16 +44,20 @@ class ApiKeyStore(Protocol):
     def set_key(self, environment: ApiEnvironment, key: str) -> None: ...
 
 
-def key_hint(key: str | None) -> str | None:
-    """The last 4 characters, the only part of a key ever shown."""
-    return key[-4:] if key else None
-
-
 class SettingsDialog(QDialog):
     """Edit a copy of the settings; ``result_settings()`` gives the new ones after ``accept``."""
 
-    def __init__(self, settings: Settings, keys: ApiKeyStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        keys: ApiKeyStore,
+        parent: QWidget | None = None,
+        *,
+        attach_scanner_test: Callable[[ScannerTestWindow], None] | None = None,
+    ) -> None:
+        """``attach_scanner_test`` feeds « Tester le scanner » with the running till's scans and keys."""
         super().__init__(parent)
+        self._attach_scanner_test = attach_scanner_test
         self.setObjectName("settings_dialog")
         tr = Translator(settings.ui.language)
         self.setWindowTitle(tr("Réglages"))
@@ -104,7 +113,13 @@ class SettingsDialog(QDialog):
         # The scanners' own options (devices found, keyboard-mode layout), from the scanner area.
         self.scanners = ScannerSourcesPanel(settings.scanner)
         scanners_box = QGroupBox(tr("Douchettes"))
-        QVBoxLayout(scanners_box).addWidget(self.scanners)
+        scanners_layout = QVBoxLayout(scanners_box)
+        scanners_layout.addWidget(self.scanners)
+        self.test_scanner_button = QPushButton(tr("Tester le scanner…"))
+        self.test_scanner_button.setObjectName("settings_test_scanner")
+        self.test_scanner_button.clicked.connect(self.open_scanner_test)
+        scanners_layout.addWidget(self.test_scanner_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.scanner_test_window: ScannerTestWindow | None = None
         form.addRow(scanners_box)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -115,6 +130,26 @@ class SettingsDialog(QDialog):
         self.environment.currentIndexChanged.connect(self._show_key_state)
         self._show_key_state()
         self.new_key.setFocus()
+
+    def open_scanner_test(self) -> ScannerTestWindow:
+        """Open (or bring back) « Tester le scanner » with the prefix/suffix being edited."""
+        from pos_client.ui.scanner_test_window import ScannerTestWindow
+
+        chosen = self.scanners.result(self._settings.scanner)
+        window = self.scanner_test_window
+        if window is None:
+            # A window of its own but the dialog's child: the modal dialog does not block it.
+            window = ScannerTestWindow(prefix=chosen.prefix, suffix=chosen.suffix, parent=self)
+            window.setWindowFlag(Qt.WindowType.Window, True)
+            window.setObjectName("scanner_test_window")
+            self.finished.connect(window.close)
+            self.scanner_test_window = window
+            if self._attach_scanner_test is not None:
+                self._attach_scanner_test(window)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
 
     def _environment(self) -> ApiEnvironment:
         return ApiEnvironment(self.environment.currentData())

@@ -94,8 +94,8 @@ def test_a_source_reading_the_same_code_from_its_thread_looks_it_up_once(
     api, journal = fake_backend
     source = NullSource("serial:test")
     window = make_window(api, journal, sources=(source,))
-    qtbot.waitUntil(lambda: "serial:test" in window.source_labels, timeout=2000)
-    assert window.source_labels["serial:test"].text().startswith("✔")
+    qtbot.waitUntil(lambda: "serial:test" in window.source_statuses, timeout=2000)
+    assert window.scanners_label.text() == "Douchette série (test) ✔ prête"
 
     def burst() -> None:
         for _ in range(10):

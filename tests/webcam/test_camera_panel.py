@@ -49,7 +49,9 @@ def test_the_panel_reads_a_code_and_outlines_it(qtbot: QtBot, appear_video: Path
         # The outline is drawn in green on the code's corner.
         image = pixmap.toImage()
         assert panel.last_preview is not None
-        x, y = panel.last_preview.codes[0][0]
+        # The preview is scaled to fit the dock: the code's corner moves with it.
+        scale = pixmap.width() / panel.last_preview.image.shape[1]
+        x, y = (coordinate * scale for coordinate in panel.last_preview.codes[0][0])
         greens = [
             image.pixelColor(int(x) + dx, int(y) + dy)
             for dx in range(-2, 3)
