@@ -5,6 +5,11 @@ Windows rules are tested on Linux and the reverse: COM port names, the OpenCV ca
 try, the keyring backends that keep the API key safe, the per-user folders, program file names.
 ``current_host_os()`` gives the value for the running machine.
 
+The app's own code calls these functions (``webcam_source.open_capture``, ``hid_source.hid_backend``,
+``discovery.build_hardware_sources`` for the serial port setting, ``paths.AppPaths.for_user``, the
+self-test); each of those takes an optional ``host`` that defaults to ``current_host_os()``, so the
+tests run the real code for Windows, Linux and macOS here.
+
 (The module is not called ``platform``: PyInstaller and ``python pos_client/x.py`` put a script's
 folder first on the import path, where a ``platform.py`` would shadow the standard library.)
 """
@@ -59,8 +64,13 @@ def host_os_of(sys_platform: str) -> HostOs:
     return HostOs.LINUX
 
 
+# A plain str, read once: tests patch it to run the real code as on another OS (and mypy checks
+# every branch instead of only the running platform's).
+_PLATFORM: str = sys.platform
+
+
 def current_host_os() -> HostOs:
-    return host_os_of(sys.platform)
+    return host_os_of(_PLATFORM)
 
 
 # ----------------------------------------------------------------------------- programs
@@ -132,7 +142,8 @@ def serial_port_example(host: HostOs) -> str:
 class CameraBackend(StrEnum):
     """The ``webcam.backend`` setting; values are OpenCV's ``cv2.CAP_<NAME>`` in lower case."""
 
-    AUTO = "auto"
+    AUTO = "auto"  # the OS's list below
+    ANY = "any"  # whatever OpenCV picks first (every OS)
     MSMF = "msmf"  # Windows Media Foundation: OpenCV's default on Windows
     DSHOW = "dshow"  # DirectShow: opens fast where MSMF takes seconds
     V4L2 = "v4l2"  # Linux
@@ -141,36 +152,42 @@ class CameraBackend(StrEnum):
     @property
     def opencv_constant(self) -> str:
         """The name of the ``cv2`` constant to pass to ``cv2.VideoCapture(index, api)``."""
-        return "CAP_ANY" if self is CameraBackend.AUTO else f"CAP_{self.name}"
+        return "CAP_ANY" if self in (CameraBackend.AUTO, CameraBackend.ANY) else f"CAP_{self.name}"
 
 
 _CAMERA_BACKENDS: dict[HostOs, tuple[CameraBackend, ...]] = {
     # MSMF first (native, sharper), DirectShow when MSMF fails or is too slow to open.
     HostOs.WINDOWS: (CameraBackend.MSMF, CameraBackend.DSHOW),
-    HostOs.LINUX: (CameraBackend.V4L2,),
+    # V4L2 first (MJPG, buffer size honoured), then whatever else this OpenCV has (GStreamer...).
+    HostOs.LINUX: (CameraBackend.V4L2, CameraBackend.ANY),
     HostOs.MACOS: (CameraBackend.AVFOUNDATION,),
 }
+
+
+def _allowed_camera_backends(host: HostOs) -> str:
+    names = dict.fromkeys((CameraBackend.AUTO, *_CAMERA_BACKENDS[host], CameraBackend.ANY))
+    return ", ".join(b.value for b in names)
 
 
 def camera_backends(setting: str, host: HostOs) -> tuple[CameraBackend, ...]:
     """The OpenCV backends to try in order, for the ``webcam.backend`` setting on ``host``.
 
-    Raises ``ValueError`` (French message) for an unknown name or one this OS does not have
-    (``msmf`` on Linux, ``v4l2`` on Windows).
+    ``any`` (OpenCV's own choice) exists everywhere. Raises ``ValueError`` (French message) for an
+    unknown name or one this OS does not have (``msmf`` on Linux, ``v4l2`` on Windows).
     """
     try:
         chosen = CameraBackend(setting.strip().lower() or "auto")
     except ValueError:
-        allowed = ", ".join(b.value for b in (CameraBackend.AUTO, *_CAMERA_BACKENDS[host]))
-        raise ValueError(f"webcam.backend : « {setting} » inconnu (valeurs possibles : {allowed}).") from None
+        raise ValueError(
+            f"webcam.backend : « {setting} » inconnu (valeurs possibles : {_allowed_camera_backends(host)})."
+        ) from None
     available = _CAMERA_BACKENDS[host]
     if chosen is CameraBackend.AUTO:
         return available
-    if chosen not in available:
-        allowed = ", ".join(b.value for b in (CameraBackend.AUTO, *available))
+    if chosen is not CameraBackend.ANY and chosen not in available:
         raise ValueError(
             f"webcam.backend : « {chosen.value} » n'existe pas sous {host.value} "
-            f"(valeurs possibles : {allowed})."
+            f"(valeurs possibles : {_allowed_camera_backends(host)})."
         )
     return (chosen,)
 
@@ -186,13 +203,19 @@ def camera_environment(host: HostOs) -> dict[str, str]:
     return {}
 
 
-def camera_device(setting: str, host: HostOs) -> int | str:
-    """The first argument of ``cv2.VideoCapture`` for the ``webcam.device`` setting.
+def camera_device(setting: int | str, host: HostOs) -> int | str:
+    """The first argument of ``cv2.VideoCapture`` for a camera index or a ``webcam.device`` text.
 
     Empty: the first camera (0). A number: that index. On Linux, a device path
     (``/dev/video2``, ``/dev/v4l/by-id/…``) is passed as is: it stays right when cameras are
-    plugged in another order. Windows has no such path for OpenCV: only indexes.
+    plugged in another order. Windows and macOS have no such path for OpenCV: only indexes.
+    A camera *name* never gets here: ``webcam_source.resolve_device`` turns it into an index first
+    (Linux: from ``/sys/class/video4linux``; elsewhere the camera panel passes Qt's index).
     """
+    if isinstance(setting, int):
+        if setting < 0:
+            raise ValueError(f"webcam.device : « {setting} » : les caméras sont numérotées à partir de 0.")
+        return setting
     text = setting.strip()
     if not text:
         return 0

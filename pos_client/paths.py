@@ -1,22 +1,21 @@
 """Where pos-client keeps its settings, logs and data.
 
-Normal runs use the per-user folders given by platformdirs. ``--dev-dir DIR`` puts everything under
-one folder instead, so a developer with real scanners on the desk never touches the shop's data.
+Normal runs use the per-user folders of the OS, as ``host_os.user_folders`` states them (the rules
+platformdirs applies: XDG on Linux, ``%LOCALAPPDATA%`` on Windows, ``~/Library`` on macOS).
+``--dev-dir DIR`` puts everything under one folder instead, so a developer with real scanners on the
+desk never touches the shop's data.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
-from pos_client import APP_NAME
+from pos_client.host_os import HostOs, current_host_os, user_folders
 
 __all__ = ["AppPaths"]
-
-_APP_AUTHOR = "pos-client"
 
 
 @dataclass(frozen=True)
@@ -29,13 +28,24 @@ class AppPaths:
     cache_dir: Path
 
     @classmethod
-    def for_user(cls) -> AppPaths:
-        """The per-user folders of this OS (XDG on Linux, AppData on Windows)."""
+    def for_user(
+        cls,
+        host: HostOs | None = None,
+        environ: Mapping[str, str] | None = None,
+        home: str | None = None,
+    ) -> AppPaths:
+        """The per-user folders of ``host`` (default: this OS): XDG on Linux, ``%LOCALAPPDATA%``
+        on Windows. ``environ`` and ``home`` default to this process's."""
+        folders = user_folders(
+            host or current_host_os(),
+            os.environ if environ is None else environ,
+            str(Path.home()) if home is None else home,
+        )
         return cls(
-            config_dir=Path(platformdirs.user_config_dir(APP_NAME, _APP_AUTHOR)),
-            data_dir=Path(platformdirs.user_data_dir(APP_NAME, _APP_AUTHOR)),
-            log_dir=Path(platformdirs.user_log_dir(APP_NAME, _APP_AUTHOR)),
-            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, _APP_AUTHOR)),
+            config_dir=Path(folders.config_dir),
+            data_dir=Path(folders.data_dir),
+            log_dir=Path(folders.log_dir),
+            cache_dir=Path(folders.cache_dir),
         )
 
     @classmethod

@@ -16,8 +16,9 @@ naming them. Every check has a time limit, so the self-test itself never hangs.
 The checks: the version and bundle, the data folder, Qt offscreen (``pos_client.ui.selfcheck``), a
 journal in a temporary folder, the local API emulator, a booking looked up and validated through
 the real client, a second one sold as the counter does it (intent, validation, one payment record
-in that journal), a QR code decoded by zxing-cpp from an image encoded and decoded by OpenCV and
-read by the contremarque reader, the keyring backend, and the scanner libraries (pyserial, hidapi).
+in that journal), the contremarque QR image shipped with the package (``pos_client/resources/``)
+loaded by OpenCV, decoded by zxing-cpp and read by the contremarque reader, the keyring backend,
+and the scanner libraries (pyserial, hidapi, pyusb with its libusb, evdev on Linux).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.resources
 import sqlite3
 import sys
 import tempfile
@@ -33,6 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -53,11 +56,33 @@ from pos_client.scanner.source import Transport
 if TYPE_CHECKING:
     from pos_client.cli import AppContext
 
-__all__ = ["CheckResult", "CheckStatus", "CheckWarning", "register", "run_checks", "run_self_test"]
+__all__ = [
+    "QR_IMAGE",
+    "QR_PAYLOAD",
+    "QR_TOKEN",
+    "CheckResult",
+    "CheckStatus",
+    "CheckWarning",
+    "qr_image",
+    "register",
+    "run_checks",
+    "run_self_test",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 CHECK_TIMEOUT_S = 30.0
+
+# The contremarque QR image shipped as package data (made by scripts/make_selftest_qr.py): the
+# demo booking "museum_pass" as a pass Culture app shows it.
+QR_IMAGE = "selftest-contremarque.pbm"
+QR_TOKEN = "MUSE4M"
+QR_PAYLOAD = f"PASSCULTURE:v3;TOKEN:{QR_TOKEN}"
+
+
+def qr_image() -> Traversable:
+    """``pos_client/resources/selftest-contremarque.pbm`` of this installation (venv or bundle)."""
+    return importlib.resources.files("pos_client").joinpath("resources", QR_IMAGE)
 
 
 class CheckStatus(Enum):
@@ -231,10 +256,31 @@ def _check_scanner_libraries(host: HostOs) -> str:
     ports = list_ports.comports()
     hid = _require(hid_module_name(host))
     devices = hid.enumerate()
-    return (
-        f"pyserial : {len(ports)} port(s) série ; "
-        f"hidapi ({hid_module_name(host)}) : {len(devices)} périphérique(s) HID"
-    )
+    parts = [
+        f"pyserial : {len(ports)} port(s) série",
+        f"hidapi ({hid_module_name(host)}) : {len(devices)} périphérique(s) HID",
+    ]
+    problems = []
+    # pyusb lists USB devices for `pos-client scanners`: it needs a libusb (libusb-package's).
+    usb_backend_module = _require("pos_client.scanner.usb_backend", "usb_backend", "find_usb_devices")
+    chosen = usb_backend_module.usb_backend()
+    if chosen is None:
+        raise MissingPart(
+            f"{' ; '.join(parts)} ; mais pyusb n'a aucune bibliothèque libusb (libusb-package absent, "
+            "aucune libusb du système) : la liste USB de « pos-client scanners » est indisponible"
+        )
+    try:
+        usb_devices = usb_backend_module.find_usb_devices()
+    except Exception as exc:  # noqa: BLE001 - libusb errors vary by OS; the backend itself is there
+        problems.append(f"pyusb ({chosen.origin}) ne liste pas l'USB : {_describe_error(exc)}")
+    else:
+        parts.append(f"pyusb ({chosen.origin}) : {len(usb_devices)} périphérique(s) USB")
+    if host is HostOs.LINUX:
+        _require("evdev", "InputDevice")  # the exclusive capture of a keyboard-mode scanner
+        parts.append("evdev (lecture exclusive) présent")
+    if problems:
+        raise CheckWarning(f"{' ; '.join(parts)} ; mais {' ; '.join(problems)}")
+    return " ; ".join(parts)
 
 
 def build_checks(context: AppContext, scenario: Scenario, host: HostOs) -> list[Check]:
@@ -262,7 +308,7 @@ class Scenario:
     def __init__(self, stack: contextlib.ExitStack, folder: Path) -> None:
         self._stack = stack
         self._folder = folder
-        self.qr_token = "352UW4"
+        self.qr_image: Traversable = qr_image()
         self.emulator: Any = None
         self.journal: Journal | None = None
         self.journal_path = folder / "journal.sqlite3"
@@ -379,37 +425,37 @@ class Scenario:
         return token
 
     def decode_qr(self) -> str:
-        """A QR code drawn here, saved as PNG and read back by OpenCV, decoded by zxing-cpp, read
-        by the contremarque reader."""
+        """The contremarque QR image shipped with the package (plain PBM text under
+        ``pos_client/resources/``): loaded by OpenCV, decoded by zxing-cpp, read by the
+        contremarque reader. A bundle or package that lost its data files fails here."""
         try:
             import cv2
             import numpy as np
-            import qrcode
         except ImportError as exc:
             raise MissingPart(f"bibliothèque d'image manquante : {exc}") from exc
         # zxing-cpp comes with the decoder: a missing one is named in the ImportError.
         decode_frame = _require("pos_client.scanner.webcam").decode_frame
         read_contremarque = _require("pos_client.scanner.payload").read_contremarque
-        payload = f"PASSCULTURE:v3;TOKEN:{self.qr_token}"
-        code = qrcode.QRCode(border=4, box_size=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
-        code.add_data(payload)
-        code.make(fit=True)
-        modules = np.array(code.get_matrix(), dtype=np.uint8)
-        grey = np.where(np.kron(modules, np.ones((8, 8), dtype=np.uint8)) > 0, 0, 255).astype(np.uint8)
-        # A phone screen seen by a webcam is never crisp: a slight blur, in colour.
-        picture = cv2.GaussianBlur(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), (3, 3), 0)
-        encoded, png = cv2.imencode(".png", picture)
-        if not encoded:
-            raise RuntimeError("OpenCV n'a pas pu écrire l'image PNG")
-        frame = cv2.imdecode(png, cv2.IMREAD_COLOR)
+        if not self.qr_image.is_file():
+            raise MissingPart(f"image de test absente de l'installation : {self.qr_image}")
+        # The bytes, decoded by OpenCV (not cv2.imread(path)): imread cannot open a Windows path
+        # with characters outside the ANSI code page, such as a user folder named in Cyrillic.
+        data = np.frombuffer(self.qr_image.read_bytes(), dtype=np.uint8)
+        frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        if frame is None:
+            raise RuntimeError(f"OpenCV ne lit pas l'image {self.qr_image.name}")
         texts = decode_frame(frame)
-        if payload not in texts:
-            raise RuntimeError(f"QR code non lu (lu : {texts!r})")
-        contremarque = read_contremarque(payload)
+        if QR_PAYLOAD not in texts:
+            raise RuntimeError(f"QR code de {self.qr_image.name} non lu (lu : {texts!r})")
+        contremarque = read_contremarque(QR_PAYLOAD)
         token = getattr(contremarque, "token", None)
-        if token != self.qr_token:
+        if token != QR_TOKEN:
             raise RuntimeError(f"contremarque mal lue : {contremarque!r}")
-        return f"{token} lu par zxing-cpp dans une image PNG d'OpenCV {cv2.__version__}"
+        height, width = frame.shape[:2]
+        return (
+            f"{token} lu par zxing-cpp dans l'image livrée {self.qr_image.name} "
+            f"({width}x{height}, chargée par OpenCV {cv2.__version__})"
+        )
 
 
 def _today() -> date:

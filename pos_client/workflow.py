@@ -13,7 +13,10 @@ scan -> lookup -> card with ID check -> validate -> recorded; and, for a validat
   a change is in flight waits its turn and is shown once the change is answered;
 - each API outcome maps to its own state, French message, tone, sound and next actions (``_RULES``);
   trouble never says "validée";
-- a change is written to the journal as an intent before the request and resolved after.
+- a change is written to the journal as an intent before the request and resolved after; one whose
+  answer was lost is settled by re-reading the booking: by the cashier's Retry (or a new scan of the
+  code) at once, else in the background every ``SETTLE_EVERY_S`` (``Counter.tick``);
+- a job that fails (a bug, a closed journal) ends in an error view, never in a stuck "en cours" one.
 
 It has no Qt and no threads of its own. Every call is made on one owner thread (the GUI thread); slow
 work (API, journal) goes through an injected ``TaskRunner`` whose ``done`` callback comes back on that
@@ -24,9 +27,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Protocol, TypeVar
 
@@ -57,6 +61,7 @@ from pos_client.api.models import (
     Validated,
     ValidationReverted,
 )
+from pos_client.journal.store import JournalClosedError
 from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, Operation, PaymentRecord
 from pos_client.scanner.payload import Contremarque, read_contremarque, read_scan
 from pos_client.scanner.source import RawScan, Transport
@@ -88,6 +93,16 @@ TOKEN_LENGTH = 6
 # mistyped 0/O still reaches the API and gets "introuvable".
 TYPED_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 CANCEL_CONFIRMATION_WORD = "ANNULER"
+# The webcam re-reads a code held in its view every 10 s (``AppearanceTracker.repeat_after_s``): a webcam
+# read of the token read last, within this delay of that read, is the same code still held there.
+WEBCAM_HOLD_WINDOW_S = 12.0
+# Open intents (lost answers nobody re-read, a resolution that could not be written) are settled in the
+# background this often, once they are this old: a request of this till is held by the counter while
+# in flight, the age keeps clear of one sent by another process on the same journal (the command line).
+SETTLE_EVERY_S = 30.0
+SETTLE_MIN_AGE_S = 120.0
+# What a journal call can raise besides a bug: disk trouble, SQLite, the journal closed at exit.
+JOURNAL_ERRORS = (OSError, sqlite3.Error, JournalClosedError)
 
 
 class State(Enum):
@@ -187,16 +202,36 @@ class CounterView:
 
 
 class TaskRunner(Protocol):
-    """Runs ``work`` away from the owner thread, then calls ``done(result)`` on the owner thread."""
+    """Runs ``work`` away from the owner thread, then calls ``done(result)`` on the owner thread. When
+    ``work`` raises, ``failed(exception)`` is called on the owner thread instead (without ``failed``,
+    the exception is only logged): a job never ends without an answer."""
 
-    def submit(self, work: Callable[[], T], done: Callable[[T], None]) -> None: ...
+    def submit(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None: ...
 
 
 class InlineRunner:
     """Runs the work at once on the calling thread (command line, simple tests)."""
 
-    def submit(self, work: Callable[[], T], done: Callable[[T], None]) -> None:
-        done(work())
+    def submit(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        try:
+            result = work()
+        except Exception as exc:
+            if failed is None:
+                raise
+            log.exception("job failed")
+            failed(exc)
+            return
+        done(result)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -383,21 +418,35 @@ _RULES: dict[type, _Rule] = {
 
 
 @dataclass(frozen=True)
+class _Settled:
+    """An open intent settled by re-reading its booking: DONE (with its payment record, if the journal
+    wrote one) or REFUSED (the change was not applied)."""
+
+    intent: Intent
+    resolution: IntentResolution
+    payment: PaymentRecord | None = None
+
+
+@dataclass(frozen=True)
 class _LookupResult:
     outcome: Outcome
     validated_by_this_till_at: datetime | None = None
     validated_booking: Booking | None = None  # from the journal, to offer the revert after a restart
+    settled: _Settled | None = None  # this till's open intent for the token, settled by this read
+    still_open: bool = False  # an open intent for the token that this read could not settle
 
 
 @dataclass(frozen=True)
 class ChangeResult:
     """What ``run_change`` did: the API's outcome (None: the journal refused the intent, nothing was
-    sent) and the payment record it wrote."""
+    sent) and the payment record it wrote. ``record_pending``: the API answered but the journal could
+    not write the resolution; the intent stays open and is settled later by re-reading."""
 
     operation: Operation
     outcome: Outcome | None
     payment: PaymentRecord | None = None
     journal_error: str = ""
+    record_pending: bool = False
 
 
 @dataclass
@@ -431,6 +480,8 @@ class _Options:
     prefix: str = ""  # what the shop's scanners add around each code
     suffix: str = ""
     host_layout: str | None = None
+    webcam_hold_window_s: float = WEBCAM_HOLD_WINDOW_S
+    settle_every_s: float | None = SETTLE_EVERY_S  # None: only when asked (``settle_in_background``)
 
 
 _KEYSTROKE_TRANSPORTS = frozenset({Transport.KEYBOARD, Transport.EVDEV})
@@ -451,6 +502,38 @@ class _Notice:
 class _Clocks:
     monotonic: Callable[[], float]
     now: Callable[[], datetime]
+
+
+class _Holds:
+    """Tokens whose open intent the counter settles itself: a change in flight, or a lost answer still
+    on screen (its Retry re-reads it). The background settlement leaves them alone. Thread-safe: the
+    settlement reads it from a worker thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: set[str] = set()
+
+    def add(self, token: str) -> None:
+        with self._lock:
+            self._tokens.add(token)
+
+    def discard(self, token: str) -> None:
+        with self._lock:
+            self._tokens.discard(token)
+
+    def keep_only(self, token: str | None) -> None:
+        with self._lock:
+            self._tokens &= {token} if token is not None else set()
+
+    def __contains__(self, token: object) -> bool:
+        with self._lock:
+            return token in self._tokens
+
+
+@dataclass
+class _Settling:
+    running: bool = False
+    next_at: float = 0.0
 
 
 @dataclass
@@ -477,7 +560,10 @@ class Counter:
         burst_quiet_s: float = 0.4,
         return_to_ready_s: float = 6.0,
         translate: Callable[[str], str] = str,
+        on_settled: Callable[[list[tuple[Intent, IntentResolution]]], None] = lambda _settled: None,
     ) -> None:
+        """``on_settled`` is told (on the owner thread) of open intents settled by re-reading, so the
+        day's lines can be re-read."""
         self._tr = translate
         self._api = api
         self._journal = journal
@@ -492,6 +578,13 @@ class Counter:
         self._notice = _Notice()
         self._validated = _Journaled()
         self._rebuilt_tokens: set[str] = set()
+        self._holds = _Holds()
+        # Changes of this session whose result the cashier never saw (lost answer, failed job), by token;
+        # and how the background settled some of them since, for the next read of their booking to show.
+        self._unknown: dict[str, Operation] = {}
+        self._settled_away: dict[str, _Settled] = {}
+        self._on_settled = on_settled
+        self._settling = _Settling(next_at=monotonic() + SETTLE_EVERY_S)
         self._lookup_serial = 0
         self._shown_at = monotonic()
         self._serial = 0
@@ -532,9 +625,12 @@ class Counter:
         token = read.token
         if read.repair_advice:
             self._notice.text = read.repair_advice
-        if self._is_repeat(token, now):
-            return
+        repeat = self._is_repeat(token, raw.transport, now)
+        # Every read restarts the token's window, like ``ScanGuard.admit``: a code held under a scanner in
+        # continuous mode is read once, not once every ``guard_window_s``.
         self._recent = _Recent(token, now)
+        if repeat:
+            return
         if self.state in CHANGE_STATES:
             # Wait for the answer of the change in flight, then show this one.
             self._queue = _Queue(raw, token)
@@ -542,7 +638,7 @@ class Counter:
             return
         self._start_lookup(token, raw)
 
-    def _is_repeat(self, token: str, now: float) -> bool:
+    def _is_repeat(self, token: str, transport: Transport, now: float) -> bool:
         current = self._current
         if (
             current is not None
@@ -552,11 +648,23 @@ class Counter:
             return True  # the card (or its request) for this code is already there
         if self._queue.token == token:
             return True
+        if self.state is State.VALIDATED and self._view.token == token:
+            return True  # the code just validated, still in front of the reader: the success stays
         recent = self._recent
-        return recent is not None and recent.token == token and now - recent.at < self.options.guard_window_s
+        if recent is None or recent.token != token:
+            return False
+        window = self.options.guard_window_s
+        if transport is Transport.WEBCAM:
+            window = max(window, self.options.webcam_hold_window_s)
+        return now - recent.at < window
 
-    def _start_lookup(self, token: str, raw: RawScan) -> None:
-        self._current = _Current(token=token, raw=raw)
+    def _start_lookup(self, token: str, raw: RawScan, retried: _Current | None = None) -> None:
+        """Read the booking; ``retried``: the card this read is a Retry of (its booking and ID check
+        carry over; a Retry after this read's own trouble reads again, it never re-sends a change)."""
+        if retried is None:
+            self._current = _Current(token=token, raw=raw)
+        else:
+            self._current = replace(retried, raw=raw, last_operation=None)
         self._lookup_serial += 1
         serial = self._lookup_serial
         self._show(
@@ -566,27 +674,98 @@ class Counter:
 
         def work() -> _LookupResult:
             outcome = api.get_booking(token)
+            # A change of this till on this booking whose answer was lost: the read tells how it ended.
+            settled, still_open = _settle_token(journal, token, outcome)
             if isinstance(outcome, AlreadyValidated):
                 return _LookupResult(
-                    outcome, _validated_at(journal, token), _validated_booking(journal, token)
+                    outcome,
+                    _validated_at(journal, token),
+                    _validated_booking(journal, token),
+                    settled,
+                    still_open,
                 )
-            return _LookupResult(outcome)
+            return _LookupResult(outcome, settled=settled, still_open=still_open)
 
-        self._runner.submit(work, lambda result: self._on_lookup_done(serial, token, result))
+        self._runner.submit(
+            work,
+            lambda result: self._on_lookup_done(serial, token, result),
+            lambda exc: self._on_lookup_failed(serial, token, exc),
+        )
 
     def _on_lookup_done(self, serial: int, token: str, result: _LookupResult) -> None:
+        settled = result.settled
+        if settled is not None:
+            self._on_settled([(settled.intent, settled.resolution)])
         current = self._current
         if serial != self._lookup_serial or current is None or current.token != token:
             return  # a newer scan replaced this card
+        if not result.still_open:
+            self._holds.discard(token)
         outcome = result.outcome
+        # A change of ours whose result the cashier never saw: this read tells how it ended.
+        operation = self._unknown.get(token)
+        away = self._settled_away.pop(token, None)
+        if operation is not None and (settled is None or settled.intent.operation is not operation):
+            settled = away
+        if operation is not None and settled is not None:
+            if settled.resolution is IntentResolution.DONE and isinstance(outcome, _WENT_THROUGH[operation]):
+                del self._unknown[token]
+                self._show_settled(current, settled, result.validated_booking)
+                return
+            not_applied = isinstance(outcome, _NOT_APPLIED[operation])
+            if settled.resolution is IntentResolution.REFUSED and not_applied:
+                del self._unknown[token]
+                self._notice.text = self._tr(_NOT_APPLIED_NOTICES[operation])
         if isinstance(outcome, Found):
             current.booking = outcome.booking
+            current.rebuilt = False
             self._show_card()
             return
         if result.validated_booking is not None and token not in self._validated.by_token:
             self._validated.by_token[token] = result.validated_booking
             self._rebuilt_tokens.add(token)
         self._show_outcome(outcome, validated_at=result.validated_by_this_till_at)
+
+    def _show_settled(self, current: _Current, settled: _Settled, rebuilt: Booking | None) -> None:
+        """This till's change, whose answer was lost, went through: show it as done, with its payment."""
+        token = current.token
+        operation = settled.intent.operation
+        outcome: Outcome
+        validated_at: datetime | None = None
+        if operation is Operation.USE:
+            if current.booking is None and rebuilt is not None:
+                current.booking, current.rebuilt = rebuilt, True
+            if current.booking is not None:
+                self._validated.by_token[token] = current.booking
+            outcome = Validated(token, confirmed_by_reread=True)
+            validated_at = settled.payment.recorded_at if settled.payment else self._clocks.now()
+        elif operation is Operation.KEEP:
+            self._validated.by_token.pop(token, None)
+            self._rebuilt_tokens.discard(token)
+            outcome = ValidationReverted(token, confirmed_by_reread=True)
+        else:
+            outcome = BookingCancelled(token, confirmed_by_reread=True)
+        self._show_outcome(outcome, payment=settled.payment, validated_at=validated_at)
+
+    def _on_lookup_failed(self, serial: int, token: str, exc: Exception) -> None:
+        log.error("lookup of %s: the job failed: %r", token, exc)
+        current = self._current
+        if serial != self._lookup_serial or current is None or current.token != token:
+            return
+        self._show(
+            State.JOURNAL_ERROR,
+            Tone.ERROR,
+            "Erreur interne de la caisse",
+            self._tr(
+                "La lecture de la contremarque {token} a échoué sur une erreur inattendue ({error}). "
+                "Rien n'a été validé. Réessayez ; si l'erreur revient, redémarrez la caisse."
+            ).format(token=token, error=type(exc).__name__),
+            token=token,
+            booking=current.card_booking,
+            id_checked=current.id_checked_at is not None,
+            actions=frozenset({Action.RETRY, Action.DISMISS}),
+            sound=Sound.ERROR,
+        )
 
     # ----------------------------------------------------------------- card and ID check
     def _show_card(self) -> None:
@@ -734,17 +913,29 @@ class Counter:
             amount_cents=booking.total_cents,
         )
         self.requests_sent[operation] += 1
+        self._holds.add(current.token)  # before the intent exists: the background settlement keeps off
         api, journal = self._api, self._journal
         raw, id_checked_at = current.raw, current.id_checked_at
 
         def work() -> ChangeResult:
             return run_change(api, journal, operation, booking, raw, id_checked_at)
 
-        self._runner.submit(work, lambda result: self._on_change_done(current, result))
+        self._runner.submit(
+            work,
+            lambda result: self._on_change_done(current, result),
+            lambda exc: self._on_change_failed(current, operation, exc),
+        )
 
     def _on_change_done(self, current: _Current, result: ChangeResult) -> None:
         self._current = current
         booking = current.booking
+        if isinstance(result.outcome, OutcomeUnknown):
+            self._unknown[current.token] = result.operation
+        else:
+            self._holds.discard(current.token)  # answered: nothing for the cashier's Retry to settle
+            if result.outcome is not None:  # answered: an older lost answer no longer tells anything
+                self._unknown.pop(current.token, None)
+                self._settled_away.pop(current.token, None)
         if result.outcome is None:
             self._show(
                 State.JOURNAL_ERROR,
@@ -764,7 +955,51 @@ class Counter:
                 self._validated.by_token.pop(current.token, None)
                 self._rebuilt_tokens.discard(current.token)
             validated_at = self._clocks.now() if isinstance(result.outcome, Validated) else None
-            self._show_outcome(result.outcome, payment=result.payment, validated_at=validated_at)
+            self._show_outcome(
+                result.outcome,
+                payment=result.payment,
+                validated_at=validated_at,
+                record_pending=result.record_pending,
+            )
+        self._run_queued()
+
+    def _on_change_failed(self, current: _Current, operation: Operation, exc: Exception) -> None:
+        """The change's job raised (a bug, the journal closed): whether the request left is unknown.
+        Its intent, if written, stays open; Retry re-reads the booking, which settles it."""
+        log.error("%s %s: the job failed: %r", operation.value, current.token, exc)
+        self._current = current
+        self._unknown[current.token] = operation
+        what, tail = {
+            Operation.USE: (
+                "la validation",
+                "La contremarque {token} n'est pas comptée comme validée. "
+                "Relisez-la (Réessayer) avant de remettre le produit.",
+            ),
+            Operation.KEEP: (
+                "l'annulation de la validation",
+                "La validation de {token} n'est pas comptée comme annulée. Relisez-la (Réessayer).",
+            ),
+            Operation.CANCEL: (
+                "l'annulation de la réservation",
+                "La réservation {token} n'est pas comptée comme annulée. Relisez-la (Réessayer).",
+            ),
+        }[operation]
+        self._show(
+            State.OUTCOME_UNKNOWN,
+            Tone.ERROR,
+            "Erreur inattendue : ne remettez rien",
+            self._tr(
+                "La caisse a rencontré une erreur interne pendant {what} ({error}) ; on ne sait pas si "
+                "la demande est partie. "
+            ).format(what=self._tr(what), error=type(exc).__name__)
+            + self._tr(tail).format(token=current.token),
+            token=current.token,
+            booking=current.card_booking,
+            id_checked=current.id_checked_at is not None,
+            amount_cents=current.booking.total_cents if current.booking else None,
+            actions=frozenset({Action.RETRY, Action.DISMISS}),
+            sound=Sound.ERROR,
+        )
         self._run_queued()
 
     def _run_queued(self) -> None:
@@ -777,7 +1012,12 @@ class Counter:
 
     # ----------------------------------------------------------------- outcomes
     def _show_outcome(
-        self, outcome: Outcome, *, payment: PaymentRecord | None = None, validated_at: datetime | None = None
+        self,
+        outcome: Outcome,
+        *,
+        payment: PaymentRecord | None = None,
+        validated_at: datetime | None = None,
+        record_pending: bool = False,
     ) -> None:
         current = self._current
         token = current.token if current else None
@@ -799,10 +1039,20 @@ class Counter:
             "detail": _outcome_detail(outcome),
         }
         detail = self._tr(rule.detail).format(**values)
-        if isinstance(outcome, NotYetConfirmed) and outcome.valid_from is None:
+        if isinstance(outcome, NotYetConfirmed) and (outcome.valid_from is None or outcome.message_has_date):
+            # The API's own sentence as is: its date is in the venue's time zone (an overseas venue's
+            # is not Paris time), which the answer does not name, so it is never converted.
             detail = outcome.api_message
-        if isinstance(outcome, Validated) and outcome.confirmed_by_reread:
-            detail += " (confirmé en relisant la réservation après une coupure)"
+        if isinstance(outcome, Validated | ValidationReverted) and payment is None:
+            # No payment record came back: never claim one was written.
+            head = "" if isinstance(outcome, Validated) else _REVERTED_HEAD
+            record = _RECORD_PENDING if record_pending else _RECORD_ALREADY
+            detail = (self._tr(head) + self._tr(record)).format(**values)
+        if (
+            isinstance(outcome, Validated | ValidationReverted | BookingCancelled)
+            and outcome.confirmed_by_reread
+        ):
+            detail += self._tr(" (confirmé en relisant la réservation après une coupure)")
         actions = set(rule.actions)
         if rule.state in (State.VALIDATED, State.ALREADY_VALIDATED) and token in self._validated.by_token:
             actions.add(Action.REVERT)
@@ -830,7 +1080,8 @@ class Counter:
 
     # ----------------------------------------------------------------- other actions
     def retry(self) -> bool:
-        """Try again after trouble: re-send the change that failed cleanly, or re-read the booking."""
+        """Try again after trouble: re-send the change that failed cleanly, or re-read the booking (which
+        settles this till's change whose answer was lost)."""
         if Action.RETRY not in self._view.actions or self._current is None:
             return False
         current = self._current
@@ -839,13 +1090,15 @@ class Counter:
             operation is not None
             and current.booking is not None
             and self.state not in (State.OUTCOME_UNKNOWN,)
+            and current.token not in self._unknown  # a lost answer is settled by reading, never re-sent
             and (operation is not Operation.USE or current.id_checked_at is not None)
         ):
             # Trouble before the server acted (the client re-reads after ambiguous failures): re-send.
             self._start_change(operation, current)
         else:
-            # The answer was lost: re-read; a 410 "already validated" then shows the truth.
-            self._start_lookup(current.token, current.raw)
+            # The answer was lost: re-read; the booking's state settles the open intent (validated: the
+            # sale is recorded and shown; still to be collected: the card comes back to validate again).
+            self._start_lookup(current.token, current.raw, retried=current)
         return True
 
     def dismiss(self) -> None:
@@ -857,12 +1110,50 @@ class Counter:
         self._show_ready()
 
     def tick(self) -> None:
-        """Called a few times a second by the window: returns to ready after a result."""
-        if self.state in AUTO_RETURN_STATES and self._clocks.monotonic() - self._shown_at >= (
-            self.options.return_to_ready_s
-        ):
+        """Called a few times a second by the window: returns to ready after a result, and settles the
+        journal's open intents every ``settle_every_s``."""
+        now = self._clocks.monotonic()
+        if self.state in AUTO_RETURN_STATES and now - self._shown_at >= self.options.return_to_ready_s:
             self._current = None
             self._show_ready()
+        every = self.options.settle_every_s
+        if every is not None and now >= self._settling.next_at:
+            self.settle_in_background(min_age_s=SETTLE_MIN_AGE_S)
+
+    def settle_in_background(self, *, min_age_s: float = 0.0) -> bool:
+        """Settle the journal's open intents (a crash, a lost answer nobody re-read, a resolution that
+        could not be written) by re-reading their bookings, off the owner thread; never re-sends a change.
+        Intents the counter handles itself (in flight, or on screen awaiting Retry) and intents younger
+        than ``min_age_s`` are left alone. False when a settlement is already running."""
+        self._settling.next_at = self._clocks.monotonic() + (self.options.settle_every_s or SETTLE_EVERY_S)
+        if self._settling.running:
+            return False
+        self._settling.running = True
+        api, journal, holds = self._api, self._journal, self._holds
+        created_before = self._clocks.now() - timedelta(seconds=min_age_s) if min_age_s > 0 else None
+
+        def work() -> list[_Settled]:
+            return _settle_open(api, journal, skip=holds.__contains__, created_before=created_before)
+
+        self._runner.submit(work, self._on_background_settled, self._on_background_settle_failed)
+        return True
+
+    def _on_background_settled(self, settled: list[_Settled]) -> None:
+        self._settling.running = False
+        for decided in settled:
+            token = decided.intent.token
+            if decided.intent.operation is Operation.KEEP and decided.resolution is IntentResolution.DONE:
+                self._validated.by_token.pop(token, None)
+                self._rebuilt_tokens.discard(token)
+            if self._unknown.get(token) is decided.intent.operation:
+                self._settled_away[token] = decided  # the next read of this code shows how it ended
+        if settled:
+            log.info("settled %d open intents by re-reading", len(settled))
+            self._on_settled([(decided.intent, decided.resolution) for decided in settled])
+
+    def _on_background_settle_failed(self, exc: Exception) -> None:
+        self._settling.running = False
+        log.error("settling open intents failed: %r", exc)
 
     def _show_ready(self) -> None:
         self._notice.text = ""
@@ -881,6 +1172,8 @@ class Counter:
         notice = self._notice.text
         view = CounterView(state, tone, self._tr(title), detail, notice=notice, serial=self._serial)
         self._view = replace(view, **values)  # type: ignore[arg-type]
+        # A lost answer stays the counter's to settle only while its booking is on screen.
+        self._holds.keep_only(self._current.token if self._current is not None else None)
         if state is not State.LOOKING_UP:
             self._notice.text = ""
         self._on_view(self._view)
@@ -890,10 +1183,27 @@ def _typed(token: str) -> RawScan:
     return RawScan(text=token, transport=Transport.TYPED, source_id="typed")
 
 
+# Texts for a validation (or its revert) answered by the API without a payment record in the journal.
+_REVERTED_HEAD = (
+    "La réservation {token} est de nouveau à retirer. Aucun remboursement ne sera versé pour elle. "
+)
+_RECORD_PENDING = (
+    "Paiement pass Culture pas encore inscrit au journal : il le sera automatiquement, en relisant la "
+    "réservation ({amount})."
+)
+_RECORD_ALREADY = "Aucun nouveau paiement inscrit : le journal en a déjà un pour cette contremarque."
+# Shown on the screen that follows a re-read proving this till's change was not applied.
+_NOT_APPLIED_NOTICES = {
+    Operation.USE: "La validation précédente n'a pas abouti : la contremarque n'est pas validée.",
+    Operation.KEEP: "L'annulation de la validation n'a pas abouti : la contremarque reste validée.",
+    Operation.CANCEL: "L'annulation de la réservation n'a pas abouti : elle n'est pas annulée.",
+}
+
+
 def _validated_at(journal: Journal, token: str) -> datetime | None:
     try:
         return journal.validated_by_this_till(token)
-    except (OSError, sqlite3.Error):
+    except JOURNAL_ERRORS:
         log.exception("journal read failed")
         return None
 
@@ -901,7 +1211,7 @@ def _validated_at(journal: Journal, token: str) -> datetime | None:
 def _validated_booking(journal: Journal, token: str) -> Booking | None:
     try:
         return journal.validated_booking(token)
-    except (OSError, sqlite3.Error):
+    except JOURNAL_ERRORS:
         log.exception("journal read failed")
         return None
 
@@ -938,7 +1248,7 @@ def run_change(
         intent: Intent = journal.begin(
             operation, booking, transport=raw.transport, source_id=raw.source_id, id_checked_at=id_checked_at
         )
-    except (OSError, sqlite3.Error) as exc:
+    except JOURNAL_ERRORS as exc:
         log.exception("journal intent failed; nothing sent")
         return ChangeResult(operation, None, journal_error=str(exc))
     call = {Operation.USE: api.validate, Operation.KEEP: api.keep, Operation.CANCEL: api.cancel}[operation]
@@ -952,34 +1262,93 @@ def run_change(
             journal.resolve_unknown(intent, outcome.detail)
         else:
             journal.resolve_refused(intent, type(outcome).__name__)
-    except (OSError, sqlite3.Error):
-        # The API answered; the intent stays open and is settled at the next start-up.
+    except JOURNAL_ERRORS:
+        # The API answered; the intent stays open and is settled later by re-reading the booking.
         log.exception("journal resolution failed")
+        return ChangeResult(operation, outcome, record_pending=True)
     return ChangeResult(operation, outcome, payment)
 
 
-def settle_open_intents(api: BookingsApi, journal: Journal) -> list[tuple[Intent, IntentResolution]]:
-    """At start-up, off the GUI thread: settle intents left PENDING or UNKNOWN (a crash, a lost answer)
-    by re-reading each booking. Never re-sends a change. Returns what was decided; intents the
-    re-read cannot settle (network down, ambiguous) stay open for the next start."""
-    settled: list[tuple[Intent, IntentResolution]] = []
+# What a re-read of the booking shows when a change went through, and when it surely did not (as the
+# API client judges its own re-read after an ambiguous failure).
+_WENT_THROUGH: dict[Operation, tuple[type, ...]] = {
+    Operation.USE: (AlreadyValidated,),
+    # After a revert the booking reads as to be collected (or pending / closed: CONFIRMED states too).
+    Operation.KEEP: (Found, NotYetConfirmed, StructureClosed),
+    Operation.CANCEL: (Cancelled,),
+}
+_NOT_APPLIED: dict[Operation, tuple[type, ...]] = {
+    Operation.USE: (Found,),
+    Operation.KEEP: (AlreadyValidated,),
+    Operation.CANCEL: (Found, NotYetConfirmed, StructureClosed),
+}
+
+
+def _settle_by_reread(journal: Journal, intent: Intent, outcome: Outcome, when: str) -> _Settled | None:
+    """Settle one open intent by what a read of its booking showed; None when the read cannot tell."""
+    if isinstance(outcome, _WENT_THROUGH[intent.operation]):
+        payment = journal.resolve_done(intent, confirmed_by_reread=True)
+        return _Settled(intent, IntentResolution.DONE, payment)
+    if isinstance(outcome, _NOT_APPLIED[intent.operation]):
+        journal.resolve_refused(intent, f"not applied (re-read {when})")
+        return _Settled(intent, IntentResolution.REFUSED)
+    return None
+
+
+def _settle_token(journal: Journal, token: str, outcome: Outcome) -> tuple[_Settled | None, bool]:
+    """Off the owner thread, after a read of ``token``'s booking: settle this till's open intents for it
+    by that read. Returns the latest one settled, and whether one stays open (the read could not tell)."""
+    try:
+        intents = [intent for intent in journal.open_intents() if intent.token == token]
+    except JOURNAL_ERRORS:
+        log.exception("journal read failed")
+        return None, False
+    latest: _Settled | None = None
+    still_open = False
+    for intent in intents:
+        try:
+            decided = _settle_by_reread(journal, intent, outcome, "on a scan")
+        except JOURNAL_ERRORS:
+            log.exception("settling intent %d failed; it stays open", intent.id)
+            decided = None
+        if decided is None:
+            still_open = True
+        else:
+            latest = decided
+    return latest, still_open
+
+
+def settle_open_intents(
+    api: BookingsApi,
+    journal: Journal,
+    *,
+    skip: Callable[[str], bool] = lambda _token: False,
+    created_before: datetime | None = None,
+) -> list[tuple[Intent, IntentResolution]]:
+    """Off the GUI thread (at start-up, then from time to time): settle intents left PENDING or UNKNOWN
+    (a crash, a lost answer, a resolution that could not be written) by re-reading each booking. Never
+    re-sends a change. ``skip(token)``: tokens someone else settles (the counter's own); with
+    ``created_before``, younger intents are left alone (their request may still be in flight). Returns
+    what was decided; intents the re-read cannot settle (network down, ambiguous) stay open."""
+    settled = _settle_open(api, journal, skip=skip, created_before=created_before)
+    return [(decided.intent, decided.resolution) for decided in settled]
+
+
+def _settle_open(
+    api: BookingsApi, journal: Journal, *, skip: Callable[[str], bool], created_before: datetime | None
+) -> list[_Settled]:
+    settled: list[_Settled] = []
     for intent in journal.open_intents():
+        if skip(intent.token) or (created_before is not None and intent.created_at > created_before):
+            continue
         outcome = api.get_booking(intent.token)
-        went_through = {
-            Operation.USE: isinstance(outcome, AlreadyValidated),
-            Operation.KEEP: isinstance(outcome, Found),
-            Operation.CANCEL: isinstance(outcome, Cancelled),
-        }[intent.operation]
-        # A booking readable as CONFIRMED (for USE / CANCEL) or still USED (for KEEP) was not changed.
-        not_applied = {
-            Operation.USE: isinstance(outcome, Found),
-            Operation.KEEP: isinstance(outcome, AlreadyValidated),
-            Operation.CANCEL: isinstance(outcome, Found),
-        }[intent.operation]
-        if went_through:
-            journal.resolve_done(intent, confirmed_by_reread=True)
-            settled.append((intent, IntentResolution.DONE))
-        elif not_applied:
-            journal.resolve_refused(intent, "not applied (re-read at start-up)")
-            settled.append((intent, IntentResolution.REFUSED))
+        if skip(intent.token):  # the counter took this booking up while it was being read
+            continue
+        try:
+            decided = _settle_by_reread(journal, intent, outcome, "in the background")
+        except JOURNAL_ERRORS:
+            log.exception("settling intent %d failed; it stays open", intent.id)
+            continue
+        if decided is not None:
+            settled.append(decided)
     return settled

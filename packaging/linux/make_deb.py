@@ -56,12 +56,10 @@ This package holds a self-contained build (Python, Qt, OpenCV, zxing-cpp) in
 access to USB scanners. Removing it keeps each user's journal and settings."""
 # Loaded with dlopen() by Qt, so ldd cannot see them.
 DLOPENED_DEPENDS = ("libdbus-1-3",)
-# libusb: pyusb loads it with dlopen() to tell a scanner's USB mode apart (`pos-client scanners`);
-# without it the till still reads every scanner, only that diagnosis is shorter.
+# No libusb-1.0-0: the bundle carries libusb-package's libusb for pyusb (`pos-client scanners`).
 RECOMMENDS = (
     "fonts-dejavu-core | fonts-liberation2",
     "gnome-keyring | kwalletmanager | keepassxc",
-    "libusb-1.0-0",
 )
 # Libraries that may be absent: Qt loads the plugins needing them only on a desktop that has them
 # (the GTK3 platform theme on GNOME, the Wayland platform in a Wayland session); elsewhere it

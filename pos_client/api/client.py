@@ -9,7 +9,8 @@ Retries:
   errors, timeouts, 502/503/504 and 429 (``Retry-After`` honoured up to ``max_retry_after_s``).
 - Changes (``validate``, ``keep``, ``cancel``) are resent only when the request surely did not
   reach the server (connection refused, 429). After an *ambiguous* failure (timeout or reset once
-  the request may have been sent, or a 502/503/504 from a proxy) the client re-reads the booking:
+  the request may have been sent, a 502/503/504 from a proxy, or a 2xx/3xx answer it cannot read)
+  the client re-reads the booking:
   the state the change leads to (410 "already validated" after our validate, a readable booking
   after our keep, 410 "cancelled" after our cancel) means it went through (``confirmed_by_reread``);
   the state before it means it did not, and the change is sent again (``change_attempts`` in all);
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import time
 import unicodedata
 from collections.abc import Callable
@@ -33,7 +35,7 @@ from typing import Any, Self
 import httpx
 
 from pos_client import APP_NAME, __version__
-from pos_client.api.environments import check_base_url, is_loopback_host
+from pos_client.api.environments import InsecureUrlError, check_base_url, is_loopback_host
 from pos_client.api.limiter import RequestLimiter
 from pos_client.api.mapping import map_change_answer, map_list_answer, map_read_answer, parse_retry_after
 from pos_client.api.models import (
@@ -45,6 +47,7 @@ from pos_client.api.models import (
     Cancelled,
     Found,
     InvalidRequest,
+    MalformedResponse,
     NetworkUnreachable,
     NotFound,
     NotUsed,
@@ -62,11 +65,11 @@ from pos_client.api.models import (
 from pos_client.logs import register_secret
 from pos_client.ports import Operation
 
-__all__ = ["TOKEN_IN_URL", "BookingsClient", "user_agent"]
+__all__ = ["TOKEN_IN_URL", "BookingsClient", "checked_token", "user_agent"]
 
 log = logging.getLogger(__name__)
 
-TOKEN_IN_URL = re.compile(r"^[A-Z0-9]{6}$")
+TOKEN_IN_URL = re.compile(r"[A-Z0-9]{6}")  # used with fullmatch ("$" would accept a final newline)
 _BOOKINGS_PATH = "/public/bookings/v1"
 _CHANGE_PATHS = {Operation.USE: "use", Operation.KEEP: "keep", Operation.CANCEL: "cancel"}
 # A proxy's 502/503/504 may come after the backend did the work: ambiguous for a change.
@@ -129,6 +132,10 @@ class BookingsClient:
         Without ``api_key`` every call answers ``AuthMissing``, and with an unusable one (blanks,
         accents) ``AuthInvalid``, without a request. ``sleep`` is injected so tests skip backoffs."""
         self.base_url = check_base_url(base_url)
+        try:
+            loopback = is_loopback_host(httpx.URL(self.base_url).host)
+        except (httpx.InvalidURL, ValueError) as exc:  # check_base_url already refuses these
+            raise InsecureUrlError(f"Adresse de serveur illisible : « {base_url} ».") from exc
         self._api_key = _usable_key(api_key)
         self._key_was_given = api_key is not None and bool(api_key.strip())
         if self._api_key is not None:
@@ -140,7 +147,6 @@ class BookingsClient:
         self._max_retry_after_s = max_retry_after_s
         self._read_timeout_s = read_timeout_s
         self._sleep = sleep
-        loopback = is_loopback_host(httpx.URL(self.base_url).host)
         if limiter is None:
             shared = self._api_key is not None and not loopback
             limiter = (
@@ -178,7 +184,7 @@ class BookingsClient:
     # ------------------------------------------------------------------ operations
     def get_booking(self, token: str) -> Outcome:
         """``Found`` with the booking, or why it cannot be used (reads are retried)."""
-        checked = _checked_token(token)
+        checked = checked_token(token)
         if isinstance(checked, InvalidRequest):
             return checked
         return self._read(
@@ -252,6 +258,10 @@ class BookingsClient:
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             detail = f"Erreur HTTP : {type(exc).__name__}"
             return self._trouble(method, path, NetworkUnreachable(detail), True)
+        except ValueError as exc:
+            # The name resolver refusing the host (a UnicodeError from its IDNA codec): never sent.
+            detail = f"Adresse du serveur inutilisable : {type(exc).__name__}"
+            return self._trouble(method, path, NetworkUnreachable(detail), False)
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.info("%s %s -> %d in %.0f ms", method, path, response.status_code, elapsed_ms)
         return _Exchange(
@@ -313,10 +323,13 @@ class BookingsClient:
             return exchange.trouble, exchange.maybe_sent
         status = _status(exchange)
         outcome = map_change_answer(operation, token, status, exchange.body, exchange.retry_after_s)
-        return outcome, status in _GATEWAY_STATUSES
+        # An answer we cannot read that is not an error status (a 200 with a web page, cut-off
+        # JSON...) came after the server had the request: whether it acted is unknown.
+        unreadable = isinstance(outcome, MalformedResponse) and status < 400
+        return outcome, status in _GATEWAY_STATUSES or unreadable
 
     def _change(self, operation: Operation, token: str) -> Outcome:
-        checked = _checked_token(token)
+        checked = checked_token(token)
         if isinstance(checked, InvalidRequest):
             return checked
         ours_may_have_landed = False
@@ -389,10 +402,20 @@ def _after_our_attempt(operation: Operation, token: str, outcome: Outcome) -> Ou
     return outcome
 
 
-def _checked_token(token: str) -> str | InvalidRequest:
-    candidate = token.strip().upper()
-    if TOKEN_IN_URL.match(candidate):
-        return candidate
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+def checked_token(token: str) -> str | InvalidRequest:
+    """The token to put in a URL: ``token`` without surrounding blanks, its ASCII letters
+    upper-cased; anything else than 6 ASCII letters or digits is an ``InvalidRequest``.
+
+    Only ASCII is upper-cased: ``str.upper()`` would turn "ß" into "SS" or "ﬀ" into "FF" and make a
+    token of characters that are not in the input."""
+    candidate = token.strip()
+    if candidate.isascii():
+        candidate = candidate.translate(_ASCII_UPPER)
+        if TOKEN_IN_URL.fullmatch(candidate):
+            return candidate
     return InvalidRequest(
         f"Contremarque invalide : 6 lettres ou chiffres attendus, reçu {len(token)} caractères."
     )
@@ -417,4 +440,6 @@ def _describe(outcome: Outcome) -> str:
         return outcome.detail
     if isinstance(outcome, ServerError):
         return f"erreur serveur {outcome.status_code}"
+    if isinstance(outcome, MalformedResponse):
+        return f"réponse illisible ({outcome.status_code})"
     return type(outcome).__name__

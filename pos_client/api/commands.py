@@ -3,7 +3,11 @@
 ``pos-client booking show|validate|keep|cancel|list`` and ``pos-client api-key set|status|delete``.
 They go through the same client, scan guard, payload reader and journal as the window: a change is
 written to the journal as an intent before the request and resolved after (the counter workflow's
-own ``run_change``), so a sale made here shows in the till's day like any other.
+own ``run_change``), so a sale made here shows in the till's day like any other. ``keep`` reverts a
+validation of this till (negative payment line); with ``--not-from-this-till`` (support) it also
+sends the keep of a validation made elsewhere and lets the API decide, writing no payment line.
+``cancel`` is sent for a booking the API will not show (pending event, closed structure): the
+cancel route answers by the booking's own state.
 
 Output is French and human by default, JSON with ``--json`` (no personal data in JSON). Exit codes:
 
@@ -430,22 +434,41 @@ def _change_with_journal(
             return _fail(args, EXIT_REFUSED, f"Contremarque {token} déjà validée par cette caisse le {when}.")
     lookup = client.get_booking(token)
     booking: Booking | None = lookup.booking if isinstance(lookup, Found) else None
-    if operation is Operation.CANCEL and isinstance(lookup, NotYetConfirmed):
-        # A pending event booking cannot be read (403), only cancelled; no price: no payment either.
+    extra: dict[str, Any] = {}
+    if operation is Operation.CANCEL and isinstance(lookup, NotYetConfirmed | StructureClosed):
+        # A pending event booking, or any booking of a closed structure, cannot be read (403), but
+        # the cancel route answers by the booking's own state (contract section 10: 204 for a
+        # confirmed product): send it. No price known: no payment line either.
+        what = (
+            "Événement en attente"
+            if isinstance(lookup, NotYetConfirmed)
+            else "Réservation d'une structure fermée"
+        )
         booking = _journal_booking(
-            token, status=BookingStatus.CONFIRMED, offer_name="Événement en attente (détails non lisibles)"
+            token, status=BookingStatus.CONFIRMED, offer_name=f"{what} (détails non lisibles)"
         )
     if operation is Operation.KEEP:
         if isinstance(lookup, Found):
             return _emit(args, NotUsed(token))
         if isinstance(lookup, AlreadyValidated):
             booking = _validated_booking(journal, token)
-            if booking is None:
+            if booking is None and not args.not_from_this_till:
                 return _fail(
                     args,
                     EXIT_REFUSED,
                     f"Contremarque {token} validée, mais pas par cette caisse : son journal n'a pas la "
-                    "réservation, l'annulation de la validation doit se faire là où elle a été validée.",
+                    "réservation, l'annulation de la validation doit se faire là où elle a été validée. "
+                    "Support : --not-from-this-till l'envoie quand même (sans ligne de paiement ici).",
+                )
+            if booking is None:
+                # Support staff reverting a validation made elsewhere: the API decides (204, or 403
+                # for an activation code...); this till never paid it, so it records no payment line.
+                booking = _journal_booking(
+                    token, status=BookingStatus.USED, offer_name="Validée ailleurs (détails non lisibles)"
+                )
+                extra["paiement"] = (
+                    "aucune ligne ici (validée par une autre caisse ou un autre logiciel : corrigez "
+                    "l'encaissement là où elle a été validée)"
                 )
     if booking is None:
         return _emit(args, lookup)
@@ -458,7 +481,9 @@ def _change_with_journal(
         return _fail(
             args, EXIT_FAILURE, f"Journal impossible à écrire, rien n'a été envoyé : {result.journal_error}"
         )
-    return _emit(args, result.outcome, _payment_lines(result.payment))
+    if not isinstance(result.outcome, ValidationReverted):
+        extra = {}  # the note is about a revert that went through
+    return _emit(args, result.outcome, {**_payment_lines(result.payment), **extra})
 
 
 def _validated_booking(journal: Journal, token: str) -> Booking | None:
@@ -563,7 +588,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.set_defaults(handler=_cmd_show)
     for name, operation, help_text in (
         ("validate", Operation.USE, "valider (encaisser) une contremarque, après contrôle d'identité"),
-        ("keep", Operation.KEEP, "annuler la validation d'une contremarque validée par cette caisse"),
+        (
+            "keep",
+            Operation.KEEP,
+            "annuler la validation d'une contremarque validée par cette caisse (ou ailleurs, pour le "
+            "support, avec --not-from-this-till)",
+        ),
         ("cancel", Operation.CANCEL, "annuler une réservation (définitif)"),
     ):
         change = actions.add_parser(name, help=help_text)
@@ -574,8 +604,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             )
         else:
             change.add_argument("--yes", action="store_true", help="confirmer l'opération")
+        if operation is Operation.KEEP:
+            change.add_argument(
+                "--not-from-this-till",
+                action="store_true",
+                help="support : envoyer aussi pour une validation faite ailleurs (l'API décide ; aucune "
+                "ligne de paiement n'est écrite ici)",
+            )
         _server_options(change)
-        change.set_defaults(handler=_cmd_change, operation=operation.value, id_checked=False, yes=False)
+        change.set_defaults(
+            handler=_cmd_change,
+            operation=operation.value,
+            id_checked=False,
+            yes=False,
+            not_from_this_till=False,
+        )
     listing = actions.add_parser("list", help="lister les réservations d'une offre ou d'un lieu")
     target = listing.add_mutually_exclusive_group(required=True)
     target.add_argument("--offer", type=int, help="identifiant de l'offre")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+import httpx
+
 from pos_client.settings import ApiEnvironment, ApiSettings
 
 __all__ = [
@@ -40,15 +42,52 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def check_base_url(url: str) -> str:
-    """``url`` without a trailing slash, or ``InsecureUrlError`` saying what is wrong."""
+    """``url`` without a trailing slash, or ``InsecureUrlError`` saying what is wrong.
+
+    Every URL that passes can be handed to ``httpx`` (port, IDNA host, characters): a mistyped
+    address is refused here, with a French message, never by an exception from deeper down.
+    """
     text = url.strip().rstrip("/")
     if not text:
         raise InsecureUrlError("Aucune adresse de serveur n'est réglée (environnement « custom »).")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureUrlError(f"Adresse de serveur illisible : « {url} » (http(s)://hôte attendu).")
-    if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+    unreadable = f"Adresse de serveur illisible : « {url} » (http(s)://hôte[:port] attendu)."
+    if any(char.isspace() or not char.isprintable() for char in text):
+        # urlsplit silently drops tabs and newlines, httpx refuses them: refuse them here.
+        raise InsecureUrlError(f"{unreadable} Elle contient un espace ou un caractère invisible.")
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError as exc:  # "https://[::1"
+        raise InsecureUrlError(unreadable) from exc
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise InsecureUrlError(unreadable)
+    bad_port = f"{unreadable} Le port doit être un nombre de 1 à 65535."
+    try:
+        port = parts.port  # ValueError for "https://example.com:abc" or a port above 65535
+    except ValueError as exc:
+        raise InsecureUrlError(bad_port) from exc
+    if port == 0:
+        raise InsecureUrlError(bad_port)
+    try:
+        # What the client will build: httpx refuses some hosts urlsplit takes (IDNA rules, read
+        # lazily by ``host``).
+        parsed = httpx.URL(text + "/public/bookings/v1/bookings")
+        _ = (parsed.host, parsed.port)
+        if not _is_ip_address(hostname):
+            # The name resolver's own IDNA check (empty or over-long labels: "a..b.example").
+            parsed.raw_host.decode("ascii").encode("idna")
+    except (httpx.InvalidURL, ValueError) as exc:  # idna.IDNAError is a UnicodeError, a ValueError
+        raise InsecureUrlError(unreadable) from exc
+    if parts.scheme != "https" and not is_loopback_host(hostname):
         raise InsecureUrlError(
             f"Adresse refusée : « {url} ». Hors de cet ordinateur, le serveur doit être en https."
         )

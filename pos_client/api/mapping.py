@@ -10,13 +10,12 @@ than a guess.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos_client.api.models import (
+    VALID_FROM_IN_MESSAGE,
     AlreadyValidated,
     AuthInvalid,
     Beneficiary,
@@ -168,43 +167,23 @@ def _summary(messages: Mapping[str, list[str]]) -> str:
     return "; ".join(f"{key}: {' '.join(values)}" for key, values in messages.items()) or "(no body)"
 
 
-_VALID_FROM = re.compile(r"(\d{2})/(\d{2})/(\d{4}) à (\d{2}):(\d{2})")
-
-
-def _last_sunday(year: int, month: int) -> datetime:
-    day = datetime(year, month + 1, 1, 1, tzinfo=UTC) - timedelta(days=1)
-    return day - timedelta(days=(day.weekday() + 1) % 7)
-
-
-def _paris() -> tzinfo | None:
-    try:
-        return ZoneInfo("Europe/Paris")
-    except ZoneInfoNotFoundError:
-        return None
-
-
 def parse_valid_from(message: str) -> datetime | None:
-    """The date in "Vous pourrez valider cette contremarque à partir du 24/07/2025 à 14:00, ...".
+    """The date in "Vous pourrez valider cette contremarque à partir du 24/07/2025 à 14:00, ...", as
+    written: a naive datetime in the venue's local time.
 
-    The server writes it in the venue's local time; without the booking we read it as Paris time
-    (the server's default), which is what the message shows to the cashier anyway.
+    The server writes it in the time zone of the offer's department (Europe/Paris, or an overseas
+    zone like Indian/Reunion), and a 403 answer does not say which: reading it as Paris time would
+    put a Réunion venue's date 2 or 3 hours off. So it is never converted; the till shows the API's
+    sentence itself.
     """
-    match = _VALID_FROM.search(message)
+    match = VALID_FROM_IN_MESSAGE.search(message)
     if match is None:
         return None
     day, month, year, hour, minute = (int(part) for part in match.groups())
     try:
-        local = datetime(year, month, day, hour, minute)
+        return datetime(year, month, day, hour, minute)
     except ValueError:
         return None
-    zone = _paris()
-    if zone is not None:
-        return local.replace(tzinfo=zone)
-    # No time zone database (Windows without tzdata): EU summer-time rule, close enough at the
-    # one-hour boundary twice a year.
-    as_utc_guess = local.replace(tzinfo=UTC) - timedelta(hours=1)
-    summer = _last_sunday(year, 3) <= as_utc_guess < _last_sunday(year, 10)
-    return local.replace(tzinfo=timezone(timedelta(hours=2 if summer else 1)))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -21,11 +21,13 @@ Personal data (name, e-mail, phone, birth date, postal code) is kept in ``Benefi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
 __all__ = [
+    "VALID_FROM_IN_MESSAGE",
     "AlreadyValidated",
     "AuthInvalid",
     "AuthMissing",
@@ -176,13 +178,28 @@ class Reimbursed:
     token: str
 
 
+# The date in the API's "Vous pourrez valider cette contremarque à partir du 24/07/2025 à 14:00, ..."
+VALID_FROM_IN_MESSAGE = re.compile(r"(\d{2})/(\d{2})/(\d{4}) à (\d{2}):(\d{2})")
+
+
 @dataclass(frozen=True)
 class NotYetConfirmed:
-    """An event booking still inside the beneficiary's cancellation window."""
+    """An event booking still inside the beneficiary's cancellation window.
+
+    ``api_message`` is the API's own French sentence, kept verbatim: it is what the till shows. Its
+    date is in the time zone of the venue's department (Paris, or an overseas zone such as
+    Indian/Reunion), which a 403 answer does not tell; so ``valid_from`` is that date as written,
+    a *naive* wall-clock time of the venue, never converted to the till's zone or to Paris time.
+    """
 
     token: str
-    valid_from: datetime | None  # aware; None when the API message had no readable date
+    valid_from: datetime | None  # naive, the venue's local time; None when the message has no date
     api_message: str  # the API's own French sentence, kept verbatim
+
+    @property
+    def message_has_date(self) -> bool:
+        """The API sentence carries its date: show it as is."""
+        return VALID_FROM_IN_MESSAGE.search(self.api_message) is not None
 
 
 @dataclass(frozen=True)

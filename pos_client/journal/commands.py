@@ -1,8 +1,10 @@
 """``pos-client export`` and ``pos-client journal``: the journal's command-line face.
 
 ``export --from DATE --to DATE --format csv|jsonl [--out FILE]`` writes the payment records of those
-days (CSV for a French spreadsheet, or JSON lines); without ``--out`` it prints them. ``journal``
-prints the day's summary and the current reimbursement fortnight's. Dates are the till's local days.
+days (CSV for a French spreadsheet, or JSON lines); without ``--out`` it writes the very same bytes
+to the standard output (through its binary buffer: neither the console's encoding, e.g. cp1252, nor
+Windows' text mode, which would turn CRLF into CR CR LF, gets in the way). ``journal`` prints the
+day's summary and the current reimbursement fortnight's. Dates are the till's local days.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pos_client.journal.export import ExportFormat, export_payments, write_export
+from pos_client.journal.export import ExportFormat, export_to_binary, write_export
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal, open_journal
 from pos_client.journal.summaries import (
@@ -27,7 +29,7 @@ from pos_client.journal.summaries import (
 if TYPE_CHECKING:
     from pos_client.cli import AppContext
 
-__all__ = ["EXIT_BAD_JOURNAL", "register"]
+__all__ = ["EXIT_BAD_JOURNAL", "export_to_stdout", "register"]
 
 EXIT_BAD_JOURNAL = 3
 
@@ -78,13 +80,19 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
     with journal:
         fmt = ExportFormat(args.format)
         if args.out is None:
-            if fmt is ExportFormat.CSV:
-                sys.stdout.write("\ufeff")
-            export_payments(journal, args.first_day, args.last_day, fmt, sys.stdout)
+            export_to_stdout(journal, args.first_day, args.last_day, fmt)
         else:
             count = write_export(journal, args.first_day, args.last_day, fmt, args.out)
             print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
     return 0
+
+
+def export_to_stdout(journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat) -> int:
+    """Write the export to the standard output as bytes, the same as ``write_export`` puts in a file."""
+    sys.stdout.flush()  # whatever was printed before comes first
+    count = export_to_binary(journal, first_day, last_day, fmt, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+    return count
 
 
 def _euros(cents: int) -> str:

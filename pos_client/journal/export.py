@@ -1,21 +1,25 @@
 """Exports of the payment records: CSV for a French spreadsheet, JSON lines for programs.
 
-CSV: UTF-8 with a BOM (so Excel detects the encoding), ``;`` as separator and a decimal comma, as
-French spreadsheets expect. Both are written to a temporary file and renamed, so a reader never sees
-half an export.
+CSV: UTF-8 with a BOM (so Excel detects the encoding), ``;`` as separator, a decimal comma and CRLF,
+as French spreadsheets expect. The EAN stays plain digits (no ``="…"`` text-forcing trick: see
+docs/journal.md). Both formats are produced as bytes (``export_to_binary``), so a file and the
+standard output get exactly the same ones whatever the console's encoding or text mode; a file is
+written to a temporary name, flushed to disk and renamed, so a reader never sees half an export.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import os
+import sys
 import tempfile
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from pos_client.journal.store import PaymentRow, SqliteJournal
 from pos_client.ports import Operation
@@ -23,10 +27,13 @@ from pos_client.ports import Operation
 __all__ = [
     "CSV_COLUMNS",
     "ExportFormat",
+    "durable_replace",
     "euros_with_comma",
     "export_payments",
     "export_text",
+    "export_to_binary",
     "payment_document",
+    "sync_directory",
     "write_export",
 ]
 
@@ -64,14 +71,15 @@ def euros_with_comma(cents: int) -> str:
 def export_payments(
     journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, out: TextIO
 ) -> int:
-    """Write the payment records of ``[first_day, last_day]`` to ``out``; returns how many."""
+    """Write the payment records of ``[first_day, last_day]`` to ``out``; returns how many. ``out``
+    must not translate newlines (``newline=""``): the CSV's lines end in CRLF, JSON lines in LF."""
     rows = journal.payments_between(first_day, last_day)
     if fmt is ExportFormat.CSV:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
         for row in rows:
             record = row.record
-            local = record.recorded_at.astimezone()
+            local = record.recorded_at.astimezone(journal.local_zone)  # the validation's time
             writer.writerow(
                 (
                     row.local_day.isoformat(),
@@ -82,7 +90,7 @@ def export_payments(
                     record.token,
                     record.booking_id,
                     record.offer_name,
-                    record.ean or "",
+                    record.ean or "",  # plain digits, see docs/journal.md
                     euros_with_comma(record.unit_price_cents),
                     record.quantity,
                     euros_with_comma(record.amount_cents),
@@ -103,6 +111,7 @@ def payment_document(row: PaymentRow) -> dict[str, object]:
         "id": record.uid,
         "day": row.local_day.isoformat(),
         "recorded_at": record.recorded_at.isoformat(),
+        "resolved_at": row.resolved_at.isoformat(),
         "till": record.till,
         "payment_mode": row.payment_mode,
         "operation": row.operation.value,
@@ -117,19 +126,60 @@ def payment_document(row: PaymentRow) -> dict[str, object]:
     }
 
 
+def export_to_binary(
+    journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, out: BinaryIO
+) -> int:
+    """Write the export's bytes to ``out``: UTF-8, with a BOM for CSV; lines end as the format says
+    (CRLF for CSV, LF for JSON lines) on every platform. Returns how many records."""
+    if fmt is ExportFormat.CSV:
+        out.write(codecs.BOM_UTF8)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        count = export_payments(journal, first_day, last_day, fmt, text)
+        text.flush()
+    finally:
+        text.detach()  # leaves ``out`` open: it is the caller's
+    return count
+
+
+def durable_replace(source: str | Path, target: Path) -> None:
+    """``os.replace(source, target)`` that is on disk when it returns: after a power cut the target is
+    either the old file or the new one, never a rename that the journal believes done but the disk
+    lost. POSIX: rename, then flush the folder's entries (``fsync`` of the folder). Windows, where a
+    folder cannot be opened that way: ``MoveFileExW`` with ``MOVEFILE_WRITE_THROUGH``."""
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        replace_existing, write_through = 0x1, 0x8
+        if not kernel32.MoveFileExW(str(source), str(target), replace_existing | write_through):
+            raise ctypes.WinError(ctypes.get_last_error())
+        return
+    os.replace(source, target)
+    sync_directory(target.parent)
+
+
+def sync_directory(folder: Path) -> None:
+    """Flush ``folder``'s entries (a file just renamed into it) to disk. POSIX only."""
+    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def write_export(
     journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, path: Path
 ) -> int:
-    """Export to ``path`` atomically (temporary file + rename)."""
-    encoding = "utf-8-sig" if fmt is ExportFormat.CSV else "utf-8"
+    """Export to ``path`` atomically (temporary file flushed to disk, renamed, folder flushed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
-            count = export_payments(journal, first_day, last_day, fmt, out)
+        with os.fdopen(handle, "wb") as out:
+            count = export_to_binary(journal, first_day, last_day, fmt, out)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
+        durable_replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

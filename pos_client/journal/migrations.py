@@ -95,6 +95,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE intents ADD COLUMN price_category_label TEXT;
     ALTER TABLE intents ADD COLUMN booking_created_at TEXT;
     """,
+    # 3: a payment's time and day are its validation's, i.e. its intent's ``created_at`` and
+    # ``local_day`` (when the request was sent), not when the answer was settled: an answer settled
+    # after midnight (a start-up re-read) must count in the day and fortnight of the validation. The
+    # settling time gets its own column. Rows written before keep their time and day as they were
+    # handed off and exported (their ``recorded_at`` was the settling time, copied to ``resolved_at``).
+    """
+    ALTER TABLE payments ADD COLUMN resolved_at TEXT;
+    UPDATE payments SET resolved_at = recorded_at;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,8 @@
 """Hand-off of each payment record to the shop's cash register program, at least once.
 
 Two channels, each optional (``Settings.handoff``): a folder drop (one JSON file per record, written
-to a temporary name, flushed to disk and renamed, so the register never reads half a file) and an
+to a temporary name, flushed to disk and renamed, the rename itself flushed to disk before the
+journal notes the delivery, so the register never reads half a file nor misses one) and an
 HTTP POST (JSON, with the record's unique id in the body and in an ``Idempotency-Key`` header so the
 receiver can drop repeats). What was acknowledged is recorded in the journal (``deliveries``), so
 undelivered records survive restarts: they are simply what has no delivery row yet. A failing
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from pos_client import APP_NAME, __version__
-from pos_client.journal.export import payment_document
+from pos_client.journal.export import durable_replace, payment_document, sync_directory
 from pos_client.journal.store import PaymentRow, SqliteJournal
 from pos_client.settings import HandOffSettings
 
@@ -153,10 +155,14 @@ class Outbox:
     def _drop_in_folder(self, row: PaymentRow) -> None:
         assert self._folder is not None
         target = self._folder / f"pos-client-{row.local_day.isoformat()}-{row.record.uid}.json"
-        if target.exists():  # delivered before a crash that came before the journal noted it
-            return
-        data = json.dumps(payment_document(row), ensure_ascii=False, indent=1).encode("utf-8")
         try:
+            if target.exists():
+                # Written before a crash (or a failed folder flush) that came before the journal noted
+                # it: make sure its entry is on disk too, then it counts as delivered.
+                if sys.platform != "win32":
+                    sync_directory(self._folder)
+                return
+            data = json.dumps(payment_document(row), ensure_ascii=False, indent=1).encode("utf-8")
             self._folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".pos-client-", suffix=".part", dir=self._folder)
             try:
@@ -164,7 +170,9 @@ class Outbox:
                     out.write(data)
                     out.flush()
                     os.fsync(out.fileno())
-                os.replace(temporary, target)
+                # Renamed durably (the folder flushed too) before the journal notes the delivery: a
+                # power cut must not lose a file the journal records as handed over.
+                durable_replace(temporary, target)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise

@@ -3,6 +3,11 @@
 One writer connection behind a lock (WAL, ``synchronous=FULL``: a commit that returned survives a
 power cut); each reading thread gets its own connection, so readers never wait for the writer. Every
 change is one transaction. Called from worker threads, never from the GUI thread.
+
+A payment's time (``recorded_at``) and local day are those of its validation: when its intent was
+written, just before the request was sent. An answer settled later (a lost answer re-read at the next
+start, possibly the next day) still counts in the day and reimbursement fortnight of the validation;
+the settling time is kept apart (``resolved_at``).
 """
 
 from __future__ import annotations
@@ -38,12 +43,17 @@ class JournalClosedError(RuntimeError):
 
 @dataclass(frozen=True)
 class PaymentRow:
-    """A payment record with the columns exports and the outbox need besides the port's fields."""
+    """A payment record with the columns exports and the outbox need besides the port's fields.
+
+    ``record.recorded_at`` and ``local_day`` are the validation's (the intent's) time and day;
+    ``resolved_at`` is when its answer was settled (the same moment, give or take the round trip,
+    unless the answer was lost and settled by a later re-read)."""
 
     record: PaymentRecord
     operation: Operation
     payment_mode: str
     local_day: date
+    resolved_at: datetime
 
 
 def _iso(moment: datetime) -> str:
@@ -139,6 +149,11 @@ class SqliteJournal:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def local_zone(self) -> tzinfo | None:
+        """The zone of the till's days and times (None: the operating system's)."""
+        return self._local_zone
+
     def _local_day(self, moment: datetime) -> str:
         return moment.astimezone(self._local_zone).date().isoformat()
 
@@ -216,17 +231,22 @@ class SqliteJournal:
             if intent.operation is Operation.CANCEL:
                 return None
             row = db.execute(
-                "SELECT token, booking_id, offer_name, ean, unit_price_cents, quantity, till, transport"
-                " FROM intents WHERE id = ?",
+                "SELECT token, booking_id, offer_name, ean, unit_price_cents, quantity, till, transport,"
+                " created_at, local_day FROM intents WHERE id = ?",
                 (intent.id,),
             ).fetchone()
-            token, booking_id, offer_name, ean, unit_price, quantity, till, transport = row
+            (
+                token, booking_id, offer_name, ean, unit_price, quantity, till, transport,
+                validated_at, validation_day,
+            ) = row
             sign = 1 if intent.operation is Operation.USE else -1
+            # The payment belongs to the validation's time and day (the intent's), not to this
+            # settling's: a lost answer settled after midnight stays in the day it was sent.
             cursor = db.execute(
                 "INSERT INTO payments (uid, intent_id, operation, payment_mode, token, booking_id,"
-                " offer_name,"
-                " ean, unit_price_cents, quantity, amount_cents, till, transport, recorded_at, local_day)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " offer_name, ean, unit_price_cents, quantity, amount_cents, till, transport, recorded_at,"
+                " local_day, resolved_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(uuid.uuid4()),
                     intent.id,
@@ -241,8 +261,9 @@ class SqliteJournal:
                     sign * unit_price * quantity,
                     till,
                     transport,
+                    validated_at,
+                    validation_day,
                     _iso(now),
-                    self._local_day(now),
                 ),
             )
             assert cursor.lastrowid is not None
@@ -340,12 +361,12 @@ class SqliteJournal:
         )
 
     def lines_for_day(self, day: date) -> list[JournalLine]:
-        """The day's payment lines (sales and reverts), oldest first."""
+        """The day's payment lines (sales and reverts), oldest validation first."""
         rows = (
             self._reader()
             .execute(
                 "SELECT recorded_at, token, offer_name, amount_cents, operation FROM payments"
-                " WHERE local_day = ? ORDER BY id",
+                " WHERE local_day = ? ORDER BY recorded_at, id",
                 (day.isoformat(),),
             )
             .fetchall()
@@ -367,11 +388,12 @@ class SqliteJournal:
 
     # ------------------------------------------------------------------ beyond the port
     def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]:
-        """Payment records whose local day is in ``[first_day, last_day]``, oldest first."""
+        """Payment records whose local day is in ``[first_day, last_day]``, oldest validation first."""
         rows = (
             self._reader()
             .execute(
-                f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE local_day BETWEEN ? AND ? ORDER BY id",
+                f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE local_day BETWEEN ? AND ?"
+                " ORDER BY recorded_at, id",
                 (first_day.isoformat(), last_day.isoformat()),
             )
             .fetchall()
@@ -439,7 +461,7 @@ class SqliteJournal:
 
 _PAYMENT_COLUMNS = (
     "id, uid, intent_id, token, booking_id, offer_name, ean, unit_price_cents, quantity, amount_cents, till,"
-    " transport, recorded_at, operation, payment_mode, local_day"
+    " transport, recorded_at, operation, payment_mode, local_day, coalesce(resolved_at, recorded_at)"
 )
 
 
@@ -461,6 +483,7 @@ def _row(values: Any) -> PaymentRow:
         operation,
         payment_mode,
         local_day,
+        resolved_at,
     ) = values
     record = PaymentRecord(
         id=payment_id,
@@ -477,7 +500,9 @@ def _row(values: Any) -> PaymentRow:
         transport=Transport(transport),
         recorded_at=_parse(recorded_at),
     )
-    return PaymentRow(record, Operation(operation), payment_mode, date.fromisoformat(local_day))
+    return PaymentRow(
+        record, Operation(operation), payment_mode, date.fromisoformat(local_day), _parse(resolved_at)
+    )
 
 
 def open_journal(

@@ -49,7 +49,16 @@ def _line(device: DetectedDevice) -> str:
     )
 
 
-def format_discovery(found: Discovery, *, serial_setting: str = "", hid_setting: str = "") -> str:
+def format_discovery(
+    found: Discovery,
+    *,
+    serial_setting: str = "",
+    hid_setting: str = "",
+    serial_enabled: bool = True,
+    hid_enabled: bool = True,
+) -> str:
+    """The text of ``pos-client scanners``: each section, then which devices the till would read
+    with these settings (a reading turned off in the settings says so, never a port)."""
     sections = [
         ("Ports série", [d for d in found.devices if d.kind.value == "serial"]),
         ("HID (HID POS et claviers de douchette)", [d for d in found.devices if d.kind.value == "hid"]),
@@ -60,13 +69,26 @@ def format_discovery(found: Discovery, *, serial_setting: str = "", hid_setting:
     for title, devices in sections:
         lines.append(f"{title} :")
         lines.extend(_line(d) for d in devices) if devices else lines.append("  (aucun)")
-    serial_choice = serial_setting or found.default_serial_port() or "aucun"
-    hid_choice = hid_setting or found.default_hid_device() or "aucun"
-    lines.append(f"Port série utilisé : {serial_choice}")
-    lines.append(f"Douchette HID POS utilisée : {hid_choice}")
+    if serial_enabled:
+        lines.append(f"Port série utilisé : {_choice(serial_setting, found.default_serial_port())}")
+    else:
+        lines.append("Port série : lecture désactivée dans les réglages (serial_enabled = false)")
+    if hid_enabled:
+        hid_choice = _choice(hid_setting, found.default_hid_device(), "aucune")
+        lines.append(f"Douchette HID POS utilisée : {hid_choice}")
+    else:
+        lines.append("Douchette HID POS : lecture désactivée dans les réglages (hid_enabled = false)")
     lines.append("Les douchettes en mode clavier sont captées dans la fenêtre de pos-client.")
     lines.extend(f"Note : {note}" for note in found.notes)
     return "\n".join(lines)
+
+
+def _choice(setting: str, detected: str | None, none: str = "aucun") -> str:
+    if setting:
+        return setting
+    if detected:
+        return f"{detected} (automatique : la première détectée)"
+    return f"{none} pour l'instant (automatique : la première branchée sera prise)"
 
 
 def _as_json(found: Discovery) -> str:
@@ -99,7 +121,13 @@ def _cmd_scanners(args: argparse.Namespace, context: AppContext) -> int:
     text = (
         _as_json(found)
         if args.json
-        else format_discovery(found, serial_setting=scanner.serial_port, hid_setting=scanner.hid_device)
+        else format_discovery(
+            found,
+            serial_setting=scanner.serial_port,
+            hid_setting=scanner.hid_device,
+            serial_enabled=scanner.serial_enabled,
+            hid_enabled=scanner.hid_enabled,
+        )
     )
     sys.stdout.write(text + "\n")
     return 0

@@ -3,6 +3,12 @@
 Each lister takes its enumeration function as a parameter (the real one by default), so the
 listing logic is tested from recorded enumerations. Nothing here opens a device.
 
+Choosing the till's sources (``build_hardware_sources``) lists nothing on the caller's thread:
+with the default automatic settings each source looks for its scanner on its own thread, with
+the cheap listers only (pyserial, hidapi), again every 1.5 s until one is plugged in
+(``source_auto``). pyusb, which can take a while (string descriptors, many devices), is for the
+diagnostics only (``pos-client scanners``, the settings, « Tester le scanner »).
+
 Known makers are recognised by USB vendor ID, and for some models the product ID says which mode
 the scanner is in (it changes with the mode: Newland ``xx03`` keyboard / ``xx06`` serial /
 ``xx10`` HID POS, Zebra ``1200`` keyboard / ``1701`` serial...). Many no-name scanners enumerate
@@ -13,28 +19,36 @@ with their USB chip maker's IDs, so a VID match is only a hint: product strings 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from pos_client.scanner.source import ScanSource
+from pos_client.host_os import HostOs, SerialPortNameError, current_host_os, normalize_serial_port
+from pos_client.scanner.source import RawSink, RawTapping, ScanSource
+from pos_client.scanner.source_auto import AUTO_INTERVAL_S, AutoDetectSource, Finder
 from pos_client.settings import ScannerSettings
 
 __all__ = [
     "KNOWN_VENDORS",
+    "SERIAL_BY_ID",
     "DetectedDevice",
     "DeviceKind",
     "Discovery",
     "ScannerMode",
     "build_hardware_sources",
+    "configured_serial_port",
     "discover",
     "guess_mode",
+    "hid_pos_finder",
     "list_evdev_scanners",
     "list_hid_devices",
     "list_serial_ports",
     "list_usb_devices",
+    "serial_scanner_finder",
+    "stable_serial_path",
 ]
 
 log = logging.getLogger(__name__)
@@ -279,10 +293,10 @@ HID_PROTOCOL_KEYBOARD = 1
 
 
 def _default_usb_find() -> Iterable[Any]:
-    import usb.core
+    # With libusb-package's library first: pyusb alone finds no libusb on Windows (usb_backend).
+    from pos_client.scanner.usb_backend import find_usb_devices
 
-    found: Iterable[Any] = usb.core.find(find_all=True)
-    return found
+    return find_usb_devices()
 
 
 def _usb_string(device: Any, attribute: str) -> str:
@@ -393,8 +407,12 @@ def discover(
     enumerate_hid: Callable[[], Iterable[dict[str, Any]]] = _default_hid_enumerate,
     find_usb: Callable[[], Iterable[Any]] = _default_usb_find,
     input_by_id: Path = INPUT_BY_ID,
+    *,
+    with_usb: bool = True,
 ) -> Discovery:
-    """Everything at once; a lister that fails becomes a note, never an exception."""
+    """Everything at once; a lister that fails becomes a note, never an exception.
+
+    ``with_usb=False`` skips pyusb (slow, and never needed to choose a source)."""
     devices: list[DetectedDevice] = []
     notes: list[str] = []
     try:
@@ -405,10 +423,11 @@ def discover(
         devices += list_hid_devices(enumerate_hid)
     except (ImportError, OSError) as exc:
         notes.append(f"Liste HID indisponible (hidapi : {exc}).")
-    usb_devices, usb_note = list_usb_devices(find_usb)
-    devices += usb_devices
-    if usb_note:
-        notes.append(usb_note)
+    if with_usb:
+        usb_devices, usb_note = list_usb_devices(find_usb)
+        devices += usb_devices
+        if usb_note:
+            notes.append(usb_note)
     try:
         devices += list_evdev_scanners(input_by_id)
     except OSError as exc:
@@ -416,53 +435,143 @@ def discover(
     return Discovery(tuple(devices), tuple(notes))
 
 
-RawSink = Callable[[str, bytes], None]  # (source_id, bytes or report as received)
+# ---------------------------------------------------------------------------- automatic mode
+SERIAL_BY_ID = Path("/dev/serial/by-id")
+
+
+def stable_serial_path(device: str, by_id: Path = SERIAL_BY_ID) -> str:
+    """The ``/dev/serial/by-id/...`` link of a Linux serial node when there is one (it names the
+    scanner and survives a replug that renumbers ``ttyACM0`` to ``ttyACM1``); else ``device``."""
+    try:
+        if not by_id.is_dir():
+            return device
+        target = os.path.realpath(device)
+        for link in sorted(by_id.iterdir()):
+            if os.path.realpath(link) == target:
+                return str(link)
+    except OSError as exc:
+        log.debug("by-id lookup for %s failed: %s", device, exc)
+    return device
+
+
+def serial_scanner_finder(
+    comports: Callable[[], Iterable[_PortInfo]] = _default_comports, by_id: Path = SERIAL_BY_ID
+) -> Finder:
+    """The serial ports that look like scanners, by-id paths first choice (pyserial only)."""
+
+    def find() -> list[str]:
+        return [stable_serial_path(d.ident, by_id) for d in list_serial_ports(comports) if d.likely_scanner]
+
+    return find
+
+
+def hid_pos_finder(
+    enumerate_hid: Callable[[], Iterable[dict[str, Any]]] = _default_hid_enumerate,
+) -> Finder:
+    """The HID POS scanners present, as "vid:pid" (hidapi only)."""
+
+    def find() -> list[str]:
+        return [d.ident for d in list_hid_devices(enumerate_hid) if d.mode is ScannerMode.HID_POS]
+
+    return find
+
+
+SERIAL_SEARCHING = (
+    "Aucune douchette USB série détectée pour l'instant : branchez-la, elle sera prise toute seule."
+)
+HID_SEARCHING = (
+    "Aucune douchette HID POS détectée pour l'instant : branchez-la, elle sera prise toute seule."
+)
+
+
+def configured_serial_port(setting: str, host: HostOs | None = None) -> str:
+    """The ``scanner.serial_port`` setting as pyserial opens it on ``host`` (default: this OS):
+    ``com3`` / ``\\\\.\\COM10`` -> ``COM3`` / ``COM10`` on Windows, ``ttyACM0`` ->
+    ``/dev/ttyACM0`` on Linux (``host_os.normalize_serial_port``). A name that cannot be right on
+    this OS is logged and kept as typed: the source then says it cannot open it."""
+    try:
+        return normalize_serial_port(setting, host or current_host_os())
+    except SerialPortNameError as exc:
+        log.warning("scanner.serial_port : %s", exc)
+        return setting.strip()
 
 
 def build_hardware_sources(
-    settings: ScannerSettings, found: Discovery | None = None, *, raw_sink: RawSink | None = None
+    settings: ScannerSettings,
+    found: Discovery | None = None,
+    *,
+    raw_sink: RawSink | None = None,
+    comports: Callable[[], Iterable[_PortInfo]] = _default_comports,
+    enumerate_hid: Callable[[], Iterable[dict[str, Any]]] = _default_hid_enumerate,
+    serial_by_id: Path = SERIAL_BY_ID,
+    auto_interval_s: float = AUTO_INTERVAL_S,
 ) -> list[ScanSource]:
     """The serial, HID POS and evdev sources the settings ask for (the keyboard capture is Qt's,
-    see ``pos_client.ui.keyboard_capture``).
+    see ``pos_client.ui.keyboard_capture``). Returns at once: nothing is listed or opened here.
 
-    An empty ``serial_port`` / ``hid_device`` means "the first detected scanner", which is the
-    default: plug a scanner in serial or HID POS mode and it just works. ``found`` is computed
-    when not given. ``raw_sink`` sees every serial chunk and HID report (the "Tester le
-    scanner" window), called from the sources' threads.
+    An empty ``serial_port`` / ``hid_device`` means automatic, the default: an
+    ``AutoDetectSource`` finds the first scanner on its own thread and keeps looking every
+    ``auto_interval_s`` until one is plugged in (``comports`` / ``enumerate_hid`` /
+    ``serial_by_id`` are its listers, replaceable in tests). With ``found`` given (a discovery
+    made already), its first scanner is used instead, without any search. ``raw_sink`` sees
+    every serial chunk and HID report (the "Tester le scanner" window), called from the sources'
+    threads; the scan bridge sets its own (``RawTapping``).
     """
     from pos_client.scanner.evdev_source import EvdevScanSource
     from pos_client.scanner.hid_source import HidScanSource, parse_vid_pid
     from pos_client.scanner.serial_source import SerialScanSource
 
-    if found is None and (
-        (settings.serial_enabled and not settings.serial_port)
-        or (settings.hid_enabled and not settings.hid_device)
-    ):
-        found = discover()
-    sources: list[ScanSource] = []
-    serial_port = settings.serial_port or (found.default_serial_port() if found else None)
-    if settings.serial_enabled and serial_port:
-        serial_id = f"serial:{serial_port}"
-        sources.append(
-            SerialScanSource(
-                serial_port,
-                terminator=settings.serial_terminator,
-                on_bytes=(lambda data: raw_sink(serial_id, data)) if raw_sink else None,
-            )
+    def serial_source(port: str) -> ScanSource:
+        return SerialScanSource(
+            port, terminator=settings.serial_terminator, silence_s=settings.serial_silence_ms / 1000
         )
-    hid_device = settings.hid_device or (found.default_hid_device() if found else None)
-    if settings.hid_enabled and hid_device:
-        try:
-            vid, pid = parse_vid_pid(hid_device)
-        except ValueError as exc:
-            log.warning("%s", exc)
+
+    def hid_source(ident: str) -> ScanSource:
+        vid, pid = parse_vid_pid(ident)
+        return HidScanSource(vid, pid)
+
+    sources: list[ScanSource] = []
+    if settings.serial_enabled:
+        if settings.serial_port:
+            sources.append(serial_source(configured_serial_port(settings.serial_port)))
+        elif found is not None:
+            port = found.default_serial_port()
+            if port:
+                sources.append(serial_source(port))
         else:
-            hid_id = f"hid:{vid:04x}:{pid:04x}"
             sources.append(
-                HidScanSource(
-                    vid, pid, on_report=(lambda report: raw_sink(hid_id, report)) if raw_sink else None
+                AutoDetectSource(
+                    "serial:auto",
+                    serial_scanner_finder(comports, serial_by_id),
+                    serial_source,
+                    searching_message=SERIAL_SEARCHING,
+                    interval_s=auto_interval_s,
+                )
+            )
+    if settings.hid_enabled:
+        if settings.hid_device:
+            try:
+                sources.append(hid_source(settings.hid_device))
+            except ValueError as exc:
+                log.warning("%s", exc)
+        elif found is not None:
+            ident = found.default_hid_device()
+            if ident:
+                sources.append(hid_source(ident))
+        else:
+            sources.append(
+                AutoDetectSource(
+                    "hid:auto",
+                    hid_pos_finder(enumerate_hid),
+                    hid_source,
+                    searching_message=HID_SEARCHING,
+                    interval_s=auto_interval_s,
                 )
             )
     if settings.evdev_exclusive:
         sources.append(EvdevScanSource(settings.evdev_exclusive, layout=settings.scanner_layout or "us"))
+    if raw_sink is not None:
+        for source in sources:
+            if isinstance(source, RawTapping):
+                source.set_on_raw(raw_sink)
     return sources

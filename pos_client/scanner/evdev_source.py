@@ -6,8 +6,9 @@ positions, decoded with the scanner's configured layout (US by default), so the 
 never matters. Since the device is known to be a scanner, no timing heuristic is needed: a scan
 ends on Enter/Tab, or after ``silence_s`` without a key (scanners set to send no suffix).
 
-The ``evdev`` package is optional (``pip install evdev-binary`` gives a prebuilt wheel) and is
-imported only when this source starts; without it the source reports a clear error. Reading
+The ``evdev`` module comes with pos-client on Linux (the ``evdev-binary`` wheel is a dependency,
+and the bundle and the .deb carry it); it is imported only when this source starts, and an
+installation that lacks it gets an error naming the way out (``MSG_NO_EVDEV``). Reading
 needs access to ``/dev/input/event*``: the udev rules in ``drivers/linux`` grant it to the
 logged-in user for known scanners only (never add the cashier to the ``input`` group: that would
 let any program read every keyboard).
@@ -32,13 +33,19 @@ from pos_client.scanner.source import (
 )
 from pos_client.scanner.source_thread import ThreadedSource
 
-__all__ = ["EvdevKeyDecoder", "EvdevScanSource"]
+__all__ = ["MSG_NO_EVDEV", "EvdevKeyDecoder", "EvdevScanSource"]
 
 log = logging.getLogger(__name__)
 
 EV_KEY = 0x01
 KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
 MAX_SCAN_CHARS = 1024
+# For the cashier: a till installed from the .deb or the Windows installer cannot pip install.
+MSG_NO_EVDEV = (
+    "Lecture exclusive indisponible : cette installation de pos-client n'a pas le module evdev. "
+    "Choisissez « Non : captée dans la fenêtre » dans les réglages des douchettes (la douchette "
+    "marche alors comme un clavier), ou réinstallez pos-client."
+)
 
 
 class EvdevKeyDecoder:
@@ -117,11 +124,7 @@ class EvdevScanSource(ThreadedSource):
             try:
                 device = self._open_device(self._path)
             except ImportError:
-                self._report(
-                    on_status,
-                    SourceState.ERROR,
-                    "Lecture exclusive indisponible : le module evdev manque (pip install evdev-binary).",
-                )
+                self._report(on_status, SourceState.ERROR, MSG_NO_EVDEV)
                 return
             except FileNotFoundError:
                 self._report(on_status, SourceState.DISCONNECTED, "Douchette débranchée.")

@@ -12,11 +12,11 @@ by itself (every ``retry_s``) when it comes back.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from pos_client.host_os import HostOs, current_host_os, hid_module_name
 from pos_client.scanner.hid_reports import (
     HidReportAssembler,
     HidReportFormat,
@@ -67,9 +67,10 @@ class _HidModule(Protocol):
     def device(self) -> HidDevice: ...
 
 
-def hid_backend() -> _HidModule:
-    """hidapi's module for this OS (imported lazily: the till starts without it)."""
-    if sys.platform.startswith("linux"):
+def hid_backend(host: HostOs | None = None) -> _HidModule:
+    """hidapi's module for ``host`` (default: this OS), as ``host_os.hid_module_name`` names it:
+    ``hidraw`` on Linux, ``hid`` elsewhere. Imported lazily: the till starts without it."""
+    if hid_module_name(host or current_host_os()) == "hidraw":
         import hidraw
 
         module: _HidModule = hidraw
@@ -183,6 +184,7 @@ class HidScanSource(ThreadedSource):
                 continue
             if self._on_report is not None:
                 self._on_report(report)
+            self._tap_raw(report)
             scan = assembler.feed(report)
             if scan is not None:
                 on_scan(

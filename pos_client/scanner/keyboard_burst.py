@@ -15,7 +15,12 @@ candidate ends on a terminator, on a key after a gap longer than ``max_gap_ms``,
 key, or when the caller reports silence (``silence()``, from a timer of ``silence_ms``).
 
 A person typing just before a scan starts would glue a key or two in front of the burst; keys
-whose gap to the rest is far above the burst's own rhythm are split off and released.
+whose gap to the rest is far above the burst's own rhythm are split off and released. The same
+holds at the other end for a scanner with no suffix: one or two keys at the end of a candidate
+closed without a terminator, after a gap of at least ``TRAIL_MIN_GAP_MS`` and ``TRAIL_RATIO``
+times the burst's median gap, are a person's key right after the scan: the scan is handed on
+without them and they are given back. A key typed *inside* a burst, between two scanner keys,
+cannot be told apart by timing: it is glued into the scan, which the reader then rejects.
 """
 
 from __future__ import annotations
@@ -117,6 +122,14 @@ class Decision:
 # times the burst's median gap and at least LEAD_MIN_GAP_MS.
 LEAD_RATIO = 3.0
 LEAD_MIN_GAP_MS = 15.0
+# The last TRAIL_MAX_KEYS keys of a candidate closed without a terminator are a person's when
+# the gap before them is at least TRAIL_MIN_GAP_MS and TRAIL_RATIO times the burst's median gap.
+# Decided when the candidate closes, never on the key itself: a scheduling hiccup in the middle of
+# a burst (the X server stamps keys when it reads them) leaves many keys after the gap, not one or
+# two, so it never cuts a scan. A Bluetooth scanner's 60-140 ms gaps put the limit above max_gap.
+TRAIL_RATIO = 4.0
+TRAIL_MIN_GAP_MS = 30.0
+TRAIL_MAX_KEYS = 2
 # A terminator this many max-gaps after a scan closed by silence still belongs to it.
 LATE_TERMINATOR_GAPS = 3.0
 MAX_BURST_KEYS = 1024  # a stuck key or a runaway device never grows memory unbounded
@@ -213,9 +226,12 @@ class BurstClassifier:
         if len(keys) < self.min_length:
             return tuple(keys), None
         lead = _leading_person_keys(keys, self.min_length)
-        burst = Burst(tuple(keys[lead:]), terminator)
-        self._last_scan_ms = None if terminator is not None else keys[-1].timestamp_ms
-        return tuple(keys[:lead]), burst
+        trail = 0 if terminator is not None else _trailing_person_keys(keys[lead:], self.min_length)
+        end = len(keys) - trail
+        burst = Burst(tuple(keys[lead:end]), terminator)
+        # A late Enter still belongs to a scan closed by silence, unless a person typed after it.
+        self._last_scan_ms = None if terminator is not None or trail else keys[-1].timestamp_ms
+        return (*keys[:lead], *keys[end:]), burst
 
 
 def _leading_person_keys(keys: list[Keystroke], min_length: int) -> int:
@@ -230,3 +246,18 @@ def _leading_person_keys(keys: list[Keystroke], min_length: int) -> int:
         else:
             break
     return lead
+
+
+def _trailing_person_keys(keys: list[Keystroke], min_length: int) -> int:
+    """How many keys at the end (at most TRAIL_MAX_KEYS) a person typed right after the burst."""
+    stamps = [k.timestamp_ms for k in keys]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    for trail in range(TRAIL_MAX_KEYS, 0, -1):  # the longest split first: "x" then "y" both go
+        body = len(keys) - trail
+        if body < min_length or body < 3:
+            continue
+        rhythm = statistics.median(gaps[: body - 1])
+        gap = gaps[body - 1]
+        if gap >= TRAIL_MIN_GAP_MS and gap > TRAIL_RATIO * max(rhythm, 1.0):
+            return trail
+    return 0

@@ -105,7 +105,7 @@ _ALIASES = {
     "fr(afnor)": "fr-azerty-afnor",
     "be": "be-azerty",
     "de": "de-qwertz",
-    "ch": "ch-fr-qwertz",
+    "ch": "ch-de-qwertz",  # xkb "ch" is Swiss German, as in layouts.py
     "ch-fr": "ch-fr-qwertz",
     "ch(fr)": "ch-fr-qwertz",
     "ch-de": "ch-de-qwertz",

@@ -9,7 +9,8 @@ Pure and fast (no I/O, no state). Accepted inputs:
 * a bare 6-character token typed by hand (spaces trimmed, upper-cased, like the official desk);
 * all of the above wrapped in scanner decorations: CR/LF/Tab terminators, STX/ETX framing, NUL
   padding, a byte-order mark, an AIM symbology identifier (``]Q1``), the shop's configured
-  prefix/suffix, surrounding spaces;
+  prefix/suffix (kept when it belongs to the code: prefix "A" and a typed "ABCDEF"), surrounding
+  spaces;
 * all of the above garbled by a keyboard layout mismatch (see ``layouts``): the payload is
   repaired and the result names the repair, so the till can advise fixing the scanner.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -261,7 +263,22 @@ _PASS_CULTURE_REJECTIONS = frozenset(
 
 
 def _read_plain(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
-    payload = _strip_decorations(text, prefixes, suffixes)
+    """Read ``text`` without its decorations. The configured prefix/suffix is taken off only when
+    what remains reads as a contremarque: a prefix "A" must not eat the first letter of a typed
+    "ABCDEF", nor a suffix "4" the last of "352UW4". When no reading works, the rejection is the
+    one of the fully stripped text (what the scanner most likely sent)."""
+    readings = _stripped_readings(text, prefixes, suffixes)
+    first = _read_payload(next(readings))
+    if isinstance(first, Contremarque):
+        return first
+    for payload in readings:
+        other = _read_payload(payload)
+        if isinstance(other, Contremarque):
+            return other
+    return first
+
+
+def _read_payload(payload: str) -> Contremarque | Rejection:
     if not payload:
         return _reject(RejectionReason.EMPTY)
     if len(payload) > MAX_INPUT_LENGTH:
@@ -279,20 +296,44 @@ def _read_plain(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...])
     return _read_other(payload)
 
 
-def _strip_decorations(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> str:
-    """Remove framing, then the configured prefix, an AIM identifier, the configured suffix."""
+def _stripped_readings(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Iterator[str]:
+    """``text`` without its decorations: first with the configured prefix and suffix taken off, then
+    (only when one was there) keeping the prefix, the suffix, or both, as they may belong to the
+    code itself. Lazy: the usual first reading costs nothing more."""
+    payload, (had_prefix, had_suffix) = _strip_decorations(text, prefixes, suffixes)
+    yield payload
+    seen = {payload}
+    for keep_prefix, keep_suffix in ((True, False), (False, True), (True, True)):
+        if (keep_prefix and not had_prefix) or (keep_suffix and not had_suffix):
+            continue  # keeping a prefix that was not there would read the same text again
+        payload, _ = _strip_decorations(
+            text, () if keep_prefix else prefixes, () if keep_suffix else suffixes
+        )
+        if payload not in seen:
+            seen.add(payload)
+            yield payload
+
+
+def _strip_decorations(
+    text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]
+) -> tuple[str, tuple[bool, bool]]:
+    """Remove framing, then the configured prefix, an AIM identifier, the configured suffix; and
+    say whether a prefix and a suffix were removed."""
     payload = text.strip(_FRAMING)
+    had_prefix = had_suffix = False
     for prefix in prefixes:
         if prefix and payload.startswith(prefix):
             payload = payload[len(prefix) :].strip(_FRAMING)
+            had_prefix = True
             break
     if _AIM_RE.match(payload):
         payload = payload[3:].strip(_FRAMING)
     for suffix in suffixes:
         if suffix and payload.endswith(suffix):
             payload = payload[: -len(suffix)].strip(_FRAMING)
+            had_suffix = True
             break
-    return payload
+    return payload, (had_prefix, had_suffix)
 
 
 def _read_pass_culture(upper: str) -> Contremarque | Rejection:

@@ -207,6 +207,7 @@ class SerialScanSource(ThreadedSource):
                     last_byte_at = now
                     if self._on_bytes is not None:
                         self._on_bytes(data)
+                    self._tap_raw(data)
                     for frame in framer.feed(data):
                         self._emit(frame, now, on_scan)
                 elif framer.pending and now - last_byte_at >= self._silence_s:

@@ -22,6 +22,8 @@ from typing import Protocol, runtime_checkable
 __all__ = [
     "NullSource",
     "RawScan",
+    "RawSink",
+    "RawTapping",
     "ScanSink",
     "ScanSource",
     "SourceState",
@@ -73,6 +75,9 @@ class SourceState(Enum):
     DISCONNECTED = "disconnected"  # unplugged: the source retries by itself
     ERROR = "error"  # e.g. port busy, permission denied: the message says what to do
     STOPPED = "stopped"
+    # Automatic mode with nothing plugged in yet: the source looks again every 1-2 s and adopts
+    # the first scanner that appears. Not a fault (a till may have no USB scanner at all).
+    SEARCHING = "searching"
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class SourceStatus:
 
 ScanSink = Callable[[RawScan], None]
 StatusSink = Callable[[SourceStatus], None]
+RawSink = Callable[[str, bytes], None]  # (source_id, serial chunk or HID report as received)
 
 
 @runtime_checkable
@@ -96,6 +102,15 @@ class ScanSource(Protocol):
     def start(self, on_scan: ScanSink, on_status: StatusSink) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class RawTapping(Protocol):
+    """A source that can also hand over its raw input (serial chunks, HID reports) as it arrives,
+    for « Tester le scanner ». The sink is called from the source's thread; ``None`` stops it.
+    Settable at any time, before or after ``start``."""
+
+    def set_on_raw(self, sink: RawSink | None) -> None: ...
 
 
 class NullSource:

@@ -1,13 +1,14 @@
 """What the serial, HID POS and evdev sources share: a reading thread of their own, started and
-stopped by the ``ScanSource`` protocol, and status reports sent only when they change (a source
-retrying an unplugged device every 0.25 s must not flood the status bar)."""
+stopped by the ``ScanSource`` protocol, status reports sent only when they change (a source
+retrying an unplugged device every 0.25 s must not flood the status bar), and the raw tap
+(``set_on_raw``) that « Tester le scanner » reads serial bytes and HID reports from."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from pos_client.scanner.source import ScanSink, SourceState, SourceStatus, StatusSink
+from pos_client.scanner.source import RawSink, ScanSink, SourceState, SourceStatus, StatusSink
 
 __all__ = ["ThreadedSource"]
 
@@ -23,6 +24,7 @@ class ThreadedSource:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_status: tuple[SourceState, str] | None = None
+        self._on_raw: RawSink | None = None
 
     @property
     def source_id(self) -> str:
@@ -42,6 +44,18 @@ class ThreadedSource:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def set_on_raw(self, sink: RawSink | None) -> None:
+        """See ``RawTapping``: ``sink(source_id, data)`` for every chunk read, on this thread."""
+        self._on_raw = sink  # one attribute store: safe while the thread runs
+
+    def _tap_raw(self, data: bytes) -> None:
+        sink = self._on_raw
+        if sink is not None:
+            try:
+                sink(self.source_id, data)
+            except Exception:  # a diagnostics window must never stop the reading
+                log.exception("%s: raw sink failed", self.source_id)
 
     def _run(self, on_scan: ScanSink, on_status: StatusSink) -> None:
         raise NotImplementedError

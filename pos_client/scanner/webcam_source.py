@@ -19,13 +19,17 @@ matched against ``/sys/class/video4linux``) or a video FILE, which is played at 
 rate as a camera would deliver it: that is how the tests and the bench feed real videos.
 
 States: no camera / camera busy are ``SourceState.ERROR``, unplugged is ``DISCONNECTED``; in all
-three the source retries by itself every ``retry_s``. A camera that stops delivering frames
-without an error (frozen driver) is ``DISCONNECTED`` until frames come back. The end of a video
-file is ``STOPPED``.
+three the source retries by itself every ``retry_s``. To tell "no camera" from "busy" when a camera
+does not open, the source asks whether the device exists: a file or a Linux device node answers
+for itself; elsewhere (Windows, macOS) OpenCV cannot say, so the camera panel passes a ``presence``
+function backed by Qt's device list (``QMediaDevices.videoInputs()``). A camera that stops
+delivering frames without an error (frozen driver) is ``DISCONNECTED`` until frames come back. The
+end of a video file is ``STOPPED``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -41,6 +45,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from pos_client.host_os import HostOs, camera_backends, camera_device, camera_environment, current_host_os
 from pos_client.scanner.source import RawScan, ScanSink, SourceState, SourceStatus, StatusSink, Transport
 from pos_client.scanner.webcam import (
     DecoderOptions,
@@ -54,11 +59,14 @@ from pos_client.scanner.webcam import (
 )
 
 __all__ = [
+    "DECODERS",
     "AppearanceTracker",
     "CameraDevice",
+    "Presence",
     "PreviewFrame",
     "WebcamSource",
     "hint_for",
+    "pyzbar_available",
     "resolve_device",
 ]
 
@@ -69,7 +77,8 @@ Frame = npt.NDArray[np.uint8]
 MSG_OPENING = "Ouverture de la caméra…"
 MSG_NO_CAMERA = "Aucune caméra détectée : branchez une webcam (nouvel essai automatique)."
 MSG_BUSY = "Caméra occupée par un autre programme (visio ?) : fermez-le, la lecture reprendra seule."
-# Windows and macOS cannot tell a missing camera from a busy one without Qt's device list.
+# Without a presence function (Qt's device list), Windows and macOS cannot tell a missing camera
+# from a busy one.
 MSG_MISSING_OR_BUSY = (
     "Caméra introuvable ou occupée par un autre programme : vérifiez le câble et fermez les visios."
 )
@@ -117,7 +126,7 @@ def resolve_device(spec: str) -> CameraDevice:
         return CameraDevice(index=0)
     if spec.isdigit():
         return CameraDevice(index=int(spec))
-    if spec.startswith("/dev/video"):
+    if spec.startswith(("/dev/video", "/dev/v4l/")):  # /dev/v4l/by-id/...: a stable name of a node
         return CameraDevice(path=spec)
     if re.search(r"\.(avi|mp4|mkv|mov|webm|mjpg|mjpeg)$", spec, re.IGNORECASE) or os.sep in spec:
         return CameraDevice(path=spec, is_file=True)
@@ -152,6 +161,20 @@ def _camera_present(device: CameraDevice) -> bool | None:
     return None
 
 
+Presence = Callable[[CameraDevice], bool | None]
+"""Whether a camera is plugged in, from a device list the source cannot read itself (the panel's
+Qt list); None when it cannot say. Called from the source's grabber thread."""
+
+DECODERS = ("zxing", "pyzbar")  # the ``webcam.decoder`` values
+
+
+def pyzbar_available() -> bool:
+    """Whether the optional pyzbar decoder can run (pyzbar and its system library ``libzbar0``)."""
+    if importlib.util.find_spec("pyzbar") is None:
+        return False
+    return PyzbarDecoder().available
+
+
 class Capture(Protocol):
     """The part of ``cv2.VideoCapture`` the source uses (a test double can stand for a USB camera)."""
 
@@ -167,29 +190,26 @@ class Capture(Protocol):
 CaptureOpener = Callable[[CameraDevice, str, tuple[int, int]], Capture]
 
 
-def open_capture(device: CameraDevice, backend: str, resolution: tuple[int, int]) -> Capture:
-    """Open with the right backend for this OS and ask for MJPG at ``resolution``."""
+def open_capture(
+    device: CameraDevice, backend: str, resolution: tuple[int, int], *, host: HostOs | None = None
+) -> Capture:
+    """Open with the backends ``host_os.camera_backends`` gives for ``host`` (default: this OS;
+    Windows MSMF then DirectShow, Linux V4L2 then OpenCV's choice, macOS AVFoundation) and ask for
+    MJPG at ``resolution``.
+
+    A backend or device path this OS does not have (``v4l2`` or ``/dev/video2`` on Windows) raises
+    ``ValueError`` with a French message, which the source shows as its error.
+    """
     if device.is_file:
         return cv2.VideoCapture(device.path or "")
-    if sys.platform == "win32":
-        # Skips the hardware-transform negotiation that makes MSMF take seconds to open.
-        os.environ.setdefault("OPENCV_VIDEOIO_MSMF_ENABLE_HW_TRANSFORMS", "0")
-    apis = {
-        "msmf": [cv2.CAP_MSMF],
-        "dshow": [cv2.CAP_DSHOW],
-        "v4l2": [cv2.CAP_V4L2],
-        "any": [cv2.CAP_ANY],
-    }.get(backend)
-    if apis is None:  # "auto"
-        if sys.platform == "win32":
-            apis = [cv2.CAP_MSMF, cv2.CAP_DSHOW]
-        elif sys.platform == "darwin":
-            apis = [cv2.CAP_AVFOUNDATION]
-        else:
-            apis = [cv2.CAP_V4L2, cv2.CAP_ANY]
+    host = host or current_host_os()
+    apis = [int(getattr(cv2, b.opencv_constant)) for b in camera_backends(backend, host)]
+    target = camera_device(device.path if device.path is not None else (device.index or 0), host)
+    # Windows: skips the hardware-transform negotiation that makes MSMF take seconds to open.
+    for name, value in camera_environment(host).items():
+        os.environ.setdefault(name, value)
     capture = cv2.VideoCapture()
     for api in apis:
-        target: int | str = device.path if device.path is not None else (device.index or 0)
         capture = cv2.VideoCapture(target, api)
         if capture.isOpened():
             capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
@@ -303,8 +323,12 @@ class WebcamSource:
         freeze_after_s: float = 3.0,
         options: DecoderOptions | None = None,
         opener: CaptureOpener = open_capture,
+        presence: Presence | None = None,
     ) -> None:
+        """``presence`` says whether a camera is plugged in where the OS cannot tell the source
+        (Windows, macOS; see the module docstring)."""
         self._device = resolve_device(device) if isinstance(device, str) else device
+        self._presence = presence
         self._on_preview = on_preview
         self._backend = backend
         self._resolution = resolution
@@ -401,8 +425,22 @@ class WebcamSource:
                 slot.finished = True
                 slot.condition.notify_all()
 
+    def _present(self) -> bool | None:
+        """Whether the device exists: a file's or a Linux node's own answer, else the presence
+        function's (Qt's device list), else None (cannot tell)."""
+        known = _camera_present(self._device)
+        if known is not None or self._device.is_file or self._presence is None:
+            return known
+        try:
+            return self._presence(self._device)
+        except Exception:  # a broken device list must not stop the camera: "cannot tell"
+            log.exception("liste des caméras illisible")
+            return None
+
     def _stream_once(self, slot: _Slot, was_streaming: bool) -> str:
         """Open, stream until the end or a failure; "end", "lost" (was streaming), or "failed"."""
+        # Only the OS's own answer skips the opening: Qt's list may miss a camera OpenCV can open,
+        # so the presence function only names the failure below.
         if _camera_present(self._device) is False:
             self._status(
                 SourceState.DISCONNECTED if was_streaming else SourceState.ERROR,
@@ -412,7 +450,7 @@ class WebcamSource:
         capture = self._opener(self._device, self._backend, self._resolution)
         try:
             if not capture.isOpened():
-                present = _camera_present(self._device)
+                present = self._present()
                 if was_streaming and present is not True:  # still unplugged, as far as we can tell
                     self._status(SourceState.DISCONNECTED, MSG_UNPLUGGED)
                 else:
@@ -437,9 +475,7 @@ class WebcamSource:
                         return "end"
                     failed_reads += 1
                     # A camera may drop a frame now and then; a vanished device node is final.
-                    if streaming and (
-                        failed_reads >= _LOST_AFTER_FAILED_READS or _camera_present(self._device) is False
-                    ):
+                    if streaming and (failed_reads >= _LOST_AFTER_FAILED_READS or self._present() is False):
                         self._status(SourceState.DISCONNECTED, MSG_UNPLUGGED)
                         return "lost"
                     if failed_reads >= _BUSY_AFTER_FAILED_READS or self._device.is_file:

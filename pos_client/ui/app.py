@@ -8,6 +8,10 @@ Start-up trouble never keeps the window shut: a keyring that cannot be read (no 
 no API key, and a custom server address that is empty or not https means a server that answers
 "injoignable"; either way the status bar says what is wrong in French and F2 opens the settings.
 With no API key at all (first run), a welcome offers the settings or the demo mode first.
+
+A journal the till must not touch (written by a newer pos-client, or not a journal at all) is the one
+start-up trouble that stops it: the French reason is shown in a box and the exit code is 3, as for
+``pos-client export``.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
@@ -29,14 +33,16 @@ from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyringKeys, KeyStoreError, key_hint
 from pos_client.api.models import NetworkUnreachable, Outcome
 from pos_client.cli import AppContext
-from pos_client.journal import SqliteJournal, open_journal
+from pos_client.journal import JournalTooNewError, NotAJournalError, SqliteJournal, open_journal
+from pos_client.journal.commands import EXIT_BAD_JOURNAL
 from pos_client.journal.outbox import Outbox, OutboxWorker, outbox_from_settings
 from pos_client.paths import AppPaths
 from pos_client.ports import BookingsApi, Journal
 from pos_client.scanner.source import ScanSource
-from pos_client.settings import ApiEnvironment, Settings
+from pos_client.settings import ApiEnvironment, Settings, WebcamSettings
 from pos_client.ui.i18n import Translator
 from pos_client.ui.main_window import MainWindow
+from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
 from pos_client.ui.welcome import WelcomeChoice, ask_first_run_choice, first_run_choice
 
@@ -48,6 +54,7 @@ __all__ = [
     "demo_till",
     "open_backend",
     "run_app",
+    "save_webcam_settings",
     "till_under",
 ]
 
@@ -144,7 +151,7 @@ def open_backend(
     settings = context.settings
     api_key: str | None
     emulator: RunningEmulator | None = None
-    problems: list[str] = []
+    problems: list[str] = list(settings.warnings)  # values refused at load: defaults in use
     tr = Translator(settings.ui.language)
     base_url: str | None
     if demo:
@@ -235,6 +242,16 @@ def demo_till(
     return till_under(root, settings, sources, demo=True)
 
 
+def save_webcam_settings(context: AppContext, webcam: WebcamSettings) -> None:
+    """Keep the camera panel's choices (camera picked, decoder, backend) for the next start,
+    through the same save as the settings dialog. A file that cannot be written is logged: the
+    camera keeps working with the choice until the till closes."""
+    try:
+        context.save_settings(replace(context.settings, webcam=webcam))
+    except OSError as exc:
+        log.warning("réglages de la caméra non enregistrés : %s", exc)
+
+
 def build_sources(settings: Settings) -> list[ScanSource]:
     """Every scanner the settings ask for: the keyboard-wedge capture and serial / HID POS / evdev
     scanners. Each source reports its own trouble in the status bar. The webcam is not here: the
@@ -267,6 +284,7 @@ def run_app(
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     keys = keys if keys is not None else KeyringKeys()
+    install_qt_translation(context.settings.ui.language)  # Qt's own texts: « Annuler », not "Cancel"
     # First run: no API key yet -> the welcome offers the settings or the demo mode.
     first_run = first_run_choice(
         demo=demo, read_key=lambda: keys.get_key(context.settings.api.environment), ask=ask_welcome
@@ -277,7 +295,15 @@ def run_app(
     settings_first = first_run is WelcomeChoice.SETTINGS
     while True:
         _apply_font_scale(app, context.settings)
-        outcome = _run_once(app, context, keys, demo=demo, sources=sources, settings_first=settings_first)
+        install_qt_translation(context.settings.ui.language)  # again: the settings may have changed it
+        try:
+            outcome = _run_once(app, context, keys, demo=demo, sources=sources, settings_first=settings_first)
+        except (JournalTooNewError, NotAJournalError) as exc:
+            # Refused untouched: say why (a desktop launch has no terminal to show a traceback).
+            log.error("journal refused: %s", exc)
+            tr = Translator(context.settings.ui.language)
+            QMessageBox.critical(None, tr("Caisse pass Culture"), str(exc))
+            return EXIT_BAD_JOURNAL
         settings_first = False
         if outcome is not None:
             return outcome
@@ -316,6 +342,7 @@ def _run_once(
                 window.close()  # waits for a change in flight; the journal already holds it
 
         window.settings_requested.connect(open_settings)
+        window.webcam_settings_changed.connect(lambda webcam: save_webcam_settings(context, webcam))
         window.show()
         if settings_first:
             QTimer.singleShot(0, open_settings)  # over the window, once its event loop runs

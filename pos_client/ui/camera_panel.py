@@ -8,9 +8,15 @@ Camera names come from QtMultimedia (``QMediaDevices.videoInputs()``); OpenCV ca
 On Linux the camera's id is its ``/dev/videoN`` path, which OpenCV opens directly; elsewhere the
 panel passes the position in Qt's list as OpenCV's index (usually, not always, the same order:
 the picker lets the cashier try the next one). A video file in ``webcam.device`` is listed too
-(demo and tests).
+(demo and tests). Qt's list also tells the source whether a camera that does not open is missing
+("aucune caméra") or taken by another program ("occupée") on every OS (``camera_present``).
 
-Signals: ``scanned(RawScan)`` for the workflow, ``status_changed(SourceStatus)`` for the status bar.
+The camera picked (by its name; a video file by its path), the decoder (zxing-cpp, or pyzbar when
+it is installed) and OpenCV's backend are chosen here and applied at once; each change is sent as
+new ``WebcamSettings`` for the till to save, so the next start opens the same camera.
+
+Signals: ``scanned(RawScan)`` for the workflow, ``status_changed(SourceStatus)`` for the status bar,
+``settings_changed(WebcamSettings)`` when the cashier picks a camera, a decoder or a backend.
 """
 
 from __future__ import annotations
@@ -18,18 +24,35 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtMultimedia import QMediaDevices
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from pos_client.host_os import CameraBackend, camera_backends, current_host_os
 from pos_client.scanner.source import ScanSource, SourceState, SourceStatus
 from pos_client.scanner.webcam import Quad
-from pos_client.scanner.webcam_source import CameraDevice, PreviewFrame, WebcamSource, resolve_device
+from pos_client.scanner.webcam_source import (
+    CameraDevice,
+    PreviewFrame,
+    WebcamSource,
+    pyzbar_available,
+    resolve_device,
+)
 from pos_client.settings import WebcamSettings
 
-__all__ = ["CameraChoice", "CameraPanel", "camera_choices", "list_cameras"]
+__all__ = ["CameraChoice", "CameraPanel", "camera_choices", "list_cameras", "qt_cameras"]
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +61,41 @@ TEXT_READY = "Présentez le QR code du téléphone à la caméra."
 TEXT_NO_CAMERA_LISTED = "Aucune caméra détectée"
 BUTTON_ON = "Allumer la caméra"
 BUTTON_OFF = "Éteindre la caméra"
+LABEL_DECODER = "Décodeur :"
+LABEL_BACKEND = "Pilote :"
+DECODER_NAMES = {"zxing": "zxing-cpp", "pyzbar": "pyzbar"}
+TEXT_NOT_INSTALLED = "{name} (non installé)"
+BACKEND_AUTO = "automatique"
 _READ_COLOUR = QColor(0, 200, 80)
 _UNREAD_COLOUR = QColor(255, 150, 0)
 _PREVIEW_SIZE = QSize(384, 216)  # 16:9; small enough for the till's 1024 px with the dock open
 
 
 class CameraChoice:
-    """One entry of the picker: the name shown and what OpenCV opens."""
+    """One entry of the picker: the name shown, what OpenCV opens, and what ``webcam.device``
+    saves (the camera's name, which stays right when cameras are plugged in another order; a
+    video file's path)."""
 
-    def __init__(self, name: str, device: CameraDevice) -> None:
+    def __init__(self, name: str, device: CameraDevice, setting: str | None = None) -> None:
         self.name = name
         self.device = device
+        self.setting = name if setting is None else setting
 
     def __repr__(self) -> str:
-        return f"CameraChoice({self.name!r}, {self.device!r})"
+        return f"CameraChoice({self.name!r}, {self.device!r}, {self.setting!r})"
+
+
+CameraLister = Callable[[], Sequence[tuple[str, bytes]]]
+
+
+def qt_cameras() -> list[tuple[str, bytes]]:
+    """The cameras Qt knows: (name, id) in Qt's order."""
+    return [(camera.description(), bytes(camera.id().data())) for camera in QMediaDevices.videoInputs()]
 
 
 def list_cameras(configured: str = "") -> list[CameraChoice]:
     """The cameras Qt knows, by name, plus the configured device when it is a video file."""
-    cameras = [(camera.description(), bytes(camera.id().data())) for camera in QMediaDevices.videoInputs()]
-    return camera_choices(cameras, configured)
+    return camera_choices(qt_cameras(), configured)
 
 
 def camera_choices(cameras: Sequence[tuple[str, bytes]], configured: str = "") -> list[CameraChoice]:
@@ -73,18 +111,29 @@ def camera_choices(cameras: Sequence[tuple[str, bytes]], configured: str = "") -
     if configured:
         wanted = resolve_device(configured)
         if wanted.is_file:
-            choices.append(CameraChoice(f"Vidéo : {configured}", wanted))
+            choices.append(CameraChoice(f"Vidéo : {configured}", wanted, configured))
     return choices
+
+
+def _backend_values(configured: str) -> list[str]:
+    """The backends this OS has ("auto" first), plus the configured one if it is another."""
+    values = [CameraBackend.AUTO.value, *(b.value for b in camera_backends("auto", current_host_os()))]
+    if configured and configured not in values:
+        values.append(configured)
+    return values
 
 
 SourceFactory = Callable[[CameraDevice], ScanSource]
 
 
 class CameraPanel(QWidget):
-    """Preview, outline, hint, picker, on/off and the camera's state; see the module docstring."""
+    """Preview, outline, hint, picker, decoder, on/off and the camera's state; see the module
+    docstring. ``cameras`` lists Qt's cameras and ``pyzbar_installed`` says whether pyzbar can run
+    (both replaced in tests)."""
 
     scanned = Signal(object)  # RawScan
     status_changed = Signal(object)  # SourceStatus
+    settings_changed = Signal(object)  # WebcamSettings
     _preview_ready = Signal()
 
     def __init__(
@@ -92,14 +141,21 @@ class CameraPanel(QWidget):
         settings: WebcamSettings,
         parent: QWidget | None = None,
         source_factory: SourceFactory | None = None,
+        *,
+        cameras: CameraLister = qt_cameras,
+        pyzbar_installed: Callable[[], bool] = pyzbar_available,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("camera_panel")
         self._settings = settings
         self._factory = source_factory or self._make_source
+        self._cameras = cameras
         self._source: ScanSource | None = None
         self._pending: PreviewFrame | None = None
         self._pending_lock = threading.Lock()
+        # Qt's cameras as OpenCV devices, read by the source's thread (``camera_present``).
+        self._listed: frozenset[CameraDevice] = frozenset()
+        self._listed_lock = threading.Lock()
         self.last_preview: PreviewFrame | None = None
 
         self.picker = QComboBox()
@@ -108,6 +164,27 @@ class CameraPanel(QWidget):
         self.toggle = QPushButton(BUTTON_ON)
         self.toggle.setObjectName("camera_toggle")
         self.toggle.setCheckable(True)
+        self.decoder = QComboBox()
+        self.decoder.setObjectName("camera_decoder")
+        self.decoder.setAccessibleName("Décodeur")
+        pyzbar_ok = pyzbar_installed()
+        decoders = QStandardItemModel(self.decoder)
+        for value, name in DECODER_NAMES.items():
+            usable = value != "pyzbar" or pyzbar_ok
+            item = QStandardItem(name if usable else TEXT_NOT_INSTALLED.format(name=name))
+            item.setData(value, Qt.ItemDataRole.UserRole)
+            item.setEnabled(usable)  # listed, so the cashier knows it exists, but not selectable
+            decoders.appendRow(item)
+        self.decoder.setModel(decoders)
+        # pyzbar chosen in the file but not installed: the source reads with zxing-cpp, say so.
+        shown = settings.decoder if settings.decoder != "pyzbar" or pyzbar_ok else "zxing"
+        self.decoder.setCurrentIndex(max(self.decoder.findData(shown), 0))
+        self.backend = QComboBox()
+        self.backend.setObjectName("camera_backend")
+        self.backend.setAccessibleName("Pilote vidéo")
+        for value in _backend_values(settings.backend):
+            self.backend.addItem(BACKEND_AUTO if value == CameraBackend.AUTO.value else value, value)
+        self.backend.setCurrentIndex(max(self.backend.findData(settings.backend or "auto"), 0))
         self.preview = QLabel(TEXT_OFF)
         self.preview.setObjectName("camera_preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -127,45 +204,113 @@ class CameraPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
         top.addWidget(self.toggle)
+        options = QHBoxLayout()
+        options.addWidget(QLabel(LABEL_DECODER))
+        options.addWidget(self.decoder, 1)
+        options.addWidget(QLabel(LABEL_BACKEND))
+        options.addWidget(self.backend, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.hint)
         layout.addWidget(self.state)
+        layout.addLayout(options)
 
         self._media_devices = QMediaDevices(self)
         self._media_devices.videoInputsChanged.connect(self.refresh_cameras)
         self.toggle.toggled.connect(self._on_toggled)
         self.picker.activated.connect(self._on_picked)
+        self.decoder.activated.connect(self._on_decoder_picked)
+        self.backend.activated.connect(self._on_backend_picked)
         self._preview_ready.connect(self._paint_pending, Qt.ConnectionType.QueuedConnection)
         self.status_changed.connect(self._show_status)
         self.refresh_cameras()
 
+    @property
+    def settings(self) -> WebcamSettings:
+        """The webcam settings with the cashier's choices made here."""
+        return self._settings
+
+    @property
+    def source(self) -> ScanSource | None:
+        """The running source (None while the camera is off)."""
+        return self._source
+
     # ------------------------------------------------------------------ cameras
     def refresh_cameras(self) -> None:
-        """(Re)list the cameras, keeping the current choice when it is still there."""
-        current = self.current_device()
-        choices = list_cameras(self._settings.device)
+        """(Re)list the cameras, keeping the current choice when it is still there; else the
+        saved one (by name, or by device for an index, a path or a video file)."""
+        current = self.picker.currentData()
+        choices = camera_choices(self._cameras(), self._settings.device)
+        with self._listed_lock:
+            self._listed = frozenset(c.device for c in choices if not c.device.is_file)
         self.picker.clear()
         for choice in choices:
             self.picker.addItem(choice.name, choice)
         if not choices:
             self.picker.addItem(TEXT_NO_CAMERA_LISTED, None)
-        wanted = current or (resolve_device(self._settings.device) if self._settings.device else None)
+        row = self._row_of(current) if isinstance(current, CameraChoice) else None
+        if row is None:
+            row = self._saved_row()
+        if row is not None:
+            self.picker.setCurrentIndex(row)
+
+    def _row_of(self, wanted: CameraChoice) -> int | None:
         for row in range(self.picker.count()):
             choice = self.picker.itemData(row)
+            if (
+                isinstance(choice, CameraChoice)
+                and choice.name == wanted.name
+                and choice.device == wanted.device
+            ):
+                return row
+        return None
+
+    def _saved_row(self) -> int | None:
+        saved = self._settings.device.strip()
+        if not saved:
+            return None
+        choices = [self.picker.itemData(row) for row in range(self.picker.count())]
+        for row, choice in enumerate(choices):
+            if isinstance(choice, CameraChoice) and choice.setting == saved:
+                return row
+        wanted = resolve_device(saved)
+        for row, choice in enumerate(choices):
             if isinstance(choice, CameraChoice) and choice.device == wanted:
-                self.picker.setCurrentIndex(row)
-                break
+                return row
+        return None
 
     def current_device(self) -> CameraDevice | None:
         choice = self.picker.currentData()
         return choice.device if isinstance(choice, CameraChoice) else None
 
+    def camera_present(self, device: CameraDevice) -> bool | None:
+        """Whether Qt lists ``device`` (any thread): lets the source tell a missing camera from a
+        busy one where the OS cannot say (Windows). None for a video file (it answers for itself)."""
+        if device.is_file:
+            return None
+        with self._listed_lock:
+            return device in self._listed
+
     def _on_picked(self, _row: int) -> None:
+        choice = self.picker.currentData()
+        if isinstance(choice, CameraChoice):
+            self._change_settings(replace(self._settings, device=choice.setting))
         if self.toggle.isChecked():  # switch cameras live
-            self._stop_source()
-            self._start_source()
+            self._restart_source()
+
+    def _on_decoder_picked(self, _row: int) -> None:
+        self._change_settings(replace(self._settings, decoder=str(self.decoder.currentData())))
+        self._restart_source()
+
+    def _on_backend_picked(self, _row: int) -> None:
+        self._change_settings(replace(self._settings, backend=str(self.backend.currentData())))
+        self._restart_source()
+
+    def _change_settings(self, changed: WebcamSettings) -> None:
+        if changed != self._settings:
+            self._settings = changed
+            self.settings_changed.emit(changed)
 
     # ------------------------------------------------------------------ on / off
     def set_on(self, on: bool) -> None:
@@ -186,6 +331,12 @@ class CameraPanel(QWidget):
             self.hint.clear()
             self.state.setText(TEXT_OFF)
 
+    def _restart_source(self) -> None:
+        """Apply a new camera, decoder or backend to a running camera."""
+        if self._source is not None:
+            self._stop_source()
+            self._start_source()
+
     def _start_source(self) -> None:
         device = self.current_device()
         if device is None:
@@ -202,18 +353,20 @@ class CameraPanel(QWidget):
             source.stop()
 
     def _make_source(self, device: CameraDevice) -> ScanSource:
-        width, _, height = self._settings.resolution.lower().partition("x")
+        settings = self._settings
+        width, _, height = settings.resolution.lower().partition("x")
         try:
             resolution = (int(width), int(height))
         except ValueError:
             resolution = (1280, 720)
         return WebcamSource(
             device,
-            backend=self._settings.backend,
+            backend=settings.backend,
             resolution=resolution,
-            decoder=self._settings.decoder,
-            pyzbar_second_chance=self._settings.pyzbar_second_chance,
-            repeat_after_s=self._settings.repeat_after_s,
+            decoder=settings.decoder,
+            pyzbar_second_chance=settings.pyzbar_second_chance,
+            repeat_after_s=settings.repeat_after_s,
+            presence=self.camera_present,
         )
 
     def shutdown(self) -> None:

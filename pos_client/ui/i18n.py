@@ -1,7 +1,9 @@
 """Interface languages: French (the source texts) and English, through a plain dictionary.
 
-Chosen over Qt ``.ts``/``.qm`` files so nothing has to be compiled at build time and the same table
-serves the plain-Python workflow's titles and messages. A missing entry falls back to French.
+Chosen over Qt ``.ts``/``.qm`` files for the till's own texts so nothing has to be compiled at build
+time and the same table serves the plain-Python workflow's titles and messages. A missing entry falls
+back to French. Qt's own texts (standard buttons such as « Annuler », the file chooser) use Qt's
+shipped ``qtbase_<lang>.qm`` translations, installed at start-up (``qt_translations.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,54 @@ __all__ = ["LANGUAGES", "Translator"]
 LANGUAGES = {"fr": "Français", "en": "English"}
 
 ENGLISH: dict[str, str] = {
+    # workflow: settling, failures, payment records
+    " (confirmé en relisant la réservation après une coupure)": (
+        " (confirmed by re-reading the booking after a break)"
+    ),
+    "Aucun nouveau paiement inscrit : le journal en a déjà un pour cette contremarque.": (
+        "No new payment recorded: the journal already has one for this countermark."
+    ),
+    "Erreur inattendue : ne remettez rien": "Unexpected error: hand nothing over",
+    "Erreur interne de la caisse": "Till internal error",
+    "L'annulation de la réservation n'a pas abouti : elle n'est pas annulée.": (
+        "The booking's cancellation did not go through: it is not cancelled."
+    ),
+    "L'annulation de la validation n'a pas abouti : la contremarque reste validée.": (
+        "Undoing the validation did not go through: the countermark stays validated."
+    ),
+    "La caisse a rencontré une erreur interne pendant {what} ({error}) ; on ne sait pas si "
+    "la demande est partie. ": (
+        "The till hit an internal error during {what} ({error}); whether the request left is unknown. "
+    ),
+    "la validation": "the validation",
+    "l'annulation de la validation": "undoing the validation",
+    "l'annulation de la réservation": "the booking's cancellation",
+    "La contremarque {token} n'est pas comptée comme validée. "
+    "Relisez-la (Réessayer) avant de remettre le produit.": (
+        "Countermark {token} is not counted as validated. Re-read it (Retry) before handing the product over."
+    ),
+    "La validation de {token} n'est pas comptée comme annulée. Relisez-la (Réessayer).": (
+        "The validation of {token} is not counted as undone. Re-read it (Retry)."
+    ),
+    "La réservation {token} n'est pas comptée comme annulée. Relisez-la (Réessayer).": (
+        "Booking {token} is not counted as cancelled. Re-read it (Retry)."
+    ),
+    "La lecture de la contremarque {token} a échoué sur une erreur inattendue ({error}). "
+    "Rien n'a été validé. Réessayez ; si l'erreur revient, redémarrez la caisse.": (
+        "Reading countermark {token} failed on an unexpected error ({error}). Nothing was validated. "
+        "Retry; if the error comes back, restart the till."
+    ),
+    "La réservation {token} est de nouveau à retirer. Aucun remboursement ne sera versé pour elle. ": (
+        "Booking {token} is to be collected again. No reimbursement will be paid for it. "
+    ),
+    "La validation précédente n'a pas abouti : la contremarque n'est pas validée.": (
+        "The previous validation did not go through: the countermark is not validated."
+    ),
+    "Paiement pass Culture pas encore inscrit au journal : il le sera automatiquement, en relisant la "
+    "réservation ({amount}).": (
+        "pass Culture payment not yet in the journal: it will be, automatically, by re-reading the "
+        "booking ({amount})."
+    ),
     # window
     "Caisse pass Culture": "pass Culture till",
     "DÉMO — réservations fictives, émulateur local": "DEMO — fictitious bookings, local emulator",
@@ -74,6 +124,7 @@ ENGLISH: dict[str, str] = {
     "débranchée": "unplugged",
     "erreur": "error",
     "arrêtée": "stopped",
+    "recherche": "searching",
     "Scannez ou tapez le code": "Scan or type the code",
     "Lecteurs ✔ {n} prêts": "Readers ✔ {n} ready",
     "Lecteurs ⚠ {bad}/{n} : {name} {state}": "Readers ⚠ {bad}/{n}: {name} {state}",
@@ -85,7 +136,10 @@ ENGLISH: dict[str, str] = {
     # settings
     "Réglages": "Settings",
     "Serveur": "Server",
-    "URL (custom)": "URL (custom)",
+    "Adresse du serveur (personnalisée)": "Server address (custom)",
+    "Production": "Production",
+    "Intégration (tests)": "Integration (tests)",
+    "Personnalisée (émulateur, autre adresse)": "Custom (emulator, other address)",
     "Clé d'API": "API key",
     "Nouvelle clé (laisser vide pour garder l'actuelle)": "New key (leave empty to keep the current one)",
     "Nom de la caisse": "Till name",
@@ -93,10 +147,46 @@ ENGLISH: dict[str, str] = {
     "Retour à l'attente après (s)": "Back to ready after (s)",
     "Sons": "Sounds",
     "Volume": "Volume",
-    "Langue (au prochain démarrage)": "Language (next start)",
+    "Langue": "Language",
     "Taille des textes": "Text size",
     "Douchettes": "Scanners",
     "Tester le scanner…": "Test the scanner…",
+    # « Exporter… » (export_dialog.py)
+    "Exporter… (F4)": "Export… (F4)",
+    "Exporter les paiements pass Culture": "Export the pass Culture payments",
+    "Du": "From",
+    "Au": "To",
+    "Par défaut : la quinzaine de remboursement en cours.": (
+        "By default: the current reimbursement fortnight."
+    ),
+    "Format": "Format",
+    "Fichier": "File",
+    "Parcourir…": "Browse…",
+    "Exporter": "Export",
+    "Exporter vers…": "Export to…",
+    "CSV pour tableur (Excel, LibreOffice)": "CSV for a spreadsheet (Excel, LibreOffice)",
+    "JSON lines (pour un logiciel)": "JSON lines (for a program)",
+    "Tableur CSV (*.csv)": "CSV spreadsheet (*.csv)",
+    "JSON lines (*.jsonl)": "JSON lines (*.jsonl)",
+    "La date de fin est avant la date de début.": "The end date is before the start date.",
+    "Choisissez le fichier à écrire.": "Choose the file to write.",
+    "Export terminé": "Export done",
+    "Export impossible": "Export failed",
+    "du {first} au {last}": "from {first} to {last}",
+    "Rien n'a été exporté. {reason}": "Nothing was exported. {reason}",
+    "Aucun paiement pass Culture {period}. Fichier écrit : {path}": (
+        "No pass Culture payment {period}. File written: {path}"
+    ),
+    "1 paiement pass Culture {period} exporté dans {path}": (
+        "1 pass Culture payment {period} exported to {path}"
+    ),
+    "{n} paiements pass Culture {period} exportés dans {path}": (
+        "{n} pass Culture payments {period} exported to {path}"
+    ),
+    "Le dossier {folder} n'est pas accessible en écriture.": "The folder {folder} cannot be written to.",
+    "Le fichier {path} n'a pas pu être écrit ({detail}).": "The file {path} could not be written ({detail}).",
+    "Le journal de caisse n'a pas pu être lu ({detail}).": "The till journal could not be read ({detail}).",
+    "Erreur inattendue ({detail}).": "Unexpected error ({detail}).",
     # workflow titles and messages
     "Prêt : scannez une contremarque": "Ready: scan a countermark",
     "Recherche de la réservation…": "Looking the booking up…",

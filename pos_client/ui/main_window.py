@@ -7,7 +7,7 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
     Alt+A    undo a validation (asks first)   Alt+O   yes, undo it
     Alt+N    cancel the booking (asks first)  Alt+D   cancel for good (after typing ANNULER)
     Échap    close the result / card          F2      settings
-    F3       show / hide the camera panel
+    F3       show / hide the camera panel       F4      export the payments (« Exporter… »)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,13 +38,22 @@ from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, Jou
 from pos_client.scanner.source import RawScan, ScanSource, SourceStatus, Transport
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
+from pos_client.ui.export_dialog import (
+    ExportDialog,
+    Exporter,
+    ExportResult,
+    default_export_folder,
+    export_message,
+    exporter_for,
+    run_export,
+)
 from pos_client.ui.i18n import Translator
 from pos_client.ui.keyboard_capture import KeyboardCapture
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
 from pos_client.ui.status_bar import ElidedLabel, scanners_summary
 from pos_client.ui.worker import QtTaskRunner
-from pos_client.workflow import Action, Counter, CounterView, State, settle_open_intents
+from pos_client.workflow import Action, Counter, CounterView, State
 
 if TYPE_CHECKING:
     from pos_client.ui.camera_panel import CameraPanel
@@ -94,10 +104,15 @@ class MainWindow(QMainWindow):
     """Signals:
     settings_requested(): the cashier (or an API-key problem) asks for the settings dialog.
     view_shown(object): a ``CounterView`` was painted (tests and the bench wait on it).
+    webcam_settings_changed(object): the camera panel's choices changed (``WebcamSettings``: the
+        camera picked, decoder, backend), for the application to save.
+    export_finished(object): an « Exporter… » run ended (``ExportResult``), its message shown.
     """
 
     settings_requested = Signal()
     view_shown = Signal(object)
+    webcam_settings_changed = Signal(object)
+    export_finished = Signal(object)
 
     def __init__(
         self,
@@ -112,6 +127,7 @@ class MainWindow(QMainWindow):
         monotonic: Callable[[], float] = time.monotonic,
         problems: Sequence[str] = (),
         handoff: HandOffLink | None = None,
+        exporter: Exporter | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -121,6 +137,11 @@ class MainWindow(QMainWindow):
         self._journal = journal
         self._api_key_hint = api_key_hint
         self._handoff = handoff
+        # « Exporter… » (F4): the journal's payments to a file; None (a test's memory journal) hides it.
+        self._exporter = exporter if exporter is not None else exporter_for(journal)
+        self._export_folder = default_export_folder()
+        self.export_dialog: ExportDialog | None = None
+        self.export_message: QMessageBox | None = None
         self._handoff_waiting_before = False
         self._webcam_settings = settings.webcam
         self.camera_panel: CameraPanel | None = None  # made on first use (Qt Multimedia is slow to load)
@@ -136,6 +157,7 @@ class MainWindow(QMainWindow):
             guard_window_s=settings.scanner.guard_window_s,
             return_to_ready_s=settings.ui.return_to_ready_s,
             translate=tr,
+            on_settled=self._on_intents_settled,
         )
         self.counter.options.prefix = settings.scanner.prefix
         self.counter.options.suffix = settings.scanner.suffix
@@ -231,11 +253,21 @@ class MainWindow(QMainWindow):
         self.camera_button.setCheckable(True)
         self.camera_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.camera_button.toggled.connect(self.show_camera)
+        self.export_button = QPushButton(tr("Exporter… (F4)"))
+        self.export_button.setObjectName("export_button")
+        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export_button.setVisible(self._exporter is not None)
+        self.export_button.clicked.connect(self.open_export)
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
         for permanent in (
-            self.scanners_label, self.env_label, self.connection_label, self.key_label, self.camera_button
+            self.scanners_label,
+            self.env_label,
+            self.connection_label,
+            self.key_label,
+            self.export_button,
+            self.camera_button,
         ):
             bar.addPermanentWidget(permanent)
         self.refresh_key_label()
@@ -243,6 +275,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.trigger(Action.DISMISS))
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.settings_requested.emit)
         QShortcut(QKeySequence(Qt.Key.Key_F3), self, self.camera_button.toggle)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self, self.open_export)
 
         self.bridge = ScanBridge(sources, self)
         self.bridge.scanned.connect(self.on_scan)
@@ -264,8 +297,9 @@ class MainWindow(QMainWindow):
         self._on_view(self.counter.view)
         QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
-        # Changes whose answer was lost before the last exit are settled by re-reading them.
-        self.runner.submit(lambda: settle_open_intents(api, journal), self._on_intents_settled)
+        # Changes whose answer was lost before the last exit are settled by re-reading them (then every
+        # ``SETTLE_EVERY_S`` from the tick timer, off the GUI thread).
+        self.counter.settle_in_background()
         self.bridge.start()
         if settings.webcam.enabled:
             self.camera_button.setChecked(True)  # opens the panel, which switches the camera on
@@ -367,6 +401,66 @@ class MainWindow(QMainWindow):
         self.handoff_label.setVisible(waiting and (failed or self._handoff_waiting_before))
         self._handoff_waiting_before = waiting
 
+    # ----------------------------------------------------------------- export
+    def open_export(self) -> ExportDialog | None:
+        """« Exporter… » (F4): the dialog, then the export on a worker thread (None: no export here)."""
+        if self._exporter is None:
+            return None
+        if self.export_dialog is not None:  # already open: bring it back
+            self.export_dialog.raise_()
+            self.export_dialog.activateWindow()
+            return self.export_dialog
+        dialog = ExportDialog(self.tr_, today=date.today(), folder=self._export_folder, parent=self)
+        self.export_dialog = dialog
+        dialog.accepted.connect(lambda: self._start_export(dialog))
+        dialog.finished.connect(lambda _code: self._export_dialog_closed(dialog))
+        dialog.open()  # window-modal, without a nested event loop: scans and results keep flowing
+        return dialog
+
+    def _export_dialog_closed(self, dialog: ExportDialog) -> None:
+        self.export_dialog = None
+        dialog.deleteLater()
+        if self.export_message is None:
+            self._back_to_code_field()
+
+    def _start_export(self, dialog: ExportDialog) -> None:
+        exporter = self._exporter
+        assert exporter is not None
+        request = dialog.request()
+        self._export_folder = request.path.parent  # the next export starts there
+        self.export_button.setEnabled(False)  # one export at a time
+        tr = self.tr_
+        self.runner.submit(lambda: run_export(exporter, request, tr), self._show_export_result)
+
+    def _show_export_result(self, result: ExportResult) -> None:
+        self.export_button.setEnabled(True)
+        ok = result.count is not None
+        box = QMessageBox(
+            QMessageBox.Icon.Information if ok else QMessageBox.Icon.Critical,
+            self.tr_("Export terminé") if ok else self.tr_("Export impossible"),
+            export_message(result, self.tr_),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("export_message")
+        if self.export_message is not None:
+            self.export_message.close()
+        self.export_message = box
+        box.finished.connect(lambda _code: self._export_message_closed(box))
+        box.open()
+        self.export_finished.emit(result)
+
+    def _export_message_closed(self, box: QMessageBox) -> None:
+        if self.export_message is box:
+            self.export_message = None
+        box.deleteLater()
+        self._back_to_code_field()
+
+    def _back_to_code_field(self) -> None:
+        """After a dialog or a message: the next scan or typed code lands in the code field."""
+        self.activateWindow()
+        self.code_field.edit.setFocus()
+
     # ----------------------------------------------------------------- camera
     def show_camera(self, shown: bool) -> None:
         """Show (making it the first time) or hide the camera panel; hiding it switches it off."""
@@ -392,6 +486,7 @@ class MainWindow(QMainWindow):
         # The camera's threads emit these: queued, so the workflow only ever runs on the GUI thread.
         panel.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
         panel.status_changed.connect(self._on_source_status, Qt.ConnectionType.QueuedConnection)
+        panel.settings_changed.connect(self._on_webcam_settings)
         dock = QDockWidget(self.tr_("Caméra"), self)
         dock.setObjectName("camera_dock")
         dock.setWidget(panel)
@@ -400,14 +495,20 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.camera_panel, self.camera_dock = panel, dock
 
+    def _on_webcam_settings(self, webcam: WebcamSettings) -> None:
+        self._webcam_settings = webcam
+        self.webcam_settings_changed.emit(webcam)
+
     def _on_camera_dock_visibility(self, visible: bool) -> None:
         # The dock's own close button: switch the camera off too.
         if not visible and self.camera_button.isChecked() and not self.isMinimized() and self.isVisible():
             self.camera_button.setChecked(False)
 
     def attach_scanner_test(self, test_window: ScannerTestWindow) -> None:
-        """Feed « Tester le scanner » with every scan and, for the keyboard capture, every key."""
+        """Feed « Tester le scanner » with every scan, the serial bytes and HID reports as they
+        arrive (the bridge's queued ``raw_received``) and, for the keyboard capture, every key."""
         self.bridge.scanned.connect(test_window.show_scan)
+        self.bridge.raw_received.connect(test_window.show_raw)
         captures = [s for s in self.bridge.sources if isinstance(s, KeyboardCapture)]
         for capture in captures:
             capture.set_on_key(test_window.show_key)
@@ -420,8 +521,10 @@ class MainWindow(QMainWindow):
 
     def _on_intents_settled(self, settled: list[tuple[Intent, IntentResolution]]) -> None:
         if settled:
-            log.info("settled %d open intents at start-up", len(settled))
+            log.info("settled %d open intents by re-reading", len(settled))
             self.refresh_history()
+            if self._handoff is not None:
+                self._handoff.wake()  # payment records written by the settlement
 
     def refresh_key_label(self) -> None:
         hint = self._api_key_hint()

@@ -1,7 +1,9 @@
 """The one place that turns scan sources' plain-Python callbacks into Qt signals on the GUI thread.
 
 Sources call their sinks from their own threads; emitting a signal from there queues the call to
-the receivers living on the GUI thread.
+the receivers living on the GUI thread. The same goes for the raw input of the sources that have
+one (``RawTapping``: serial chunks, HID reports): ``raw_received`` carries it to « Tester le
+scanner » while that window is open (``MainWindow.attach_scanner_test``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 
-from pos_client.scanner.source import RawScan, ScanSource, SourceStatus
+from pos_client.scanner.source import RawScan, RawTapping, ScanSource, SourceStatus
 
 __all__ = ["ScanBridge"]
 
@@ -22,10 +24,12 @@ class ScanBridge(QObject):
     """Signals:
     scanned(RawScan): a source read something.
     status_changed(SourceStatus): a source's health changed.
+    raw_received(str, bytes): a source read these bytes (serial chunk, HID report), by source id.
     """
 
     scanned = Signal(object)
     status_changed = Signal(object)
+    raw_received = Signal(str, bytes)
 
     def __init__(self, sources: Sequence[ScanSource], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,9 +50,14 @@ class ScanBridge(QObject):
     def _on_status(self, status: SourceStatus) -> None:
         self.status_changed.emit(status)
 
+    def _on_raw(self, source_id: str, data: bytes) -> None:
+        self.raw_received.emit(source_id, bytes(data))
+
     def start(self) -> None:
         for source in self._sources:
             log.info("starting scan source %s", source.source_id)
+            if isinstance(source, RawTapping):
+                source.set_on_raw(self._on_raw)
             source.start(self._on_scan, self._on_status)
 
     def stop(self) -> None:

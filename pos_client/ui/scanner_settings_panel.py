@@ -2,9 +2,10 @@
 
 A self-contained widget for the settings dialog: ``ScannerSourcesPanel(settings.scanner)`` lists
 what ``discover()`` finds (serial ports with their maker and likely mode, HID POS scanners),
-offers "Automatique : le premier détecté" (the default: plug a scanner and it works), keeps a
+offers "Automatique" (the default: plug a scanner, even after start-up, and it is used), keeps a
 saved choice even when that device is unplugged right now, and gives back the edited settings
-with ``result(current)``.
+with ``result(current)``. The list skips pyusb (nothing here shows USB devices, and it can be
+slow): « Tester le scanner » and ``pos-client scanners`` show them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class ScannerSourcesPanel(QWidget):
         self,
         settings: ScannerSettings,
         *,
-        discover_devices: Callable[[], Discovery] = discover,
+        discover_devices: Callable[[], Discovery] = lambda: discover(with_usb=False),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -121,7 +122,7 @@ class ScannerSourcesPanel(QWidget):
         combo: QComboBox,
         devices: list[DetectedDevice],
         chosen: str,
-        automatic: str = "Automatique : la première détectée",
+        automatic: str = "Automatique : la première branchée, même après le démarrage",
     ) -> None:
         combo.clear()
         combo.addItem(automatic, AUTOMATIC)

@@ -12,8 +12,10 @@ The window shows:
 * advice in plain French (``advice_for``): layout mismatch, missing Enter suffix, slow Bluetooth
   scanner, rejected code...
 
-Feeding it: ``show_key`` (from ``KeyboardCapture.set_on_key``), ``feed_raw(source_id, data)``
-(``build_hardware_sources(raw_sink=...)``: any thread), ``show_scan(scan)`` (the scan bridge).
+Feeding it: ``show_key`` (from ``KeyboardCapture.set_on_key``), ``show_raw(source_id, data)``
+(the scan bridge's ``raw_received``, already on the GUI thread) or ``feed_raw`` (the same from
+any thread, e.g. ``build_hardware_sources(raw_sink=...)``), ``show_scan(scan)`` (the scan
+bridge). ``MainWindow.attach_scanner_test`` connects all three to the running till's sources.
 """
 
 from __future__ import annotations
@@ -158,6 +160,10 @@ class ScannerTestWindow(QWidget):
     def feed_raw(self, source_id: str, data: bytes) -> None:
         """Serial bytes or a HID report, as received; callable from any thread."""
         self._relay.raw.emit(source_id, bytes(data))
+
+    def show_raw(self, source_id: str, data: bytes) -> None:
+        """Serial bytes or a HID report, as received (GUI thread)."""
+        self._show_raw(source_id, data)
 
     def show_scan(self, scan: RawScan) -> None:
         """A complete scan from any source (GUI thread)."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_client.api.environments import InsecureUrlError, check_base_url
 from pos_client.api.keys import KeyStoreError, key_hint
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.i18n import LANGUAGES, Translator
@@ -33,7 +34,14 @@ from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
 if TYPE_CHECKING:
     from pos_client.ui.scanner_test_window import ScannerTestWindow
 
-__all__ = ["ApiKeyStore", "SettingsDialog"]
+__all__ = ["ENVIRONMENT_NAMES", "ApiKeyStore", "SettingsDialog"]
+
+# What the cashier reads in the server list (French source texts, translated by ``Translator``).
+ENVIRONMENT_NAMES = {
+    ApiEnvironment.PRODUCTION: "Production",
+    ApiEnvironment.INTEGRATION: "Intégration (tests)",
+    ApiEnvironment.CUSTOM: "Personnalisée (émulateur, autre adresse)",
+}
 
 
 class ApiKeyStore(Protocol):
@@ -66,7 +74,7 @@ class SettingsDialog(QDialog):
         self.environment = QComboBox()
         self.environment.setObjectName("settings_environment")
         for env in ApiEnvironment:
-            self.environment.addItem(env.value, env)
+            self.environment.addItem(tr(ENVIRONMENT_NAMES[env]), env)
         self.environment.setCurrentIndex(list(ApiEnvironment).index(settings.api.environment))
         self.custom_url = QLineEdit(settings.api.custom_url)
         self.key_state = QLabel()
@@ -100,7 +108,7 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout(self)
         form.addRow(tr("Serveur"), self.environment)
-        form.addRow(tr("URL (custom)"), self.custom_url)
+        form.addRow(tr("Adresse du serveur (personnalisée)"), self.custom_url)
         form.addRow(tr("Clé d'API"), self.key_state)
         form.addRow("", self.new_key)
         form.addRow(tr("Nom de la caisse"), self.till_name)
@@ -108,7 +116,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Retour à l'attente après (s)"), self.return_delay)
         form.addRow(tr("Sons"), self.sound)
         form.addRow(tr("Volume"), self.volume)
-        form.addRow(tr("Langue (au prochain démarrage)"), self.language)
+        form.addRow(tr("Langue"), self.language)  # applies at once: OK restarts the till (app.py)
         form.addRow(tr("Taille des textes"), self.font_scale)
         # The scanners' own options (devices found, keyboard-mode layout), from the scanner area.
         self.scanners = ScannerSourcesPanel(settings.scanner)
@@ -163,6 +171,14 @@ class SettingsDialog(QDialog):
         self.key_state.setText(f"••••{hint}" if hint else "—")
 
     def accept(self) -> None:
+        url = self.custom_url.text().strip()
+        if url or self._environment() is ApiEnvironment.CUSTOM:
+            try:
+                check_base_url(url)  # a mistyped address is refused here, never saved
+            except InsecureUrlError as exc:
+                QMessageBox.warning(self, self.windowTitle(), str(exc))
+                self.custom_url.setFocus()
+                return
         key = self.new_key.text().strip()
         if key:
             try:

@@ -21,7 +21,10 @@ _STATE_WORDS = {
     SourceState.DISCONNECTED: ("✖", "débranchée"),
     SourceState.ERROR: ("⚠", "erreur"),
     SourceState.STOPPED: ("■", "arrêtée"),
+    SourceState.SEARCHING: ("…", "recherche"),  # automatic mode, nothing plugged in yet
 }
+# Not trouble: a source waiting for a scanner to be plugged in (a till may have none in USB mode).
+_FINE_STATES = frozenset({SourceState.CONNECTED, SourceState.SEARCHING})
 
 
 def source_name(source_id: str, tr: Translator) -> str:
@@ -59,9 +62,13 @@ def scanners_summary(statuses: Iterable[SourceStatus], tr: Translator) -> tuple[
     if len(shown) == 1:
         only = shown[0]
         return f"{source_name(only.source_id, tr)} {state_text(only.state, tr)}", tooltip
-    troubled = [s for s in shown if s.state is not SourceState.CONNECTED]
+    troubled = [s for s in shown if s.state not in _FINE_STATES]
     if not troubled:
-        return tr("Lecteurs ✔ {n} prêts", n=len(shown)), tooltip
+        ready = [s for s in shown if s.state is SourceState.CONNECTED]
+        if len(ready) > 1:
+            return tr("Lecteurs ✔ {n} prêts", n=len(ready)), tooltip
+        only = ready[0] if ready else shown[0]  # the others are searching: details in the tooltip
+        return f"{source_name(only.source_id, tr)} {state_text(only.state, tr)}", tooltip
     worst = troubled[0]
     return (
         tr(

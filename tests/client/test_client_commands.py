@@ -246,3 +246,64 @@ def test_no_key_and_no_personal_data_on_disk(run: Runner, tmp_path: Path, emulat
         content = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in content, (path, secret)
+
+
+def test_cancel_of_a_closed_structure_booking_is_sent(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    """Contract section 10: a closed structure's booking cannot be read or validated (403), but the
+    cancel route answers by the booking's own state: 204 for a confirmed product."""
+    token = TOKENS["closed_structure"]
+    code, out, err = run("booking", "cancel", token, "--yes", "--json")
+    assert code == commands.EXIT_OK, err
+    assert json.loads(out)["outcome"] == "BookingCancelled"
+    assert emulator.control.booking_state(token)["status"] == "CANCELLED"
+    assert [(r.method, r.status) for r in emulator.control.requests_seen()] == [("GET", 403), ("PATCH", 204)]
+    journal = journal_of()
+    assert journal.total_for_day_cents(date.today()) == 0  # a cancel pays nothing
+    assert journal.open_intents() == []
+    # Cancelled now: a second cancel is refused by the API.
+    code, _, err = run("booking", "cancel", token, "--yes")
+    assert code == commands.EXIT_REFUSED and "annulée" in err
+
+
+def test_keep_of_a_validation_made_elsewhere_needs_the_support_flag(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    token = TOKENS["used"]  # validated "yesterday", not by this till
+    code, _, err = run("booking", "keep", token, "--yes")
+    assert code == commands.EXIT_REFUSED and "--not-from-this-till" in err
+    assert patches(emulator) == 0
+    code, out, err = run("booking", "keep", token, "--yes", "--not-from-this-till")
+    assert code == commands.EXIT_OK, err
+    assert "de nouveau à retirer" in out
+    assert "aucune ligne ici" in out  # said plainly: this till records no payment for it
+    assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
+    journal = journal_of()
+    assert journal.total_for_day_cents(date.today()) == 0
+    assert journal.open_intents() == []
+    # The API decides: a digital product with an activation code cannot be reverted (403).
+    token = TOKENS["activation_code"]
+    code, out, err = run("booking", "keep", token, "--yes", "--not-from-this-till", "--json")
+    assert code == commands.EXIT_REFUSED, err
+    answer = json.loads(out)
+    assert answer["outcome"] == "HasActivationCodes" and "paiement" not in answer
+    assert emulator.control.booking_state(token)["status"] == "USED"
+    assert emulator.control.requests_seen()[-1].status == 403
+    # A booking that is not validated: refused before any change, with or without the flag.
+    sent = patches(emulator)
+    code, _, _ = run("booking", "keep", TOKENS["book"], "--yes", "--not-from-this-till")
+    assert code == commands.EXIT_REFUSED
+    assert patches(emulator) == sent
+
+
+def test_keep_with_the_flag_of_a_validation_of_this_till_pays_it_back(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    token = TOKENS["book"]
+    assert run("booking", "validate", token, "--id-checked")[0] == commands.EXIT_OK
+    assert journal_of().total_for_day_cents(date.today()) == 790
+    code, out, _ = run("booking", "keep", token, "--yes", "--not-from-this-till")
+    assert code == commands.EXIT_OK
+    assert "-7,90 €" in out and "aucune ligne" not in out
+    assert journal_of().total_for_day_cents(date.today()) == 0

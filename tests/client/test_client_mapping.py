@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pos_client.api.client import TOKEN_IN_URL, checked_token
 from pos_client.api.mapping import (
     error_messages,
     map_change_answer,
@@ -180,17 +181,22 @@ def test_validated_and_unexpected_answers() -> None:
     assert isinstance(map_read_answer(T, 302, None), MalformedResponse)
 
 
-def test_pending_event_keeps_message_and_paris_date() -> None:
+def test_pending_event_keeps_message_and_its_date_as_written() -> None:
     for body in ({"booking": PENDING}, {"booking": [PENDING]}):
         outcome = map_read_answer(T, 403, body)
         assert isinstance(outcome, NotYetConfirmed)
         assert outcome.api_message == PENDING
-        assert outcome.valid_from == datetime(2025, 7, 24, 12, 0, tzinfo=UTC)  # 14:00 summer time in Paris
+        assert outcome.message_has_date
+        # The venue's wall-clock time, as the API wrote it: never read as Paris (or the till's) time.
+        assert outcome.valid_from == datetime(2025, 7, 24, 14, 0)
+        assert outcome.valid_from.tzinfo is None
     assert parse_valid_from(
         "Vous pourrez valider cette contremarque à partir du 05/01/2026 à 09:30"
-    ) == datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
+    ) == datetime(2026, 1, 5, 9, 30)
+    assert parse_valid_from("Vous pourrez valider cette contremarque à partir du 31/02/2026 à 09:30") is None
     unreadable = map_read_answer(T, 403, {"booking": "Vous pourrez valider cette contremarque bientôt"})
     assert isinstance(unreadable, NotYetConfirmed) and unreadable.valid_from is None
+    assert not unreadable.message_has_date
 
 
 def test_retry_after() -> None:
@@ -243,3 +249,32 @@ def test_any_answer_maps_to_an_outcome_without_raising(status: int, body: Any) -
         assert isinstance(map_change_answer(operation, T, status, body), OUTCOME_TYPES)
     assert isinstance(map_list_answer(status, body, 50), OUTCOME_TYPES)
     assert isinstance(map_list_answer(status, {"bookings": [body]}, 50), OUTCOME_TYPES)
+
+
+# ----------------------------------------------------------------------------- token check
+@pytest.mark.parametrize(
+    ("typed", "token"), [("petpr2", "PETPR2"), ("  352uw4\t", "352UW4"), ("PetPr2", "PETPR2")]
+)
+def test_checked_token_upper_cases_ascii_only(typed: str, token: str) -> None:
+    assert checked_token(typed) == token
+
+
+@pytest.mark.parametrize("typed", ["ßUW4A", "ﬀ35UW", "352uwı", "ＰＥＴＰＲ２", "PET\nPR2", "PÉTPR2", "PETPR"])
+def test_checked_token_refuses_what_is_not_six_ascii_letters_or_digits(typed: str) -> None:
+    assert isinstance(checked_token(typed), InvalidRequest)
+
+
+@given(st.text(max_size=12))
+def test_a_checked_token_is_made_of_the_input_characters(text: str) -> None:
+    """Never a character that is not in the input, other than the upper case of an ASCII letter."""
+    token = checked_token(text)
+    if isinstance(token, InvalidRequest):
+        return
+    assert TOKEN_IN_URL.fullmatch(token)
+    assert token == text.strip().upper() and text.strip().isascii()
+    assert all(char in text or char.lower() in text for char in token)
+
+
+@given(st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ234567abcdefghjkmnpqrstuvwxyz", min_size=6, max_size=6))
+def test_every_typed_token_is_accepted(text: str) -> None:
+    assert checked_token(f" {text} ") == text.upper()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
@@ -122,13 +122,38 @@ def test_pending_event_keeps_message_and_date(client: BookingsClient, emulator: 
     outcome = client.validate(token)
     assert isinstance(outcome, NotYetConfirmed)
     assert outcome.api_message.startswith("Vous pourrez valider cette contremarque à partir du ")
-    assert outcome.valid_from is not None and outcome.valid_from.tzinfo is not None
+    assert outcome.message_has_date
     confirmation = emulator.control.booking_state(token)["confirmationDate"]
-    expected = datetime.fromisoformat(confirmation.replace("Z", "+00:00"))
-    # The message is to the minute, in Paris time.
-    assert abs((outcome.valid_from - expected).total_seconds()) < 60
+    limit_utc = datetime.fromisoformat(confirmation.replace("Z", "+00:00")).replace(
+        tzinfo=None, microsecond=0
+    )
+    # The demo theatre is in Marseille: the message's time is Paris time (UTC+1 or +2), to the minute,
+    # and valid_from is that time as written, not converted.
+    assert outcome.valid_from is not None and outcome.valid_from.tzinfo is None
+    assert outcome.valid_from - limit_utc.replace(second=0) in (timedelta(hours=1), timedelta(hours=2))
+    assert outcome.valid_from.strftime("%d/%m/%Y à %H:%M") in outcome.api_message
     # The provider may still cancel a pending event booking.
     assert client.cancel(token) == BookingCancelled(token)
+
+
+def test_pending_event_overseas_keeps_the_venue_time(
+    client: BookingsClient, emulator: RunningEmulator
+) -> None:
+    """The audit's case: a Réunion venue (UTC+4); reading the message as Paris time put it 3 h off."""
+    control = emulator.control
+    venue = control.add_venue("Théâtre de Saint-Denis", provider_ids=[1], department_code="974")
+    token = control.create_booking(
+        venue_id=venue, offer_name="Maloya en scène", price_cents=1500,
+        created_at=datetime(2026, 11, 24, 4, 59, tzinfo=UTC),
+        event_starts_at=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
+    )  # fmt: skip
+    control.set_now(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
+    outcome = client.get_booking(token)
+    assert isinstance(outcome, NotYetConfirmed)
+    # Limit = booked + 48 h = 26/11 04:59 UTC = 08:59 in Réunion (and 05:59 in Paris).
+    assert "à partir du 26/11/2026 à 08:59," in outcome.api_message
+    assert outcome.valid_from == datetime(2026, 11, 26, 8, 59)
+    assert client.validate(token) == outcome
 
 
 def test_credentials(make_client: ClientFactory, emulator: RunningEmulator) -> None:
@@ -143,7 +168,9 @@ def test_credentials(make_client: ClientFactory, emulator: RunningEmulator) -> N
 
 
 def test_bad_token_is_refused_before_any_request(client: BookingsClient, emulator: RunningEmulator) -> None:
-    for bad in ("", "ABC", "ABCDEFG", "AB/../", "ÉCOLE1", "AB CD1", "PASSCULTURE:v3;TOKEN:PETPR2"):
+    # The last three became "SSUW4A", "FF35UW", "352UWI" with Unicode upper-casing.
+    for bad in ("", "ABC", "ABCDEFG", "AB/../", "ÉCOLE1", "AB CD1", "PASSCULTURE:v3;TOKEN:PETPR2",
+                "ßUW4A", "ﬀ35UW", "352uwı", "ＰＥＴＰＲ２", "PETPR2\n\x00"):  # fmt: skip
         for call in (client.get_booking, client.validate, client.keep, client.cancel):
             assert isinstance(call(bad), InvalidRequest)
     assert emulator.control.requests_seen() == []

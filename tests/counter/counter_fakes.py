@@ -21,6 +21,7 @@ from pos_client.api.models import (
 )
 from pos_client.ports import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.scanner.source import RawScan, Transport
+from pos_client.workflow import Counter, CounterView, State
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -70,15 +71,25 @@ class FakeApi:
     lookups: dict[str, Outcome] = field(default_factory=dict)
     changes: dict[tuple[str, str], Outcome] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # (operation, token) -> an exception the call raises (a bug in the client), "get" for lookups
+    errors: dict[tuple[str, str], Exception] = field(default_factory=dict)
+    # Called while a change request is "in flight" (after the intent, before the answer).
+    on_change: Callable[[], None] | None = None
 
     def _answer(self, op: str, token: str, default: Outcome) -> Outcome:
         self.calls.append((op, token))
         self.events.append(f"api.{op}:{token}")
+        if self.on_change is not None:
+            self.on_change()
+        if (op, token) in self.errors:
+            raise self.errors[(op, token)]
         return self.changes.get((op, token), default)
 
     def get_booking(self, token: str) -> Outcome:
         self.calls.append(("get", token))
         self.events.append(f"api.get:{token}")
+        if ("get", token) in self.errors:
+            raise self.errors[("get", token)]
         return self.lookups.get(token, Found(make_booking(token)))
 
     def validate(self, token: str) -> Outcome:
@@ -104,7 +115,10 @@ class MemoryJournal:
     intents: list[Intent] = field(default_factory=list)
     payments: list[PaymentRecord] = field(default_factory=list)
     fail_begin: Exception | None = None
+    fail_resolve: Exception | None = None
     bookings: dict[int, Booking] = field(default_factory=dict)
+    confirmed_by_reread: dict[int, bool] = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)
 
     def begin(
         self,
@@ -137,6 +151,12 @@ class MemoryJournal:
         self.events.append(f"journal.{resolution.value}:{intent.token}")
 
     def resolve_done(self, intent: Intent, *, confirmed_by_reread: bool = False) -> PaymentRecord | None:
+        if self.fail_resolve is not None:
+            raise self.fail_resolve
+        if self.intents[intent.id - 1].resolution in (IntentResolution.DONE, IntentResolution.REFUSED):
+            # Settled already (like the SQLite store): its payment, never a second one.
+            return next((p for p in self.payments if p.intent_id == intent.id), None)
+        self.confirmed_by_reread[intent.id] = confirmed_by_reread
         self._set(intent, IntentResolution.DONE)
         if intent.operation is Operation.CANCEL:
             return None
@@ -161,9 +181,16 @@ class MemoryJournal:
         return record
 
     def resolve_refused(self, intent: Intent, reason: str) -> None:
+        if self.fail_resolve is not None:
+            raise self.fail_resolve
+        if self.intents[intent.id - 1].resolution in (IntentResolution.DONE, IntentResolution.REFUSED):
+            return
+        self.reasons[intent.id] = reason
         self._set(intent, IntentResolution.REFUSED)
 
     def resolve_unknown(self, intent: Intent, detail: str) -> None:
+        if self.fail_resolve is not None:
+            raise self.fail_resolve
         self._set(intent, IntentResolution.UNKNOWN)
 
     def open_intents(self) -> list[Intent]:
@@ -202,13 +229,30 @@ class MemoryJournal:
 
 
 class HeldRunner:
-    """Holds submitted work until the test runs it, so in-flight states can be observed."""
+    """Holds submitted work until the test runs it, so in-flight states can be observed. Like the Qt
+    runner, a job that raises calls ``failed`` (or, without one, is dropped)."""
 
     def __init__(self) -> None:
         self.pending: list[Callable[[], None]] = []
+        self.failures: list[Exception] = []
 
-    def submit(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self.pending.append(lambda: done(work()))
+    def submit(
+        self,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - handed to ``failed``, like the Qt runner
+                self.failures.append(exc)
+                if failed is not None:
+                    failed(exc)
+                return
+            done(result)
+
+        self.pending.append(run)
 
     def run_all(self) -> None:
         while self.pending:
@@ -217,3 +261,41 @@ class HeldRunner:
 
 def scan(text: str, transport: Transport = Transport.SERIAL, at: float = 0.0) -> RawScan:
     return RawScan(text=text, transport=transport, source_id=f"{transport.value}:test", received_at=at)
+
+
+class Rig:
+    """A counter on the fakes, with every view it showed and every settlement it reported."""
+
+    def __init__(self, journal: MemoryJournal | None = None) -> None:
+        """A counter; given ``journal`` (and its clock), a till restarted on that journal."""
+        self.events: list[str] = []
+        self.settled: list[tuple[Intent, IntentResolution]] = []
+        self.clock = journal.clock if journal else FakeClock()
+        self.api = FakeApi(self.events)
+        self.journal = journal or MemoryJournal(self.events, self.clock)
+        self.runner = HeldRunner()
+        self.views: list[CounterView] = []
+        self.counter = Counter(
+            self.api,
+            self.journal,
+            self.runner,
+            on_view=self.views.append,
+            monotonic=self.clock.monotonic,
+            now=self.clock.now,
+            guard_window_s=3.0,
+            burst_quiet_s=0.4,
+            return_to_ready_s=6.0,
+            on_settled=self.settled.extend,
+        )
+
+    def card(self, token: str = "352UW4") -> None:
+        self.counter.scan(scan(token))
+        self.runner.run_all()
+        assert self.counter.state is State.ID_CHECK
+
+    def validated(self, token: str = "352UW4") -> None:
+        self.card(token)
+        assert self.counter.confirm_id_check(token)
+        assert self.counter.validate(token)
+        self.runner.run_all()
+        assert self.counter.state is State.VALIDATED

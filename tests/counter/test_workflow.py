@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from counter_fakes import FakeApi, FakeClock, HeldRunner, MemoryJournal, make_booking, scan
+from counter_fakes import Rig, make_booking, scan
 
 from pos_client.api.models import (
     AlreadyValidated,
@@ -32,8 +32,6 @@ from pos_client.ports import IntentResolution, Operation
 from pos_client.scanner.source import Transport
 from pos_client.workflow import (
     Action,
-    Counter,
-    CounterView,
     Sound,
     State,
     Tone,
@@ -41,40 +39,6 @@ from pos_client.workflow import (
     settle_open_intents,
     token_from_text,
 )
-
-
-class Rig:
-    def __init__(self, journal: MemoryJournal | None = None) -> None:
-        """A counter; given ``journal`` (and its clock), a till restarted on that journal."""
-        self.events: list[str] = []
-        self.clock = journal.clock if journal else FakeClock()
-        self.api = FakeApi(self.events)
-        self.journal = journal or MemoryJournal(self.events, self.clock)
-        self.runner = HeldRunner()
-        self.views: list[CounterView] = []
-        self.counter = Counter(
-            self.api,
-            self.journal,
-            self.runner,
-            on_view=self.views.append,
-            monotonic=self.clock.monotonic,
-            now=self.clock.now,
-            guard_window_s=3.0,
-            burst_quiet_s=0.4,
-            return_to_ready_s=6.0,
-        )
-
-    def card(self, token: str = "352UW4") -> None:
-        self.counter.scan(scan(token))
-        self.runner.run_all()
-        assert self.counter.state is State.ID_CHECK
-
-    def validated(self, token: str = "352UW4") -> None:
-        self.card(token)
-        assert self.counter.confirm_id_check(token)
-        assert self.counter.validate(token)
-        self.runner.run_all()
-        assert self.counter.state is State.VALIDATED
 
 
 @pytest.fixture
@@ -168,6 +132,8 @@ def test_a_code_read_ten_times_is_looked_up_and_validated_once(rig: Rig, transpo
 def test_same_code_after_the_guard_window_shows_already_validated_by_this_till(rig: Rig) -> None:
     rig.validated()
     rig.clock.advance(10)
+    rig.counter.tick()  # the success screen went back to ready: a new scan of the code is a new read
+    assert rig.counter.state is State.READY
     rig.api.lookups["352UW4"] = AlreadyValidated("352UW4")
     rig.counter.scan(scan("352UW4"))
     rig.runner.run_all()
@@ -304,7 +270,7 @@ def test_trouble_during_validation_never_says_validated_and_retry_resends(rig: R
         assert len(rig.journal.payments) == 1
 
 
-def test_lost_answer_keeps_the_intent_open_and_retry_rereads(rig: Rig) -> None:
+def test_lost_answer_keeps_the_intent_open_and_retry_settles_it_as_validated(rig: Rig) -> None:
     rig.card()
     rig.counter.confirm_id_check("352UW4")
     rig.api.changes[("use", "352UW4")] = OutcomeUnknown("352UW4", "use", "connection reset")
@@ -312,10 +278,18 @@ def test_lost_answer_keeps_the_intent_open_and_retry_rereads(rig: Rig) -> None:
     rig.runner.run_all()
     assert rig.counter.state is State.OUTCOME_UNKNOWN and "ne remettez rien" in rig.counter.view.title
     assert rig.journal.open_intents() and rig.journal.payments == []
-    rig.api.lookups["352UW4"] = AlreadyValidated("352UW4")
+    rig.api.lookups["352UW4"] = AlreadyValidated("352UW4")  # the lost request had landed
     assert rig.counter.retry()
     rig.runner.run_all()
-    assert rig.counter.state is State.ALREADY_VALIDATED
+    # This till's validation went through: the sale is recorded now and shown as a success.
+    view = rig.counter.view
+    assert view.state is State.VALIDATED and view.tone is Tone.SUCCESS and view.sound is Sound.SUCCESS
+    assert "confirmé en relisant" in view.detail and "12,50" in view.detail
+    assert view.payment is not None and view.payment.amount_cents == 1250
+    assert [p.token for p in rig.journal.payments] == ["352UW4"]
+    assert rig.journal.open_intents() == []
+    assert rig.journal.confirmed_by_reread == {1: True}
+    assert Action.REVERT in view.actions
     assert rig.api.count("use") == 1  # never resent blindly
 
 

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -16,6 +16,7 @@ import pytest
 import zxingcpp
 
 from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.api.emulator.store import EmulatorClock, EmulatorStore
 from pos_client.cli import main
 
 V1 = "/public/bookings/v1"
@@ -120,6 +121,40 @@ def test_state_persists_in_a_sqlite_file(tmp_path: Path) -> None:
         assert response.status_code == 204
     with RunningEmulator.start(seed="demo", db_path=database) as second:  # not seeded again
         assert second.control.booking_state(demo_data.TOKENS["book"])["status"] == "USED"
+
+
+def test_a_reopened_demo_file_keeps_its_relative_dates(tmp_path: Path) -> None:
+    """A demo kept in a file and reopened 5 days later reads as it was left: the pending event is
+    still pending, the concerts still to come, the books not yet expired; its state is kept."""
+    database = tmp_path / "emulator.sqlite"
+    clock = EmulatorClock()
+    clock.set_now(datetime.now(UTC) - timedelta(days=5))
+    store = EmulatorStore(database, clock)
+    demo_data.seed(store, "demo")
+    store.mark_used(store.find_booking(demo_data.TOKENS["book_2"], None).id)  # type: ignore[union-attr]
+    store.close()
+    headers = {"Authorization": f"Bearer {demo_data.DEMO_API_KEY}"}
+    with RunningEmulator.start(seed="demo", db_path=database) as emulator:
+        control = emulator.control
+        now = control.now()
+        answers = {
+            case: httpx.get(
+                f"{emulator.base_url}{V1}/token/{demo_data.TOKENS[case]}", headers=headers
+            ).status_code
+            for case in ("pending_event", "concert_category", "concert_pit", "book", "book_2", "expired")
+        }
+        assert answers == {
+            "pending_event": 403, "concert_category": 200, "concert_pit": 200, "book": 200, "book_2": 410,
+            "expired": 410,
+        }  # fmt: skip
+        pending = control.booking_state(demo_data.TOKENS["pending_event"])
+        booked = datetime.fromisoformat(pending["creationDate"].replace("Z", "+00:00"))
+        assert now - timedelta(days=1) < booked < now  # "booked an hour ago", not 5 days ago
+        starts = datetime.fromisoformat(pending["eventStartsAt"].replace("Z", "+00:00"))
+        assert now + timedelta(days=5) < starts < now + timedelta(days=8)
+        assert control.booking_state(demo_data.TOKENS["book_2"])["status"] == "USED"
+        used_at = control.booking_state(demo_data.TOKENS["book_2"])["dateUsed"]
+        assert datetime.fromisoformat(used_at.replace("Z", "+00:00")) > now - timedelta(days=1)
 
 
 def test_control_refuses_naive_datetimes(emulator: RunningEmulator) -> None:

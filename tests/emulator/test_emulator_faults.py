@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
+from pos_client.api.emulator import Fault, FaultKind, Malformation, RunningEmulator, demo_data
 
 V1 = "/public/bookings/v1"
 BOOK = demo_data.TOKENS["book"]
@@ -132,3 +133,38 @@ def test_a_slow_patch_commits_after_the_client_gave_up(emulator: RunningEmulator
     assert emulator.control.wait_for_requests(1, timeout_s=5)
     assert emulator.control.booking_state(BOOK)["status"] == "USED"
     assert emulator.control.requests_seen() == [("PATCH", f"{V1}/use/token/{BOOK}", 204)]
+
+
+def test_malformed_answers_over_the_control_api(emulator: RunningEmulator, api: httpx.Client) -> None:
+    control = emulator.control
+    # Cut-off JSON after the change is committed: a 200 that is not JSON at all.
+    fault = {
+        "kind": "MALFORMED",
+        "malformation": "TRUNCATED_JSON",
+        "method": "PATCH",
+        "path_contains": "/use/",
+    }
+    assert api.post("/_control/faults", json=fault).status_code == 204
+    answer = api.patch(f"{V1}/use/token/{BOOK}")
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "application/json")
+    with pytest.raises(ValueError):
+        json.loads(answer.content)
+    assert control.booking_state(BOOK)["status"] == "USED"
+    # A web page instead of the answer, the route never reached: nothing changes.
+    other = demo_data.TOKENS["book_2"]
+    fault = {"kind": "MALFORMED", "malformation": "HTML", "route_runs": False, "malformed_status": 502}
+    assert api.post("/_control/faults", json=fault).status_code == 204
+    answer = api.patch(f"{V1}/use/token/{other}")
+    assert answer.status_code == 502 and answer.headers["content-type"].startswith("text/html")
+    assert control.booking_state(other)["status"] == "CONFIRMED"
+    # Readable JSON with a required key gone, on a read and on the list.
+    control.inject_fault(Fault(kind=FaultKind.MALFORMED, malformation=Malformation.MISSING_KEY, count=2))
+    booking = api.get(f"{V1}/token/{other}").json()
+    assert "offerName" not in booking and booking["offerEan"] == "9782070360024"
+    listed = api.get(f"{V1}/bookings", params={"venueId": demo_data.BOOKSHOP_VENUE_ID}).json()["bookings"]
+    assert listed and all("offerName" not in entry and "id" in entry for entry in listed)
+    assert api.get(f"{V1}/token/{other}").json()["offerName"] == "L'Étranger"  # used up
+    assert [status for _, _, status in control.requests_seen()] == [200, 502, 200, 200, 200]
+    bad = {"kind": "MALFORMED", "malformed_status": 204}
+    assert api.post("/_control/faults", json=bad).status_code == 400
+    assert api.post("/_control/faults", json={"kind": "MALFORMED", "malformation": "NOPE"}).status_code == 400

@@ -57,6 +57,11 @@ def test_books_expire_after_10_days_and_other_products_after_30(
     control = emulator.control
     assert api.get(f"{V1}/token/{TOKENS['expired']}").json() == {"booking": "This booking has been cancelled"}
     assert control.booking_state(TOKENS["expired"])["cancellationReason"] == "EXPIRED"
+    # The demo's non-book product, booked 31 days ago: expired after 30 days.
+    assert api.get(f"{V1}/token/{TOKENS['expired_other']}").json() == {
+        "booking": "This booking has been cancelled"
+    }
+    assert control.booking_state(TOKENS["expired_other"])["cancellationReason"] == "EXPIRED"
     other = control.create_booking(
         venue_id=demo_data.BOOKSHOP_VENUE_ID, offer_name="Jeu de société", price_cents=2500
     )
@@ -67,6 +72,44 @@ def test_books_expire_after_10_days_and_other_products_after_30(
     assert api.get(f"{V1}/token/{TOKENS['museum_pass']}").status_code == 200  # cannot expire
     control.advance_clock(timedelta(days=20))
     assert api.get(f"{V1}/token/{other}").status_code == 410
+
+
+def test_control_bookings_keep_their_own_subcategory_expiry_and_ean(
+    emulator: RunningEmulator, api: httpx.Client
+) -> None:
+    """An offer is reused only when every offer field matches; the audit's two cases, over HTTP."""
+    control = emulator.control
+    # A non-book product first, then a book under the same (default) name, booked 9 days ago.
+    assert api.post("/_control/bookings", json={"price_cents": 500}).status_code == 201
+    nine_days_ago = (control.now() - timedelta(days=9)).isoformat()
+    book = api.post(
+        "/_control/bookings",
+        json={"price_cents": 700, "subcategory": "LIVRE_PAPIER", "created_at": nine_days_ago},
+    ).json()["token"]
+    state = control.booking_state(book)
+    created = datetime.fromisoformat(state["creationDate"].replace("Z", "+00:00"))
+    assert state["expirationDate"] is not None
+    assert datetime.fromisoformat(state["expirationDate"].replace("Z", "+00:00")) == created + timedelta(
+        days=10
+    )
+    control.advance_clock(timedelta(days=2))
+    assert api.get(f"{V1}/token/{book}").json() == {"booking": "This booking has been cancelled"}
+    # Same name, different EANs: each booking reads its own EAN, from its own offer.
+    first = control.create_booking(offer_name="Same", price_cents=800, ean="9782070612758")
+    second = control.create_booking(offer_name="Same", price_cents=800, ean="9782253004226")
+    first_json, second_json = (api.get(f"{V1}/token/{token}").json() for token in (first, second))
+    assert (first_json["offerEan"], second_json["offerEan"]) == ("9782070612758", "9782253004226")
+    assert first_json["offerId"] != second_json["offerId"]
+    # Same expiry rule or not: a product that cannot expire is another offer too.
+    lasting = control.create_booking(
+        offer_name="Same", price_cents=800, ean="9782070612758", can_expire=False
+    )
+    assert control.booking_state(lasting)["expirationDate"] is None
+    assert api.get(f"{V1}/token/{lasting}").json()["offerId"] != first_json["offerId"]
+    # Every field equal: the offer (and its stock) is shared, as the demo's two concert seats show.
+    again = control.create_booking(offer_name="Same", price_cents=800, ean="9782070612758")
+    again_json = api.get(f"{V1}/token/{again}").json()
+    assert (again_json["offerId"], again_json["stockId"]) == (first_json["offerId"], first_json["stockId"])
 
 
 def test_events_are_marked_used_48_hours_after_they_start(emulator: RunningEmulator) -> None:
@@ -177,7 +220,7 @@ DEMO_GET_STATUS = {
     "book": 200, "book_2": 200, "concert_category": 200, "concert_pit": 200, "duo_cinema": 200,
     "museum_pass": 200,
     "pending_event": 403, "used": 410, "cancelled": 410, "reimbursed": 403, "closed_structure": 403,
-    "other_venue": 404, "expired": 410, "inactive_link": 404, "activation_code": 410,
+    "other_venue": 404, "expired": 410, "expired_other": 410, "inactive_link": 404, "activation_code": 410,
 }  # fmt: skip
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,8 +16,9 @@ import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
 from pos_client.journal import SqliteJournal, open_journal
+from pos_client.journal.export import ExportFormat, write_export
 from pos_client.journal.outbox import FOLDER_CHANNEL, HTTP_CHANNEL, Outbox, OutboxWorker, outbox_from_settings
-from pos_client.ports import Operation
+from pos_client.ports import Operation, PaymentRecord
 from pos_client.scanner.source import Transport
 from pos_client.settings import HandOffSettings
 
@@ -188,3 +192,84 @@ def test_worker_delivers_on_wake(journal: SqliteJournal, receiver: Receiver, tmp
 
 def test_no_hand_off_configured(journal: SqliteJournal) -> None:
     assert outbox_from_settings(journal, HandOffSettings()) is None
+
+
+class _DiskEvents:
+    """Records, in order, the file and folder flushes, the renames and the deliveries noted."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, journal: SqliteJournal) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.fail_folder_flushes = 0
+        real_fsync, real_replace, real_mark = os.fsync, os.replace, journal.mark_delivered
+
+        def fsync(fd: int) -> None:
+            kind = "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+            if kind == "folder" and self.fail_folder_flushes:
+                self.fail_folder_flushes -= 1
+                raise OSError(5, "Input/output error")
+            self.events.append(("fsync", kind))
+            real_fsync(fd)
+
+        def replace(source: str | Path, target: str | Path) -> None:
+            self.events.append(("replace", Path(target).name))
+            real_replace(source, target)
+
+        def mark_delivered(payment: PaymentRecord, channel: str) -> None:
+            self.events.append(("delivered", channel))
+            real_mark(payment, channel)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(os, "replace", replace)
+        monkeypatch.setattr(journal, "mark_delivered", mark_delivered)
+
+
+def test_folder_drop_reaches_the_disk_before_the_journal_notes_it(
+    journal: SqliteJournal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File flushed, renamed, then the folder flushed (the rename itself is on disk) and only then
+    the delivery noted: a power cut cannot lose a file the journal records as handed over."""
+    folder = tmp_path / "entrant"
+    disk = _DiskEvents(monkeypatch, journal)
+    _sell(journal, "AAAAAA")
+    outbox = Outbox(journal, folder=folder)
+    assert outbox.deliver_due().delivered == {FOLDER_CHANNEL: 1}
+    (dropped,) = folder.iterdir()
+    assert disk.events == [
+        ("fsync", "file"),
+        ("replace", dropped.name),
+        ("fsync", "folder"),
+        ("delivered", FOLDER_CHANNEL),
+    ]
+
+
+def test_a_failed_folder_flush_is_retried_before_the_delivery_is_noted(
+    journal: SqliteJournal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "entrant"
+    disk = _DiskEvents(monkeypatch, journal)
+    ticks = MonotonicClock()
+    outbox = Outbox(journal, folder=folder, clock=ticks)
+    _sell(journal, "AAAAAA")
+    disk.fail_folder_flushes = 1
+    assert "inaccessible" in outbox.deliver_due().failed[FOLDER_CHANNEL]
+    assert outbox.pending() == {FOLDER_CHANNEL: 1}  # renamed, but not known to be on disk
+    (dropped,) = folder.iterdir()
+    content = dropped.read_bytes()
+    disk.events.clear()
+    ticks.now += 5
+    assert outbox.deliver_due().delivered == {FOLDER_CHANNEL: 1}
+    # The file already there is not written again; its folder entry is flushed, then it is noted.
+    assert disk.events == [("fsync", "folder"), ("delivered", FOLDER_CHANNEL)]
+    assert [f.read_bytes() for f in folder.iterdir()] == [content]
+    assert outbox.pending() == {FOLDER_CHANNEL: 0}
+
+
+def test_an_export_file_is_renamed_durably(
+    journal: SqliteJournal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = _DiskEvents(monkeypatch, journal)
+    _sell(journal, "AAAAAA")
+    out = tmp_path / "exports" / "jour.jsonl"
+    assert write_export(journal, date(2026, 11, 23), date(2026, 11, 23), ExportFormat.JSONL, out) == 1
+    assert disk.events == [("fsync", "file"), ("replace", "jour.jsonl"), ("fsync", "folder")]
+    assert json.loads(out.read_text(encoding="utf-8"))["token"] == "AAAAAA"

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
 from pos_client.journal import SqliteJournal, open_journal
+from pos_client.journal.commands import export_to_stdout
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, export_text, write_export
 from pos_client.journal.summaries import day_summary, fortnight_of, fortnight_summary, previous_fortnight
 from pos_client.ports import Operation
@@ -27,16 +29,11 @@ def _sell(
     operation: Operation = Operation.USE,
     quantity: int = 1,
     ean: str | None = None,
+    offer: str = "Concert « Les Étoiles » ; catégorie 1",
 ) -> None:
     intent = journal.begin(
         operation,
-        booking(
-            token,
-            price_cents=cents,
-            quantity=quantity,
-            ean=ean,
-            offer="Concert « Les Étoiles » ; catégorie 1",
-        ),
+        booking(token, price_cents=cents, quantity=quantity, ean=ean, offer=offer),
         transport=Transport.WEBCAM,
         source_id="webcam:0",
         id_checked_at=None,
@@ -118,6 +115,23 @@ def test_csv_export_opens_in_a_french_spreadsheet(journal: SqliteJournal, tmp_pa
     assert not list(tmp_path.joinpath("exports").glob(".*"))  # no temporary file left
 
 
+def test_csv_ean_stays_plain_digits(journal: SqliteJournal, tmp_path: Path) -> None:
+    """The EAN is written as the digits themselves, leading zero included (a record label's EAN),
+    never as a ``="…"`` formula nor with any prefix: programs reading the CSV get the EAN as is, and
+    LibreOffice, which does not evaluate formulas when it opens a CSV, would show ``="…"`` literally.
+    docs/journal.md says how to open the column as text in Excel and LibreOffice."""
+    _sell(journal, "AAAAAA", 1250, ean="9782070612758")
+    _sell(journal, "BBBBBB", 2199, ean="0602547123456")
+    _sell(journal, "CCCCCC", 800, ean=None)
+    out = tmp_path / "ean.csv"
+    write_export(journal, date(2026, 11, 23), date(2026, 11, 23), ExportFormat.CSV, out)
+    raw = out.read_bytes()
+    assert b";9782070612758;" in raw and b";0602547123456;" in raw
+    assert b"=" not in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert [row["EAN"] for row in rows] == ["9782070612758", "0602547123456", ""]
+
+
 def test_jsonl_export_round_trips(journal: SqliteJournal) -> None:
     _sell(journal, "AAAAAA", 1250, quantity=2)
     _sell(journal, "BBBBBB", 800)
@@ -139,6 +153,66 @@ def _pos_client(dev_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def _pos_client_bytes(dev_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "pos_client", "--dev-dir", str(dev_dir), *args],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+# Not in cp1252 (a Windows console or redirected output): "Ł", "→", "🎫"; the BOM is not either.
+_FAR_OFFER = "Concert « Łódź » → catégorie 1 ; 🎫"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_to_stdout_gives_the_same_bytes_as_a_file_on_a_cp1252_console(
+    fmt: str, tmp_path: Path
+) -> None:
+    dev = tmp_path / "dev"
+    assert _pos_client(dev, "settings").returncode == 0  # creates the dev folders
+    with open_journal(dev / "data" / "journal.sqlite3", till="caisse-1") as journal:
+        _sell(journal, "AAAAAA", 1250, ean="9782070612758", offer=_FAR_OFFER)
+        _sell(journal, "AAAAAA", 1250, Operation.KEEP, ean="9782070612758", offer=_FAR_OFFER)
+    today = date.today()
+    first, last = today - timedelta(days=1), today + timedelta(days=1)
+    days = ["--from", first.isoformat(), "--to", last.isoformat()]
+    out = tmp_path / f"export.{fmt}"
+    to_file = _pos_client_bytes(dev, "export", *days, "--format", fmt, "--out", str(out))
+    assert to_file.returncode == 0, to_file.stderr
+    printed = _pos_client_bytes(dev, "export", *days, "--format", fmt, PYTHONIOENCODING="cp1252")
+    assert printed.returncode == 0, printed.stderr.decode("utf-8", "replace")
+    assert printed.stdout == out.read_bytes()
+    assert _FAR_OFFER.encode("utf-8") in printed.stdout
+    if fmt == "csv":
+        assert printed.stdout.startswith(b"\xef\xbb\xbf") and printed.stdout.count(b"\xef\xbb\xbf") == 1
+        assert printed.stdout.count(b"\r\n") == 3 and b"\r\r" not in printed.stdout
+    else:
+        assert b"\r" not in printed.stdout and printed.stdout.count(b"\n") == 2
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_export_to_stdout_is_not_changed_by_windows_text_mode(
+    fmt: ExportFormat, journal: SqliteJournal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' text-mode standard output writes every "\\n" as "\\r\\n" (and cp1252 by default):
+    reproduced here with the same TextIOWrapper settings, the export's bytes are still the file's."""
+    _sell(journal, "AAAAAA", 1250, ean="9782070612758", offer=_FAR_OFFER)
+    _sell(journal, "BBBBBB", 800)
+    console = io.TextIOWrapper(io.BytesIO(), encoding="cp1252", newline="\r\n")
+    monkeypatch.setattr(sys, "stdout", console)
+    print("avant", end="")  # anything printed before still comes first
+    day = date(2026, 11, 23)
+    assert export_to_stdout(journal, day, day, fmt) == 2
+    out = tmp_path / "export"
+    write_export(journal, day, day, fmt, out)
+    written = console.buffer.getvalue()  # type: ignore[attr-defined]
+    assert written == b"avant" + out.read_bytes()
+    assert b"\r\r\n" not in written
 
 
 def test_export_and_journal_commands(tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 import threading
 from contextlib import closing
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,9 @@ from pos_client.journal import (
     SqliteJournal,
     open_journal,
 )
-from pos_client.ports import IntentResolution, Operation
+from pos_client.journal.export import ExportFormat, payment_document, write_export
+from pos_client.journal.summaries import day_summary, fortnight_summary
+from pos_client.ports import IntentResolution, Operation, PaymentRecord
 from pos_client.scanner.source import Transport
 
 TODAY = date(2026, 11, 23)
@@ -55,13 +59,14 @@ def test_validation_writes_one_pass_culture_payment(journal: SqliteJournal, cloc
         "caisse-1",
         Transport.SERIAL,
     )
-    assert payment.recorded_at == clock.now
+    # The payment's time is the validation's: when the request was sent (the intent), not the answer.
+    assert payment.recorded_at == intent.created_at != clock.now
     assert journal.open_intents() == []
     assert journal.total_for_day_cents(TODAY) == 2500
     assert [(line.token, line.amount_cents, line.operation) for line in journal.lines_for_day(TODAY)] == [
         ("352UW4", 2500, Operation.USE)
     ]
-    assert journal.validated_by_this_till("352UW4") == clock.now
+    assert journal.validated_by_this_till("352UW4") == intent.created_at
     with closing(sqlite3.connect(journal.path)) as db:
         assert db.execute("SELECT payment_mode FROM payments").fetchall() == [(PAYMENT_MODE,)]
 
@@ -163,6 +168,26 @@ def test_durability_settings(journal: SqliteJournal) -> None:
     with closing(sqlite3.connect(journal.path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    # synchronous is a setting of each connection, not of the file: check the journal's own ones,
+    # the writer and the reader of every thread (2 = FULL: a commit that returned is on disk).
+    full = 2
+    assert journal._writer.execute("PRAGMA synchronous").fetchone() == (full,)
+    seen: dict[str, tuple[int, int]] = {}
+
+    def read_settings(name: str) -> None:
+        reader = journal._reader()
+        journal.lines_for_day(TODAY)  # the connection the reads really use
+        seen[name] = (
+            reader.execute("PRAGMA synchronous").fetchone()[0],
+            reader.execute("PRAGMA query_only").fetchone()[0],
+        )
+
+    read_settings("main")
+    other = threading.Thread(target=read_settings, args=("worker",))
+    other.start()
+    other.join(10)
+    assert seen == {"main": (full, 1), "worker": (full, 1)}
+    assert journal._reader() is not None and len(journal._readers) == 2
 
 
 def test_reopened_journal_keeps_everything(journal_path: Path, clock: FakeClock) -> None:
@@ -289,6 +314,9 @@ def test_a_schema_1_journal_is_migrated_keeping_its_rows(journal_path: Path, clo
     with closing(sqlite3.connect(journal_path)) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert db.execute("SELECT count(*), count(venue_name) FROM intents").fetchone() == (2, 1)
+        assert db.execute("SELECT resolved_at FROM payments WHERE uid = 'u-1'").fetchone() == (
+            "2026-11-23T08:30:01.000000+00:00",
+        )
 
 
 def test_one_payment_per_validation_even_when_an_old_intent_is_settled_late(journal: SqliteJournal) -> None:
@@ -304,3 +332,120 @@ def test_one_payment_per_validation_even_when_an_old_intent_is_settled_late(jour
     # A revert with no validation before it pays nothing back either.
     assert journal.resolve_done(_begin(journal, Operation.KEEP, token="NOSALE")) is None
     assert journal.total_for_day_cents(TODAY) == 1250
+
+
+def _settled_next_morning(
+    journal_path: Path, clock: FakeClock, operation: Operation
+) -> tuple[datetime, PaymentRecord]:
+    """A change sent at 23:58 on the 15th whose answer is lost; the till is closed and the next
+    morning's start-up re-read settles it. Returns the sending time and the payment."""
+    sent_at = datetime(2026, 11, 15, 23, 58, tzinfo=PARIS)
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as evening:
+        if operation is Operation.KEEP:  # the revert of an earlier sale of the same evening
+            clock.now = datetime(2026, 11, 15, 23, 40, tzinfo=PARIS)
+            evening.resolve_done(_begin(evening))
+        clock.now = sent_at
+        lost = _begin(evening, operation)
+        clock.advance(seconds=30)
+        evening.resolve_unknown(lost, "délai de réponse dépassé")
+    clock.now = datetime(2026, 11, 16, 8, 5, tzinfo=PARIS)
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as morning:
+        (still_open,) = morning.open_intents()
+        payment = morning.resolve_done(still_open, confirmed_by_reread=True)
+    assert payment is not None
+    return sent_at, payment
+
+
+def test_a_validation_settled_the_next_day_counts_in_the_day_and_fortnight_it_was_sent(
+    journal_path: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    sent_at, payment = _settled_next_morning(journal_path, clock, Operation.USE)
+    the_15th, the_16th = date(2026, 11, 15), date(2026, 11, 16)
+    assert payment.recorded_at == sent_at  # the validation time is when the request was sent
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as journal:
+        assert journal.total_for_day_cents(the_15th) == 1250
+        assert journal.total_for_day_cents(the_16th) == 0
+        assert [line.recorded_at for line in journal.lines_for_day(the_15th)] == [sent_at]
+        assert journal.lines_for_day(the_16th) == []
+        first_half, second_half = fortnight_summary(journal, the_15th), fortnight_summary(journal, the_16th)
+        assert (first_half.first_day, first_half.last_day) == (date(2026, 11, 1), the_15th)
+        assert (first_half.sales, first_half.total_cents) == (1, 1250)
+        assert (second_half.sales, second_half.total_cents) == (0, 0)
+        assert journal.validated_by_this_till("352UW4") == sent_at
+        # The settling time is kept apart, and carried by the exports and the hand-off document.
+        (row,) = journal.payments_between(the_15th, the_16th)
+        assert (row.local_day, row.record.recorded_at) == (the_15th, sent_at)
+        assert row.resolved_at == datetime(2026, 11, 16, 8, 5, tzinfo=PARIS)
+        assert payment_document(row)["day"] == "2026-11-15"
+        assert payment_document(row)["resolved_at"] == "2026-11-16T07:05:00+00:00"
+        out = tmp_path / "quinzaine.csv"
+        write_export(journal, date(2026, 11, 1), the_15th, ExportFormat.CSV, out)
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
+        assert [(r["date"], r["heure"], r["montant"]) for r in rows] == [("2026-11-15", "23:58:00", "12,50")]
+    with closing(sqlite3.connect(journal_path)) as db:
+        assert db.execute("SELECT resolved_at FROM resolutions").fetchall() == [
+            ("2026-11-16T07:05:00.000000+00:00",)
+        ]
+
+
+def test_a_revert_settled_the_next_day_counts_in_the_day_it_was_sent(
+    journal_path: Path, clock: FakeClock
+) -> None:
+    sent_at, revert = _settled_next_morning(journal_path, clock, Operation.KEEP)
+    assert (revert.amount_cents, revert.recorded_at) == (-1250, sent_at)
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as journal:
+        day = day_summary(journal, date(2026, 11, 15))
+        assert (day.sales, day.reverts, day.total_cents) == (1, 1, 0)
+        assert journal.lines_for_day(date(2026, 11, 16)) == []
+        assert fortnight_summary(journal, date(2026, 11, 16)).reverts == 0
+        assert journal.validated_by_this_till("352UW4") is None
+
+
+def test_a_schema_2_journal_is_migrated_keeping_its_payments_as_recorded(
+    journal_path: Path, clock: FakeClock
+) -> None:
+    """Schema 3 adds the settling time. A payment written by schema 2 (its time was the settling
+    time) keeps its time and day, as handed off and exported; that time becomes its settling time."""
+    from pos_client.journal.migrations import APPLICATION_ID, MIGRATIONS
+
+    journal_path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(journal_path, isolation_level=None)) as db:
+        for number in (1, 2):
+            db.executescript(
+                f"BEGIN; {MIGRATIONS[number - 1]}; PRAGMA application_id = {APPLICATION_ID};"
+                f" PRAGMA user_version = {number}; COMMIT;"
+            )
+        db.execute(
+            "INSERT INTO intents (id, operation, token, booking_id, offer_name, ean, unit_price_cents,"
+            " quantity, till, transport, source_id, id_checked_at, created_at, local_day, venue_id,"
+            " venue_name, price_category_label, booking_created_at) VALUES (1, 'use', '352UW4', 9,"
+            " 'Le Petit Prince', NULL, 1250, 1, 'caisse-1', 'keyboard', 'keyboard', NULL,"
+            " '2026-11-15T22:58:00.000000+00:00', '2026-11-15', 5401, 'Librairie', NULL,"
+            " '2026-11-01T09:00:00.000000+00:00')"
+        )
+        db.execute("INSERT INTO resolutions VALUES (1, 'done', '', 1, '2026-11-16T07:05:00.000000+00:00')")
+        db.execute(
+            "INSERT INTO payments (uid, intent_id, operation, payment_mode, token, booking_id, offer_name,"
+            " ean, unit_price_cents, quantity, amount_cents, till, transport, recorded_at, local_day) VALUES"
+            " ('u-1', 1, 'use', 'pass Culture', '352UW4', 9, 'Le Petit Prince', NULL, 1250, 1, 1250,"
+            " 'caisse-1', 'keyboard', '2026-11-16T07:05:00.000000+00:00', '2026-11-16')"
+        )
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as journal:
+        (old,) = journal.payments_between(date(2026, 11, 1), date(2026, 11, 30))
+        assert old.local_day == date(2026, 11, 16)  # as it was handed off: history is not rewritten
+        assert old.record.recorded_at == old.resolved_at == datetime(2026, 11, 16, 7, 5, tzinfo=UTC)
+        assert journal.total_for_day_cents(date(2026, 11, 16)) == 1250
+        new = journal.resolve_done(_begin(journal, token="NEWONE", booking_id=10))
+        assert new is not None
+    with closing(sqlite3.connect(journal_path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        assert db.execute("SELECT count(*) FROM payments WHERE resolved_at IS NULL").fetchone() == (0,)
+    # Opening it again applies nothing twice; a later version's journal is still refused untouched.
+    with open_journal(journal_path, till="caisse-1", clock=clock, local_zone=PARIS) as again:
+        assert len(again.payments_between(date(2026, 11, 1), date(2026, 11, 30))) == 2
+    with closing(sqlite3.connect(journal_path)) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = journal_path.read_bytes()
+    with pytest.raises(JournalTooNewError):
+        open_journal(journal_path, till="caisse-1")
+    assert journal_path.read_bytes() == before

@@ -21,6 +21,7 @@ import pytest
 from selftest_report import assert_self_test_passed, clean_env
 
 import pos_client
+from pos_client.selftest import QR_IMAGE
 
 pytestmark = [
     pytest.mark.slow,
@@ -105,6 +106,10 @@ def test_bundle_self_test_passes_from_the_bundle(build: Build, tmp_path: Path) -
     result = _run_self_test(build.bundle / pos_client.APP_NAME, tmp_path)
     assert_self_test_passed(result)
     assert "programme autonome" in result.stdout  # it ran the frozen program, not the venv
+    # What the bundle must carry besides code: the QR image, pyusb's libusb, evdev.
+    assert f"lu par zxing-cpp dans l'image livrée {QR_IMAGE}" in result.stdout
+    assert "pyusb (libusb-package" in result.stdout
+    assert "evdev (lecture exclusive) présent" in result.stdout
 
 
 def test_bundle_carries_qt_plugins_translations_and_native_libraries(build: Build) -> None:
@@ -120,6 +125,11 @@ def test_bundle_carries_qt_plugins_translations_and_native_libraries(build: Buil
     assert any(re.search(r"(^|/)zxingcpp[^/]*\.so$", n) for n in names)
     assert any(n.startswith("cv2/") for n in names)
     assert any(re.search(r"(^|/)hidraw[^/]*\.so$", n) for n in names)
+    # The evdev exclusive capture (evdev-binary) and pyusb's libusb (libusb-package).
+    assert any(re.fullmatch(r"evdev/_input[^/]*\.so", n) for n in names)
+    assert any(re.search(r"(^|/)libusb-1\.0\.so$", n) for n in names)
+    # Package data: the self-test's contremarque QR image.
+    assert f"pos_client/resources/{QR_IMAGE}" in names
     assert any(n.startswith("keyring-") and n.endswith(".dist-info/entry_points.txt") for n in names)
 
 
@@ -172,6 +182,7 @@ def test_deb_contents(deb: Path, project_root: Path) -> None:
     assert "/usr/share/icons/hicolor/scalable/apps/pos-client.svg" in entries
     assert "/usr/share/icons/hicolor/256x256/apps/pos-client.png" in entries
     assert "/usr/share/doc/pos-client/copyright" in entries
+    assert "/usr/share/doc/pos-client/README.Debian" in entries  # postrm points there
     rules = sorted(p.name for p in (project_root / "drivers" / "linux").glob("*.rules"))
     shipped = sorted(
         Path(e).name for e in entries if e.startswith("/usr/lib/udev/rules.d/") and e.endswith(".rules")

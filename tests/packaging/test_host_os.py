@@ -109,9 +109,23 @@ def test_camera_backend_auto_tries_msmf_then_dshow_on_windows() -> None:
     assert camera_backends("DShow", W) == (CameraBackend.DSHOW,)
 
 
-def test_camera_backend_on_linux_is_v4l2() -> None:
-    assert camera_backends("auto", L) == (CameraBackend.V4L2,)
+def test_camera_backend_on_linux_is_v4l2_then_opencvs_choice() -> None:
+    assert camera_backends("auto", L) == (CameraBackend.V4L2, CameraBackend.ANY)
     assert camera_backends("v4l2", L) == (CameraBackend.V4L2,)
+    assert camera_backends("auto", HostOs.MACOS) == (CameraBackend.AVFOUNDATION,)
+
+
+@pytest.mark.parametrize("host", list(HostOs))
+def test_camera_backend_any_exists_everywhere(host: HostOs) -> None:
+    assert camera_backends(" ANY ", host) == (CameraBackend.ANY,)
+    assert CameraBackend.ANY.opencv_constant == CameraBackend.AUTO.opencv_constant == "CAP_ANY"
+
+
+def test_refused_camera_backend_lists_what_this_os_has() -> None:
+    with pytest.raises(ValueError, match=r"valeurs possibles : auto, msmf, dshow, any\)"):
+        camera_backends("v4l2", W)
+    with pytest.raises(ValueError, match=r"valeurs possibles : auto, v4l2, any\)"):
+        camera_backends("gstreamer", L)
 
 
 @pytest.mark.parametrize(("setting", "host"), [("msmf", L), ("dshow", L), ("v4l2", W), ("gstreamer", W)])
@@ -134,6 +148,9 @@ def test_msmf_slow_open_workaround_only_on_windows() -> None:
 def test_camera_device_argument() -> None:
     assert camera_device("", W) == 0
     assert camera_device(" 2 ", W) == 2
+    assert camera_device(3, W) == 3
+    with pytest.raises(ValueError, match="à partir de 0"):
+        camera_device(-1, L)
     assert camera_device("/dev/video2", L) == "/dev/video2"
     by_id = "/dev/v4l/by-id/usb-Logitech-video-index0"
     assert camera_device(by_id, L) == by_id
@@ -232,14 +249,15 @@ def test_linux_folders_follow_xdg() -> None:
 
 
 def test_the_rules_agree_with_platformdirs_on_this_machine() -> None:
-    # AppPaths.for_user() asks platformdirs; user_folders() restates its rules to test them on
-    # every OS. On the OS running the tests both must give the same folders.
-    expected = AppPaths.for_user()
-    folders = user_folders(current_host_os(), os.environ, str(Path.home()))
-    restated = AppPaths(
-        config_dir=Path(folders.config_dir),
-        data_dir=Path(folders.data_dir),
-        log_dir=Path(folders.log_dir),
-        cache_dir=Path(folders.cache_dir),
+    # user_folders() restates platformdirs' rules so that they can be tested for every OS, and
+    # AppPaths.for_user() uses it. On the OS running the tests, platformdirs must agree.
+    platformdirs = pytest.importorskip("platformdirs")
+    expected = AppPaths(
+        config_dir=Path(platformdirs.user_config_dir("pos-client", "pos-client")),
+        data_dir=Path(platformdirs.user_data_dir("pos-client", "pos-client")),
+        log_dir=Path(platformdirs.user_log_dir("pos-client", "pos-client")),
+        cache_dir=Path(platformdirs.user_cache_dir("pos-client", "pos-client")),
     )
-    assert restated == expected
+    assert AppPaths.for_user() == expected
+    folders = user_folders(current_host_os(), os.environ, str(Path.home()))
+    assert Path(folders.data_dir) == expected.data_dir

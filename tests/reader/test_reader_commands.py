@@ -89,3 +89,14 @@ def test_layout_option_and_settings(tmp_path: Path, capsys: pytest.CaptureFixtur
     settings_file.write_text('[scanner]\nhost_layout = "fr"\nprefix = "##"\n', encoding="utf-8")
     assert _parse(tmp_path, "##" + garbled) == 0
     assert capsys.readouterr().out.startswith("752UWA\n")
+
+
+def test_a_configured_prefix_or_suffix_that_belongs_to_the_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _parse(tmp_path, "--prefix", "A", "ABCDEF") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "ABCDEF"
+    assert _parse(tmp_path, "--suffix", "4", "352UW4") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "352UW4"
+    assert _parse(tmp_path, "--prefix", "A", "AABCDEF") == 0  # added by the scanner: taken off
+    assert capsys.readouterr().out.splitlines()[0] == "ABCDEF"

@@ -78,6 +78,39 @@ def test_configured_prefix_and_suffix() -> None:
     assert isinstance(read_contremarque("#>PASSCULTURE:v3;TOKEN:352UW4<#"), Rejection)
 
 
+@pytest.mark.parametrize(
+    ("text", "prefix", "suffix", "token"),
+    [
+        # The configured prefix/suffix is also the code's own first or last character.
+        ("ABCDEF", "A", "", "ABCDEF"),
+        ("352UW4", "", "4", "352UW4"),
+        ("ABCDE4", "A", "4", "ABCDE4"),
+        ("PASSCULTURE:v3;TOKEN:352UW4", "P", "4", "352UW4"),
+        # And when the scanner did add it, it is still taken off.
+        ("AABCDEF", "A", "", "ABCDEF"),
+        ("352UW44\r", "", "4", "352UW4"),
+        ("A]Q1352UW4", "A", "", "352UW4"),
+        ("PPASSCULTURE:v3;TOKEN:352UW44", "P", "4", "352UW4"),
+    ],
+)
+def test_prefix_and_suffix_are_kept_when_they_belong_to_the_code(
+    text: str, prefix: str, suffix: str, token: str
+) -> None:
+    assert _token(text, prefix=prefix, suffix=suffix).token == token
+
+
+def test_a_code_that_reads_neither_way_gets_the_stripped_reading_rejection() -> None:
+    result = read_contremarque("A", prefix="A")
+    assert isinstance(result, Rejection) and result.reason is RejectionReason.EMPTY
+    result = read_contremarque("#>PASSCULTURE:v3;TOKEN:352U<#", prefix="#>", suffix="<#")
+    assert isinstance(result, Rejection) and result.reason is RejectionReason.TRUNCATED
+
+
+@pytest.mark.parametrize("text", ["ßUW4A", "ﬀ35UW", "352uwı", "ＰＥＴＰＲ２", "PASSCULTURE:v3;TOKEN:ßUW4A"])
+def test_non_ascii_letters_are_never_upper_cased_into_a_token(text: str) -> None:
+    assert isinstance(read_contremarque(text), Rejection)
+
+
 def test_issue_example_us_scanner_on_french_azerty() -> None:
     result = _token("PQSSCULTUREMv\"mTOKENM\"(éUZ'")
     assert result.token == "352UW4"

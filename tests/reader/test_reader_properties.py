@@ -95,6 +95,18 @@ def test_clean_payload_round_trips(
     assert (result.token, result.ean, result.format, result.repair) == (token, ean, payload_format, None)
 
 
+@given(any_tokens, st.sampled_from(["A", "4", "PASS", "#", "-", "]", "PASSCULTURE:v3;TOKEN:"]), st.booleans())
+def test_a_typed_token_is_read_whatever_prefix_or_suffix_is_configured(
+    token: str, decoration: str, as_prefix: bool
+) -> None:
+    """A code typed by hand carries no scanner prefix/suffix: even when its first (last) characters
+    are the configured ones, it reads as itself."""
+    options = {"prefix": decoration} if as_prefix else {"suffix": decoration}
+    result = read_contremarque(token, **options)
+    assert isinstance(result, Contremarque), (token, options, result)
+    assert result.token == token
+
+
 @given(any_tokens, st.sampled_from(["", " ", "  ", "\r\n", "\t"]), st.booleans())
 def test_typed_token_round_trips(token: str, padding: str, lower: bool) -> None:
     typed = token.lower() if lower else token
@@ -166,6 +178,12 @@ payload_alphabet = st.sampled_from(
 @given(st.text(max_size=80))
 def test_arbitrary_text_never_crashes_nor_invents_a_token(text: str) -> None:
     _assert_token_from_input(text, read_contremarque(text))
+
+
+@given(st.text(alphabet="ABC4UW35-# \r", max_size=12), st.text(alphabet="ABC4#", max_size=2),
+       st.text(alphabet="ABC4#", max_size=2))  # fmt: skip
+def test_a_configured_prefix_or_suffix_never_invents_a_token(text: str, prefix: str, suffix: str) -> None:
+    _assert_token_from_input(text, read_contremarque(text, prefix=prefix, suffix=suffix))
 
 
 @given(st.lists(payload_alphabet, max_size=40).map("".join))

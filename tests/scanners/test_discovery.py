@@ -209,6 +209,27 @@ def test_discover_defaults_and_text() -> None:
     assert "Port série utilisé : COM3" in format_discovery(degraded, serial_setting="COM3")
 
 
+def test_format_discovery_says_when_a_reading_is_off_or_automatic() -> None:
+    found = discover(lambda: COMPORTS, lambda: HID_ENUMERATION, list)
+    off = format_discovery(found, serial_enabled=False, hid_enabled=False)
+    assert "Port série utilisé" not in off and "/dev/ttyACM0 (automatique" not in off
+    assert "Port série : lecture désactivée dans les réglages (serial_enabled = false)" in off
+    assert "Douchette HID POS : lecture désactivée dans les réglages (hid_enabled = false)" in off
+    automatic = format_discovery(found)
+    assert "Port série utilisé : /dev/ttyACM0 (automatique : la première détectée)" in automatic
+    nothing = format_discovery(discover(list, list, list))
+    assert "Port série utilisé : aucun pour l'instant (automatique : la première branchée" in nothing
+
+
+def test_choosing_sources_never_asks_pyusb() -> None:
+    def no_usb() -> list[object]:
+        raise AssertionError("pyusb asked")
+
+    found = discover(lambda: COMPORTS, lambda: HID_ENUMERATION, no_usb, with_usb=False)
+    assert found.default_serial_port() == "/dev/ttyACM0" and found.notes == ()
+    assert not [d for d in found.devices if d.kind is DeviceKind.USB]
+
+
 def test_scanners_command_runs_on_this_machine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--dev-dir", str(tmp_path), "scanners"]) == 0
     assert "Ports série :" in capsys.readouterr().out
@@ -227,8 +248,11 @@ def test_build_hardware_sources_defaults_and_choices() -> None:
     chosen = ScannerSettings(serial_port="COM3", hid_enabled=False, evdev_exclusive="/dev/input/event9")
     ids = [s.source_id for s in build_hardware_sources(chosen, found)]
     assert ids == ["serial:COM3", "evdev:/dev/input/event9"]
-    nothing = build_hardware_sources(ScannerSettings(serial_enabled=False, hid_device="bad"), found)
+    nothing = build_hardware_sources(ScannerSettings(serial_enabled=False, hid_enabled=False), found)
     assert nothing == []
+    # A malformed HID choice falls back to automatic (with a warning), never to no scanner.
+    bad = ScannerSettings(serial_enabled=False, hid_device="bad")
+    assert bad.fallbacks and [s.source_id for s in build_hardware_sources(bad, found)] == ["hid:1eab:8210"]
 
 
 def test_evdev_scanner_nodes_are_listed_from_by_id(tmp_path: Path) -> None:

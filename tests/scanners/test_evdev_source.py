@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,11 +138,22 @@ def first_error(open_device: Callable[[str], Any]) -> SourceStatus:
     return status
 
 
-def test_without_the_evdev_module_the_error_says_what_to_install() -> None:
+def test_without_the_evdev_module_the_error_offers_the_window_capture_not_pip() -> None:
     def missing(path: str) -> Any:
         raise ImportError("No module named 'evdev'")
 
-    assert "evdev-binary" in first_error(missing).message
+    message = first_error(missing).message
+    # A shop's till (bundle, .deb) cannot pip install: the way out is a setting, or a reinstall.
+    assert "pip" not in message
+    assert "Non : captée dans la fenêtre" in message and "réinstallez" in message
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="evdev is a Linux-only dependency")
+def test_the_evdev_module_comes_with_the_install() -> None:
+    # evdev-binary is a dependency on Linux (pyproject.toml), so the exclusive mode works as installed.
+    import evdev
+
+    assert callable(evdev.InputDevice)
 
 
 def test_permission_denied_points_to_the_udev_rules() -> None:

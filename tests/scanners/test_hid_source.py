@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from recorded_hid_reports import VOYAGER_1602G_REVINF
 
 from pos_client.scanner.hid_reports import (
     HidReportAssembler,
@@ -76,6 +77,27 @@ def test_pos_standard_reports() -> None:
     assert assembler.feed(pos_standard_report(long[:56], more=True)) is None
     scan = assembler.feed(pos_standard_report(long[56:]))
     assert scan is not None and scan.raw == long
+
+
+def test_recorded_voyager_reports_a_multi_report_message_then_an_ack() -> None:
+    # Real bytes from a Honeywell Voyager 1602g (python_hon_usbhid's README): 6 reports of one
+    # message, "more" set on the first 5, then the ACK of the command in a report of its own.
+    assembler = HidReportAssembler(HidReportFormat.HONEYWELL)
+    message, ack = VOYAGER_1602G_REVINF[:6], VOYAGER_1602G_REVINF[6]
+    assert all(len(report) == 64 for report in VOYAGER_1602G_REVINF)
+    for report in message[:-1]:
+        assert assembler.feed(report) is None
+        assert assembler.pending
+    joined = assembler.feed(message[-1])
+    assert joined is not None and not assembler.pending
+    assert joined.symbology == "]X0"
+    assert joined.raw.startswith(b"Product Name: Voyager 1602g\r\nBoot Revision: : 8992\r\n")
+    assert joined.raw.endswith(b"Checksum: N/A\r\n")
+    assert len(joined.raw) == 5 * 56 + 9  # 5 full reports and the 9-byte tail, length bytes obeyed
+    assert "Serial Number: 15232B1F0C" in joined.text and "\r" not in joined.text
+    acknowledged = assembler.feed(ack)
+    assert acknowledged is not None
+    assert (acknowledged.raw, acknowledged.text, acknowledged.symbology) == (b"REVINF\x06.", "REVINF.", "]Z6")
 
 
 def test_other_reports_and_empty_scans_are_ignored() -> None:
@@ -196,3 +218,21 @@ def test_source_without_hidapi_says_so() -> None:
     states = [statuses.get_nowait() for _ in range(statuses.qsize())]
     assert states[-1].state is SourceState.ERROR
     assert "hidapi" in states[-1].message
+
+
+def test_source_hands_every_recorded_report_to_the_raw_tap() -> None:
+    bus = FakeHidBus([list(VOYAGER_1602G_REVINF)])
+    bus.unplug_after_replay = False
+    scans: queue.Queue[RawScan] = queue.Queue()
+    taps: queue.Queue[tuple[str, bytes]] = queue.Queue()
+    source = HidScanSource(0x0C2E, 0x0B8F, retry_s=0.05, backend=lambda: bus)
+    source.set_on_raw(lambda source_id, data: taps.put((source_id, data)))
+    source.start(scans.put, lambda status: None)
+    try:
+        assert scans.get(timeout=3).symbology == "]X0"
+        assert scans.get(timeout=3).text == "REVINF."
+        tapped = [taps.get(timeout=3) for _ in VOYAGER_1602G_REVINF]
+    finally:
+        bus.idle.set()
+        source.stop()
+    assert tapped == [("hid:0c2e:0b8f", report) for report in VOYAGER_1602G_REVINF]

@@ -16,6 +16,7 @@ from pos_client.scanner.keyboard_burst import (
     KeyKind,
     Keystroke,
 )
+from pos_client.scanner.payload import Contremarque, Rejection, read_contremarque
 
 PAYLOAD = "PASSCULTURE:v3;TOKEN:352UW4"
 
@@ -142,6 +143,62 @@ def test_person_key_just_before_a_scan_is_split_off_and_released() -> None:
     scans, widget, _ = replay(BurstClassifier(), keys)
     assert scans == [PAYLOAD]
     assert widget == "x"
+
+
+# ----------------------------------------------------------------------------- interleaved typing
+def test_person_key_right_after_a_burst_without_suffix_is_given_back() -> None:
+    # A scanner with no suffix (6 ms between keys); the cashier hits a key 35 ms after the last
+    # scanner key, well under the 50 ms max gap: it is not glued to the scan.
+    burst = scanner_trace(PAYLOAD, 0.0, [6.0])
+    keys = [*burst, char(burst[-1].timestamp_ms + 35, "x")]
+    scans, widget, _ = replay(BurstClassifier(), keys)
+    assert scans == [PAYLOAD]
+    assert widget == "x"
+    # Two quick keys of a person (x then y 40 ms later) after the burst: both given back.
+    keys = [*burst, char(burst[-1].timestamp_ms + 35, "x"), char(burst[-1].timestamp_ms + 75, "y")]
+    scans, widget, _ = replay(BurstClassifier(), keys)
+    assert scans == [PAYLOAD]
+    assert widget == "xy"
+
+
+def test_person_key_right_after_and_then_enter_reach_the_field() -> None:
+    burst = scanner_trace(PAYLOAD, 0.0, [5.0])
+    after = burst[-1].timestamp_ms
+    scans, widget, _ = replay(BurstClassifier(), [*burst, char(after + 40, "x"), enter(after + 400)])
+    assert scans == [PAYLOAD]
+    assert widget == "x\r"  # the person's Enter is not taken for the scan's late terminator
+
+
+def test_person_key_inside_a_burst_is_glued_and_the_reader_rejects_the_scan() -> None:
+    # The documented limit: a key typed between two scanner keys (5 ms apart) cannot be told
+    # apart by timing. It is swallowed with the burst, and the reader refuses the result.
+    burst = scanner_trace(PAYLOAD, 0.0, [5.0])
+    keys = sorted([*burst, char(62.0, "x")], key=lambda k: k.timestamp_ms)
+    scans, widget, _ = replay(BurstClassifier(), keys)
+    assert scans == ["PASSCULTURE:vx3;TOKEN:352UW4"]
+    assert widget == ""
+    assert isinstance(read_contremarque(scans[0]), Rejection)
+    assert isinstance(read_contremarque(PAYLOAD), Contremarque)
+
+
+@pytest.mark.parametrize("where", [3, 10, 20, 23])
+def test_a_hiccup_inside_a_burst_never_cuts_the_scan(where: int) -> None:
+    # The X server stamps keys when it reads them: a loaded PC can show one 45 ms gap inside a
+    # 5 ms burst. With 3 or more keys after it, it stays one scan (with or without Enter).
+    gaps = [5.0] * len(PAYLOAD)
+    gaps[where] = 45.0
+    keys = scanner_trace(PAYLOAD, 0.0, gaps)
+    assert replay(BurstClassifier(), keys)[:2] == ([PAYLOAD], "")
+    with_enter = [*keys, enter(keys[-1].timestamp_ms + 5)]
+    assert replay(BurstClassifier(), with_enter)[:2] == ([PAYLOAD], "")
+
+
+def test_a_slow_bluetooth_burst_without_suffix_keeps_its_last_keys() -> None:
+    rng = random.Random(7)
+    keys = scanner_trace(PAYLOAD, 0.0, [rng.uniform(60, 140) for _ in range(40)])
+    scans, widget, _ = replay(BurstClassifier(max_gap_ms=150), keys)
+    assert scans == [PAYLOAD]
+    assert widget == ""
 
 
 def test_person_typing_then_scan_after_a_pause() -> None:

@@ -157,6 +157,13 @@ def test_capture_off_in_settings(qapp: QApplication) -> None:
     assert install_keyboard_capture(qapp, ScannerSettings(keyboard_capture=False), lambda scan: None) is None
 
 
-def test_bad_layout_is_refused_early(qapp: QApplication) -> None:
+def test_bad_layout_falls_back_to_us_and_the_capture_still_starts(qapp: QApplication) -> None:
+    settings = ScannerSettings(scanner_layout="klingon")
+    assert settings.scanner_layout == "us"
+    assert "scanner.scanner_layout" in settings.fallbacks[0]
+    KeyboardCapture(settings)  # no ValueError: the till starts
+    # A bad layout that bypassed the settings is still refused early by the capture itself.
+    broken = ScannerSettings()
+    object.__setattr__(broken, "scanner_layout", "klingon")
     with pytest.raises(ValueError, match="inconnue"):
-        KeyboardCapture(ScannerSettings(scanner_layout="klingon"))
+        KeyboardCapture(broken)

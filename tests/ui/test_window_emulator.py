@@ -1,22 +1,29 @@
 """The real window against the running emulator (real HTTP on loopback, real SQLite journal):
-each outcome, double click, double scan, the ID-check gate, revert, French texts."""
+each outcome (refusals, key refused, rate limit, network down, timeout, server trouble, lost answer
+then Retry), double click, double scan, the ID-check gate, revert, re-scan, French texts."""
 
 from __future__ import annotations
 
 import re
+import socket
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
-from pos_client.scanner.source import NullSource, Transport
+from pos_client.journal import SqliteJournal, open_journal
+from pos_client.ports import Operation
+from pos_client.scanner.source import NullSource, RawScan, Transport
 from pos_client.settings import Settings
-from pos_client.ui.app import Backend, demo_till
+from pos_client.ui.app import demo_till
 from pos_client.ui.main_window import MainWindow
 from pos_client.workflow import Action, State
 
@@ -26,14 +33,12 @@ TOKENS = demo_data.TOKENS
 @dataclass
 class Till:
     window: MainWindow
-    backend: Backend
+    emulator: RunningEmulator
+    journal: SqliteJournal
     source: NullSource
     qtbot: QtBot
-
-    @property
-    def emulator(self) -> RunningEmulator:
-        assert self.backend.emulator is not None
-        return self.backend.emulator
+    # Seconds added to the window's monotonic clock (tills made by ``client_till`` only).
+    clock_offset: list[float] = field(default_factory=lambda: [0.0])
 
     def scan(self, token: str) -> None:
         self.source.feed(f"PASSCULTURE:v3;TOKEN:{token}", Transport.SERIAL)
@@ -52,6 +57,12 @@ class Till:
     def detail(self) -> str:
         return self.window.status_area.detail.text()
 
+    def payments_today(self) -> list[tuple[str, int, Operation]]:
+        return [
+            (line.token, line.amount_cents, line.operation)
+            for line in self.journal.lines_for_day(date.today())
+        ]
+
 
 @pytest.fixture
 def till(qtbot: QtBot, tmp_path: Path) -> Iterator[Till]:
@@ -62,7 +73,63 @@ def till(qtbot: QtBot, tmp_path: Path) -> Iterator[Till]:
     with demo_till(tmp_path, settings, (source,)) as (window, backend):
         qtbot.addWidget(window)
         window.show()
-        yield Till(window, backend, source, qtbot)
+        assert backend.emulator is not None and isinstance(backend.journal, SqliteJournal)
+        yield Till(window, backend.emulator, backend.journal, source, qtbot)
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with RunningEmulator.start(seed="demo") as running:
+        yield running
+
+
+ClientTill = Callable[..., Till]
+
+
+@pytest.fixture
+def client_till(qtbot: QtBot, tmp_path: Path, emulator: RunningEmulator) -> Iterator[ClientTill]:
+    """A till window whose own API client (key, URL, timeouts) talks to the running emulator, on a real
+    journal; its monotonic clock can be moved forward (``Till.clock_offset``)."""
+    opened: list[tuple[MainWindow, BookingsClient, SqliteJournal]] = []
+
+    def factory(
+        *,
+        key: str = demo_data.DEMO_API_KEY,
+        base_url: str | None = None,
+        read_timeout_s: float = 2.0,
+        read_attempts: int = 3,
+    ) -> Till:
+        client = BookingsClient(
+            base_url or emulator.base_url,
+            key,
+            till_name="caisse-test",
+            connect_timeout_s=1.0,
+            read_timeout_s=read_timeout_s,
+            read_attempts=read_attempts,
+            backoff_s=0.05,
+        )
+        journal = open_journal(tmp_path / f"journal-{len(opened)}.sqlite3", till="caisse-test")
+        source = NullSource("serial:test")
+        offset = [0.0]
+        window = MainWindow(
+            api=client,
+            journal=journal,
+            settings=Settings(till_name="caisse-test").with_values(ui={"sound_enabled": False}),
+            sources=(source,),
+            environment_label="test",
+            api_key_hint=lambda: key[-4:],
+            monotonic=lambda: time.monotonic() + offset[0],
+        )
+        qtbot.addWidget(window)
+        window.show()
+        opened.append((window, client, journal))
+        return Till(window, emulator, journal, source, qtbot, offset)
+
+    yield factory
+    for window, client, journal in opened:
+        window.close()  # waits for the window's jobs before the client and the journal go
+        client.close()
+        journal.close()
 
 
 def validate_through_keys(till: Till) -> None:
@@ -219,3 +286,135 @@ def test_an_intent_left_open_by_a_crash_is_settled_at_start_up(qtbot: QtBot, tmp
         qtbot.addWidget(window)
         qtbot.waitUntil(lambda: not backend.journal.open_intents(), timeout=8000)
         qtbot.waitUntil(lambda: window.day_total_cents > 0, timeout=3000)
+
+
+# ----------------------------------------------------------------------------- credentials and trouble
+def test_api_key_refused_says_so_and_opens_the_settings(client_till: ClientTill) -> None:
+    till = client_till(key="cle_inconnue_de_ce_serveur_0000")
+    asked: list[bool] = []
+    till.window.settings_requested.connect(lambda: asked.append(True))
+    token = TOKENS["book"]
+    till.scan(token)
+    till.wait(State.AUTH_INVALID)
+    assert till.title() == "Clé d'API refusée" and "Vérifiez-la dans les réglages" in till.detail()
+    assert asked and not till.window.buttons[Action.VALIDATE].isVisible()
+    assert [r.status for r in till.emulator.control.requests_seen()] == [401]  # the server said no
+    assert till.emulator.control.booking_state(token)["status"] == "CONFIRMED"
+
+
+def test_rate_limited_validation_validates_nothing_and_retry_validates_once(till: Till) -> None:
+    token = TOKENS["book"]
+    till.scan(token)
+    till.wait(State.ID_CHECK)
+    # Longer than the client waits by itself: the answer reaches the cashier.
+    till.emulator.control.inject_fault(
+        Fault(FaultKind.RATE_LIMIT, count=None, method="PATCH", retry_after_s=30)
+    )
+    validate_through_keys(till)
+    till.wait(State.RATE_LIMITED)
+    assert till.title() == "Trop de demandes" and "patienter 30 s" in till.detail()
+    assert "Rien n'a été validé" in till.detail() and till.window.buttons[Action.RETRY].isVisible()
+    assert till.emulator.control.booking_state(token)["status"] == "CONFIRMED"
+    assert till.payments_today() == [] and till.journal.open_intents() == []
+    till.emulator.control.clear_faults()
+    till.qtbot.keyClick(till.window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    till.wait(State.VALIDATED)
+    assert till.emulator.control.booking_state(token)["status"] == "USED"
+    assert till.payments_today() == [(token, 790, Operation.USE)]
+
+
+def test_server_unreachable_then_back_retry_reads_the_booking(client_till: ClientTill) -> None:
+    till = client_till(read_attempts=1)
+    port = till.emulator.port
+    till.emulator.stop()  # the server is gone: connections are refused
+    till.scan(TOKENS["book"])
+    till.wait(State.NETWORK_TROUBLE)
+    assert till.title() == "Pas de connexion" and "injoignable" in till.detail()
+    assert "difficulté" in till.window.connection_label.text()
+    with RunningEmulator.start(seed="demo", port=port):  # back on the same address
+        till.qtbot.keyClick(till.window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+        till.wait(State.ID_CHECK)
+        assert till.window.card.total.text().startswith("7,90")
+
+
+def test_closed_port_is_network_trouble(client_till: ClientTill) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    till = client_till(base_url=f"http://127.0.0.1:{closed}", read_attempts=1)
+    till.scan(TOKENS["book"])
+    till.wait(State.NETWORK_TROUBLE)
+    assert till.title() == "Pas de connexion" and Action.RETRY in till.window.counter.view.actions
+
+
+def test_server_too_slow_is_a_timeout_and_retry_reads_again(client_till: ClientTill) -> None:
+    till = client_till(read_timeout_s=0.3, read_attempts=1)
+    token = TOKENS["book"]
+    till.emulator.control.inject_fault(Fault(FaultKind.LATENCY, method="GET", latency_s=1.0))
+    till.scan(token)
+    till.wait(State.NETWORK_TROUBLE)
+    assert till.title() == "Le serveur ne répond pas" and "n'a pas répondu à temps" in till.detail()
+    till.qtbot.keyClick(till.window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    till.wait(State.ID_CHECK)  # the slow answer was given up; the new read found the booking
+    assert till.window.counter.view.token == token and till.window.card.total.text().startswith("7,90")
+
+
+# ----------------------------------------------------------------------------- this till's validations
+def test_rescan_of_a_token_this_till_validated(client_till: ClientTill) -> None:
+    till = client_till()
+    token = TOKENS["book"]
+    till.scan(token)
+    till.wait(State.ID_CHECK)
+    validate_through_keys(till)
+    till.wait(State.VALIDATED)
+    # Still under the scanner while the success shows: a repeat, the success stays.
+    till.window.on_scan(RawScan(f"PASSCULTURE:v3;TOKEN:{token}", Transport.SERIAL, "serial:test"))
+    assert till.window.counter.state is State.VALIDATED
+    till.clock_offset[0] += 30  # later: the screen went back to ready, the code comes again
+    till.wait(State.READY)
+    till.scan(token)
+    till.wait(State.ALREADY_VALIDATED)
+    assert till.title() == "Contremarque déjà validée"
+    when = re.match(r"Validée par cette caisse le (\d\d/\d\d/\d{4}) à \d\d:\d\d\.", till.detail())
+    assert when is not None and when.group(1) == date.today().strftime("%d/%m/%Y")
+    assert till.window.buttons[Action.REVERT].isVisible()
+    assert till.requests("GET", f"/token/{token}") == 2 and till.requests("PATCH", "/use/") == 1
+    assert till.payments_today() == [(token, 790, Operation.USE)]
+
+
+def test_lost_answer_then_retry_ends_validated_with_one_payment(till: Till) -> None:
+    token = TOKENS["book"]
+    till.scan(token)
+    till.wait(State.ID_CHECK)
+    # The validation lands but its answer is lost, and the client's own re-read fails too.
+    till.emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, method="PATCH"))
+    till.emulator.control.inject_fault(Fault(FaultKind.SERVER_ERROR, method="GET", status_code=500))
+    validate_through_keys(till)
+    till.wait(State.OUTCOME_UNKNOWN)
+    assert till.title() == "Résultat inconnu : ne remettez rien"
+    assert till.emulator.control.booking_state(token)["status"] == "USED"
+    assert till.payments_today() == [] and len(till.journal.open_intents()) == 1
+    till.qtbot.keyClick(till.window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    till.wait(State.VALIDATED)
+    assert till.title() == "Contremarque validée"
+    assert (
+        "Paiement pass Culture enregistré : 7,90" in till.detail() and "confirmé en relisant" in till.detail()
+    )
+    assert till.payments_today() == [(token, 790, Operation.USE)]
+    assert till.journal.open_intents() == []
+    assert till.requests("PATCH", "/use/") == 1
+    till.qtbot.waitUntil(lambda: till.window.day_total_cents == 790, timeout=3000)
+
+
+def test_a_closed_journal_refuses_the_validation_and_sends_nothing(client_till: ClientTill) -> None:
+    till = client_till()
+    token = TOKENS["book"]
+    till.scan(token)
+    till.wait(State.ID_CHECK)
+    till.journal.close()  # e.g. the till is shutting down
+    validate_through_keys(till)
+    till.wait(State.JOURNAL_ERROR)
+    assert till.title() == "Journal impossible à écrire : rien n'a été envoyé"
+    assert "journal fermé" in till.detail() and till.window.buttons[Action.RETRY].isVisible()
+    assert till.requests("PATCH", "/") == 0
+    assert till.emulator.control.booking_state(token)["status"] == "CONFIRMED"

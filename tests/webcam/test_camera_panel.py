@@ -1,31 +1,61 @@
 """The camera panel on a real video file: tokens out, preview with the code outlined in green,
-states shown, on/off, and the "no camera" state."""
+states shown, on/off, the "no camera" and "busy" states (told apart with Qt's device list on every
+OS), and the cashier's choices (camera, decoder, backend) applied at once and saved."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import pytest
+from counter_fakes import FakeApi, FakeClock, MemoryJournal
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
 from pytestqt.qtbot import QtBot
 
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus
-from pos_client.scanner.webcam_source import MSG_NO_CAMERA, CameraDevice
-from pos_client.settings import WebcamSettings
-from pos_client.ui.camera_panel import BUTTON_OFF, TEXT_OFF, TEXT_READY, CameraPanel, camera_choices
+from pos_client.cli import AppContext
+from pos_client.paths import AppPaths
+from pos_client.scanner import webcam_source
+from pos_client.scanner.source import NullSource, RawScan, ScanSource, SourceState, SourceStatus
+from pos_client.scanner.webcam_source import MSG_BUSY, MSG_NO_CAMERA, CameraDevice
+from pos_client.settings import Settings, WebcamSettings
+from pos_client.ui.app import save_webcam_settings
+from pos_client.ui.camera_panel import (
+    BUTTON_OFF,
+    TEXT_OFF,
+    TEXT_READY,
+    CameraPanel,
+    SourceFactory,
+    camera_choices,
+)
+from pos_client.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture(scope="module")
-def appear_video(corpus: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("panel") / "appear.avi"
-    truth = corpus.write_video(path, "appear", ("352UW4",))
-    return Path(truth.path)
+@pytest.fixture
+def appear_video(videos: dict[str, Any]) -> Path:
+    return Path(videos["appear"].path)
 
 
-def make_panel(qtbot: QtBot, device: str) -> CameraPanel:
-    panel = CameraPanel(WebcamSettings(device=device))
+def make_panel(
+    qtbot: QtBot,
+    device: str = "",
+    *,
+    settings: WebcamSettings | None = None,
+    cameras: Sequence[tuple[str, bytes]] = (),
+    pyzbar_installed: bool = False,
+    source_factory: SourceFactory | None = None,
+) -> CameraPanel:
+    """A panel listing ``cameras`` as Qt would (name, id)."""
+    listed = list(cameras)
+    panel = CameraPanel(
+        settings or WebcamSettings(device=device),
+        source_factory=source_factory,
+        cameras=lambda: listed,
+        pyzbar_installed=lambda: pyzbar_installed,
+    )
     qtbot.addWidget(panel)
     panel.show()
     return panel
@@ -89,3 +119,163 @@ def test_qt_camera_ids_become_opencv_devices() -> None:
     assert [c.device for c in windows] == [CameraDevice(index=0), CameraDevice(index=1)]
     with_file = camera_choices([], "/tmp/demo.avi")
     assert [(c.name, c.device.is_file) for c in with_file] == [("Vidéo : /tmp/demo.avi", True)]
+    assert [c.setting for c in linux] == ["HD Webcam C270", "Integrated"]  # saved by name
+    assert [c.setting for c in with_file] == ["/tmp/demo.avi"]
+
+
+# ----------------------------------------------------------------------------- no camera / busy
+LINUX_CAMERAS = [("HD Webcam C270", b"/dev/video2"), ("Integrated", b"/dev/video0")]
+WINDOWS_CAMERAS = [
+    ("Integrated Camera", rb"\\?\usb#vid_04f2&pid_b6dd"),
+    ("HD Webcam C270", rb"\\?\usb#vid_046d"),
+]
+
+
+def test_the_panel_says_which_cameras_qt_lists(qtbot: QtBot) -> None:
+    plugged = list(WINDOWS_CAMERAS)
+    panel = CameraPanel(WebcamSettings(), cameras=lambda: plugged, pyzbar_installed=lambda: False)
+    qtbot.addWidget(panel)
+    assert panel.camera_present(CameraDevice(index=0)) is True
+    assert panel.camera_present(CameraDevice(index=1)) is True
+    assert panel.camera_present(CameraDevice(index=2)) is False
+    assert panel.camera_present(CameraDevice(path="/tmp/demo.avi", is_file=True)) is None
+    plugged.pop()  # the second one unplugged: Qt's list changes, and says so
+    panel.refresh_cameras()
+    assert panel.camera_present(CameraDevice(index=1)) is False
+
+
+@pytest.mark.parametrize(
+    ("cameras", "message"),
+    [(WINDOWS_CAMERAS[:1], MSG_BUSY), ([], MSG_NO_CAMERA)],
+    ids=["listed-but-will-not-open", "not-listed"],
+)
+def test_windows_no_camera_and_busy_camera_are_told_apart(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, cameras: list[tuple[str, bytes]], message: str
+) -> None:
+    # As on Windows (no device node to look at): the panel's own source, real OpenCV failing to
+    # open camera 0 (this machine has none), and Qt's list saying whether it is plugged in.
+    monkeypatch.setattr(webcam_source, "_PLATFORM", "win32")
+    panel = make_panel(qtbot, cameras=cameras)
+    try:
+        panel.set_on(True)
+        qtbot.waitUntil(lambda: panel.state.text() == message, timeout=10_000)
+        assert panel.preview.text() == message
+    finally:
+        panel.shutdown()
+
+
+# ----------------------------------------------------------------------------- choices saved
+def test_the_picked_camera_is_saved_by_name_and_found_again(qtbot: QtBot, tmp_path: Path) -> None:
+    context = AppContext(paths=AppPaths.under(tmp_path), settings=Settings(till_name="caisse-test"))
+    context.paths.ensure()
+    panel = make_panel(qtbot, "Integrated", cameras=LINUX_CAMERAS)
+    assert panel.picker.currentText() == "Integrated"
+    changes: list[WebcamSettings] = []
+    panel.settings_changed.connect(changes.append)
+    panel.picker.setFocus()
+    with qtbot.waitSignal(panel.settings_changed, timeout=2000):
+        qtbot.keyClick(panel.picker, Qt.Key.Key_Up)  # the cashier picks the other camera
+    assert panel.picker.currentText() == "HD Webcam C270"
+    assert [c.device for c in changes] == ["HD Webcam C270"]
+    assert panel.settings.device == "HD Webcam C270"
+    save_webcam_settings(context, changes[-1])  # what the till does with the panel's signal
+    saved = Settings.load(context.paths.settings_file)
+    assert saved.webcam.device == "HD Webcam C270"
+    assert saved.till_name == "caisse-test" and context.settings.webcam == saved.webcam
+    # Next start, the cameras plugged in another order: the same camera, at its new place.
+    again = make_panel(
+        qtbot,
+        settings=saved.webcam,
+        cameras=[("Integrated", b"/dev/video0"), ("HD Webcam C270", b"/dev/video1")],
+    )
+    assert again.picker.currentText() == "HD Webcam C270"
+    assert again.current_device() == CameraDevice(path="/dev/video1")
+    # Windows: OpenCV opens by index; the name finds it in Qt's list.
+    windows = make_panel(qtbot, settings=saved.webcam, cameras=WINDOWS_CAMERAS)
+    assert windows.current_device() == CameraDevice(index=1)
+    # A camera no longer there: the first one is shown, the saved choice is kept.
+    gone = make_panel(qtbot, settings=saved.webcam, cameras=[("Integrated", b"/dev/video0")])
+    assert gone.picker.currentText() == "Integrated" and gone.settings.device == "HD Webcam C270"
+
+
+def test_picking_the_same_camera_again_saves_nothing(qtbot: QtBot) -> None:
+    panel = make_panel(qtbot, "Integrated", cameras=LINUX_CAMERAS)
+    changes: list[WebcamSettings] = []
+    panel.settings_changed.connect(changes.append)
+    panel.picker.activated.emit(panel.picker.currentIndex())
+    assert changes == []
+
+
+class Started:
+    """A source factory that records the panel's settings at each start (a camera restart)."""
+
+    def __init__(self) -> None:
+        self.panel: CameraPanel | None = None
+        self.settings: list[WebcamSettings] = []
+
+    def __call__(self, device: CameraDevice) -> ScanSource:
+        assert self.panel is not None
+        self.settings.append(self.panel.settings)
+        return NullSource("webcam:fake")
+
+
+def test_the_decoder_is_chosen_in_the_panel_and_applied_at_once(qtbot: QtBot) -> None:
+    started = Started()
+    panel = make_panel(qtbot, cameras=LINUX_CAMERAS, pyzbar_installed=True, source_factory=started)
+    started.panel = panel
+    assert [panel.decoder.itemText(i) for i in range(panel.decoder.count())] == ["zxing-cpp", "pyzbar"]
+    assert panel.decoder.currentData() == "zxing"
+    panel.set_on(True)
+    changes: list[WebcamSettings] = []
+    panel.settings_changed.connect(changes.append)
+    panel.decoder.setFocus()
+    with qtbot.waitSignal(panel.settings_changed, timeout=2000):
+        qtbot.keyClick(panel.decoder, Qt.Key.Key_Down)
+    assert [c.decoder for c in changes] == ["pyzbar"]
+    # The running camera was restarted with the new decoder.
+    assert [s.decoder for s in started.settings] == ["zxing", "pyzbar"] and panel.is_on
+    panel.backend.setFocus()
+    values = [panel.backend.itemData(i) for i in range(panel.backend.count())]
+    assert values[0] == "auto" and panel.backend.currentText() == "automatique"
+    with qtbot.waitSignal(panel.settings_changed, timeout=2000):
+        qtbot.keyClick(panel.backend, Qt.Key.Key_Down)
+    assert changes[-1].backend == values[1] and changes[-1].decoder == "pyzbar"
+    assert [s.backend for s in started.settings] == ["auto", "auto", values[1]]
+    panel.shutdown()
+
+
+def test_pyzbar_is_offered_only_when_installed(qtbot: QtBot) -> None:
+    panel = make_panel(qtbot, settings=WebcamSettings(decoder="pyzbar"), pyzbar_installed=False)
+    assert panel.decoder.itemText(1) == "pyzbar (non installé)"
+    model = panel.decoder.model()
+    assert isinstance(model, QStandardItemModel) and not model.item(1).isEnabled()
+    assert panel.decoder.currentData() == "zxing"  # what reads, since pyzbar cannot
+    changes: list[WebcamSettings] = []
+    panel.settings_changed.connect(changes.append)
+    panel.decoder.setFocus()
+    qtbot.keyClick(panel.decoder, Qt.Key.Key_Down)  # cannot land on it
+    assert panel.decoder.currentData() == "zxing" and changes == []
+    assert panel.settings.decoder == "pyzbar"  # the file is not rewritten behind the cashier's back
+
+
+def test_the_window_hands_the_panels_choices_to_the_application(qtbot: QtBot) -> None:
+    events: list[str] = []
+    window = MainWindow(
+        api=FakeApi(events),
+        journal=MemoryJournal(events, FakeClock()),
+        settings=Settings(till_name="caisse-test").with_values(ui={"sound_enabled": False}),
+        environment_label="test",
+    )
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.show_camera(True)
+        panel = window.camera_panel
+        assert panel is not None
+        panel.backend.setFocus()
+        with qtbot.waitSignal(window.webcam_settings_changed, timeout=2000) as signal:
+            qtbot.keyClick(panel.backend, Qt.Key.Key_Down)
+        assert signal.args is not None
+        assert signal.args[0] == panel.settings and panel.settings.backend != "auto"
+    finally:
+        window.close()

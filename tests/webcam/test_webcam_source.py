@@ -1,5 +1,6 @@
 """WebcamSource fed with real MJPG videos written by OpenCV: tokens reach the sink once per
-appearance, previews carry outlines, and the camera states recover by themselves."""
+appearance, previews carry outlines, and the camera states recover by themselves; "no camera" and
+"camera busy" are told apart on Windows too, with the panel's device list (a fake one here)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
+from pos_client.scanner import webcam_source
 from pos_client.scanner.source import RawScan, ScanSource, SourceState, SourceStatus, Transport
 from pos_client.scanner.webcam_source import (
     HINT_CLOSER,
@@ -23,17 +25,19 @@ from pos_client.scanner.webcam_source import (
     HINT_LESS_TILT,
     MSG_BUSY,
     MSG_FROZEN,
+    MSG_MISSING_OR_BUSY,
     MSG_NO_CAMERA,
     MSG_UNPLUGGED,
     AppearanceTracker,
     CameraDevice,
+    Presence,
     PreviewFrame,
     WebcamSource,
     hint_for,
     resolve_device,
 )
 
-TOKENS = ("352UW4", "K7XQ2M")
+TOKENS = ("352UW4", "K7XQ2M")  # what the session's videos show (conftest.py)
 PAYLOADS = tuple(f"PASSCULTURE:v3;TOKEN:{t}" for t in TOKENS)
 
 
@@ -72,13 +76,6 @@ class Recorder:
     @property
     def states(self) -> list[SourceState]:
         return [s.state for s in self.statuses]
-
-
-@pytest.fixture(scope="module")
-def videos(corpus: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    folder = tmp_path_factory.mktemp("videos")
-    names = ("enter_move_leave", "two_codes", "no_code", "come_back")
-    return {name: corpus.write_video(folder / f"{name}.avi", name, TOKENS) for name in names}
 
 
 def play(path: Path) -> tuple[Recorder, WebcamSource]:
@@ -292,6 +289,8 @@ def test_device_strings() -> None:
     assert resolve_device("") == CameraDevice(index=0)
     assert resolve_device("2") == CameraDevice(index=2)
     assert resolve_device("/dev/video1") == CameraDevice(path="/dev/video1")
+    by_id = "/dev/v4l/by-id/usb-cam-video-index0"
+    assert resolve_device(by_id) == CameraDevice(path=by_id)
     assert resolve_device("/tmp/x.avi") == CameraDevice(path="/tmp/x.avi", is_file=True)
     assert resolve_device("/tmp/x.avi").source_id == "webcam:file:x.avi"
     assert resolve_device("1").source_id == "webcam:1"
@@ -306,3 +305,106 @@ def test_hints_name_the_likely_cause() -> None:
     grey[150:250, 150:250] = 255
     square = ((100.0, 100.0), (300.0, 100.0), (300.0, 300.0), (100.0, 300.0))
     assert hint_for(grey, square) == HINT_GLARE
+
+
+# ----------------------------------------------------------------------------- presence (Windows)
+class _ClosedCamera:
+    """What ``cv2.VideoCapture`` gives for a camera that cannot be opened (missing or taken)."""
+
+    def isOpened(self) -> bool:
+        return False
+
+    def read(self) -> tuple[bool, Any]:
+        return False, None
+
+    def get(self, prop_id: int) -> float:
+        return 0.0
+
+    def release(self) -> None:
+        pass
+
+
+@pytest.fixture
+def on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The source's OS checks as on Windows: no device node says whether a camera is plugged in."""
+    monkeypatch.setattr(webcam_source, "_PLATFORM", "win32")
+
+
+def _first_error(presence: Presence | None) -> SourceStatus:
+    recorder = Recorder()
+    source = WebcamSource(
+        CameraDevice(index=1), retry_s=0.05, presence=presence, opener=lambda *_: _ClosedCamera()
+    )
+    source.start(recorder.on_scan, recorder.on_status)
+    try:
+        recorder.wait_for(lambda r: SourceState.ERROR in r.states)
+    finally:
+        source.stop()
+    return next(s for s in recorder.statuses if s.state is SourceState.ERROR)
+
+
+@pytest.mark.usefixtures("on_windows")
+def test_windows_tells_no_camera_from_a_busy_one_with_the_panels_device_list() -> None:
+    asked: list[CameraDevice] = []
+
+    def listed(device: CameraDevice) -> bool:
+        asked.append(device)
+        return device.index == 1
+
+    assert _first_error(listed).message == MSG_BUSY  # listed by Qt, but will not open: taken
+    assert asked and asked[0] == CameraDevice(index=1)
+    assert _first_error(lambda device: False).message == MSG_NO_CAMERA  # not listed: not plugged in
+    # Without a device list (or one that cannot say), the message covers both.
+    assert _first_error(None).message == MSG_MISSING_OR_BUSY
+    assert _first_error(lambda device: None).message == MSG_MISSING_OR_BUSY
+
+
+@pytest.mark.usefixtures("on_windows")
+def test_a_broken_device_list_does_not_stop_the_camera() -> None:
+    def broken(device: CameraDevice) -> bool:
+        raise RuntimeError("Qt Multimedia is gone")
+
+    assert _first_error(broken).message == MSG_MISSING_OR_BUSY
+
+
+@pytest.mark.usefixtures("on_windows")
+def test_windows_unplug_and_replug_follow_the_device_list(videos: dict[str, Any], camera_node: Path) -> None:
+    # An index camera (Windows has no device path): plugged in while the panel lists it.
+    video = videos["come_back"].path
+    recorder = Recorder()
+    source = WebcamSource(
+        CameraDevice(index=0),
+        retry_s=0.05,
+        presence=lambda device: camera_node.exists(),
+        opener=lambda device, backend, size: _RecordedCamera(video, camera_node, camera_node.exists()),
+    )
+    source.start(recorder.on_scan, recorder.on_status)
+    try:
+        recorder.wait_for(lambda r: len(r.scans) >= 1)
+        camera_node.unlink()  # unplugged: reads fail and Qt no longer lists it
+        recorder.wait_for(lambda r: r.states[-1] is SourceState.DISCONNECTED)
+        assert recorder.statuses[-1].message == MSG_UNPLUGGED
+        connected_before = recorder.states.count(SourceState.CONNECTED)
+        camera_node.touch()
+        recorder.wait_for(lambda r: r.states.count(SourceState.CONNECTED) > connected_before)
+    finally:
+        source.stop()
+    # Never "busy" or "missing or busy": the list said what happened.
+    assert {s.message for s in recorder.statuses} & {MSG_BUSY, MSG_MISSING_OR_BUSY} == set()
+
+
+def test_on_linux_the_device_node_answers_before_the_device_list(camera_node: Path) -> None:
+    # A Linux device path that exists but will not open is busy, whatever a device list says.
+    recorder = Recorder()
+    source = WebcamSource(
+        CameraDevice(path=str(camera_node)),
+        retry_s=0.05,
+        presence=lambda device: False,
+        opener=lambda *_: _ClosedCamera(),
+    )
+    source.start(recorder.on_scan, recorder.on_status)
+    try:
+        recorder.wait_for(lambda r: SourceState.ERROR in r.states)
+    finally:
+        source.stop()
+    assert next(s for s in recorder.statuses if s.state is SourceState.ERROR).message == MSG_BUSY

@@ -9,7 +9,15 @@ from __future__ import annotations
 from pos_client.api.emulator import demo_data
 from pos_client.api.emulator.app import SeenRequest
 from pos_client.api.emulator.control import EmulatorControl
-from pos_client.api.emulator.faults import Fault, FaultKind
+from pos_client.api.emulator.faults import Fault, FaultKind, Malformation
 from pos_client.api.emulator.server import RunningEmulator
 
-__all__ = ["EmulatorControl", "Fault", "FaultKind", "RunningEmulator", "SeenRequest", "demo_data"]
+__all__ = [
+    "EmulatorControl",
+    "Fault",
+    "FaultKind",
+    "Malformation",
+    "RunningEmulator",
+    "SeenRequest",
+    "demo_data",
+]

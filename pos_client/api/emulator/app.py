@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pos_client.api.emulator import rules
-from pos_client.api.emulator.faults import FaultBook, FaultKind
+from pos_client.api.emulator.faults import Fault, FaultBook, FaultKind, Malformation
 from pos_client.api.emulator.store import EmulatorStore, ProviderKey
 
 __all__ = ["ConnectionRegistry", "EmulatorState", "SeenRequest", "build_app"]
@@ -181,6 +181,9 @@ class FrontDoor:
             elif fault.kind is FaultKind.RATE_LIMIT:
                 headers = None if fault.retry_after_s is None else {"Retry-After": f"{fault.retry_after_s:g}"}
                 await _json(429, rules.RATE_LIMITED.body, headers)(scope, receive, recording_send)
+            elif fault.kind is FaultKind.MALFORMED:
+                answer = await _captured_answer(self.app, scope, receive) if fault.route_runs else None
+                await _malformed(fault, answer)(scope, receive, recording_send)
             elif fault.kind is FaultKind.DROP_BEFORE_COMMIT:
                 recorded = self._record_reset(method, path)
                 await self._reset(scope, receive)
@@ -228,6 +231,53 @@ def _server_error(status: int) -> Response:
     return Response(
         f"<html><body><h1>{status} {title}</h1></body></html>", status_code=status, media_type="text/html"
     )
+
+
+async def _captured_answer(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+    """Run the route (it commits its change) and keep its answer instead of sending it."""
+    status = 500
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    return status, b"".join(chunks)
+
+
+_CUT_OFF_BOOKING = b'{"id": 9800001, "quantity": 1, "offerName": "Le Petit Pr'
+
+
+def _without_offer_name(body: bytes) -> Any:
+    """The route's JSON with a required key gone (a booking's "offerName", the list's "bookings")."""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "offerName" in data:
+        return {key: value for key, value in data.items() if key != "offerName"}
+    if isinstance(data, dict) and isinstance(data.get("bookings"), list) and data["bookings"]:
+        return {
+            "bookings": [{k: v for k, v in entry.items() if k != "offerName"} for entry in data["bookings"]]
+        }
+    return {"result": "ok"}  # a 204, an error body, or nothing: JSON the contract has no place for
+
+
+def _malformed(fault: Fault, answer: tuple[int, bytes] | None) -> Response:
+    """An answer that breaks the contract, built from the route's own ``answer`` when it ran."""
+    body = answer[1] if answer is not None else b""
+    status = fault.malformed_status
+    if fault.malformation is Malformation.HTML:
+        page = "<html><body><h1>Connexion au réseau Wi-Fi</h1><p>Acceptez les conditions.</p></body></html>"
+        return Response(page, status_code=status, media_type="text/html")
+    if fault.malformation is Malformation.MISSING_KEY:
+        return _json(status, _without_offer_name(body))
+    cut = body[: max(1, len(body) // 2)] if body.startswith((b"{", b"[")) else _CUT_OFF_BOOKING
+    return Response(cut, status_code=status, media_type="application/json")
 
 
 def _answer(answer: rules.Answer) -> Response:

@@ -1,7 +1,8 @@
 """The emulator's seeded world: three providers, a handful of venues, and one booking per case.
 
 Tokens are fixed so printed demo codes (``pos-client demo-codes``) stay valid across runs; dates are
-relative to the emulator's clock at seeding time. Every person here is invented.
+relative to the emulator's clock at seeding time (and a store reopened from a file has its dates
+shifted by the time it was stopped, ``EmulatorStore.skip_downtime``). Every person here is invented.
 """
 
 from __future__ import annotations
@@ -69,7 +70,14 @@ CASES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "reimbursed": ("REMBR5", "Réservation déjà remboursée au lieu : refusée (remboursée)."),
         "closed_structure": ("FERME6", "Structure fermée : refusée (structure fermée)."),
         "other_venue": ("AUTRE2", "Réservation d'un lieu qui n'est pas le nôtre : introuvable."),
-        "expired": ("EXPR7D", "Livre réservé il y a 12 jours et jamais retiré : expiré, donc annulé."),
+        "expired": (
+            "EXPR7D",
+            "Livre réservé il y a 12 jours et jamais retiré : expiré (10 jours), donc annulé.",
+        ),
+        "expired_other": (
+            "CDEXP3",
+            "CD réservé il y a 31 jours et jamais retiré : expiré (30 jours hors livres), donc annulé.",
+        ),
         "inactive_link": ("LNKHS4", "Lieu dont le lien avec notre logiciel est désactivé : introuvable."),
         "activation_code": (
             "CDACT5",
@@ -226,6 +234,14 @@ _BOOKINGS: list[tuple[str, int, str, int, timedelta, dict[str, Any]]] = [
     ("closed_structure", CLOSED_VENUE_ID, "Vinyle : Chansons d'hier", 1800, timedelta(days=2), _PRODUCT),
     ("other_venue", OTHER_VENUE_ID, "Bande dessinée : Astérix", 1099, timedelta(days=2), _PRODUCT),
     ("expired", BOOKSHOP_VENUE_ID, "Candide", 350, timedelta(days=12), {**_BOOK, "ean": "9782070360543"}),
+    (
+        "expired_other",
+        BOOKSHOP_VENUE_ID,
+        "CD : Chansons du Port (album)",
+        1299,
+        timedelta(days=31),
+        {"subcategory": "SUPPORT_PHYSIQUE_MUSIQUE_CD", "can_expire": True, "ean": "3700187679637"},
+    ),
     ("inactive_link", INACTIVE_LINK_VENUE_ID, "Atelier d'écriture", 500, timedelta(days=2), _PRODUCT),
     (
         "activation_code",

@@ -3,7 +3,9 @@
 A fault matches a request by method and a substring of the path, and is used ``count`` times
 (``None``: until cleared). ``DROP_*`` faults close the TCP connection with a reset and no HTTP
 answer, before or after the booking change is committed, which is how a client meets an ambiguous
-failure in real life.
+failure in real life. ``MALFORMED`` answers something that breaks the contract (cut-off JSON, a
+booking without a required key, a web page), after the route ran (a change is committed) unless
+``route_runs`` is False: what a client meets behind a captive portal or a broken proxy.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import threading
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-__all__ = ["Fault", "FaultBook", "FaultKind"]
+__all__ = ["Fault", "FaultBook", "FaultKind", "Malformation"]
 
 
 class FaultKind(StrEnum):
@@ -21,6 +23,15 @@ class FaultKind(StrEnum):
     RATE_LIMIT = "RATE_LIMIT"
     DROP_BEFORE_COMMIT = "DROP_BEFORE_COMMIT"
     DROP_AFTER_COMMIT = "DROP_AFTER_COMMIT"
+    MALFORMED = "MALFORMED"
+
+
+class Malformation(StrEnum):
+    """What a ``MALFORMED`` answer looks like (always status ``malformed_status``, 200 by default)."""
+
+    TRUNCATED_JSON = "TRUNCATED_JSON"  # application/json cut in the middle: not JSON at all
+    MISSING_KEY = "MISSING_KEY"  # JSON, but a booking without "offerName" (or no "bookings" list)
+    HTML = "HTML"  # a text/html page where JSON (or nothing, for a 204) was due
 
 
 @dataclass(frozen=True)
@@ -34,14 +45,22 @@ class Fault:
     latency_s: float = 0.0
     status_code: int = 503
     retry_after_s: float | None = None
+    malformation: Malformation = Malformation.TRUNCATED_JSON
+    malformed_status: int = 200
+    route_runs: bool = True  # MALFORMED: the route runs (and commits) before its answer is spoiled
 
     def __post_init__(self) -> None:
+        # Built from JSON by the control API: names of the enums are accepted.
+        object.__setattr__(self, "kind", FaultKind(self.kind))
+        object.__setattr__(self, "malformation", Malformation(self.malformation))
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1, or None for 'until cleared'")
         if self.latency_s < 0:
             raise ValueError("latency_s must not be negative")
         if not 400 <= self.status_code <= 599:
             raise ValueError("status_code must be an HTTP error status (4xx or 5xx)")
+        if not 200 <= self.malformed_status <= 599 or self.malformed_status == 204:
+            raise ValueError("malformed_status must be an HTTP status with a body (200 to 599, not 204)")
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():

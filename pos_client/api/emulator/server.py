@@ -9,6 +9,7 @@ the ``DROP_*`` faults reset a real TCP connection.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import sys
 import threading
@@ -26,6 +27,8 @@ from pos_client.api.emulator.control import EmulatorControl, control_routes
 from pos_client.api.emulator.store import EmulatorClock, EmulatorStore
 
 __all__ = ["RunningEmulator", "build_server", "listening_socket", "make_state"]
+
+log = logging.getLogger(__name__)
 
 _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 10.0
@@ -92,9 +95,15 @@ def build_server(state: EmulatorState, control: EmulatorControl, *, log_level: s
 
 
 def make_state(seed: str, db_path: Path | None) -> EmulatorState:
+    """A new store is seeded; an existing one (``db_path``) is kept, its dates shifted by the time
+    the emulator was stopped so the demo's relative dates still hold (``skip_downtime``)."""
     store = EmulatorStore(db_path, EmulatorClock())
     if store.is_empty():
         demo_data.seed(store, seed)
+    else:
+        shift = store.skip_downtime()
+        if shift:
+            log.info("emulator state reopened: dates shifted by %s (time stopped)", shift)
     return EmulatorState(store=store)
 
 

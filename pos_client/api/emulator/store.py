@@ -4,6 +4,11 @@ One connection guarded by a lock serves the server thread and the controlling (t
 datetimes are stored as naive UTC ISO strings. The automatic transitions of the real platform
 (expiry of unused products after 10/30 days, automatic "used" 48 h after an event) are applied
 lazily, before every read, against the emulator's own clock.
+
+A store kept in a file remembers the emulator time of its last activity; ``skip_downtime`` (run when
+an existing file is opened) shifts every stored date by the time the emulator was stopped, so the
+demo's relative dates (an event "in 6 days, booked an hour ago", a concert "tomorrow evening") read
+the same after a restart as when they were left, instead of having aged while nothing ran.
 """
 
 from __future__ import annotations
@@ -66,7 +71,15 @@ CREATE TABLE IF NOT EXISTS booking (
     user_birth_date TEXT, user_postal_code TEXT);
 CREATE TABLE IF NOT EXISTS price_category (
     id INTEGER PRIMARY KEY, offer_id INTEGER NOT NULL REFERENCES offer(id), label TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Every stored date, shifted together by ``skip_downtime``.
+_DATE_COLUMNS = (
+    ("booking", "date_created"),
+    ("booking", "cancellation_limit_date"),
+    ("booking", "date_used"),
+    ("stock", "beginning_datetime"),
+)
 
 # Realistic-looking ids (the real API's ids are large integers).
 _FIRST_IDS = {
@@ -236,6 +249,38 @@ class EmulatorStore:
                 raise
             self._db.execute("COMMIT")
 
+    @staticmethod
+    def _remember_now(db: sqlite3.Connection, now: datetime) -> None:
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_activity', ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (to_db(now),),
+        )
+
+    def skip_downtime(self) -> timedelta:
+        """Shift every stored date by the time between the last activity and now (the emulator
+        clock's), as if the emulator had never been stopped; returns the shift (zero the first
+        time a store is opened by a version that remembers its activity)."""
+        now = self.clock.now()
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'last_activity'").fetchone()
+            last = from_db(row[0]) if row is not None else None
+            shift = timedelta(0) if last is None else now - last
+            if shift:
+                for table, column in _DATE_COLUMNS:
+                    rows = db.execute(
+                        f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"
+                    ).fetchall()
+                    db.executemany(
+                        f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                        [
+                            (to_db(datetime.fromisoformat(value).replace(tzinfo=UTC) + shift), row_id)
+                            for row_id, value in rows
+                        ],
+                    )
+            self._remember_now(db, now)
+        return shift
+
     def is_empty(self) -> bool:
         with self._lock:
             count: int = self._db.execute("SELECT COUNT(*) FROM provider").fetchone()[0]
@@ -300,7 +345,9 @@ class EmulatorStore:
                 return token
 
     def create_booking(self, **fields: Any) -> str:
-        """Insert a booking, reusing the offer/stock when name, venue, start and price match."""
+        """Insert a booking. Its offer is reused only when every offer field matches (venue, name,
+        event or not, subcategory, expiry, EAN), else a new offer is made; its stock is reused when
+        the offer, start, price and price category match."""
         now = self.clock.now()
         booked_at: datetime = fields.get("created_at") or now
         starts_at: datetime | None = fields.get("event_starts_at")
@@ -326,8 +373,16 @@ class EmulatorStore:
             if db.execute("SELECT 1 FROM venue WHERE id = ?", (venue_id,)).fetchone() is None:
                 raise ValueError(f"unknown venue {venue_id}")
             offer_row = db.execute(
-                "SELECT id FROM offer WHERE venue_id = ? AND name = ? AND is_event = ?",
-                (venue_id, fields["offer_name"], int(is_event)),
+                "SELECT id FROM offer WHERE venue_id = ? AND name = ? AND is_event = ?"
+                " AND subcategory = ? AND can_expire = ? AND ean IS ?",
+                (
+                    venue_id,
+                    fields["offer_name"],
+                    int(is_event),
+                    subcategory,
+                    int(can_expire),
+                    fields.get("ean"),
+                ),
             ).fetchone()
             if offer_row is None:
                 offer_id = self._insert(
@@ -402,6 +457,7 @@ class EmulatorStore:
                     "user_postal_code": fields.get("user_postal_code", "75011"),
                 },
             )
+            self._remember_now(db, now)
         return token
 
     # -- reads ---------------------------------------------------------------------------------
@@ -420,6 +476,7 @@ class EmulatorStore:
         now = self.clock.now()
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         with self.transaction() as db:
+            self._remember_now(db, now)
             db.execute(
                 "UPDATE booking SET status = 'CANCELLED', cancellation_reason = 'EXPIRED' WHERE status = "
                 "'CONFIRMED' AND stock_id IN (SELECT s.id FROM stock s JOIN offer o ON o.id = s.offer_id "
