@@ -37,6 +37,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# A keep applied on the API for a validation that has no payment line in this journal.
+_DONE_ELSEWHERE = "sans ligne de paiement : validation faite hors de cette caisse"
+
 class JournalClosedError(RuntimeError):
     pass
 
@@ -215,9 +218,15 @@ class SqliteJournal:
                 ).fetchone()
                 use = intent.operation is Operation.USE
                 expected_before = Operation.KEEP.value if use else Operation.USE.value
-                if (latest is not None and latest[0] != expected_before) or (
-                    latest is None and intent.operation is Operation.KEEP
-                ):
+                if latest is None and intent.operation is Operation.KEEP:
+                    # A revert of a validation this till never paid (support's keep of a booking
+                    # validated elsewhere): applied on the API, nothing to reverse here.
+                    db.execute(
+                        "INSERT INTO resolutions VALUES (?, 'done', ?, ?, ?)",
+                        (intent.id, _DONE_ELSEWHERE, int(confirmed_by_reread), _iso(now)),
+                    )
+                    return None
+                if latest is not None and latest[0] != expected_before:
                     detail = "déjà enregistré" + ("" if latest is None else f" (intention {latest[1]})")
                     db.execute(
                         "INSERT INTO resolutions VALUES (?, 'refused', ?, ?, ?)",

@@ -120,6 +120,18 @@ def test_revert_adds_a_negative_record_and_nothing_is_updated(
     assert journal.validated_by_this_till("352UW4") == clock.now
 
 
+def test_a_revert_of_a_validation_made_elsewhere_is_done_without_a_payment_line(
+    journal: SqliteJournal,
+) -> None:
+    """Support's keep of a booking another till validated: applied on the API, said as done (not
+    "refused"), and no negative line for a sale this journal never recorded."""
+    assert journal.resolve_done(_begin(journal, Operation.KEEP)) is None
+    assert journal.lines_for_day(TODAY) == []
+    assert journal.open_intents() == []
+    assert journal.resolution_counts()[IntentResolution.DONE] == 1
+    assert journal.resolution_counts()[IntentResolution.REFUSED] == 0
+
+
 def test_cancel_records_no_payment(journal: SqliteJournal) -> None:
     assert journal.resolve_done(_begin(journal, Operation.CANCEL)) is None
     assert journal.lines_for_day(TODAY) == []
