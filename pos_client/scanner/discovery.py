@@ -530,44 +530,55 @@ def build_hardware_sources(
         vid, pid = parse_vid_pid(ident)
         return HidScanSource(vid, pid)
 
-    sources: list[ScanSource] = []
+    def chosen(
+        configured: str,
+        make: Callable[[str], ScanSource],
+        default_found: Callable[[Discovery], str | None],
+        auto: Callable[[], ScanSource],
+    ) -> ScanSource | None:
+        """The configured device, else the discovery's first scanner, else an automatic search."""
+        if configured:
+            return make(configured)
+        if found is not None:
+            ident = default_found(found)
+            return make(ident) if ident else None
+        return auto()
+
+    candidates: list[ScanSource | None] = []
     if settings.serial_enabled:
-        if settings.serial_port:
-            sources.append(serial_source(configured_serial_port(settings.serial_port)))
-        elif found is not None:
-            port = found.default_serial_port()
-            if port:
-                sources.append(serial_source(port))
-        else:
-            sources.append(
-                AutoDetectSource(
+        candidates.append(
+            chosen(
+                settings.serial_port and configured_serial_port(settings.serial_port),
+                serial_source,
+                Discovery.default_serial_port,
+                lambda: AutoDetectSource(
                     "serial:auto",
                     serial_scanner_finder(comports, serial_by_id),
                     serial_source,
                     searching_message=SERIAL_SEARCHING,
                     interval_s=auto_interval_s,
-                )
+                ),
             )
+        )
     if settings.hid_enabled:
-        if settings.hid_device:
-            try:
-                sources.append(hid_source(settings.hid_device))
-            except ValueError as exc:
-                log.warning("%s", exc)
-        elif found is not None:
-            ident = found.default_hid_device()
-            if ident:
-                sources.append(hid_source(ident))
-        else:
-            sources.append(
-                AutoDetectSource(
-                    "hid:auto",
-                    hid_pos_finder(enumerate_hid),
+        try:
+            candidates.append(
+                chosen(
+                    settings.hid_device,
                     hid_source,
-                    searching_message=HID_SEARCHING,
-                    interval_s=auto_interval_s,
+                    Discovery.default_hid_device,
+                    lambda: AutoDetectSource(
+                        "hid:auto",
+                        hid_pos_finder(enumerate_hid),
+                        hid_source,
+                        searching_message=HID_SEARCHING,
+                        interval_s=auto_interval_s,
+                    ),
                 )
             )
+        except ValueError as exc:  # a configured device that is no VID:PID
+            log.warning("%s", exc)
+    sources = [source for source in candidates if source is not None]
     if settings.evdev_exclusive:
         sources.append(EvdevScanSource(settings.evdev_exclusive, layout=settings.scanner_layout or "us"))
     if raw_sink is not None:

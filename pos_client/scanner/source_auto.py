@@ -32,6 +32,7 @@ from pos_client.scanner.source import (
     SourceStatus,
     StatusSink,
 )
+from pos_client.scanner.source_thread import ThreadedSource
 
 __all__ = ["AUTO_INTERVAL_S", "AutoDetectSource", "Finder", "SourceMaker"]
 
@@ -42,7 +43,7 @@ Finder = Callable[[], list[str]]  # the scanners present now, best first (a port
 SourceMaker = Callable[[str], ScanSource]
 
 
-class AutoDetectSource:
+class AutoDetectSource(ThreadedSource):
     """A ``ScanSource`` that finds its device by itself, and keeps looking until it has one.
 
     Args:
@@ -62,20 +63,19 @@ class AutoDetectSource:
         searching_message: str,
         interval_s: float = AUTO_INTERVAL_S,
     ) -> None:
+        super().__init__(retry_s=interval_s)  # the search's interval
         self._source_id = source_id
         self._find = find
         self._make = make
         self._searching_message = searching_message
-        self._interval_s = interval_s
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._inner: ScanSource | None = None
         self._ident: str | None = None
         self._inner_state: SourceState | None = None
-        self._on_raw: RawSink | None = None
-        self._last_status: tuple[SourceState, str] | None = None
         self._find_failure: str | None = None
+
+    # Stopping also stops the adopted source, which waits for its own thread (5 s at most).
+    _join_timeout_s = 10.0
 
     # ------------------------------------------------------------------ ScanSource
     @property
@@ -86,21 +86,6 @@ class AutoDetectSource:
     def adopted(self) -> str | None:
         """The ident of the scanner in use (None while searching)."""
         return self._ident
-
-    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None:
-        if self._thread is not None:
-            raise RuntimeError("source already started")
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_status), name=f"scanner-{self._source_id}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
 
     def set_on_raw(self, sink: RawSink | None) -> None:
         with self._lock:
@@ -129,7 +114,7 @@ class AutoDetectSource:
                     else:
                         self._find_failure = None
                         self._consider(present, on_scan, on_status)
-                self._stop.wait(self._interval_s)
+                self._stop.wait(self._retry_s)
         finally:
             self._drop_inner()
             self._report(on_status, SourceState.STOPPED)
@@ -174,8 +159,3 @@ class AutoDetectSource:
             log.warning("%s: device listing failed: %s", self._source_id, reason)
             self._find_failure = reason
 
-    def _report(self, on_status: StatusSink, state: SourceState, message: str = "") -> None:
-        if self._last_status == (state, message):
-            return
-        self._last_status = (state, message)
-        on_status(SourceStatus(self._source_id, state, message))

@@ -19,6 +19,8 @@ class ThreadedSource:
     """Base of the sources that own a thread. Subclasses define ``source_id`` and ``_run``, which
     loops until ``self._stop`` is set and waits with ``self._stop.wait(...)``."""
 
+    _join_timeout_s = 5.0  # how long ``stop`` waits for the thread
+
     def __init__(self, retry_s: float) -> None:
         self._retry_s = retry_s
         self._stop = threading.Event()
@@ -42,7 +44,7 @@ class ThreadedSource:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=self._join_timeout_s)
             self._thread = None
 
     def set_on_raw(self, sink: RawSink | None) -> None:

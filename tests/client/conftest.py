@@ -4,6 +4,7 @@ and an in-memory keyring backend."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import keyring
@@ -58,3 +59,18 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 @pytest.fixture
 def client(make_client: ClientFactory) -> BookingsClient:
     return make_client()
+
+
+@pytest.fixture
+def reunion_token(emulator: RunningEmulator) -> str:
+    """A pending event booking at a Réunion venue (UTC+4), booked at 04:59 UTC, the emulator's
+    clock one minute later: validatable from 26/11/2026 08:59 venue time (05:59 in Paris)."""
+    control = emulator.control
+    venue = control.add_venue("Théâtre de Saint-Denis", provider_ids=[1], department_code="974")
+    token = control.create_booking(
+        venue_id=venue, offer_name="Maloya en scène", price_cents=1500,
+        created_at=datetime(2026, 11, 24, 4, 59, tzinfo=UTC),
+        event_starts_at=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
+    )  # fmt: skip
+    control.set_now(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
+    return token

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator_views import seen, status_of
 from memory_keyring import MemoryKeyring
 
 from pos_client.api import commands
@@ -33,14 +34,6 @@ from pos_client.paths import AppPaths
 
 TOKENS = demo_data.TOKENS
 ClientFactory = Callable[..., BookingsClient]
-
-
-def seen(emulator: RunningEmulator) -> list[tuple[str, int]]:
-    return [(request.method, request.status) for request in emulator.control.requests_seen()]
-
-
-def status_of(emulator: RunningEmulator, token: str) -> str:
-    return str(emulator.control.booking_state(token)["status"])
 
 
 def malformed(malformation: Malformation, **options: Any) -> Fault:

@@ -136,18 +136,9 @@ def test_pending_event_keeps_message_and_date(client: BookingsClient, emulator: 
     assert client.cancel(token) == BookingCancelled(token)
 
 
-def test_pending_event_overseas_keeps_the_venue_time(
-    client: BookingsClient, emulator: RunningEmulator
-) -> None:
+def test_pending_event_overseas_keeps_the_venue_time(client: BookingsClient, reunion_token: str) -> None:
     """The audit's case: a Réunion venue (UTC+4); reading the message as Paris time put it 3 h off."""
-    control = emulator.control
-    venue = control.add_venue("Théâtre de Saint-Denis", provider_ids=[1], department_code="974")
-    token = control.create_booking(
-        venue_id=venue, offer_name="Maloya en scène", price_cents=1500,
-        created_at=datetime(2026, 11, 24, 4, 59, tzinfo=UTC),
-        event_starts_at=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
-    )  # fmt: skip
-    control.set_now(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
+    token = reunion_token
     outcome = client.get_booking(token)
     assert isinstance(outcome, NotYetConfirmed)
     # Limit = booked + 48 h = 26/11 04:59 UTC = 08:59 in Réunion (and 05:59 in Paris).

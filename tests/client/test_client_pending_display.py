@@ -12,7 +12,6 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,19 +26,6 @@ from pos_client.scanner.source import RawScan, Transport
 from pos_client.workflow import Counter, CounterView, InlineRunner, State
 
 VENUE_TIME = "26/11/2026 à 08:59"
-
-
-@pytest.fixture
-def reunion_token(emulator: RunningEmulator) -> str:
-    control = emulator.control
-    venue = control.add_venue("Théâtre de Saint-Denis", provider_ids=[1], department_code="974")
-    token = control.create_booking(
-        venue_id=venue, offer_name="Maloya en scène", price_cents=1500,
-        created_at=datetime(2026, 11, 24, 4, 59, tzinfo=UTC),
-        event_starts_at=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
-    )  # fmt: skip
-    control.set_now(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
-    return token
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from emulator_views import seen, status_of
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
@@ -20,14 +21,6 @@ from pos_client.api.models import (
 
 TOKENS = demo_data.TOKENS
 ClientFactory = Callable[..., BookingsClient]
-
-
-def seen(emulator: RunningEmulator) -> list[tuple[str, int]]:
-    return [(request.method, request.status) for request in emulator.control.requests_seen()]
-
-
-def status_of(emulator: RunningEmulator, token: str) -> str:
-    return str(emulator.control.booking_state(token)["status"])
 
 
 # ----------------------------------------------------------------------------- reads

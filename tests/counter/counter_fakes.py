@@ -299,3 +299,26 @@ class Rig:
         assert self.counter.validate(token)
         self.runner.run_all()
         assert self.counter.state is State.VALIDATED
+
+
+class StoredKey:
+    """A key store holding one key (or none) for every environment, as the OS keyring would."""
+
+    def __init__(self, key: str | None) -> None:
+        self.key = key
+
+    def get_key(self, environment: object) -> str | None:
+        return self.key
+
+    def set_key(self, environment: object, key: str) -> None:
+        self.key = key
+
+
+class NoKeys:
+    """A key store with no key, for windows whose tests never save one."""
+
+    def get_key(self, environment: object) -> str | None:
+        return None
+
+    def set_key(self, environment: object, key: str) -> None:
+        raise AssertionError("no key is saved in these tests")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from serial_ports import Port
 
 from pos_client.cli import main
 from pos_client.scanner.devices_commands import format_discovery
@@ -21,17 +22,6 @@ from pos_client.scanner.discovery import (
     list_serial_ports,
     list_usb_devices,
 )
-
-
-@dataclass
-class Port:
-    device: str
-    vid: int | None = None
-    pid: int | None = None
-    description: str = "n/a"
-    manufacturer: str | None = None
-    product: str | None = None
-
 
 # What comports() returned on a Linux till with a Honeywell in CDC mode, a no-name CDC scanner,
 # an Arduino and the PC's legacy UARTs.

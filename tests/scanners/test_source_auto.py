@@ -13,11 +13,11 @@ import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from serial_ports import Port
 
 from pos_client.scanner.discovery import (
     build_hardware_sources,
@@ -31,16 +31,6 @@ from pos_client.scanner.source_auto import AutoDetectSource
 from pos_client.settings import ScannerSettings
 
 PAYLOAD = "PASSCULTURE:v3;TOKEN:352UW4"
-
-
-@dataclass
-class Port:
-    device: str
-    vid: int | None = None
-    pid: int | None = None
-    description: str = "n/a"
-    manufacturer: str | None = None
-    product: str | None = None
 
 
 class PortLister:

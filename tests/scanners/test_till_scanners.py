@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from serial_ports import Port
 
 from pos_client.api.emulator import demo_data
 from pos_client.scanner.discovery import build_hardware_sources
@@ -32,18 +32,6 @@ pytestmark = pytest.mark.gui
 
 TOKEN = demo_data.TOKENS["book"]
 PAYLOAD = f"PASSCULTURE:v3;TOKEN:{TOKEN}".encode()
-
-
-@dataclass
-class Port:
-    """What pyserial's ``comports()`` lists for a CDC scanner."""
-
-    device: str
-    vid: int | None = None
-    pid: int | None = None
-    description: str = "n/a"
-    manufacturer: str | None = None
-    product: str | None = None
 
 
 class NoKeys:

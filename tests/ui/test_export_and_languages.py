@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from counter_fakes import FakeApi, FakeClock, MemoryJournal
+from counter_fakes import FakeApi, FakeClock, MemoryJournal, StoredKey
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -31,24 +31,6 @@ from pos_client.ui.settings_dialog import SettingsDialog
 from pos_client.workflow import Action, State
 
 WindowFactory = Callable[..., MainWindow]
-
-
-class StoredKey:
-    def __init__(self, key: str | None) -> None:
-        self.key = key
-
-    def get_key(self, environment: ApiEnvironment) -> str | None:
-        return self.key
-
-    def set_key(self, environment: ApiEnvironment, key: str) -> None:
-        self.key = key
-
-
-@pytest.fixture
-def qt_english_afterwards(qapp: QApplication) -> Iterator[None]:
-    """Tests that install Qt's French leave Qt's English (its source texts) for the next ones."""
-    yield
-    install_qt_translation("en")
 
 
 @pytest.fixture
@@ -229,7 +211,6 @@ def _foreign_file(path: Path) -> None:
     path.write_bytes(b"this is a spreadsheet, not a journal\n" * 200)
 
 
-@pytest.mark.usefixtures("qt_english_afterwards")  # run_app installs Qt's French
 @pytest.mark.parametrize(
     ("make_file", "expected"),
     [
@@ -273,7 +254,6 @@ def _button_texts(dialog: SettingsDialog) -> list[str]:
     return [button.text().replace("&", "") for button in box.buttons()]
 
 
-@pytest.mark.usefixtures("qt_english_afterwards")
 @pytest.mark.parametrize(
     ("language", "buttons", "environments", "language_label"),
     [
@@ -308,7 +288,6 @@ def test_settings_dialog_standard_buttons_and_names_follow_the_language(
     assert "URL (custom)" not in form_labels
 
 
-@pytest.mark.usefixtures("qt_english_afterwards")
 def test_the_till_installs_qt_french_at_start_up(qtbot: QtBot, tmp_path: Path) -> None:
     install_qt_translation("en")
     context = AppContext(

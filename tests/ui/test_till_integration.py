@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from counter_fakes import StoredKey
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -26,17 +27,6 @@ from pos_client.ui.welcome import WelcomeChoice
 from pos_client.workflow import Action, State
 
 TOKENS = demo_data.TOKENS
-
-
-class StoredKey:
-    def __init__(self, key: str | None) -> None:
-        self.key = key
-
-    def get_key(self, environment: ApiEnvironment) -> str | None:
-        return self.key
-
-    def set_key(self, environment: ApiEnvironment, key: str) -> None:
-        self.key = key
 
 
 class NoKeyring(StoredKey):

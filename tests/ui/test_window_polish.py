@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from counter_fakes import FakeApi, MemoryJournal, make_booking
+from counter_fakes import FakeApi, MemoryJournal, NoKeys, make_booking
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -26,14 +26,6 @@ from pos_client.workflow import Action, State
 WindowFactory = Callable[..., MainWindow]
 FR, EN = Translator("fr"), Translator("en")
 LONG_ERROR = "Accès refusé à /dev/hidraw3 : ajoutez l'utilisateur au groupe plugdev puis rebranchez"
-
-
-class NoKeys:
-    def get_key(self, environment: object) -> str | None:
-        return None
-
-    def set_key(self, environment: object, key: str) -> None:
-        raise AssertionError("no key is saved in these tests")
 
 
 def test_the_code_placeholder_is_an_instruction_not_a_token(
