@@ -29,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pos_client.api.models import Beneficiary, Booking, BookingStatus  # after the path set-up above
+from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
+from pos_client.domain.ledger import Operation
+from pos_client.domain.scan import Transport
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.export import ExportFormat, write_export
-from pos_client.ports import Operation
-from pos_client.scanner.source import Transport
 
 FIRST_DAY = date(2026, 11, 1)
 DAYS = 30

@@ -41,7 +41,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pos_client import APP_NAME, __version__
-from pos_client.api.models import AlreadyValidated, Booking, Found, Validated
+from pos_client.domain.booking import Booking
+from pos_client.domain.ledger import JournalLine, Operation
+from pos_client.domain.outcomes import AlreadyValidated, Found, Validated
+from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.scan import Transport
 from pos_client.host_os import (
     HostOs,
     current_host_os,
@@ -50,8 +54,6 @@ from pos_client.host_os import (
     keyring_is_secure,
     secure_keyring_backends,
 )
-from pos_client.ports import BookingsApi, Journal, JournalLine, Operation
-from pos_client.scanner.source import Transport
 
 if TYPE_CHECKING:
     from pos_client.cli import AppContext

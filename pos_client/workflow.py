@@ -34,11 +34,12 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Protocol, TypeVar
 
-from pos_client.api.models import (
+from pos_client.domain.booking import Booking
+from pos_client.domain.ledger import Intent, IntentResolution, Operation, PaymentRecord
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     AuthMissing,
-    Booking,
     BookingCancelled,
     Cancelled,
     CannotCancelAnymore,
@@ -61,10 +62,10 @@ from pos_client.api.models import (
     Validated,
     ValidationReverted,
 )
+from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal.store import JournalClosedError
-from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, Operation, PaymentRecord
 from pos_client.scanner.payload import Contremarque, read_contremarque, read_scan
-from pos_client.scanner.source import RawScan, Transport
 
 __all__ = [
     "CANCEL_CONFIRMATION_WORD",

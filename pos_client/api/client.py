@@ -38,12 +38,13 @@ from pos_client import APP_NAME, __version__
 from pos_client.api.environments import InsecureUrlError, check_base_url, is_loopback_host
 from pos_client.api.limiter import RequestLimiter
 from pos_client.api.mapping import map_change_answer, map_list_answer, map_read_answer, parse_retry_after
-from pos_client.api.models import (
+from pos_client.domain.booking import BookingStatus
+from pos_client.domain.ledger import Operation
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     AuthMissing,
     BookingCancelled,
-    BookingStatus,
     Cancelled,
     Found,
     InvalidRequest,
@@ -63,7 +64,6 @@ from pos_client.api.models import (
     ValidationReverted,
 )
 from pos_client.logs import register_secret
-from pos_client.ports import Operation
 
 __all__ = ["TOKEN_IN_URL", "BookingsClient", "checked_token", "user_agent"]
 

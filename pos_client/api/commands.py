@@ -39,15 +39,14 @@ from typing import TYPE_CHECKING, Any
 from pos_client.api.client import BookingsClient
 from pos_client.api.environments import InsecureUrlError, base_url_for, check_base_url
 from pos_client.api.keys import KeyringKeys, KeyStoreError, check_api_key, key_hint
-from pos_client.api.models import (
+from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
+from pos_client.domain.ledger import Operation, PaymentRecord
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     AuthMissing,
-    Beneficiary,
-    Booking,
     BookingCancelled,
     BookingPage,
-    BookingStatus,
     Cancelled,
     CannotCancelAnymore,
     Found,
@@ -69,10 +68,10 @@ from pos_client.api.models import (
     Validated,
     ValidationReverted,
 )
-from pos_client.ports import Journal, Operation, PaymentRecord
+from pos_client.domain.ports import Journal
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.guard import ScanGuard
 from pos_client.scanner.payload import Contremarque, read_contremarque
-from pos_client.scanner.source import RawScan, Transport
 from pos_client.settings import ApiEnvironment
 
 if TYPE_CHECKING:

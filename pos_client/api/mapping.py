@@ -14,15 +14,14 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pos_client.api.models import (
+from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
+from pos_client.domain.ledger import Operation
+from pos_client.domain.outcomes import (
     VALID_FROM_IN_MESSAGE,
     AlreadyValidated,
     AuthInvalid,
-    Beneficiary,
-    Booking,
     BookingCancelled,
     BookingPage,
-    BookingStatus,
     Cancelled,
     CannotCancelAnymore,
     Found,
@@ -41,7 +40,6 @@ from pos_client.api.models import (
     Validated,
     ValidationReverted,
 )
-from pos_client.ports import Operation
 
 __all__ = [
     "MalformedBooking",

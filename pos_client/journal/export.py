@@ -21,8 +21,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from pos_client.domain.ledger import Operation
 from pos_client.journal.store import PaymentRow, SqliteJournal
-from pos_client.ports import Operation
 
 __all__ = [
     "CSV_COLUMNS",

@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from pos_client.api.models import Beneficiary, Booking, BookingStatus
+from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
+from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
+from pos_client.domain.scan import Transport
 from pos_client.journal.migrations import NotAJournalError, migrate
-from pos_client.ports import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
-from pos_client.scanner.source import Transport
 
 __all__ = ["PAYMENT_MODE", "JournalClosedError", "PaymentRow", "SqliteJournal", "open_journal", "utc_now"]
 

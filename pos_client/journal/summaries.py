@@ -11,8 +11,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pos_client.domain.ledger import Operation
 from pos_client.journal.store import SqliteJournal
-from pos_client.ports import Operation
 
 __all__ = [
     "PeriodSummary",

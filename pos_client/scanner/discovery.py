@@ -26,8 +26,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+from pos_client.domain.scan import RawSink, RawTapping, ScanSource
 from pos_client.host_os import HostOs, SerialPortNameError, current_host_os, normalize_serial_port
-from pos_client.scanner.source import RawSink, RawTapping, ScanSource
 from pos_client.scanner.source_auto import AUTO_INTERVAL_S, AutoDetectSource, Finder
 from pos_client.settings import ScannerSettings
 

@@ -23,14 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pos_client.domain.scan import RawScan, ScanSink, SourceState, StatusSink, Transport
 from pos_client.scanner.keymap import KEY_LEFTSHIFT, KEY_RIGHTSHIFT, character_for
-from pos_client.scanner.source import (
-    RawScan,
-    ScanSink,
-    SourceState,
-    StatusSink,
-    Transport,
-)
 from pos_client.scanner.source_thread import ThreadedSource
 
 __all__ = ["MSG_NO_EVDEV", "EvdevKeyDecoder", "EvdevScanSource"]

@@ -16,18 +16,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from pos_client.domain.scan import RawScan, ScanSink, SourceState, StatusSink, Transport
 from pos_client.host_os import HostOs, current_host_os, hid_module_name
 from pos_client.scanner.hid_reports import (
     HidReportAssembler,
     HidReportFormat,
     format_for_vendor,
-)
-from pos_client.scanner.source import (
-    RawScan,
-    ScanSink,
-    SourceState,
-    StatusSink,
-    Transport,
 )
 from pos_client.scanner.source_thread import ThreadedSource
 

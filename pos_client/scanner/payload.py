@@ -28,8 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from pos_client.domain.scan import RawScan
 from pos_client.scanner.layouts import ALL_REPAIRS, CAPS_LOCK_ONLY, LayoutRepair, find_layout
-from pos_client.scanner.source import RawScan
 
 __all__ = [
     "MAX_INPUT_LENGTH",

@@ -25,13 +25,7 @@ from dataclasses import dataclass
 
 import serial
 
-from pos_client.scanner.source import (
-    RawScan,
-    ScanSink,
-    SourceState,
-    StatusSink,
-    Transport,
-)
+from pos_client.domain.scan import RawScan, ScanSink, SourceState, StatusSink, Transport
 from pos_client.scanner.source_thread import ThreadedSource
 
 __all__ = [

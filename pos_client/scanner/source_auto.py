@@ -23,7 +23,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from pos_client.scanner.source import (
+from pos_client.domain.scan import (
     RawSink,
     RawTapping,
     ScanSink,

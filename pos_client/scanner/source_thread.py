@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from pos_client.scanner.source import RawSink, ScanSink, SourceState, SourceStatus, StatusSink
+from pos_client.domain.scan import RawSink, ScanSink, SourceState, SourceStatus, StatusSink
 
 __all__ = ["ThreadedSource"]
 

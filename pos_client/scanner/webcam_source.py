@@ -45,8 +45,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from pos_client.domain.scan import RawScan, ScanSink, SourceState, SourceStatus, StatusSink, Transport
 from pos_client.host_os import HostOs, camera_backends, camera_device, camera_environment, current_host_os
-from pos_client.scanner.source import RawScan, ScanSink, SourceState, SourceStatus, StatusSink, Transport
 from pos_client.scanner.webcam import (
     DecoderOptions,
     FrameAnalysis,

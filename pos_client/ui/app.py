@@ -31,14 +31,14 @@ from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyringKeys, KeyStoreError, key_hint
-from pos_client.api.models import NetworkUnreachable, Outcome
 from pos_client.cli import AppContext
+from pos_client.domain.outcomes import NetworkUnreachable, Outcome
+from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.scan import ScanSource
 from pos_client.journal import JournalTooNewError, NotAJournalError, SqliteJournal, open_journal
 from pos_client.journal.commands import EXIT_BAD_JOURNAL
 from pos_client.journal.outbox import Outbox, OutboxWorker, outbox_from_settings
 from pos_client.paths import AppPaths
-from pos_client.ports import BookingsApi, Journal
-from pos_client.scanner.source import ScanSource
 from pos_client.settings import ApiEnvironment, Settings, WebcamSettings
 from pos_client.ui.i18n import Translator
 from pos_client.ui.main_window import MainWindow

@@ -40,8 +40,8 @@ from PySide6.QtGui import (
 from PySide6.QtMultimedia import QMediaDevices
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from pos_client.domain.scan import ScanSource, SourceState, SourceStatus
 from pos_client.host_os import CameraBackend, camera_backends, current_host_os
-from pos_client.scanner.source import ScanSource, SourceState, SourceStatus
 from pos_client.scanner.webcam import Quad
 from pos_client.scanner.webcam_source import (
     CameraDevice,

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_client.api.models import Booking
-from pos_client.ports import JournalLine, Operation
+from pos_client.domain.booking import Booking
+from pos_client.domain.ledger import JournalLine, Operation
 from pos_client.ui.i18n import Translator
 from pos_client.workflow import (
     TOKEN_LENGTH,

@@ -28,16 +28,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QWindow
 
+from pos_client.domain.scan import RawScan, ScanSink, SourceState, SourceStatus, StatusSink, Transport
 from pos_client.scanner.keyboard_burst import Burst, BurstClassifier, Decision, Fate, KeyKind, Keystroke
 from pos_client.scanner.keymap import NativeKeyOrigin, character_for, evdev_code_from_native
-from pos_client.scanner.source import (
-    RawScan,
-    ScanSink,
-    SourceState,
-    SourceStatus,
-    StatusSink,
-    Transport,
-)
 from pos_client.settings import ScannerSettings
 
 __all__ = ["KeyTrace", "KeyboardCapture", "install_keyboard_capture"]

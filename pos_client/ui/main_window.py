@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from pos_client import APP_TITLE
-from pos_client.ports import BookingsApi, Intent, IntentResolution, Journal, JournalLine
-from pos_client.scanner.source import RawScan, ScanSource, SourceStatus, Transport
+from pos_client.domain.ledger import Intent, IntentResolution, JournalLine
+from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
 from pos_client.ui.export_dialog import (

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 
-from pos_client.scanner.source import RawScan, RawTapping, ScanSource, SourceStatus
+from pos_client.domain.scan import RawScan, RawTapping, ScanSource, SourceStatus
 
 __all__ = ["ScanBridge"]
 

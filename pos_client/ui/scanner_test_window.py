@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.discovery import Discovery, discover
 from pos_client.scanner.keyboard_burst import Fate
 from pos_client.scanner.payload import Contremarque, Rejection, read_scan
-from pos_client.scanner.source import RawScan, Transport
 from pos_client.ui.keyboard_capture import KeyTrace
 
 __all__ = ["ScannerTestWindow", "advice_for", "describe_key", "hex_dump"]

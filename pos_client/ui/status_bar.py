@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-from pos_client.scanner.source import SourceState, SourceStatus
+from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.ui.i18n import Translator
 
 __all__ = ["ElidedLabel", "scanners_summary", "source_name", "state_text"]

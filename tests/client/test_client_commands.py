@@ -14,8 +14,8 @@ from memory_keyring import MemoryKeyring
 from pos_client.api import commands
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
-from pos_client.api.models import Found
 from pos_client.cli import main
+from pos_client.domain.outcomes import Found
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.paths import AppPaths
 

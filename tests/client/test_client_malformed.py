@@ -20,7 +20,8 @@ from memory_keyring import MemoryKeyring
 from pos_client.api import commands
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, Malformation, RunningEmulator, demo_data
-from pos_client.api.models import (
+from pos_client.cli import main
+from pos_client.domain.outcomes import (
     BookingCancelled,
     BookingPage,
     MalformedResponse,
@@ -28,7 +29,6 @@ from pos_client.api.models import (
     Validated,
     ValidationReverted,
 )
-from pos_client.cli import main
 from pos_client.journal import open_journal
 from pos_client.paths import AppPaths
 

@@ -19,7 +19,8 @@ from pos_client.api.mapping import (
     parse_retry_after,
     parse_valid_from,
 )
-from pos_client.api.models import (
+from pos_client.domain.ledger import Operation
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     BookingCancelled,
@@ -42,7 +43,6 @@ from pos_client.api.models import (
     Validated,
     ValidationReverted,
 )
-from pos_client.ports import Operation
 
 T = "ABC234"
 BOOKING: dict[str, Any] = {

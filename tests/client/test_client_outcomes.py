@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
-from pos_client.api.models import (
+from pos_client.domain.booking import BookingStatus
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     AuthMissing,
     BookingCancelled,
     BookingPage,
-    BookingStatus,
     Cancelled,
     CannotCancelAnymore,
     Found,

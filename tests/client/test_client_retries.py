@@ -9,7 +9,7 @@ from emulator_views import seen, status_of
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
-from pos_client.api.models import (
+from pos_client.domain.outcomes import (
     BookingCancelled,
     Found,
     NetworkUnreachable,

@@ -18,8 +18,8 @@ from pos_client.api import commands
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for, check_base_url
-from pos_client.api.models import Found, NetworkUnreachable
 from pos_client.cli import AppContext, main
+from pos_client.domain.outcomes import Found, NetworkUnreachable
 from pos_client.paths import AppPaths
 from pos_client.settings import ApiEnvironment, Settings
 

@@ -8,19 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pos_client.api.models import (
-    Beneficiary,
-    Booking,
+from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
+from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
+from pos_client.domain.outcomes import (
     BookingCancelled,
-    BookingStatus,
     Found,
     NotFound,
     Outcome,
     Validated,
     ValidationReverted,
 )
-from pos_client.ports import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
-from pos_client.scanner.source import RawScan, Transport
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.workflow import Counter, CounterView, State
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

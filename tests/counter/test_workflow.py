@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from counter_fakes import Rig, make_booking, scan
 
-from pos_client.api.models import (
+from pos_client.domain.ledger import IntentResolution, Operation
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     AuthMissing,
@@ -28,8 +29,7 @@ from pos_client.api.models import (
     StructureClosed,
     TimedOut,
 )
-from pos_client.ports import IntentResolution, Operation
-from pos_client.scanner.source import Transport
+from pos_client.domain.scan import Transport
 from pos_client.workflow import (
     Action,
     Sound,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from counter_fakes import Rig, make_booking, scan
 
-from pos_client.api.models import (
+from pos_client.domain.ledger import IntentResolution, Operation
+from pos_client.domain.outcomes import (
     AlreadyValidated,
     Found,
     NetworkUnreachable,
@@ -15,9 +16,8 @@ from pos_client.api.models import (
     OutcomeUnknown,
     ValidationReverted,
 )
+from pos_client.domain.scan import Transport
 from pos_client.journal import JournalClosedError
-from pos_client.ports import IntentResolution, Operation
-from pos_client.scanner.source import Transport
 from pos_client.workflow import (
     SETTLE_EVERY_S,
     SETTLE_MIN_AGE_S,

@@ -24,11 +24,11 @@ from pathlib import Path
 from pos_client import workflow
 from pos_client.api.client import BookingsClient
 from pos_client.api.limiter import RequestLimiter
-from pos_client.api.models import Found
+from pos_client.domain.ledger import Operation
+from pos_client.domain.outcomes import Found
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import open_journal
 from pos_client.journal.outbox import Outbox
-from pos_client.ports import Operation
-from pos_client.scanner.source import RawScan, Transport
 
 TILL = "caisse-crash"
 EXIT_UNSETTLED = 5

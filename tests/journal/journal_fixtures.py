@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pos_client.api.models import Beneficiary, Booking, BookingStatus
+from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.journal import SqliteJournal, open_journal
 
 PARIS = ZoneInfo("Europe/Paris")

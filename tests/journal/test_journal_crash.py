@@ -305,10 +305,10 @@ def test_an_intent_left_open_is_not_paid_again_after_a_later_validation(
     from pos_client import workflow
     from pos_client.api.client import BookingsClient
     from pos_client.api.limiter import RequestLimiter
-    from pos_client.api.models import Found, Validated
+    from pos_client.domain.ledger import Operation
+    from pos_client.domain.outcomes import Found, Validated
+    from pos_client.domain.scan import RawScan, Transport
     from pos_client.journal import open_journal
-    from pos_client.ports import Operation
-    from pos_client.scanner.source import RawScan, Transport
 
     run_change = getattr(workflow, "run_change", None) or workflow._run_change
     token = emulator.control.create_booking(offer_name="Livre", price_cents=1290)

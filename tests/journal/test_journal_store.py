@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
+from pos_client.domain.ledger import IntentResolution, Operation, PaymentRecord
+from pos_client.domain.scan import Transport
 from pos_client.journal import (
     PAYMENT_MODE,
     SCHEMA_VERSION,
@@ -23,8 +25,6 @@ from pos_client.journal import (
 )
 from pos_client.journal.export import ExportFormat, payment_document, write_export
 from pos_client.journal.summaries import day_summary, fortnight_summary
-from pos_client.ports import IntentResolution, Operation, PaymentRecord
-from pos_client.scanner.source import Transport
 
 TODAY = date(2026, 11, 23)
 

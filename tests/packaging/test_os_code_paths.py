@@ -21,12 +21,12 @@ import cv2
 import pytest
 
 from pos_client import host_os
+from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.host_os import HostOs
 from pos_client.paths import AppPaths
 from pos_client.scanner import webcam_source
 from pos_client.scanner.discovery import Discovery, build_hardware_sources, configured_serial_port
 from pos_client.scanner.hid_source import HidScanSource, hid_backend
-from pos_client.scanner.source import SourceState, SourceStatus
 from pos_client.scanner.webcam_source import CameraDevice, WebcamSource, open_capture
 from pos_client.settings import ScannerSettings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.payload import (
     TOKEN_PATTERN,
     Contremarque,
@@ -13,7 +14,6 @@ from pos_client.scanner.payload import (
     read_contremarque,
     read_scan,
 )
-from pos_client.scanner.source import RawScan, Transport
 
 
 def _token(text: str, **options: str) -> Contremarque:

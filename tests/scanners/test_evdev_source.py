@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from us_scanner_keys import KEY_ENTER, KEY_LEFTSHIFT, PAYLOAD, US_PAYLOAD_KEYS
 
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.scanner.evdev_source import EvdevKeyDecoder, EvdevScanSource
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
 
 
 @dataclass

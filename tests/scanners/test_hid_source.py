@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from recorded_hid_reports import VOYAGER_1602G_REVINF
 
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.scanner.hid_reports import (
     HidReportAssembler,
     HidReportFormat,
@@ -19,7 +20,6 @@ from pos_client.scanner.hid_reports import (
     format_for_vendor,
 )
 from pos_client.scanner.hid_source import HidScanSource, parse_vid_pid
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
 
 PAYLOAD = b"PASSCULTURE:v3;TOKEN:352UW4"
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.settings import ScannerSettings
 from pos_client.ui.keyboard_capture import KeyboardCapture, KeyTrace, install_keyboard_capture
 

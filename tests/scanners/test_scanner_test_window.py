@@ -9,10 +9,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 from us_scanner_keys import ON_FRENCH_AZERTY, PAYLOAD
 
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.discovery import Discovery
 from pos_client.scanner.keyboard_burst import Fate
 from pos_client.scanner.payload import read_scan
-from pos_client.scanner.source import RawScan, Transport
 from pos_client.ui.keyboard_capture import KeyTrace
 from pos_client.ui.scanner_test_window import ScannerTestWindow, advice_for, describe_key, hex_dump
 

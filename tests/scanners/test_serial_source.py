@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import serial
 
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.scanner.serial_source import (
     SerialFramer,
     SerialScanSource,
     describe_open_error,
     split_symbology,
 )
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
 
 PAYLOAD = "PASSCULTURE:v3;TOKEN:352UW4"
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from serial_ports import Port
 
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.scanner.discovery import (
     build_hardware_sources,
     hid_pos_finder,
@@ -26,7 +27,6 @@ from pos_client.scanner.discovery import (
     stable_serial_path,
 )
 from pos_client.scanner.hid_source import HidScanSource, parse_vid_pid
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
 from pos_client.scanner.source_auto import AutoDetectSource
 from pos_client.settings import ScannerSettings
 

@@ -19,8 +19,8 @@ from pytestqt.qtbot import QtBot
 from serial_ports import Port
 
 from pos_client.api.emulator import demo_data
+from pos_client.domain.scan import SourceState
 from pos_client.scanner.discovery import build_hardware_sources
-from pos_client.scanner.source import SourceState
 from pos_client.settings import Settings
 from pos_client.ui.app import build_sources, demo_till
 from pos_client.ui.keyboard_capture import KeyboardCapture
@@ -185,7 +185,7 @@ def test_refused_scanner_settings_start_the_till_with_a_warning(
 
 
 def test_the_status_bar_shows_a_searching_source_without_calling_it_trouble() -> None:
-    from pos_client.scanner.source import SourceStatus
+    from pos_client.domain.scan import SourceStatus
     from pos_client.ui.i18n import Translator
     from pos_client.ui.status_bar import scanners_summary
 

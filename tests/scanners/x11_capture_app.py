@@ -26,8 +26,8 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from pos_client.domain.scan import RawScan
 from pos_client.scanner.payload import Contremarque, read_scan
-from pos_client.scanner.source import RawScan
 from pos_client.settings import ScannerSettings, Settings
 from pos_client.ui.keyboard_capture import KeyboardCapture, install_keyboard_capture
 

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "counter"))
 
 from counter_fakes import FakeApi, FakeClock, MemoryJournal
 
-from pos_client.ports import BookingsApi, Journal
-from pos_client.scanner.source import ScanSource
+from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.scan import ScanSource
 from pos_client.settings import Settings
 from pos_client.ui.main_window import MainWindow
 

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBo
 from pytestqt.qtbot import QtBot
 
 from pos_client.cli import AppContext
+from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, payment_document
 from pos_client.journal.summaries import fortnight_of
 from pos_client.paths import AppPaths
-from pos_client.scanner.source import SourceState, SourceStatus
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui import app as app_module
 from pos_client.ui.export_dialog import ExportDialog, ExportResult

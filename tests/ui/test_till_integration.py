@@ -17,8 +17,9 @@ from pytestqt.qtbot import QtBot
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.keys import KeyStoreError
 from pos_client.cli import AppContext
+from pos_client.domain.scan import Transport
 from pos_client.paths import AppPaths
-from pos_client.scanner.source import NullSource, Transport
+from pos_client.scanner.null_source import NullSource
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.app import run_app, till_under
 from pos_client.ui.main_window import MainWindow, handoff_text

@@ -19,9 +19,10 @@ from pytestqt.qtbot import QtBot
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
+from pos_client.domain.ledger import Operation
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import SqliteJournal, open_journal
-from pos_client.ports import Operation
-from pos_client.scanner.source import NullSource, RawScan, Transport
+from pos_client.scanner.null_source import NullSource
 from pos_client.settings import Settings
 from pos_client.ui.app import demo_till
 from pos_client.ui.main_window import MainWindow
@@ -264,9 +265,9 @@ def test_cancel_behind_the_typed_word(till: Till) -> None:
 def test_an_intent_left_open_by_a_crash_is_settled_at_start_up(qtbot: QtBot, tmp_path: Path) -> None:
     from counter_fakes import make_booking
 
+    from pos_client.domain.ledger import Operation
     from pos_client.journal import open_journal
     from pos_client.paths import AppPaths
-    from pos_client.ports import Operation
 
     paths = AppPaths.under(tmp_path)
     paths.ensure()

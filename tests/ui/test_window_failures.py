@@ -11,9 +11,9 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from pos_client.api.models import AlreadyValidated
-from pos_client.ports import IntentResolution
-from pos_client.scanner.source import RawScan, Transport
+from pos_client.domain.ledger import IntentResolution
+from pos_client.domain.outcomes import AlreadyValidated
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.worker import QtTaskRunner
 from pos_client.workflow import Action, State

@@ -9,8 +9,9 @@ from counter_fakes import FakeApi, MemoryJournal, make_booking
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from pos_client.api.models import AuthMissing, Found
-from pos_client.scanner.source import NullSource, Transport
+from pos_client.domain.outcomes import AuthMissing, Found
+from pos_client.domain.scan import Transport
+from pos_client.scanner.null_source import NullSource
 from pos_client.ui.main_window import MainWindow
 from pos_client.workflow import Action, State
 

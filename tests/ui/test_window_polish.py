@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from pos_client.api.models import AlreadyValidated, Found, NotFound
-from pos_client.scanner.source import RawScan, SourceState, SourceStatus, Transport
+from pos_client.domain.outcomes import AlreadyValidated, Found, NotFound
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.settings import Settings
 from pos_client.ui.i18n import Translator
 from pos_client.ui.main_window import MainWindow, handoff_text

@@ -15,9 +15,10 @@ from PySide6.QtGui import QStandardItemModel
 from pytestqt.qtbot import QtBot
 
 from pos_client.cli import AppContext
+from pos_client.domain.scan import RawScan, ScanSource, SourceState, SourceStatus
 from pos_client.paths import AppPaths
 from pos_client.scanner import webcam_source
-from pos_client.scanner.source import NullSource, RawScan, ScanSource, SourceState, SourceStatus
+from pos_client.scanner.null_source import NullSource
 from pos_client.scanner.webcam_source import MSG_BUSY, MSG_NO_CAMERA, CameraDevice
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.app import save_webcam_settings

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 import pytest
 
+from pos_client.domain.scan import RawScan, ScanSource, SourceState, SourceStatus, Transport
 from pos_client.scanner import webcam_source
-from pos_client.scanner.source import RawScan, ScanSource, SourceState, SourceStatus, Transport
 from pos_client.scanner.webcam_source import (
     HINT_CLOSER,
     HINT_GLARE,

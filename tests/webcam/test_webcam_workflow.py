@@ -21,7 +21,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from pos_client.scanner.source import RawScan, SourceState, Transport
+from pos_client.domain.scan import RawScan, SourceState, Transport
 from pos_client.scanner.webcam_source import MSG_END_OF_VIDEO, WebcamSource
 from pos_client.settings import Settings
 from pos_client.ui.main_window import MainWindow

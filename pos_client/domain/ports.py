@@ -1,29 +1,52 @@
-"""The interfaces the counter workflow depends on, so each side can be built and tested alone.
+"""The interfaces the counter depends on, so each side can be built and tested alone.
 
 ``BookingsApi`` is implemented by ``pos_client.api.client.BookingsClient`` (real HTTP) and by fakes
 in tests. ``Journal`` is implemented by ``pos_client.journal`` (SQLite). Both are called from worker
-threads, never from the GUI thread; implementations must be thread-safe.
+threads, never from the GUI thread; implementations must be thread-safe. ``TaskRunner`` is how the
+counter sends slow work away from its owner thread.
+
+A journal raises only ``JournalError``: ``JournalUnavailable`` for what the shop can act on (disk
+full or read-only, the file locked, damaged or closed at exit), ``JournalBug`` for a fault of the
+program itself (a SQL error): the cashier is told differently.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from pos_client.api.models import Booking, Outcome
-from pos_client.scanner.source import Transport
+from pos_client.domain.booking import Booking
+from pos_client.domain.ledger import Intent, JournalLine, Operation, PaymentRecord
+from pos_client.domain.outcomes import Outcome
+from pos_client.domain.scan import Transport
 
 __all__ = [
     "BookingsApi",
-    "Intent",
-    "IntentResolution",
+    "InlineRunner",
     "Journal",
-    "JournalLine",
-    "Operation",
-    "PaymentRecord",
+    "JournalBug",
+    "JournalError",
+    "JournalUnavailable",
+    "TaskRunner",
 ]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class JournalError(Exception):
+    """The journal could not do what was asked; ``str()`` is a French sentence for the cashier."""
+
+
+class JournalUnavailable(JournalError):
+    """A trouble the shop can act on: disk full or read-only, file locked or damaged, journal closed."""
+
+
+class JournalBug(JournalError):
+    """A fault of the program itself (a SQL error): nothing the cashier can fix; logged with details."""
 
 
 class BookingsApi(Protocol):
@@ -52,62 +75,6 @@ class BookingsApi(Protocol):
         first_index: int = 1,
         limit: int = 50,
     ) -> Outcome: ...
-
-
-class Operation(StrEnum):
-    USE = "use"  # validate
-    KEEP = "keep"  # revert a validation
-    CANCEL = "cancel"
-
-
-class IntentResolution(StrEnum):
-    PENDING = "pending"  # written before the request; not answered yet
-    DONE = "done"  # the API did it (validated / reverted / cancelled)
-    REFUSED = "refused"  # the API answered no, with a reason
-    UNKNOWN = "unknown"  # the answer was lost; resolved later by re-reading the booking
-
-
-@dataclass(frozen=True)
-class Intent:
-    """A change about to be sent to the API, written durably *before* the request."""
-
-    id: int
-    operation: Operation
-    token: str
-    booking_id: int
-    created_at: datetime
-    resolution: IntentResolution
-
-
-@dataclass(frozen=True)
-class PaymentRecord:
-    """One line under the "pass Culture" payment mode. A revert adds a negative record."""
-
-    id: int
-    uid: str  # unique id, given to the cash register so it can drop repeats
-    intent_id: int
-    token: str
-    booking_id: int
-    offer_name: str
-    ean: str | None
-    unit_price_cents: int
-    quantity: int
-    amount_cents: int  # unit price x quantity; negative for a revert
-    till: str
-    transport: Transport
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class JournalLine:
-    """A line of today's history as the window shows it (no personal data)."""
-
-    recorded_at: datetime
-    token: str
-    offer_name: str
-    amount_cents: int
-    operation: Operation
-    resolution: IntentResolution
 
 
 class Journal(Protocol):
@@ -151,3 +118,36 @@ class Journal(Protocol):
     def lines_for_day(self, day: date) -> list[JournalLine]: ...
 
     def total_for_day_cents(self, day: date) -> int: ...
+
+
+class TaskRunner(Protocol):
+    """Runs ``work`` away from the owner thread, then calls ``done(result)`` on the owner thread. When
+    ``work`` raises, ``failed(exception)`` is called on the owner thread instead (without ``failed``,
+    the exception is only logged): a job never ends without an answer."""
+
+    def submit(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None: ...
+
+
+class InlineRunner:
+    """Runs the work at once on the calling thread (tests, and callers with no owner thread)."""
+
+    def submit(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        try:
+            result = work()
+        except Exception as exc:
+            if failed is None:
+                raise
+            log.exception("job failed")
+            failed(exc)
+            return
+        done(result)

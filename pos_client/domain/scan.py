@@ -1,4 +1,4 @@
-"""The one small interface every scan source implements.
+"""Scans and their sources: what a source read, how it came, and the interface every source implements.
 
 A source (keyboard wedge, serial port, HID POS device, webcam, a typed code, a replay file) turns
 what its device produced into ``RawScan`` values and hands them to a sink; it never parses the
@@ -12,7 +12,6 @@ débranchée" and the source can recover by itself.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from enum import Enum
 from typing import Protocol, runtime_checkable
 
 __all__ = [
-    "NullSource",
     "RawScan",
     "RawSink",
     "RawTapping",
@@ -111,32 +109,3 @@ class RawTapping(Protocol):
     Settable at any time, before or after ``start``."""
 
     def set_on_raw(self, sink: RawSink | None) -> None: ...
-
-
-class NullSource:
-    """A source with no device: the till starts and is testable with no hardware."""
-
-    def __init__(self, source_id: str = "null") -> None:
-        self._source_id = source_id
-        self._lock = threading.Lock()
-        self._on_scan: ScanSink | None = None
-
-    @property
-    def source_id(self) -> str:
-        return self._source_id
-
-    def start(self, on_scan: ScanSink, on_status: StatusSink) -> None:
-        with self._lock:
-            self._on_scan = on_scan
-        on_status(SourceStatus(self._source_id, SourceState.CONNECTED))
-
-    def stop(self) -> None:
-        with self._lock:
-            self._on_scan = None
-
-    def feed(self, text: str, transport: Transport = Transport.TYPED) -> None:
-        """Inject a scan (tests, the typed-code field)."""
-        with self._lock:
-            sink = self._on_scan
-        if sink is not None:
-            sink(RawScan(text=text, transport=transport, source_id=self._source_id))

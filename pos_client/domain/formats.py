@@ -1,0 +1,24 @@
+"""How amounts and moments are written for people, in one place (French conventions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+__all__ = ["euros_with_comma", "format_euros", "format_when"]
+
+
+def euros_with_comma(cents: int) -> str:
+    """``1250`` -> ``12,50``; ``-1250`` -> ``-12,50`` (a French decimal, as spreadsheets read it)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole},{rest:02d}"
+
+
+def format_euros(cents: int) -> str:
+    """``1250`` -> ``12,50 €`` (French format, non-breaking space before the sign)."""
+    return f"{euros_with_comma(cents)}\u00a0€"
+
+
+def format_when(moment: datetime) -> str:
+    """``24/07/2025 à 14:00`` in the till's local time."""
+    return moment.astimezone().strftime("%d/%m/%Y à %H:%M")
