@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pos_client.domain.scan import RawScan, SourceState, SourceStatus
+from pos_client.domain.scan import RawScan, SourceState, SourceStatus  # noqa: E402
 from pos_client.scanner.evdev_source import EvdevScanSource  # noqa: E402
 from pos_client.scanner.hid_source import HidScanSource  # noqa: E402
 from pos_client.scanner.serial_source import SerialScanSource  # noqa: E402

@@ -39,7 +39,7 @@ import zxingcpp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pos_client.domain.scan import RawScan, SourceStatus
+from pos_client.domain.scan import RawScan, SourceStatus  # noqa: E402
 from pos_client.scanner.webcam import DecoderOptions, PyzbarDecoder, analyse_frame, qr_formats  # noqa: E402
 from pos_client.scanner.webcam_source import WebcamSource  # noqa: E402
 
