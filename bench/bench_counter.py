@@ -27,11 +27,11 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 from pos_client.api.emulator import demo_data
+from pos_client.counter.view import CounterView, State
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.null_source import NullSource
 from pos_client.settings import Settings
 from pos_client.ui.app import demo_till
-from pos_client.workflow import CounterView, State
 
 
 def percentile(values: list[float], q: float) -> float:

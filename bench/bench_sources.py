@@ -128,8 +128,7 @@ class Till:
 
         from pos_client.journal import open_journal
         from pos_client.settings import Settings
-        from pos_client.ui.app import UnconfiguredServer
-        from pos_client.ui.main_window import MainWindow
+        from pos_client.ui.app import UnconfiguredServer, build_window
 
         existing = QApplication.instance()
         self.app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -142,7 +141,7 @@ class Till:
         self._journal = open_journal(Path(self._tmp.name) / "journal.sqlite3", till="bench")
         # An API that answers at once ("injoignable"), with no network and no rate limit: the
         # clock stops before the lookup anyway.
-        self.window = MainWindow(
+        self.window = build_window(
             api=UnconfiguredServer("bench"),
             journal=self._journal,
             settings=self.settings,
@@ -154,7 +153,7 @@ class Till:
         self.window.code_field.edit.setFocus()
 
     def _on_view(self, view: Any) -> None:
-        from pos_client.workflow import State
+        from pos_client.counter.view import State
 
         if view.state is State.LOOKING_UP and view.token == TOKEN:
             self.reached.append(time.perf_counter())

@@ -233,7 +233,9 @@ class WebcamSettings:
         "2 fois par seconde au plus.",
     )
     repeat_after_s: float = _doc(
-        10.0, "Une contremarque restée devant la caméra est relue après ce délai (s)."
+        10.0,
+        "Une contremarque présentée de nouveau à la caméra dans ce délai est ignorée (s, 1 à 120) ; "
+        "gardée devant la caméra, elle n'est lue qu'une fois.",
     )
 
 

@@ -424,7 +424,7 @@ def _change_with_journal(
     args: argparse.Namespace, operation: Operation, token: str, client: BookingsClient, journal: Journal
 ) -> int:
     # The counter workflow's own intent -> request -> resolution step, so both faces journal alike.
-    from pos_client.workflow import run_change
+    from pos_client.counter.changes import run_change
 
     if operation is Operation.USE:
         validated_at = journal.validated_by_this_till(token)

@@ -325,7 +325,9 @@ _DONE_TYPES: dict[Operation, type[Validated | ValidationReverted | BookingCancel
 }
 
 
-def done_outcome(operation: Operation, token: str, *, confirmed_by_reread: bool = False) -> ChangeDone:
+def done_outcome(
+    operation: Operation, token: str, *, confirmed_by_reread: bool = False
+) -> Validated | ValidationReverted | BookingCancelled:
     """The success ``operation`` expects (``Validated`` for USE, and so on)."""
     return _DONE_TYPES[operation](token, confirmed_by_reread=confirmed_by_reread)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from pos_client.domain.ports import JournalUnavailable
+
 __all__ = [
     "APPLICATION_ID",
     "MIGRATIONS",
@@ -108,7 +110,7 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class JournalTooNewError(RuntimeError):
+class JournalTooNewError(JournalUnavailable):
     """The journal was written by a newer pos-client: refusing it keeps it intact."""
 
     def __init__(self, found: int) -> None:
@@ -120,7 +122,7 @@ class JournalTooNewError(RuntimeError):
         self.found = found
 
 
-class NotAJournalError(RuntimeError):
+class NotAJournalError(JournalUnavailable):
     """The file exists but is not a pos-client journal."""
 
     def __init__(self, detail: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.domain.scan import Transport
+from pos_client.journal.errors import JournalClosedError, translated, translated_error
 from pos_client.journal.migrations import NotAJournalError, migrate
 
 __all__ = ["PAYMENT_MODE", "JournalClosedError", "PaymentRow", "SqliteJournal", "open_journal", "utc_now"]
@@ -39,10 +40,6 @@ def utc_now() -> datetime:
 
 # A keep applied on the API for a validation that has no payment line in this journal.
 _DONE_ELSEWHERE = "sans ligne de paiement : validation faite hors de cette caisse"
-
-class JournalClosedError(RuntimeError):
-    pass
-
 
 @dataclass(frozen=True)
 class PaymentRow:
@@ -113,7 +110,7 @@ class SqliteJournal:
 
     def _reader(self) -> sqlite3.Connection:
         if self._closed:
-            raise JournalClosedError("journal fermé")
+            raise JournalClosedError()
         key = threading.get_ident()
         with self._readers_lock:
             connection = self._readers.get(key)
@@ -127,7 +124,7 @@ class SqliteJournal:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
             if self._closed:
-                raise JournalClosedError("journal fermé")
+                raise JournalClosedError()
             self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
@@ -161,6 +158,7 @@ class SqliteJournal:
         return moment.astimezone(self._local_zone).date().isoformat()
 
     # ------------------------------------------------------------------ the Journal port
+    @translated
     def begin(
         self,
         operation: Operation,
@@ -201,6 +199,7 @@ class SqliteJournal:
         assert intent_id is not None
         return Intent(intent_id, operation, booking.token, booking.id, now, IntentResolution.PENDING)
 
+    @translated
     def resolve_done(self, intent: Intent, *, confirmed_by_reread: bool = False) -> PaymentRecord | None:
         now = self._clock()
         with self._transaction() as db:
@@ -278,6 +277,7 @@ class SqliteJournal:
             assert cursor.lastrowid is not None
             return self._payment_by_id(db, cursor.lastrowid)
 
+    @translated
     def resolve_refused(self, intent: Intent, reason: str) -> None:
         with self._transaction() as db:
             if self._resolution_of(db, intent.id) is None:
@@ -286,6 +286,7 @@ class SqliteJournal:
                     (intent.id, reason, _iso(self._clock())),
                 )
 
+    @translated
     def resolve_unknown(self, intent: Intent, detail: str) -> None:
         with self._transaction() as db:
             if self._resolution_of(db, intent.id) is None:
@@ -294,6 +295,7 @@ class SqliteJournal:
                     (intent.id, detail, _iso(self._clock())),
                 )
 
+    @translated
     def open_intents(self) -> list[Intent]:
         rows = (
             self._reader()
@@ -334,10 +336,12 @@ class SqliteJournal:
         )
         return None if row is None or row[0] != Operation.USE.value else row
 
+    @translated
     def validated_by_this_till(self, token: str) -> datetime | None:
         row = self._this_till_validation(token)
         return None if row is None else _parse(row[1])
 
+    @translated
     def validated_booking(self, token: str) -> Booking | None:
         row = self._this_till_validation(token)
         if row is None:
@@ -369,6 +373,7 @@ class SqliteJournal:
             beneficiary=Beneficiary(None, None, None, "", None, None),
         )
 
+    @translated
     def lines_for_day(self, day: date) -> list[JournalLine]:
         """The day's payment lines (sales and reverts), oldest validation first."""
         rows = (
@@ -385,6 +390,7 @@ class SqliteJournal:
             for at, token, name, amount, operation in rows
         ]
 
+    @translated
     def total_for_day_cents(self, day: date) -> int:
         row = (
             self._reader()
@@ -396,6 +402,7 @@ class SqliteJournal:
         return int(row[0])
 
     # ------------------------------------------------------------------ beyond the port
+    @translated
     def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]:
         """Payment records whose local day is in ``[first_day, last_day]``, oldest validation first."""
         rows = (
@@ -409,6 +416,7 @@ class SqliteJournal:
         )
         return [_row(values) for values in rows]
 
+    @translated
     def undelivered(self, channel: str, *, limit: int = 100) -> list[PaymentRow]:
         rows = (
             self._reader()
@@ -422,6 +430,7 @@ class SqliteJournal:
         )
         return [_row(values) for values in rows]
 
+    @translated
     def undelivered_count(self, channel: str) -> int:
         row = (
             self._reader()
@@ -434,6 +443,7 @@ class SqliteJournal:
         )
         return int(row[0])
 
+    @translated
     def mark_delivered(self, payment: PaymentRecord, channel: str) -> None:
         with self._transaction() as db:
             db.execute(
@@ -441,6 +451,7 @@ class SqliteJournal:
                 (payment.id, channel, _iso(self._clock())),
             )
 
+    @translated
     def resolution_counts(self) -> dict[IntentResolution, int]:
         """How many intents are in each state (for the status bar and diagnostics)."""
         db = self._reader()
@@ -527,4 +538,9 @@ def open_journal(
         from pos_client.settings import Settings
 
         till = Settings().till_name
-    return SqliteJournal(path, till=till, clock=clock, local_zone=local_zone)
+    try:
+        return SqliteJournal(path, till=till, clock=clock, local_zone=local_zone)
+    except (sqlite3.Error, OSError) as exc:
+        error = translated_error(exc)
+        assert error is not None
+        raise error from exc

@@ -41,6 +41,7 @@ __all__ = [
     "RejectionReason",
     "read_contremarque",
     "read_scan",
+    "token_from_text",
 ]
 
 # \Z, not $: "$" would also accept a trailing newline ("352UW4\n").
@@ -388,3 +389,12 @@ def _read_other(payload: str) -> Contremarque | Rejection:
             return _reject(RejectionReason.WEB_LINK)
         return _reject(RejectionReason.OTHER_QR)
     return _reject(RejectionReason.OTHER_QR)
+
+
+def token_from_text(text: str) -> str | None:
+    """Reduce a typed or pasted code, or a QR payload (``PASSCULTURE:v3;TOKEN:352UW4``), to its token.
+
+    Returns the upper-cased 6-character token, or None when the text holds none.
+    """
+    result = read_contremarque(text)
+    return result.token if isinstance(result, Contremarque) else None

@@ -7,8 +7,8 @@ frame, runs ``analyse_frame`` on it and
 
 * emits one ``RawScan(transport=Transport.WEBCAM)`` per *appearance* of a code: a code held in
   front of the camera is read on every frame, but is sent once, then again only after it has been
-  out of view for ``gone_after_s`` or stayed for ``repeat_after_s`` (the guard downstream drops
-  what is left of the repeats);
+  out of view for ``gone_after_s``; whether a new appearance is a repeat is the counter's one repeat
+  filter's decision (``webcam.repeat_after_s``);
 * hands small preview images to ``on_preview`` (at most 15 per second) with the codes outlined
   and a hint for the cashier when a code is seen but not read for a while;
 * retries around the code's last position on the next frames (``roi_hints``), and asks pyzbar
@@ -224,29 +224,22 @@ def open_capture(
 # ----------------------------------------------------------------------------- appearances, hints
 @dataclass
 class AppearanceTracker:
-    """Says which codes just *appeared*: seen now, and not seen within ``gone_after_s`` before
-    (or emitted more than ``repeat_after_s`` ago while held in view)."""
+    """Says which codes just *appeared*: seen now, and not seen within ``gone_after_s`` before. A code
+    held in view is one appearance however long it stays (frames, not time, are de-duplicated here)."""
 
     gone_after_s: float = 1.0
-    repeat_after_s: float = 10.0
     _last_seen: dict[str, float] = field(default_factory=dict)
-    _emitted_at: dict[str, float] = field(default_factory=dict)
 
     def update(self, texts: Sequence[str], now: float) -> list[str]:
         appeared = []
         for text in texts:
             last = self._last_seen.get(text)
-            if (
-                last is None
-                or now - last > self.gone_after_s
-                or now - self._emitted_at[text] >= (self.repeat_after_s)
-            ):
+            if last is None or now - last > self.gone_after_s:
                 appeared.append(text)
-                self._emitted_at[text] = now
             self._last_seen[text] = now
         for text, last in list(self._last_seen.items()):
             if now - last > self.gone_after_s:
-                del self._last_seen[text], self._emitted_at[text]
+                del self._last_seen[text]
         return appeared
 
 
@@ -318,7 +311,6 @@ class WebcamSource:
         decoder: str = "zxing",
         pyzbar_second_chance: bool = True,
         gone_after_s: float = 1.0,
-        repeat_after_s: float = 10.0,
         retry_s: float = 2.0,
         freeze_after_s: float = 3.0,
         options: DecoderOptions | None = None,
@@ -333,7 +325,7 @@ class WebcamSource:
         self._backend = backend
         self._resolution = resolution
         self._options = options or DecoderOptions()
-        self._tracker = AppearanceTracker(gone_after_s, repeat_after_s)
+        self._tracker = AppearanceTracker(gone_after_s)
         self._retry_s = retry_s
         self._freeze_after_s = freeze_after_s
         self._frozen = False
@@ -371,7 +363,7 @@ class WebcamSource:
             self._stop.clear()
             self._frozen = False
             # Switched off and on again: a code in view is a new showing.
-            self._tracker = AppearanceTracker(self._tracker.gone_after_s, self._tracker.repeat_after_s)
+            self._tracker = AppearanceTracker(self._tracker.gone_after_s)
             slot = _Slot()
             self._threads = [
                 threading.Thread(target=self._grab_loop, args=(slot,), name="webcam-grab", daemon=True),

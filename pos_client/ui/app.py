@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
@@ -31,7 +33,9 @@ from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyringKeys, KeyStoreError, key_hint
+from pos_client.app.counter import build_counter
 from pos_client.cli import AppContext
+from pos_client.counter.machine import Counter
 from pos_client.domain.outcomes import NetworkUnreachable, Outcome
 from pos_client.domain.ports import BookingsApi, Journal
 from pos_client.domain.scan import ScanSource
@@ -45,6 +49,7 @@ from pos_client.ui.main_window import MainWindow
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
 from pos_client.ui.welcome import WelcomeChoice, ask_first_run_choice, first_run_choice
+from pos_client.ui.worker import QtTaskRunner
 
 __all__ = [
     "Backend",
@@ -194,10 +199,33 @@ def open_backend(
     return Backend(api, journal, label, api_key, emulator, problems, handoff)
 
 
+def counter_for(
+    api: BookingsApi, journal: Journal, settings: Settings, monotonic: Callable[[], float] = time.monotonic
+) -> tuple[Counter, QtTaskRunner]:
+    """A ready counter for a window, on a Qt task runner (its jobs answer on the GUI thread)."""
+    runner = QtTaskRunner()
+    translate = Translator(settings.ui.language)
+    counter = build_counter(api, journal, runner, settings, translate=translate, monotonic=monotonic)
+    return counter, runner
+
+
+def build_window(
+    *,
+    api: BookingsApi,
+    journal: Journal,
+    settings: Settings,
+    monotonic: Callable[[], float] = time.monotonic,
+    **options: Any,
+) -> MainWindow:
+    """A till window on ``api`` and ``journal``, with its counter built from ``settings``."""
+    counter, runner = counter_for(api, journal, settings, monotonic)
+    return MainWindow(counter=counter, runner=runner, journal=journal, settings=settings, **options)
+
+
 def _window_for(
     backend: Backend, settings: Settings, sources: Sequence[ScanSource], *, demo: bool
 ) -> MainWindow:
-    window = MainWindow(
+    window = build_window(
         api=backend.api,
         journal=backend.journal,
         settings=settings,

@@ -365,7 +365,6 @@ class CameraPanel(QWidget):
             resolution=resolution,
             decoder=settings.decoder,
             pyzbar_second_chance=settings.pyzbar_second_chance,
-            repeat_after_s=settings.repeat_after_s,
             presence=self.camera_present,
         )
 

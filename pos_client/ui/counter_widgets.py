@@ -24,18 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_client.counter.view import CounterView, Tone
 from pos_client.domain.booking import Booking
+from pos_client.domain.formats import format_euros, format_when
 from pos_client.domain.ledger import JournalLine, Operation
+from pos_client.domain.token import TOKEN_LENGTH, TYPED_ALPHABET
+from pos_client.scanner.payload import token_from_text
 from pos_client.ui.i18n import Translator
-from pos_client.workflow import (
-    TOKEN_LENGTH,
-    TYPED_ALPHABET,
-    CounterView,
-    Tone,
-    format_euros,
-    format_when,
-    token_from_text,
-)
 
 __all__ = ["BookingCard", "CodeField", "HistoryPanel", "StatusArea"]
 

@@ -9,7 +9,6 @@ threads and says how many payments were written where, or why nothing was.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_client.domain.ports import Journal
+from pos_client.domain.ports import Journal, JournalError
 from pos_client.journal import SqliteJournal
 from pos_client.journal.export import ExportFormat, write_export
 from pos_client.journal.summaries import fortnight_of
@@ -106,7 +105,7 @@ def run_export(exporter: Exporter, request: ExportRequest, tr: Translator) -> Ex
             path=request.path,
             detail=exc.strerror or exc,
         )
-    except (sqlite3.Error, RuntimeError) as exc:
+    except JournalError as exc:
         reason = tr("Le journal de caisse n'a pas pu être lu ({detail}).", detail=exc)
     except Exception as exc:  # a bug: logged, and still said, so the cashier is never left waiting
         log.exception("export failed")

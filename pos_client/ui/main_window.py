@@ -13,7 +13,6 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
@@ -34,8 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from pos_client import APP_TITLE
+from pos_client.counter.machine import Counter
+from pos_client.counter.view import Action, Connection, CounterView, State
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine
-from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.ports import Journal
 from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
@@ -54,7 +55,6 @@ from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
 from pos_client.ui.status_bar import ElidedLabel, scanners_summary
 from pos_client.ui.worker import QtTaskRunner
-from pos_client.workflow import Action, Counter, CounterView, State
 
 if TYPE_CHECKING:
     from pos_client.ui.camera_panel import CameraPanel
@@ -64,11 +64,6 @@ __all__ = ["HandOffLink", "MainWindow", "handoff_text"]
 
 log = logging.getLogger(__name__)
 
-TROUBLE_STATES = frozenset(
-    {State.SERVER_TROUBLE, State.NETWORK_TROUBLE, State.OUTCOME_UNKNOWN, State.RATE_LIMITED}
-)
-QUIET_STATES = frozenset({State.READY, State.LOOKING_UP, State.INVALID_CODE, State.JOURNAL_ERROR})
-HISTORY_STATES = frozenset({State.VALIDATED, State.REVERTED})
 # Identity is shown only while the cashier has to check it.
 IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
 HANDOFF_REFRESH_MS = 1000
@@ -118,14 +113,14 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         *,
-        api: BookingsApi,
+        counter: Counter,
+        runner: QtTaskRunner,
         journal: Journal,
         settings: Settings,
         sources: Sequence[ScanSource] = (),
         demo: bool = False,
         environment_label: str = "",
         api_key_hint: Callable[[], str | None] = lambda: None,
-        monotonic: Callable[[], float] = time.monotonic,
         problems: Sequence[str] = (),
         handoff: HandOffLink | None = None,
         exporter: Exporter | None = None,
@@ -147,22 +142,10 @@ class MainWindow(QMainWindow):
         self._webcam_settings = settings.webcam
         self.camera_panel: CameraPanel | None = None  # made on first use (Qt Multimedia is slow to load)
         self.camera_dock: QDockWidget | None = None
-        self.runner = QtTaskRunner(self)
+        self.runner = runner
         self.sounds = SoundPlayer(self, enabled=settings.ui.sound_enabled, volume=settings.ui.sound_volume)
-        self.counter = Counter(
-            api,
-            journal,
-            self.runner,
-            on_view=self._on_view,
-            monotonic=monotonic,
-            guard_window_s=settings.scanner.guard_window_s,
-            return_to_ready_s=settings.ui.return_to_ready_s,
-            translate=tr,
-            on_settled=self._on_intents_settled,
-        )
-        self.counter.options.prefix = settings.scanner.prefix
-        self.counter.options.suffix = settings.scanner.suffix
-        self.counter.options.host_layout = settings.scanner.host_layout or None
+        self.counter = counter
+        counter.listen(self._on_view, self._on_intents_settled)
         self.history_lines: list[JournalLine] = []
         self.day_total_cents = 0
 
@@ -354,17 +337,17 @@ class MainWindow(QMainWindow):
             self.cancel_word.setFocus()
         else:
             self.code_field.edit.setFocus()
-        if view.state in TROUBLE_STATES:
+        if view.connection is Connection.TROUBLE:
             self.connection_label.setText(self.tr_("Connexion : en difficulté"))
-        elif view.state not in QUIET_STATES:
+        elif view.connection is Connection.OK:
             self.connection_label.setText(self.tr_("Connexion : OK"))
         if view.sound is not None:
             self.sounds.play(view.sound)
-        if view.state in HISTORY_STATES:
+        if view.journal_changed:
             self.refresh_history()
             if self._handoff is not None:
                 self._handoff.wake()  # a new payment record to hand over
-        if Action.OPEN_SETTINGS in view.actions:
+        if view.settings_needed:
             self.settings_requested.emit()
         self.view_shown.emit(view)
 

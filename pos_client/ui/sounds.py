@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl
 
-from pos_client.workflow import Sound
+from pos_client.counter.view import Sound
 
 __all__ = ["SoundPlayer", "write_tone"]
 

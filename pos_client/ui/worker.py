@@ -1,7 +1,7 @@
 """Runs the workflow's slow work (API, journal) on a thread pool and hands results back on the GUI
 thread, so the window never waits on the network or the disk.
 
-``QtTaskRunner`` implements ``pos_client.workflow.TaskRunner``: ``work`` runs on a ``QThreadPool``
+``QtTaskRunner`` implements ``pos_client.domain.ports.TaskRunner``: ``work`` runs on a ``QThreadPool``
 thread; ``done(result)`` (or ``failed(exception)`` when ``work`` raised) is delivered through a queued
 signal to an object living on the GUI thread, so a job never ends without an answer.
 """

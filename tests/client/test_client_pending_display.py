@@ -21,9 +21,11 @@ from pos_client.api import commands
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.cli import main
+from pos_client.counter.machine import Counter
+from pos_client.counter.view import CounterView, State
+from pos_client.domain.ports import InlineRunner
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import open_journal
-from pos_client.workflow import Counter, CounterView, InlineRunner, State
 
 VENUE_TIME = "26/11/2026 à 08:59"
 

@@ -1,13 +1,21 @@
-"""Fakes for the counter workflow tests: a scripted bookings API, an in-memory journal, a runner
-that holds tasks until the test lets them run, and a settable clock."""
+"""Helpers for the counter tests: a scripted bookings API, the real SQLite journal with event recording
+and fault injection, a runner that holds tasks until the test lets them run, and a settable clock."""
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
+import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from pos_client.counter.machine import Counter, CounterConfig
+from pos_client.counter.repeats import RepeatWindows
+from pos_client.counter.view import CounterView, State
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
@@ -19,7 +27,7 @@ from pos_client.domain.outcomes import (
     ValidationReverted,
 )
 from pos_client.domain.scan import RawScan, Transport
-from pos_client.workflow import Counter, CounterView, State
+from pos_client.journal import PaymentRow, SqliteJournal
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -59,6 +67,16 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
+
+
+class LiveClock(FakeClock):
+    """The real time, for a window whose day's total is read for today."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 @dataclass
@@ -106,18 +124,76 @@ class FakeApi:
         return sum(1 for name, _ in self.calls if name == op)
 
 
-@dataclass
-class MemoryJournal:
-    events: list[str]
-    clock: FakeClock
-    intents: list[Intent] = field(default_factory=list)
-    payments: list[PaymentRecord] = field(default_factory=list)
-    fail_begin: Exception | None = None
-    fail_resolve: Exception | None = None
-    bookings: dict[int, Booking] = field(default_factory=dict)
-    confirmed_by_reread: dict[int, bool] = field(default_factory=dict)
-    reasons: dict[int, str] = field(default_factory=dict)
+class RecordingJournal:
+    """The real SQLite journal (a file in a temporary folder, the fake clock's time), recording each
+    change in ``events`` as the counter tests check their order, and failing on demand:
+    ``fail_begin`` / ``fail_resolve`` are raised instead of writing (fault injection, e.g. a full disk).
+    """
 
+    def __init__(self, events: list[str], clock: FakeClock, path: Path | None = None) -> None:
+        self.events = events
+        self.clock = clock
+        self.path = path or Path(tempfile.mkdtemp(prefix="counter-journal-")) / "journal.sqlite3"
+        zone = None if isinstance(clock, LiveClock) else UTC  # a live clock's days are the OS zone's
+        self.store = SqliteJournal(self.path, till="caisse-1", clock=clock.now, local_zone=zone)
+        self.fail_begin: Exception | None = None
+        self.fail_resolve: Exception | None = None
+
+    def reopened(self) -> RecordingJournal:
+        """The same journal file, opened again as after a restart of the till (this one stays open for
+        the test to read)."""
+        return RecordingJournal(self.events, self.clock, self.path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ----------------------------------------------------------------- what tests read
+    @property
+    def intents(self) -> list[Intent]:
+        """Every intent, oldest first (read from the file)."""
+        with closing(sqlite3.connect(self.path)) as db:
+            rows = db.execute(
+                "SELECT i.id, i.operation, i.token, i.booking_id, i.created_at, r.resolution,"
+                " EXISTS (SELECT 1 FROM unknown_marks u WHERE u.intent_id = i.id)"
+                " FROM intents i LEFT JOIN resolutions r ON r.intent_id = i.id ORDER BY i.id"
+            ).fetchall()
+        return [
+            Intent(
+                row[0],
+                Operation(row[1]),
+                row[2],
+                row[3],
+                datetime.fromisoformat(row[4]),
+                IntentResolution(row[5] or ("unknown" if row[6] else "pending")),
+            )
+            for row in rows
+        ]
+
+    @property
+    def payments(self) -> list[PaymentRecord]:
+        return [row.record for row in self.store.payments_between(date(2000, 1, 1), date(2100, 1, 1))]
+
+    def _resolved(self, resolution: str, column: str) -> dict[int, Any]:
+        with closing(sqlite3.connect(self.path)) as db:
+            rows = db.execute(
+                f"SELECT intent_id, {column} FROM resolutions WHERE resolution = ?", (resolution,)
+            ).fetchall()
+        return dict(rows)
+
+    @property
+    def confirmed_by_reread(self) -> dict[int, bool]:
+        """Intent id -> whether its DONE resolution was confirmed by re-reading the booking."""
+        return {key: bool(value) for key, value in self._resolved("done", "confirmed_by_reread").items()}
+
+    @property
+    def reasons(self) -> dict[int, str]:
+        """Intent id -> why it was REFUSED."""
+        return self._resolved("refused", "detail")
+
+    def _resolution(self, intent: Intent) -> IntentResolution:
+        return next(i.resolution for i in self.intents if i.id == intent.id)
+
+    # ----------------------------------------------------------------- the Journal port
     def begin(
         self,
         operation: Operation,
@@ -129,101 +205,49 @@ class MemoryJournal:
     ) -> Intent:
         if self.fail_begin is not None:
             raise self.fail_begin
-        self.events.append(f"journal.begin:{operation.value}:{booking.token}")
-        intent = Intent(
-            len(self.intents) + 1,
-            operation,
-            booking.token,
-            booking.id,
-            self.clock.now(),
-            IntentResolution.PENDING,
+        intent = self.store.begin(
+            operation, booking, transport=transport, source_id=source_id, id_checked_at=id_checked_at
         )
-        self.intents.append(intent)
-        self.bookings[intent.id] = booking
+        self.events.append(f"journal.begin:{operation.value}:{booking.token}")
         return intent
 
-    def _set(self, intent: Intent, resolution: IntentResolution) -> None:
-        self.intents[intent.id - 1] = Intent(
-            intent.id, intent.operation, intent.token, intent.booking_id, intent.created_at, resolution
-        )
-        self.events.append(f"journal.{resolution.value}:{intent.token}")
+    def _resolve(self, intent: Intent, resolution: IntentResolution, write: Callable[[], Any]) -> Any:
+        if self.fail_resolve is not None:
+            raise self.fail_resolve
+        before = self._resolution(intent)
+        result = write()
+        if self._resolution(intent) is not before:
+            self.events.append(f"journal.{resolution.value}:{intent.token}")
+        return result
 
     def resolve_done(self, intent: Intent, *, confirmed_by_reread: bool = False) -> PaymentRecord | None:
-        if self.fail_resolve is not None:
-            raise self.fail_resolve
-        if self.intents[intent.id - 1].resolution in (IntentResolution.DONE, IntentResolution.REFUSED):
-            # Settled already (like the SQLite store): its payment, never a second one.
-            return next((p for p in self.payments if p.intent_id == intent.id), None)
-        self.confirmed_by_reread[intent.id] = confirmed_by_reread
-        self._set(intent, IntentResolution.DONE)
-        if intent.operation is Operation.CANCEL:
-            return None
-        booking = self.bookings[intent.id]
-        sign = -1 if intent.operation is Operation.KEEP else 1
-        record = PaymentRecord(
-            len(self.payments) + 1,
-            f"uid-{intent.id}",
-            intent.id,
-            intent.token,
-            booking.id,
-            booking.offer_name,
-            booking.offer_ean,
-            booking.unit_price_cents,
-            booking.quantity,
-            sign * booking.total_cents,
-            "caisse-1",
-            Transport.TYPED,
-            self.clock.now(),
-        )
-        self.payments.append(record)
-        return record
+        done = lambda: self.store.resolve_done(intent, confirmed_by_reread=confirmed_by_reread)  # noqa: E731
+        result: PaymentRecord | None = self._resolve(intent, IntentResolution.DONE, done)
+        return result
 
     def resolve_refused(self, intent: Intent, reason: str) -> None:
-        if self.fail_resolve is not None:
-            raise self.fail_resolve
-        if self.intents[intent.id - 1].resolution in (IntentResolution.DONE, IntentResolution.REFUSED):
-            return
-        self.reasons[intent.id] = reason
-        self._set(intent, IntentResolution.REFUSED)
+        self._resolve(intent, IntentResolution.REFUSED, lambda: self.store.resolve_refused(intent, reason))
 
     def resolve_unknown(self, intent: Intent, detail: str) -> None:
-        if self.fail_resolve is not None:
-            raise self.fail_resolve
-        self._set(intent, IntentResolution.UNKNOWN)
+        self._resolve(intent, IntentResolution.UNKNOWN, lambda: self.store.resolve_unknown(intent, detail))
 
     def open_intents(self) -> list[Intent]:
-        return [
-            i for i in self.intents if i.resolution in (IntentResolution.PENDING, IntentResolution.UNKNOWN)
-        ]
+        return self.store.open_intents()
 
     def validated_by_this_till(self, token: str) -> datetime | None:
-        done = [p for p in self.payments if p.token == token]
-        if done and sum(p.amount_cents for p in done) > 0:
-            return done[-1].recorded_at
-        return None
+        return self.store.validated_by_this_till(token)
 
     def validated_booking(self, token: str) -> Booking | None:
-        if self.validated_by_this_till(token) is None:
-            return None
-        last_use = [i for i in self.intents if i.token == token and i.operation is Operation.USE][-1]
-        return self.bookings[last_use.id]
+        return self.store.validated_booking(token)
 
     def lines_for_day(self, day: date) -> list[JournalLine]:
-        operations = {i.id: i.operation for i in self.intents}
-        return [
-            JournalLine(
-                p.recorded_at,
-                p.token,
-                p.offer_name,
-                p.amount_cents,
-                operations[p.intent_id],
-                IntentResolution.DONE,
-            )
-            for p in self.payments
-        ]
+        return self.store.lines_for_day(day)
 
     def total_for_day_cents(self, day: date) -> int:
-        return sum(p.amount_cents for p in self.payments)
+        return self.store.total_for_day_cents(day)
+
+    def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]:
+        return self.store.payments_between(first_day, last_day)
 
 
 class HeldRunner:
@@ -264,13 +288,15 @@ def scan(text: str, transport: Transport = Transport.SERIAL, at: float = 0.0) ->
 class Rig:
     """A counter on the fakes, with every view it showed and every settlement it reported."""
 
-    def __init__(self, journal: MemoryJournal | None = None) -> None:
+    def __init__(
+        self, journal: RecordingJournal | None = None, *, translate: Callable[[str], str] = str
+    ) -> None:
         """A counter; given ``journal`` (and its clock), a till restarted on that journal."""
         self.events: list[str] = []
         self.settled: list[tuple[Intent, IntentResolution]] = []
         self.clock = journal.clock if journal else FakeClock()
         self.api = FakeApi(self.events)
-        self.journal = journal or MemoryJournal(self.events, self.clock)
+        self.journal = journal.reopened() if journal else RecordingJournal(self.events, self.clock)
         self.runner = HeldRunner()
         self.views: list[CounterView] = []
         self.counter = Counter(
@@ -280,10 +306,9 @@ class Rig:
             on_view=self.views.append,
             monotonic=self.clock.monotonic,
             now=self.clock.now,
-            guard_window_s=3.0,
-            burst_quiet_s=0.4,
-            return_to_ready_s=6.0,
+            config=CounterConfig(RepeatWindows(scanner_s=3.0), burst_quiet_s=0.4, return_to_ready_s=6.0),
             on_settled=self.settled.extend,
+            translate=translate,
         )
 
     def card(self, token: str = "352UW4") -> None:

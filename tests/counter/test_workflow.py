@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from counter_fakes import Rig, make_booking, scan
 
+from pos_client.counter.settlement import settle_open_intents
+from pos_client.counter.view import Action, Sound, State, Tone
+from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import IntentResolution, Operation
 from pos_client.domain.outcomes import (
     AlreadyValidated,
@@ -29,16 +31,9 @@ from pos_client.domain.outcomes import (
     StructureClosed,
     TimedOut,
 )
+from pos_client.domain.ports import JournalUnavailable
 from pos_client.domain.scan import Transport
-from pos_client.workflow import (
-    Action,
-    Sound,
-    State,
-    Tone,
-    format_euros,
-    settle_open_intents,
-    token_from_text,
-)
+from pos_client.scanner.payload import token_from_text
 
 
 @pytest.fixture
@@ -296,7 +291,7 @@ def test_lost_answer_keeps_the_intent_open_and_retry_settles_it_as_validated(rig
 def test_journal_failure_sends_nothing(rig: Rig) -> None:
     rig.card()
     rig.counter.confirm_id_check("352UW4")
-    rig.journal.fail_begin = sqlite3.OperationalError("disk I/O error")
+    rig.journal.fail_begin = JournalUnavailable("erreur de lecture ou d'écriture sur le disque")
     rig.counter.validate("352UW4")
     rig.runner.run_all()
     assert rig.counter.state is State.JOURNAL_ERROR and rig.api.count("use") == 0

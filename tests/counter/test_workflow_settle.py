@@ -7,6 +7,10 @@ from __future__ import annotations
 import pytest
 from counter_fakes import Rig, make_booking, scan
 
+from pos_client.counter.changes import run_change
+from pos_client.counter.machine import SETTLE_EVERY_S, SETTLE_MIN_AGE_S
+from pos_client.counter.repeats import RepeatWindows
+from pos_client.counter.view import Action, Sound, State, Tone
 from pos_client.domain.ledger import IntentResolution, Operation
 from pos_client.domain.outcomes import (
     AlreadyValidated,
@@ -16,18 +20,9 @@ from pos_client.domain.outcomes import (
     OutcomeUnknown,
     ValidationReverted,
 )
+from pos_client.domain.ports import InlineRunner
 from pos_client.domain.scan import Transport
 from pos_client.journal import JournalClosedError
-from pos_client.workflow import (
-    SETTLE_EVERY_S,
-    SETTLE_MIN_AGE_S,
-    Action,
-    InlineRunner,
-    Sound,
-    State,
-    Tone,
-    run_change,
-)
 
 TOKEN = "352UW4"
 
@@ -262,7 +257,7 @@ def test_a_lookup_job_that_raises_ends_in_an_error_view_with_retry(rig: Rig) -> 
 def test_a_closed_journal_is_a_journal_error_and_nothing_is_sent(rig: Rig) -> None:
     rig.card()
     rig.counter.confirm_id_check(TOKEN)
-    rig.journal.fail_begin = JournalClosedError("journal fermé")
+    rig.journal.fail_begin = JournalClosedError()
     rig.counter.validate(TOKEN)
     rig.runner.run_all()
     assert rig.counter.state is State.JOURNAL_ERROR and "journal fermé" in rig.counter.view.detail
@@ -272,7 +267,7 @@ def test_a_closed_journal_is_a_journal_error_and_nothing_is_sent(rig: Rig) -> No
 def test_validated_without_a_payment_record_says_it_is_pending(rig: Rig) -> None:
     rig.card()
     rig.counter.confirm_id_check(TOKEN)
-    rig.journal.fail_resolve = JournalClosedError("journal fermé")
+    rig.journal.fail_resolve = JournalClosedError()
     rig.counter.validate(TOKEN)
     rig.runner.run_all()
     view = rig.counter.view
@@ -288,7 +283,7 @@ def test_validated_without_a_payment_record_says_it_is_pending(rig: Rig) -> None
 
 
 def test_run_change_catches_a_closed_journal_at_the_resolution(rig: Rig) -> None:
-    rig.journal.fail_resolve = JournalClosedError("journal fermé")
+    rig.journal.fail_resolve = JournalClosedError()
     booking = make_booking(TOKEN)
     result = run_change(rig.api, rig.journal, Operation.KEEP, booking, scan(TOKEN), None)
     assert isinstance(result.outcome, ValidationReverted) and result.record_pending
@@ -330,7 +325,13 @@ def test_a_code_held_under_a_continuous_scanner_never_flips_the_success(
     assert rig.api.count("get") == 1 and error_sounds(rig) == 0
 
 
-def test_a_code_held_in_front_of_the_webcam_is_not_read_again(rig: Rig) -> None:
+@pytest.mark.parametrize(("repeat_after_s", "looked_up_again"), [(10.0, True), (15.0, False)])
+def test_the_webcam_repeat_setting_decides_when_a_code_shown_again_is_read(
+    rig: Rig, repeat_after_s: float, looked_up_again: bool
+) -> None:
+    """``webcam.repeat_after_s`` is the webcam's window in the one repeat filter: a phone shown again
+    12 s after its last read is read again with 10 s, ignored with 15 s."""
+    rig.counter.repeats.windows = RepeatWindows(scanner_s=3.0, webcam_s=repeat_after_s)
     rig.counter.scan(scan(TOKEN, Transport.WEBCAM))
     rig.runner.run_all()
     rig.clock.advance(1)
@@ -338,17 +339,30 @@ def test_a_code_held_in_front_of_the_webcam_is_not_read_again(rig: Rig) -> None:
     rig.counter.validate(TOKEN)
     rig.runner.run_all()
     rig.api.lookups[TOKEN] = AlreadyValidated(TOKEN)
-    for _ in range(4):  # the webcam re-reads a code held in view every 10 s
-        rig.clock.advance(10)
-        rig.counter.tick()
-        rig.counter.scan(scan(TOKEN, Transport.WEBCAM))
-        rig.runner.run_all()
-    assert rig.counter.state is State.READY and rig.api.count("get") == 1 and error_sounds(rig) == 0
-    rig.clock.advance(30)  # taken away, shown again later: a new read
+    rig.clock.advance(11)  # the success went back to ready; the phone is shown again
+    rig.counter.tick()
     rig.counter.scan(scan(TOKEN, Transport.WEBCAM))
     rig.runner.run_all()
-    assert rig.counter.state is State.ALREADY_VALIDATED
-    assert rig.counter.view.detail.startswith("Validée par cette caisse le")
+    assert rig.api.count("get") == (2 if looked_up_again else 1)
+    if looked_up_again:
+        assert rig.counter.state is State.ALREADY_VALIDATED
+        assert rig.counter.view.detail.startswith("Validée par cette caisse le")
+    else:
+        assert rig.counter.state is State.READY and error_sounds(rig) == 0
+
+
+def test_a_deliberate_rescan_after_closing_the_card_shows_it_again(rig: Rig) -> None:
+    """M1: the repeat filter drops what the cashier did not ask for; Échap then a re-scan is a request."""
+    rig.card(TOKEN)
+    rig.counter.dismiss()
+    rig.clock.advance(1)
+    rig.counter.scan(scan(TOKEN))
+    rig.runner.run_all()
+    assert rig.counter.state is State.ID_CHECK and rig.api.count("get") == 2
+    rig.clock.advance(1)
+    rig.counter.scan(scan(TOKEN))  # a second read while the card is there adds nothing
+    rig.runner.run_all()
+    assert rig.api.count("get") == 2
 
 
 def test_repeats_slide_the_guard_window(rig: Rig) -> None:

@@ -21,9 +21,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pos_client import workflow
 from pos_client.api.client import BookingsClient
 from pos_client.api.limiter import RequestLimiter
+from pos_client.counter.changes import run_change
+from pos_client.counter.settlement import settle_open_intents
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import Found
 from pos_client.domain.scan import RawScan, Transport
@@ -37,8 +38,6 @@ EXIT_UNDELIVERED = 7
 EXIT_INCOMPLETE = 8
 _FLUSH_DEADLINE_S = 20.0
 
-# The change step is being made public; use whichever name this checkout has.
-run_change = getattr(workflow, "run_change", None) or workflow._run_change
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             limiter=RequestLimiter(per_minute=1_000_000),
         ) as api,
     ):
-        workflow.settle_open_intents(api, journal)
+        settle_open_intents(api, journal)
         if journal.open_intents():
             print(f"UNSETTLED {journal.open_intents()}", file=sys.stderr)
             return EXIT_UNSETTLED

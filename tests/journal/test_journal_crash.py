@@ -302,15 +302,15 @@ def test_an_intent_left_open_is_not_paid_again_after_a_later_validation(
     """A start-up whose re-read failed (network down) leaves a USE intent open; the cashier then
     validates the same contremarque (the API shows it unused, so the first attempt never went
     through); at the next start-up the re-read shows it used, by the second validation only."""
-    from pos_client import workflow
     from pos_client.api.client import BookingsClient
     from pos_client.api.limiter import RequestLimiter
+    from pos_client.counter.changes import run_change
+    from pos_client.counter.settlement import settle_open_intents
     from pos_client.domain.ledger import Operation
     from pos_client.domain.outcomes import Found, Validated
     from pos_client.domain.scan import RawScan, Transport
     from pos_client.journal import open_journal
 
-    run_change = getattr(workflow, "run_change", None) or workflow._run_change
     token = emulator.control.create_booking(offer_name="Livre", price_cents=1290)
     scan = RawScan(text=token, transport=Transport.TYPED, source_id="typed")
     with (
@@ -330,7 +330,7 @@ def test_an_intent_left_open_is_not_paid_again_after_a_later_validation(
         second = run_change(api, journal, Operation.USE, lookup.booking, scan, None)
         assert isinstance(second.outcome, Validated) and second.payment is not None
 
-        workflow.settle_open_intents(api, journal)
+        settle_open_intents(api, journal)
 
         assert journal.open_intents() == []
         sales = [row for row in journal.payments_between(date.min, date.max) if row.record.token == token]

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from serial_ports import Port
 
 from pos_client.api.emulator import demo_data
+from pos_client.counter.view import State
 from pos_client.domain.scan import SourceState
 from pos_client.scanner.discovery import build_hardware_sources
 from pos_client.settings import Settings
@@ -26,7 +27,6 @@ from pos_client.ui.app import build_sources, demo_till
 from pos_client.ui.keyboard_capture import KeyboardCapture
 from pos_client.ui.scanner_test_window import ScannerTestWindow
 from pos_client.ui.settings_dialog import SettingsDialog
-from pos_client.workflow import State
 
 pytestmark = pytest.mark.gui
 

@@ -11,11 +11,12 @@ from pytestqt.qtbot import QtBot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "counter"))
 
-from counter_fakes import FakeApi, FakeClock, MemoryJournal
+from counter_fakes import FakeApi, LiveClock, RecordingJournal
 
 from pos_client.domain.ports import BookingsApi, Journal
 from pos_client.domain.scan import ScanSource
 from pos_client.settings import Settings
+from pos_client.ui.app import build_window
 from pos_client.ui.main_window import MainWindow
 
 WindowFactory = Callable[..., MainWindow]
@@ -34,7 +35,7 @@ def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
         demo: bool = False,
     ) -> MainWindow:
         chosen = settings or Settings(till_name="caisse-test").with_values(ui={"sound_enabled": False})
-        window = MainWindow(
+        window = build_window(
             api=api,
             journal=journal,
             settings=chosen,
@@ -55,6 +56,6 @@ def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
 
 
 @pytest.fixture
-def fake_backend() -> tuple[FakeApi, MemoryJournal]:
+def fake_backend() -> tuple[FakeApi, RecordingJournal]:
     events: list[str] = []
-    return FakeApi(events), MemoryJournal(events, FakeClock())
+    return FakeApi(events), RecordingJournal(events, LiveClock())

@@ -11,12 +11,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from counter_fakes import FakeApi, FakeClock, MemoryJournal, StoredKey
+from counter_fakes import FakeApi, LiveClock, RecordingJournal, StoredKey
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from pos_client.cli import AppContext
+from pos_client.counter.view import Action, State
 from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, payment_document
@@ -28,7 +29,6 @@ from pos_client.ui.export_dialog import ExportDialog, ExportResult
 from pos_client.ui.main_window import MainWindow, handoff_text
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import SettingsDialog
-from pos_client.workflow import Action, State
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -176,7 +176,7 @@ def test_the_dialog_refuses_an_end_before_the_start(
 
 
 def test_no_export_without_a_journal_file(qtbot: QtBot, make_window: WindowFactory) -> None:
-    window = make_window(FakeApi([]), MemoryJournal([], FakeClock()))
+    window = make_window(FakeApi([]), RecordingJournal([], LiveClock()))
     assert not window.export_button.isVisible()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)

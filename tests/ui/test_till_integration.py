@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.keys import KeyStoreError
 from pos_client.cli import AppContext
+from pos_client.counter.view import Action, State
 from pos_client.domain.scan import Transport
 from pos_client.paths import AppPaths
 from pos_client.scanner.null_source import NullSource
@@ -25,7 +26,6 @@ from pos_client.ui.app import run_app, till_under
 from pos_client.ui.main_window import MainWindow, handoff_text
 from pos_client.ui.settings_dialog import SettingsDialog
 from pos_client.ui.welcome import WelcomeChoice
-from pos_client.workflow import Action, State
 
 TOKENS = demo_data.TOKENS
 

@@ -19,14 +19,14 @@ from pytestqt.qtbot import QtBot
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
+from pos_client.counter.view import Action, State
 from pos_client.domain.ledger import Operation
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.scanner.null_source import NullSource
 from pos_client.settings import Settings
-from pos_client.ui.app import demo_till
+from pos_client.ui.app import build_window, demo_till
 from pos_client.ui.main_window import MainWindow
-from pos_client.workflow import Action, State
 
 TOKENS = demo_data.TOKENS
 
@@ -112,7 +112,7 @@ def client_till(qtbot: QtBot, tmp_path: Path, emulator: RunningEmulator) -> Iter
         journal = open_journal(tmp_path / f"journal-{len(opened)}.sqlite3", till="caisse-test")
         source = NullSource("serial:test")
         offset = [0.0]
-        window = MainWindow(
+        window = build_window(
             api=client,
             journal=journal,
             settings=Settings(till_name="caisse-test").with_values(ui={"sound_enabled": False}),

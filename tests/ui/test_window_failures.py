@@ -6,17 +6,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from counter_fakes import FakeApi, MemoryJournal
+from counter_fakes import FakeApi, RecordingJournal
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from pos_client.counter.view import Action, State
 from pos_client.domain.ledger import IntentResolution
 from pos_client.domain.outcomes import AlreadyValidated
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.worker import QtTaskRunner
-from pos_client.workflow import Action, State
 
 TOKEN = "352UW4"
 WindowFactory = Callable[..., MainWindow]
@@ -48,7 +48,7 @@ def test_the_qt_runner_hands_a_failure_back_on_the_gui_thread(qtbot: QtBot) -> N
 
 
 def test_a_validation_that_raises_shows_an_error_and_the_till_goes_on(
-    make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal], qtbot: QtBot
+    make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal], qtbot: QtBot
 ) -> None:
     api, journal = fake_backend
     window = make_window(api, journal)
@@ -71,7 +71,7 @@ def test_a_validation_that_raises_shows_an_error_and_the_till_goes_on(
 
 
 def test_a_lookup_that_raises_can_be_closed(
-    make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal], qtbot: QtBot
+    make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal], qtbot: QtBot
 ) -> None:
     api, journal = fake_backend
     api.errors[("get", TOKEN)] = ValueError("unexpected answer")

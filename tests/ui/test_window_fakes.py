@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from counter_fakes import FakeApi, MemoryJournal, make_booking
+from counter_fakes import FakeApi, RecordingJournal, make_booking
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from pos_client.counter.view import Action, State
 from pos_client.domain.outcomes import AuthMissing, Found
 from pos_client.domain.scan import Transport
 from pos_client.scanner.null_source import NullSource
 from pos_client.ui.main_window import MainWindow
-from pos_client.workflow import Action, State
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -23,7 +23,7 @@ def wait_state(qtbot: QtBot, window: MainWindow, state: State) -> None:
 
 
 def test_code_field_speaks_like_the_official_desk(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     window = make_window(*fake_backend)
     field = window.code_field
@@ -44,7 +44,7 @@ def test_code_field_speaks_like_the_official_desk(
 
 
 def test_typed_code_shows_the_card_and_the_id_gate(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     api, journal = fake_backend
     api.lookups["DUO234"] = Found(make_booking("DUO234", quantity=2, unit_price_cents=800))
@@ -74,7 +74,7 @@ def test_typed_code_shows_the_card_and_the_id_gate(
 
 
 def test_double_click_on_validate_sends_one_request(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     api, journal = fake_backend
     window = make_window(api, journal)
@@ -90,7 +90,7 @@ def test_double_click_on_validate_sends_one_request(
 
 
 def test_a_source_reading_the_same_code_from_its_thread_looks_it_up_once(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     api, journal = fake_backend
     source = NullSource("serial:test")
@@ -111,7 +111,7 @@ def test_a_source_reading_the_same_code_from_its_thread_looks_it_up_once(
 
 
 def test_api_key_missing_asks_for_the_settings(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     api, journal = fake_backend
     api.lookups["352UW4"] = AuthMissing()
@@ -124,7 +124,7 @@ def test_api_key_missing_asks_for_the_settings(
 
 
 def test_revert_through_the_buttons(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     api, journal = fake_backend
     window = make_window(api, journal)
@@ -142,7 +142,7 @@ def test_revert_through_the_buttons(
 
 
 def test_escape_returns_to_ready(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     window = make_window(*fake_backend)
     window.code_field.submitted.emit("352UW4")

@@ -7,16 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from counter_fakes import FakeApi, MemoryJournal
+from counter_fakes import FakeApi, RecordingJournal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from pos_client.counter.view import Sound, State
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.settings_dialog import SettingsDialog
 from pos_client.ui.sounds import _NOTES, write_tone
-from pos_client.workflow import Sound, State
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -54,7 +54,7 @@ def test_settings_dialog_shows_only_the_last_4_characters_and_saves(qtbot: QtBot
 
 
 def test_the_window_speaks_english_when_asked(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     settings = Settings(till_name="t").with_values(ui={"language": "en", "sound_enabled": False})
     window = make_window(*fake_backend, settings=settings)
@@ -70,7 +70,7 @@ def test_the_window_speaks_english_when_asked(
 
 
 def test_sounds_follow_the_results_and_fit_1024x768(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     window = make_window(*fake_backend)
     window.resize(1024, 768)
@@ -97,15 +97,18 @@ def test_sound_files_are_short_valid_wavs(tmp_path: Path) -> None:
 def test_every_english_workflow_template_keeps_its_placeholders() -> None:
     import string
 
-    from pos_client.ui.i18n import ENGLISH
-    from pos_client.workflow import _RULES
+    from pos_client.counter.messages import OUTCOME_RULES
+    from pos_client.ui.i18n import catalogue
 
-    templates = {rule.detail for rule in _RULES.values()} | {rule.title for rule in _RULES.values()}
-    translated = [t for t in templates if t in ENGLISH]
+    english = catalogue("en")
+
+    rules = OUTCOME_RULES.values()
+    templates = {r.detail.template for r in rules} | {r.title.template for r in rules}
+    translated = [t for t in templates if t in english]
     assert len(translated) >= 20
     for french in translated:
         names = {name for _, name, _, _ in string.Formatter().parse(french) if name}
-        assert names == {name for _, name, _, _ in string.Formatter().parse(ENGLISH[french]) if name}, french
+        assert names == {name for _, name, _, _ in string.Formatter().parse(english[french]) if name}, french
 
 
 def test_sources_follow_the_settings(qtbot: QtBot) -> None:

@@ -8,11 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from counter_fakes import FakeApi, MemoryJournal, NoKeys, make_booking
+from counter_fakes import FakeApi, NoKeys, RecordingJournal, make_booking
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from pos_client.counter.view import Action, State
 from pos_client.domain.outcomes import AlreadyValidated, Found, NotFound
 from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
 from pos_client.settings import Settings
@@ -21,7 +22,6 @@ from pos_client.ui.main_window import MainWindow, handoff_text
 from pos_client.ui.scanner_test_window import ScannerTestWindow
 from pos_client.ui.settings_dialog import SettingsDialog
 from pos_client.ui.status_bar import scanners_summary, source_name
-from pos_client.workflow import Action, State
 
 WindowFactory = Callable[..., MainWindow]
 FR, EN = Translator("fr"), Translator("en")
@@ -29,7 +29,7 @@ LONG_ERROR = "Accès refusé à /dev/hidraw3 : ajoutez l'utilisateur au groupe p
 
 
 def test_the_code_placeholder_is_an_instruction_not_a_token(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     window = make_window(*fake_backend)
     window.resize(1024, 768)
@@ -66,7 +66,7 @@ def test_sources_have_short_french_names_and_states_in_words() -> None:
 
 
 def test_scanner_test_window_opens_from_the_settings_and_sees_the_till_scans(
-    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, MemoryJournal]
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     window = make_window(*fake_backend)
     dialog = SettingsDialog(
@@ -110,7 +110,7 @@ def test_every_state_fits_1024x768_with_a_busy_status_bar_camera_closed_and_open
     qtbot: QtBot,
     tmp_path: Path,
     make_window: WindowFactory,
-    fake_backend: tuple[FakeApi, MemoryJournal],
+    fake_backend: tuple[FakeApi, RecordingJournal],
     language: str,
 ) -> None:
     api, journal = fake_backend

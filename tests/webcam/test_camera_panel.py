@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from counter_fakes import FakeApi, FakeClock, MemoryJournal
+from counter_fakes import FakeApi, LiveClock, RecordingJournal
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
 from pytestqt.qtbot import QtBot
@@ -21,7 +21,7 @@ from pos_client.scanner import webcam_source
 from pos_client.scanner.null_source import NullSource
 from pos_client.scanner.webcam_source import MSG_BUSY, MSG_NO_CAMERA, CameraDevice
 from pos_client.settings import Settings, WebcamSettings
-from pos_client.ui.app import save_webcam_settings
+from pos_client.ui.app import build_window, save_webcam_settings
 from pos_client.ui.camera_panel import (
     BUTTON_OFF,
     TEXT_OFF,
@@ -30,7 +30,6 @@ from pos_client.ui.camera_panel import (
     SourceFactory,
     camera_choices,
 )
-from pos_client.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 
@@ -261,9 +260,9 @@ def test_pyzbar_is_offered_only_when_installed(qtbot: QtBot) -> None:
 
 def test_the_window_hands_the_panels_choices_to_the_application(qtbot: QtBot) -> None:
     events: list[str] = []
-    window = MainWindow(
+    window = build_window(
         api=FakeApi(events),
-        journal=MemoryJournal(events, FakeClock()),
+        journal=RecordingJournal(events, LiveClock()),
         settings=Settings(till_name="caisse-test").with_values(ui={"sound_enabled": False}),
         environment_label="test",
     )

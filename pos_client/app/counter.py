@@ -1,0 +1,40 @@
+"""The counter, built from the till's settings: the one place where settings become counter options."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pos_client.counter.machine import Counter, CounterConfig
+from pos_client.counter.repeats import RepeatWindows
+from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
+from pos_client.settings import Settings
+
+__all__ = ["build_counter", "counter_config"]
+
+
+def counter_config(settings: Settings) -> CounterConfig:
+    """The counter's options from the settings (repeat windows, scanner framing, return delay)."""
+    scanner = settings.scanner
+    return CounterConfig(
+        repeat=RepeatWindows(scanner_s=scanner.guard_window_s, webcam_s=settings.webcam.repeat_after_s),
+        return_to_ready_s=settings.ui.return_to_ready_s,
+        prefix=scanner.prefix,
+        suffix=scanner.suffix,
+        host_layout=scanner.host_layout or None,
+    )
+
+
+def build_counter(
+    api: BookingsApi,
+    journal: Journal,
+    runner: TaskRunner,
+    settings: Settings,
+    *,
+    translate: Callable[[str], str] = str,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Counter:
+    """A ready counter; the window attaches to it with ``Counter.listen``."""
+    return Counter(
+        api, journal, runner, monotonic=monotonic, config=counter_config(settings), translate=translate
+    )

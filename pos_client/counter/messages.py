@@ -1,0 +1,391 @@
+"""Every text the counter shows the cashier, in one catalogue, rendered in one place.
+
+Texts are French source templates wrapped in ``Text`` with their values; nothing here is translated.
+``Text.render(translate)`` translates the template (and any ``Text`` among its values), then fills
+the values in: the counter calls it once, in ``Counter._show``, so the English interface never shows
+a French body. ``CATALOGUE`` lists every template, so a test renders each in both languages.
+
+``OUTCOME_RULES`` maps each API outcome to its state, tone, title, text and next actions;
+``outcome_text`` renders an outcome the same way for the window and the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pos_client.counter.view import Action, Sound, State, Tone
+from pos_client.domain.formats import format_euros, format_when
+from pos_client.domain.ledger import Operation
+from pos_client.domain.outcomes import (
+    AlreadyValidated,
+    AuthInvalid,
+    AuthMissing,
+    BookingCancelled,
+    Cancelled,
+    CannotCancelAnymore,
+    HasActivationCodes,
+    InactiveProvider,
+    InvalidRequest,
+    MalformedResponse,
+    NetworkUnreachable,
+    NotFound,
+    NotUsed,
+    NotYetConfirmed,
+    Outcome,
+    OutcomeUnknown,
+    RateLimited,
+    Reimbursed,
+    ServerError,
+    StructureClosed,
+    TimedOut,
+    Validated,
+    ValidationReverted,
+)
+
+__all__ = [
+    "CANCEL_CONFIRMATION_WORD",
+    "CATALOGUE",
+    "OUTCOME_RULES",
+    "OutcomeRule",
+    "Text",
+    "Translate",
+    "outcome_rule",
+    "outcome_text",
+]
+
+Translate = Callable[[str], str]
+CANCEL_CONFIRMATION_WORD = "ANNULER"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A French source template and its values, translated only when rendered."""
+
+    template: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def __call__(self, **values: object) -> Text:
+        """The same template with (more) values."""
+        return Text(self.template, {**self.values, **values})
+
+    def __add__(self, other: Text) -> Text:
+        """Two texts shown one after the other (each translated on its own)."""
+        return Text("{a}{b}", {"a": self, "b": other})
+
+    def render(self, translate: Translate = str) -> str:
+        values = {
+            name: value.render(translate) if isinstance(value, Text) else value
+            for name, value in self.values.items()
+        }
+        template = translate(self.template) if self.template != "{a}{b}" else self.template
+        return template.format(**values) if values else template
+
+
+CATALOGUE: list[str] = []
+
+
+def _t(template: str) -> Text:
+    """A catalogue entry (listed in ``CATALOGUE`` for the both-languages test)."""
+    CATALOGUE.append(template)
+    return Text(template)
+
+
+EMPTY = Text("")
+
+# ----------------------------------------------------------------------------- screens
+READY = _t("Prêt : scannez une contremarque")
+LOOKING_UP = _t("Recherche de la réservation…")
+CODE_LINE = _t("Contremarque {token}")
+UNREADABLE = _t("Code illisible")
+CHECK_ID_TITLE = _t("Vérifiez la pièce d'identité")
+CHECK_ID = _t("Vérifiez la pièce d'identité du bénéficiaire (pièce physique uniquement), puis confirmez.")
+ID_CHECKED_TITLE = _t("Pièce d'identité vérifiée : validez")
+ID_CHECKED = _t("Appuyez sur « Valider la contremarque » (Alt+V) et remettez le produit.")
+CONFIRM_REVERT_TITLE = _t("Annuler la validation ?")
+CONFIRM_REVERT = _t(
+    "La contremarque redeviendra à retirer. Aucun remboursement ne sera versé au lieu pour "
+    "cette réservation si elle n'est pas validée de nouveau. Le montant sera retiré du total du jour."
+)
+CONFIRM_CANCEL_TITLE = _t("Annuler la réservation ? (irréversible)")
+CONFIRM_CANCEL = _t(
+    "Seulement si le produit ne peut pas être remis. La réservation sera annulée définitivement "
+    "et le crédit rendu au bénéficiaire. Tapez {word} pour confirmer."
+)(word=CANCEL_CONFIRMATION_WORD)
+BUSY_TITLES = {
+    Operation.USE: _t("Validation en cours…"),
+    Operation.KEEP: _t("Annulation de la validation…"),
+    Operation.CANCEL: _t("Annulation de la réservation…"),
+}
+LOOKUP_FAILED_TITLE = _t("Erreur interne de la caisse")
+LOOKUP_FAILED = _t(
+    "La lecture de la contremarque {token} a échoué sur une erreur inattendue ({error}). "
+    "Rien n'a été validé. Réessayez ; si l'erreur revient, redémarrez la caisse."
+)
+JOURNAL_FAILED_TITLE = _t("Journal impossible à écrire : rien n'a été envoyé")
+JOURNAL_FAILED = _t(
+    "Le journal des ventes n'a pas pu être écrit ({error}). Aucune demande n'est partie. "
+    "Vérifiez la place sur le disque, puis réessayez."
+)
+JOURNAL_BUG = _t(
+    "Le journal des ventes a rencontré une erreur interne ({error}). Aucune demande n'est partie. "
+    "Réessayez ; si l'erreur revient, redémarrez la caisse et prévenez le support."
+)
+JOB_FAILED_TITLE = _t("Erreur inattendue : ne remettez rien")
+JOB_FAILED = _t(
+    "La caisse a rencontré une erreur interne pendant {what} ({error}) ; on ne sait pas si "
+    "la demande est partie. "
+)
+JOB_FAILED_WHAT = {
+    Operation.USE: _t("la validation"),
+    Operation.KEEP: _t("l'annulation de la validation"),
+    Operation.CANCEL: _t("l'annulation de la réservation"),
+}
+JOB_FAILED_TAIL = {
+    Operation.USE: _t(
+        "La contremarque {token} n'est pas comptée comme validée. "
+        "Relisez-la (Réessayer) avant de remettre le produit."
+    ),
+    Operation.KEEP: _t("La validation de {token} n'est pas comptée comme annulée. Relisez-la (Réessayer)."),
+    Operation.CANCEL: _t("La réservation {token} n'est pas comptée comme annulée. Relisez-la (Réessayer)."),
+}
+PREVIOUS = _t("Précédent : {title} ({token})")
+# A validation (or its revert) answered by the API without a payment record in the journal.
+REVERTED_HEAD = _t(
+    "La réservation {token} est de nouveau à retirer. Aucun remboursement ne sera versé pour elle. "
+)
+RECORD_PENDING = _t(
+    "Paiement pass Culture pas encore inscrit au journal : il le sera automatiquement, en relisant la "
+    "réservation ({amount})."
+)
+RECORD_ALREADY = _t("Aucun nouveau paiement inscrit : le journal en a déjà un pour cette contremarque.")
+CONFIRMED_BY_REREAD = _t(" (confirmé en relisant la réservation après une coupure)")
+VALIDATED_HERE = _t("Validée par cette caisse le {when}. Ne remettez pas le produit une deuxième fois.")
+# Shown on the screen that follows a re-read proving this till's change was not applied.
+NOT_APPLIED = {
+    Operation.USE: _t("La validation précédente n'a pas abouti : la contremarque n'est pas validée."),
+    Operation.KEEP: _t("L'annulation de la validation n'a pas abouti : la contremarque reste validée."),
+    Operation.CANCEL: _t("L'annulation de la réservation n'a pas abouti : elle n'est pas annulée."),
+}
+
+
+# ----------------------------------------------------------------------------- outcomes
+@dataclass(frozen=True)
+class OutcomeRule:
+    state: State
+    tone: Tone
+    title: Text
+    detail: Text
+    actions: frozenset[Action]
+    sound: Sound
+
+
+def _rule(state: State, tone: Tone, title: str, detail: str, *actions: Action) -> OutcomeRule:
+    sound = {Tone.SUCCESS: Sound.SUCCESS, Tone.ERROR: Sound.ERROR}.get(tone, Sound.ATTENTION)
+    return OutcomeRule(state, tone, _t(title), _t(detail), frozenset((*actions, Action.DISMISS)), sound)
+
+
+_TROUBLE = " Rien n'a été validé ni perdu. Réessayez dans un instant."
+# Texts are templates: ``{token}``, ``{amount}``, ``{when}``, ``{retry}``, ``{detail}`` are filled in
+# by ``outcome_text``.
+OUTCOME_RULES: dict[type, OutcomeRule] = {
+    Validated: _rule(
+        State.VALIDATED, Tone.SUCCESS, "Contremarque validée", "Paiement pass Culture enregistré : {amount}."
+    ),
+    ValidationReverted: _rule(
+        State.REVERTED,
+        Tone.ATTENTION,
+        "Validation annulée",
+        "La réservation {token} est de nouveau à retirer. Aucun remboursement ne sera versé pour elle. "
+        "Montant retiré du total : {amount}.",
+    ),
+    BookingCancelled: _rule(
+        State.BOOKING_CANCELLED,
+        Tone.ATTENTION,
+        "Réservation annulée",
+        "La réservation {token} est annulée et le crédit rendu au bénéficiaire.",
+    ),
+    AlreadyValidated: _rule(
+        State.ALREADY_VALIDATED,
+        Tone.ERROR,
+        "Contremarque déjà validée",
+        "La contremarque {token} a déjà été validée. Ne remettez pas le produit une deuxième fois.",
+    ),
+    Cancelled: _rule(
+        State.CANCELLED,
+        Tone.ERROR,
+        "Réservation annulée",
+        "La réservation {token} a été annulée : elle ne peut plus être validée.",
+    ),
+    Reimbursed: _rule(
+        State.REIMBURSED,
+        Tone.ERROR,
+        "Réservation déjà remboursée",
+        "La réservation {token} a déjà été remboursée au lieu : elle ne peut plus être validée.",
+    ),
+    NotYetConfirmed: _rule(
+        State.NOT_YET_CONFIRMED,
+        Tone.ATTENTION,
+        "Pas encore validable",
+        "Cette contremarque pourra être validée à partir du {when}, une fois le délai d'annulation passé.",
+    ),
+    StructureClosed: _rule(
+        State.STRUCTURE_CLOSED,
+        Tone.ERROR,
+        "Structure fermée",
+        "Vous ne pouvez plus valider de contremarque sur une structure fermée.",
+    ),
+    NotFound: _rule(
+        State.NOT_FOUND,
+        Tone.ERROR,
+        "Contremarque introuvable",
+        "Aucune réservation {token} pour ce lieu. Vérifiez que la réservation est bien pour ce lieu "
+        "(la clé d'API est celle du lieu) et que le code lu est le bon : un code déformé vient souvent "
+        "d'une douchette réglée sur une autre disposition de clavier.",
+    ),
+    NotUsed: _rule(
+        State.REFUSED,
+        Tone.ERROR,
+        "Réservation non validée",
+        "La réservation {token} n'est pas validée : il n'y a rien à annuler.",
+    ),
+    HasActivationCodes: _rule(
+        State.REFUSED,
+        Tone.ERROR,
+        "Annulation impossible",
+        "La réservation {token} a des codes d'activation : sa validation ne peut pas être annulée.",
+    ),
+    CannotCancelAnymore: _rule(
+        State.REFUSED,
+        Tone.ERROR,
+        "Annulation impossible",
+        "La réservation {token} est confirmée : elle ne peut plus être annulée.",
+    ),
+    InvalidRequest: _rule(
+        State.REFUSED, Tone.ERROR, "Demande refusée", "Le serveur a refusé la demande : {detail}"
+    ),
+    AuthMissing: _rule(
+        State.AUTH_MISSING,
+        Tone.ERROR,
+        "Clé d'API manquante",
+        "Aucune clé d'API n'est enregistrée pour ce serveur. Saisissez-la dans les réglages.",
+        Action.OPEN_SETTINGS,
+    ),
+    AuthInvalid: _rule(
+        State.AUTH_INVALID,
+        Tone.ERROR,
+        "Clé d'API refusée",
+        "Le serveur refuse la clé d'API. Vérifiez-la dans les réglages.",
+        Action.OPEN_SETTINGS,
+    ),
+    InactiveProvider: _rule(
+        State.AUTH_INVALID,
+        Tone.ERROR,
+        "Compte désactivé",
+        "Le compte lié à cette clé d'API est désactivé. Contactez le support pass Culture.",
+        Action.OPEN_SETTINGS,
+    ),
+    RateLimited: _rule(
+        State.RATE_LIMITED,
+        Tone.ATTENTION,
+        "Trop de demandes",
+        "Le serveur demande de patienter{retry}." + _TROUBLE,
+        Action.RETRY,
+    ),
+    ServerError: _rule(
+        State.SERVER_TROUBLE,
+        Tone.ATTENTION,
+        "Serveur pass Culture en difficulté",
+        "Le serveur a répondu par une erreur ({detail})." + _TROUBLE,
+        Action.RETRY,
+    ),
+    MalformedResponse: _rule(
+        State.SERVER_TROUBLE,
+        Tone.ATTENTION,
+        "Réponse illisible du serveur",
+        "La réponse du serveur n'a pas pu être lue." + _TROUBLE,
+        Action.RETRY,
+    ),
+    NetworkUnreachable: _rule(
+        State.NETWORK_TROUBLE,
+        Tone.ATTENTION,
+        "Pas de connexion",
+        "Le serveur pass Culture est injoignable (réseau)." + _TROUBLE,
+        Action.RETRY,
+    ),
+    TimedOut: _rule(
+        State.NETWORK_TROUBLE,
+        Tone.ATTENTION,
+        "Le serveur ne répond pas",
+        "Le serveur pass Culture n'a pas répondu à temps." + _TROUBLE,
+        Action.RETRY,
+    ),
+    OutcomeUnknown: _rule(
+        State.OUTCOME_UNKNOWN,
+        Tone.ATTENTION,
+        "Résultat inconnu : ne remettez rien",
+        "La demande est partie mais la réponse s'est perdue ; la contremarque {token} n'est pas "
+        "comptée comme validée. Relisez-la (Réessayer) avant de remettre le produit.",
+        Action.RETRY,
+    ),
+}
+
+
+def outcome_rule(outcome: Outcome) -> OutcomeRule:
+    """The rule of ``outcome``; a read's success answered to a change (a client bug) is never
+    "validée": it shows as an unreadable answer."""
+    return OUTCOME_RULES.get(type(outcome)) or OUTCOME_RULES[MalformedResponse]
+
+
+SERVER_CODE = _t("code {status}")
+
+
+def _outcome_detail(outcome: Outcome) -> object:
+    if isinstance(outcome, ServerError):
+        return SERVER_CODE(status=outcome.status_code)
+    if isinstance(
+        outcome, InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown
+    ):
+        return outcome.detail
+    if isinstance(outcome, StructureClosed | NotYetConfirmed):
+        return outcome.api_message
+    return ""
+
+
+def outcome_text(
+    outcome: Outcome,
+    *,
+    token: str,
+    amount_cents: int | None,
+    payment_written: bool = True,
+    record_pending: bool = False,
+    validated_here_at: datetime | None = None,
+) -> tuple[Text, Text]:
+    """The title and the text of ``outcome`` for ``token``. ``payment_written``: for a validation or
+    its revert, a payment record came back (never claim one was written when it did not)."""
+    rule = outcome_rule(outcome)
+    values: dict[str, object] = {
+        "token": token,
+        "amount": format_euros(amount_cents) if amount_cents is not None else "",
+        "when": "",
+        "retry": "",
+        "detail": _outcome_detail(outcome),
+    }
+    if isinstance(outcome, NotYetConfirmed) and outcome.valid_from:
+        values["when"] = format_when(outcome.valid_from)
+    if isinstance(outcome, RateLimited) and outcome.retry_after_s:
+        values["retry"] = f" {outcome.retry_after_s:.0f} s"
+    detail = rule.detail(**values)
+    if isinstance(outcome, NotYetConfirmed) and (outcome.valid_from is None or outcome.message_has_date):
+        # The API's own sentence as is: its date is in the venue's time zone (an overseas venue's
+        # is not Paris time), which the answer does not name, so it is never converted.
+        detail = Text("{api}", {"api": outcome.api_message})
+    if isinstance(outcome, Validated | ValidationReverted) and not payment_written:
+        head = EMPTY if isinstance(outcome, Validated) else REVERTED_HEAD(**values)
+        detail = head + (RECORD_PENDING if record_pending else RECORD_ALREADY)(**values)
+    if isinstance(outcome, Validated | ValidationReverted | BookingCancelled) and outcome.confirmed_by_reread:
+        detail = detail + CONFIRMED_BY_REREAD
+    if isinstance(outcome, AlreadyValidated) and validated_here_at is not None:
+        detail = VALIDATED_HERE(when=format_when(validated_here_at))
+    return rule.title, detail

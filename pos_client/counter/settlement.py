@@ -1,0 +1,134 @@
+"""Settling changes whose answer was lost, by re-reading their booking; never by re-sending them.
+
+An intent left PENDING or UNKNOWN (a crash, a lost answer, a resolution that could not be written)
+is settled by what a read of its booking shows (``domain.outcomes.reread_verdict``): from a scan or a
+Retry of the same code (``settle_token``), and in the background (``settle_open``). ``Holds`` names
+the tokens the counter settles itself, which the background leaves alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pos_client.domain.ledger import Intent, IntentResolution, PaymentRecord
+from pos_client.domain.outcomes import Outcome, RereadVerdict, reread_verdict
+from pos_client.domain.ports import BookingsApi, Journal, JournalError
+
+__all__ = ["Holds", "Settled", "settle_open", "settle_open_intents", "settle_token"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """An open intent settled by re-reading its booking: DONE (with its payment record, if the journal
+    wrote one) or REFUSED (the change was not applied)."""
+
+    intent: Intent
+    resolution: IntentResolution
+    payment: PaymentRecord | None = None
+
+
+class Holds:
+    """Tokens whose open intent the counter settles itself: a change in flight, or a lost answer still
+    on screen (its Retry re-reads it). The background settlement leaves them alone. Thread-safe: the
+    settlement reads it from a worker thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: set[str] = set()
+
+    def add(self, token: str) -> None:
+        with self._lock:
+            self._tokens.add(token)
+
+    def discard(self, token: str) -> None:
+        with self._lock:
+            self._tokens.discard(token)
+
+    def keep_only(self, token: str | None) -> None:
+        with self._lock:
+            self._tokens &= {token} if token is not None else set()
+
+    def __contains__(self, token: object) -> bool:
+        with self._lock:
+            return token in self._tokens
+
+
+def _settle_by_reread(journal: Journal, intent: Intent, outcome: Outcome, when: str) -> Settled | None:
+    """Settle one open intent by what a read of its booking showed; None when the read cannot tell."""
+    verdict = reread_verdict(intent.operation, outcome)
+    if verdict is RereadVerdict.APPLIED:
+        payment = journal.resolve_done(intent, confirmed_by_reread=True)
+        return Settled(intent, IntentResolution.DONE, payment)
+    if verdict is RereadVerdict.NOT_APPLIED:
+        journal.resolve_refused(intent, f"not applied (re-read {when})")
+        return Settled(intent, IntentResolution.REFUSED)
+    return None
+
+
+def settle_token(journal: Journal, token: str, outcome: Outcome) -> tuple[Settled | None, bool]:
+    """Off the owner thread, after a read of ``token``'s booking: settle this till's open intents for it
+    by that read. Returns the latest one settled, and whether one stays open (the read could not tell)."""
+    try:
+        intents = [intent for intent in journal.open_intents() if intent.token == token]
+    except JournalError:
+        log.exception("journal read failed")
+        return None, False
+    latest: Settled | None = None
+    still_open = False
+    for intent in intents:
+        try:
+            decided = _settle_by_reread(journal, intent, outcome, "on a scan")
+        except JournalError:
+            log.exception("settling intent %d failed; it stays open", intent.id)
+            decided = None
+        if decided is None:
+            still_open = True
+        else:
+            latest = decided
+    return latest, still_open
+
+
+def settle_open(
+    api: BookingsApi,
+    journal: Journal,
+    *,
+    skip: Callable[[str], bool] = lambda _token: False,
+    created_before: datetime | None = None,
+) -> list[Settled]:
+    """Off the GUI thread (at start-up, before a command, then from time to time): settle intents left
+    open by re-reading each booking. Never re-sends a change. ``skip(token)``: tokens someone else
+    settles (the counter's own); with ``created_before``, younger intents are left alone (their request
+    may still be in flight). Intents the re-read cannot settle (network down, ambiguous) stay open."""
+    settled: list[Settled] = []
+    for intent in journal.open_intents():
+        if skip(intent.token) or (created_before is not None and intent.created_at > created_before):
+            continue
+        outcome = api.get_booking(intent.token)
+        if skip(intent.token):  # the counter took this booking up while it was being read
+            continue
+        try:
+            decided = _settle_by_reread(journal, intent, outcome, "in the background")
+        except JournalError:
+            log.exception("settling intent %d failed; it stays open", intent.id)
+            continue
+        if decided is not None:
+            settled.append(decided)
+    return settled
+
+
+def settle_open_intents(
+    api: BookingsApi,
+    journal: Journal,
+    *,
+    skip: Callable[[str], bool] = lambda _token: False,
+    created_before: datetime | None = None,
+) -> list[tuple[Intent, IntentResolution]]:
+    """``settle_open``, as (intent, resolution) pairs."""
+    settled = settle_open(api, journal, skip=skip, created_before=created_before)
+    return [(decided.intent, decided.resolution) for decided in settled]
