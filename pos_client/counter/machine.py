@@ -22,6 +22,9 @@ scan -> lookup -> card with ID check -> validate -> recorded; and, for a validat
 It has no Qt and no threads of its own. Every call is made on one owner thread (the GUI thread); slow
 work (API, journal) goes through an injected ``TaskRunner`` whose ``done`` callback comes back on that
 owner thread. Time comes from injected clocks, so tests drive it with a fake clock and a fake API.
+
+Over 600 lines on purpose: these are the transitions of one machine, read together; every part that
+stands alone (texts, repeats, changes, lookups, settlement) is a module of its own beside it.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from typing import TypeVar
 
 from pos_client.counter import messages as msg
 from pos_client.counter.changes import ChangeResult, run_change
+from pos_client.counter.lookup import LookupResult, read_booking
 from pos_client.counter.messages import Text, outcome_rule, outcome_text
 from pos_client.counter.repeats import RepeatFilter, RepeatWindows
-from pos_client.counter.settlement import Holds, Settled, settle_open, settle_token
+from pos_client.counter.settlement import Holds, LostAnswers, Settled, settle_open
 from pos_client.counter.view import (
     AUTO_RETURN_STATES,
     BUSY_STATES,
@@ -50,17 +54,14 @@ from pos_client.counter.view import (
 from pos_client.domain.booking import Booking
 from pos_client.domain.ledger import Intent, IntentResolution, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
-    AlreadyValidated,
     Found,
     Outcome,
     OutcomeUnknown,
-    RereadVerdict,
     Validated,
     ValidationReverted,
     done_outcome,
-    reread_verdict,
 )
-from pos_client.domain.ports import BookingsApi, Journal, JournalError, TaskRunner
+from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.payload import Contremarque, read_scan
 
@@ -114,28 +115,6 @@ class _Current:
         return None if self.rebuilt else self.booking
 
 
-@dataclass(frozen=True)
-class _LookupResult:
-    outcome: Outcome
-    validated_by_this_till_at: datetime | None = None
-    validated_booking: Booking | None = None  # from the journal, to offer the revert after a restart
-    settled: Settled | None = None  # this till's open intent for the token, settled by this read
-    still_open: bool = False  # an open intent for the token that this read could not settle
-
-
-@dataclass
-class _LostAnswers:
-    """Changes of this session whose result the cashier never saw (lost answer, failed job), by token;
-    and how the background settled some of them since, for the next read of their booking to show."""
-
-    unknown: dict[str, Operation] = field(default_factory=dict)
-    settled_away: dict[str, Settled] = field(default_factory=dict)
-
-    def forget(self, token: str) -> None:
-        self.unknown.pop(token, None)
-        self.settled_away.pop(token, None)
-
-
 class Counter:
     """The state machine. Call everything on one thread; listeners are called after each change."""
 
@@ -173,7 +152,7 @@ class Counter:
         self._validated: dict[str, Booking] = {}
         self._rebuilt_tokens: set[str] = set()
         self._holds = Holds()
-        self._lost = _LostAnswers()
+        self._lost = LostAnswers()
         self._settling = False
         self._next_settle_at = monotonic() + SETTLE_EVERY_S
         self._lookup_serial = 0
@@ -255,16 +234,8 @@ class Counter:
         self._show(State.LOOKING_UP, Tone.BUSY, msg.LOOKING_UP, msg.CODE_LINE(token=token), token=token)
         api, journal = self._api, self._journal
 
-        def work() -> _LookupResult:
-            outcome = api.get_booking(token)
-            # A change of this till on this booking whose answer was lost: the read tells how it ended.
-            settled, still_open = settle_token(journal, token, outcome)
-            if isinstance(outcome, AlreadyValidated):
-                at, booking = _journal_read(journal.validated_by_this_till, token), None
-                if at is not None:
-                    booking = _journal_read(journal.validated_booking, token)
-                return _LookupResult(outcome, at, booking, settled, still_open)
-            return _LookupResult(outcome, settled=settled, still_open=still_open)
+        def work() -> LookupResult:
+            return read_booking(api, journal, token)
 
         self._runner.submit(
             work,
@@ -272,7 +243,7 @@ class Counter:
             lambda exc: self._on_lookup_failed(serial, token, exc),
         )
 
-    def _on_lookup_done(self, serial: int, token: str, result: _LookupResult) -> None:
+    def _on_lookup_done(self, serial: int, token: str, result: LookupResult) -> None:
         if result.settled is not None:
             self._on_settled([(result.settled.intent, result.settled.resolution)])
         current = self._current
@@ -293,27 +264,15 @@ class Counter:
             self._rebuilt_tokens.add(token)
         self._show_outcome(outcome, validated_at=result.validated_by_this_till_at)
 
-    def _show_lost_answer(self, current: _Current, result: _LookupResult) -> bool:
+    def _show_lost_answer(self, current: _Current, result: LookupResult) -> bool:
         """A change of ours whose result the cashier never saw: this read tells how it ended. True when
         the screen shows it went through; a change proven not applied leaves a notice."""
-        token = current.token
-        operation = self._lost.unknown.get(token)
-        away = self._lost.settled_away.pop(token, None)
-        settled = result.settled
-        if operation is None:
-            return False
-        if settled is None or settled.intent.operation is not operation:
-            settled = away
-        if settled is None:
-            return False
-        verdict = reread_verdict(operation, result.outcome)
-        if settled.resolution is IntentResolution.DONE and verdict is RereadVerdict.APPLIED:
-            del self._lost.unknown[token]
-            self._show_settled(current, settled, result.validated_booking)
+        went_through, not_applied = self._lost.after_read(current.token, result.settled, result.outcome)
+        if went_through is not None:
+            self._show_settled(current, went_through, result.validated_booking)
             return True
-        if settled.resolution is IntentResolution.REFUSED and verdict is RereadVerdict.NOT_APPLIED:
-            del self._lost.unknown[token]
-            self._notice = msg.NOT_APPLIED[operation]
+        if not_applied is not None:
+            self._notice = msg.NOT_APPLIED[not_applied]
         return False
 
     def _show_settled(self, current: _Current, settled: Settled, rebuilt: Booking | None) -> None:
@@ -495,7 +454,7 @@ class Counter:
         self._current = current
         token = current.token
         if isinstance(result.outcome, OutcomeUnknown):
-            self._lost.unknown[token] = result.operation
+            self._lost.add(token, result.operation)
         else:
             self._holds.discard(token)  # answered: nothing for the cashier's Retry to settle
             if result.outcome is not None:  # answered: an older lost answer no longer tells anything
@@ -529,7 +488,7 @@ class Counter:
         Its intent, if written, stays open; Retry re-reads the booking, which settles it."""
         log.error("%s %s: the job failed: %r", operation.value, current.token, exc)
         self._current = current
-        self._lost.unknown[current.token] = operation
+        self._lost.add(current.token, operation)
         detail = msg.JOB_FAILED(what=msg.JOB_FAILED_WHAT[operation], error=type(exc).__name__)
         self._show(
             State.OUTCOME_UNKNOWN,
@@ -611,7 +570,7 @@ class Counter:
             operation is not None
             and current.booking is not None
             and self.state is not State.OUTCOME_UNKNOWN
-            and current.token not in self._lost.unknown  # a lost answer is settled by reading, never re-sent
+            and current.token not in self._lost  # a lost answer is settled by reading, never re-sent
             and (operation is not Operation.USE or current.id_checked_at is not None)
         ):
             # Trouble before the server acted (the client re-reads after ambiguous failures): re-send.
@@ -666,8 +625,7 @@ class Counter:
             token = decided.intent.token
             if decided.intent.operation is Operation.KEEP and decided.resolution is IntentResolution.DONE:
                 self._forget_validated(token)
-            if self._lost.unknown.get(token) is decided.intent.operation:
-                self._lost.settled_away[token] = decided  # the next read of this code shows how it ended
+            self._lost.settled_in_background(decided)
         if settled:
             log.info("settled %d open intents by re-reading", len(settled))
             self._on_settled([(decided.intent, decided.resolution) for decided in settled])
@@ -702,11 +660,3 @@ class Counter:
             self._notice = None
         self._on_view(self._view)
 
-
-def _journal_read(read: Callable[[str], _T], token: str) -> _T | None:
-    """A journal read for the screen: its failure is logged and shown as nothing known."""
-    try:
-        return read(token)
-    except JournalError:
-        log.exception("journal read failed")
-        return None

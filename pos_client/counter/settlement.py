@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pos_client.domain.ledger import Intent, IntentResolution, PaymentRecord
+from pos_client.domain.ledger import Intent, IntentResolution, Operation, PaymentRecord
 from pos_client.domain.outcomes import Outcome, RereadVerdict, reread_verdict
 from pos_client.domain.ports import BookingsApi, Journal, JournalError
 
-__all__ = ["Holds", "Settled", "settle_open", "settle_open_intents", "settle_token"]
+__all__ = ["Holds", "LostAnswers", "Settled", "settle_open", "settle_open_intents", "settle_token"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,54 @@ class Holds:
     def __contains__(self, token: object) -> bool:
         with self._lock:
             return token in self._tokens
+
+
+class LostAnswers:
+    """Changes of this session whose result the cashier never saw (a lost answer, a failed job), by
+    token, and how the background settled some of them since: the next read of their booking shows it.
+    Owned by the counter (one thread)."""
+
+    def __init__(self) -> None:
+        self._unknown: dict[str, Operation] = {}
+        self._settled_away: dict[str, Settled] = {}
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._unknown
+
+    def add(self, token: str, operation: Operation) -> None:
+        self._unknown[token] = operation
+
+    def forget(self, token: str) -> None:
+        """An answer came for ``token``: an older lost answer no longer tells anything."""
+        self._unknown.pop(token, None)
+        self._settled_away.pop(token, None)
+
+    def settled_in_background(self, decided: Settled) -> None:
+        if self._unknown.get(decided.intent.token) is decided.intent.operation:
+            self._settled_away[decided.intent.token] = decided
+
+    def after_read(
+        self, token: str, settled: Settled | None, outcome: Outcome
+    ) -> tuple[Settled | None, Operation | None]:
+        """What a read of ``token`` (which settled ``settled``, if anything) tells of its lost change:
+        (the change, settled DONE: it went through, None) or (None, the operation proven not applied),
+        or (None, None) when nothing is known yet."""
+        operation = self._unknown.get(token)
+        away = self._settled_away.pop(token, None)
+        if operation is None:
+            return None, None
+        if settled is None or settled.intent.operation is not operation:
+            settled = away
+        if settled is None:
+            return None, None
+        verdict = reread_verdict(operation, outcome)
+        if settled.resolution is IntentResolution.DONE and verdict is RereadVerdict.APPLIED:
+            del self._unknown[token]
+            return settled, None
+        if settled.resolution is IntentResolution.REFUSED and verdict is RereadVerdict.NOT_APPLIED:
+            del self._unknown[token]
+            return None, operation
+        return None, None
 
 
 def _settle_by_reread(journal: Journal, intent: Intent, outcome: Outcome, when: str) -> Settled | None:

@@ -51,6 +51,7 @@ from pos_client.scanner.webcam_source import (
     resolve_device,
 )
 from pos_client.settings import WebcamSettings
+from pos_client.ui.scan_bridge import ScanBridge
 
 __all__ = ["CameraChoice", "CameraPanel", "camera_choices", "list_cameras", "qt_cameras"]
 
@@ -144,9 +145,13 @@ class CameraPanel(QWidget):
         *,
         cameras: CameraLister = qt_cameras,
         pyzbar_installed: Callable[[], bool] = pyzbar_available,
+        bridge: ScanBridge | None = None,
     ) -> None:
+        """``bridge``: the window's scan bridge, which then carries the camera's scans and statuses
+        like every other source's (without one, the panel's own ``scanned``/``status_changed``)."""
         super().__init__(parent)
         self.setObjectName("camera_panel")
+        self._bridge = bridge
         self._settings = settings
         self._factory = source_factory or self._make_source
         self._cameras = cameras
@@ -224,6 +229,8 @@ class CameraPanel(QWidget):
         self.backend.activated.connect(self._on_backend_picked)
         self._preview_ready.connect(self._paint_pending, Qt.ConnectionType.QueuedConnection)
         self.status_changed.connect(self._show_status)
+        if bridge is not None:
+            bridge.status_changed.connect(self._show_status)
         self.refresh_cameras()
 
     @property
@@ -345,11 +352,18 @@ class CameraPanel(QWidget):
         self._source = self._factory(device)
         if isinstance(self._source, WebcamSource):
             self._source.set_preview_sink(self._on_preview)
-        self._source.start(self.scanned.emit, self.status_changed.emit)
+        if self._bridge is not None:
+            self._bridge.add(self._source)
+        else:
+            self._source.start(self.scanned.emit, self.status_changed.emit)
 
     def _stop_source(self) -> None:
         source, self._source = self._source, None
-        if source is not None:
+        if source is None:
+            return
+        if self._bridge is not None:
+            self._bridge.remove(source)
+        else:
             source.stop()
 
     def _make_source(self, device: CameraDevice) -> ScanSource:

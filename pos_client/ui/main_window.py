@@ -463,13 +463,10 @@ class MainWindow(QMainWindow):
     def _make_camera_panel(self, settings: WebcamSettings) -> None:
         from pos_client.ui.camera_panel import CameraPanel
 
-        panel = CameraPanel(settings)
+        panel = CameraPanel(settings, bridge=self.bridge)
         # A long camera name (or a video file's path) must not widen the panel past 1024 px.
         panel.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         panel.picker.setMinimumContentsLength(12)
-        # The camera's threads emit these: queued, so the workflow only ever runs on the GUI thread.
-        panel.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
-        panel.status_changed.connect(self._on_source_status, Qt.ConnectionType.QueuedConnection)
         panel.settings_changed.connect(self._on_webcam_settings)
         dock = QDockWidget(self.tr_("Caméra"), self)
         dock.setObjectName("camera_dock")

@@ -1,4 +1,5 @@
-"""The one place that turns scan sources' plain-Python callbacks into Qt signals on the GUI thread.
+"""The one place that turns scan sources' plain-Python callbacks into Qt signals on the GUI thread:
+the sources made at start and the camera, added when it is switched on (``add``/``remove``).
 
 Sources call their sinks from their own threads; emitting a signal from there queues the call to
 the receivers living on the GUI thread. The same goes for the raw input of the sources that have
@@ -63,3 +64,15 @@ class ScanBridge(QObject):
     def stop(self) -> None:
         for source in self._sources:
             source.stop()
+
+    def add(self, source: ScanSource) -> None:
+        """Start a source made after the window (the camera, switched on with F3) through this bridge."""
+        log.info("starting scan source %s", source.source_id)
+        self._sources.append(source)
+        source.start(self._on_scan, self._on_status)
+
+    def remove(self, source: ScanSource) -> None:
+        """Stop a source added with ``add`` (the camera switched off or replaced)."""
+        if source in self._sources:
+            self._sources.remove(source)
+        source.stop()
