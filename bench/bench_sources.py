@@ -126,9 +126,9 @@ class Till:
     def __init__(self, source: Any) -> None:
         from PySide6.QtWidgets import QApplication
 
+        from pos_client.api.null import UnconfiguredServer
         from pos_client.journal import open_journal
         from pos_client.settings import Settings
-        from pos_client.ui.app import UnconfiguredServer
         from pos_client.ui.main_window import MainWindow
 
         existing = QApplication.instance()

@@ -28,8 +28,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
+from pos_client.host_os import HostOs, current_host_os
+
 if TYPE_CHECKING:
-    from pos_client.cli import AppContext
+    from pos_client.app.context import AppContext
 
 __all__ = ["resident_memory_bytes", "run_startup_probe", "scan_payloads"]
 
@@ -45,14 +47,14 @@ _KEYS: dict[str, Qt.Key] = {
 
 def resident_memory_bytes() -> int:
     """Resident memory of this process (Linux: VmRSS; Windows: working set)."""
-    platform: str = sys.platform  # a plain str: mypy would prune the other OSes' branches
-    if platform.startswith("linux"):
+    host = current_host_os()
+    if host is HostOs.LINUX:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         raise RuntimeError("VmRSS missing from /proc/self/status")
-    if platform == "win32":
+    if host is HostOs.WINDOWS:
         return _windows_working_set()
     import resource
 

@@ -27,8 +27,8 @@ from pos_client.api.limiter import RequestLimiter
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import Found
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.handoff.outbox import Outbox
 from pos_client.journal import open_journal
-from pos_client.journal.outbox import Outbox
 
 TILL = "caisse-crash"
 EXIT_UNSETTLED = 5

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
+from pos_client.cli.journal import export_to_stdout
 from pos_client.domain.ledger import Operation
 from pos_client.domain.scan import Transport
 from pos_client.journal import SqliteJournal, open_journal
-from pos_client.journal.commands import export_to_stdout
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, export_text, write_export
 from pos_client.journal.summaries import day_summary, fortnight_of, fortnight_summary, previous_fortnight
 
@@ -234,7 +234,7 @@ def test_export_and_journal_commands(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["amount_cents"] == 1250
     result = _pos_client(dev, "journal")
     assert result.returncode == 0, result.stderr
-    assert "1 vente(s) 12,50 €" in result.stdout
+    assert "1 vente(s) 12,50\u00a0€" in result.stdout
     bad = _pos_client(dev, "export", "--from", "2026-13-01", "--to", "2026-12-01")
     assert bad.returncode == 2 and "date invalide" in bad.stderr
     backwards = _pos_client(dev, "export", "--from", "2026-12-02", "--to", "2026-12-01")
