@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -182,6 +184,38 @@ def test_validate_goes_through_the_journal(
     assert json.loads(out)["outcome"] == "ValidationReverted"
     assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
     assert journal.total_for_day_cents(date.today()) == 0
+
+
+def test_the_cli_reverts_the_booking_the_window_rebuilds_from_the_journal(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal], tmp_path: Path
+) -> None:
+    # The API answers 410 to a read of a validated booking: the window's counter and the command
+    # line both take the booking to revert from Journal.validated_booking (one rebuild, with the
+    # venue), and the keep's intent carries exactly that booking.
+    token = TOKENS["book"]
+    assert run("booking", "validate", token, "--id-checked")[0] == Exit.OK
+    rebuilt = journal_of().validated_booking(token)
+    assert rebuilt is not None and rebuilt.venue_name
+    code, out, _ = run("booking", "keep", token, "--yes")
+    assert code == Exit.OK, out
+    journal_file = AppPaths.resolve(str(tmp_path)).journal_file
+    with contextlib.closing(sqlite3.connect(f"file:{journal_file}?mode=ro", uri=True)) as db:
+        kept = db.execute(
+            "SELECT booking_id, offer_name, ean, unit_price_cents, quantity, venue_name,"
+            " price_category_label FROM intents WHERE operation = 'keep' AND token = ?",
+            (token,),
+        ).fetchall()
+    assert kept == [
+        (
+            rebuilt.id,
+            rebuilt.offer_name,
+            rebuilt.offer_ean,
+            rebuilt.unit_price_cents,
+            rebuilt.quantity,
+            rebuilt.venue_name,
+            rebuilt.price_category_label,
+        )
+    ]
 
 
 def test_refusals_write_no_payment(

@@ -239,3 +239,23 @@ def test_export_and_journal_commands(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "date invalide" in bad.stderr
     backwards = _pos_client(dev, "export", "--from", "2026-12-02", "--to", "2026-12-01")
     assert backwards.returncode == 2 and "avant la date de début" in backwards.stderr
+
+
+def test_the_journal_command_writes_reverts_as_negative_euros(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One formatter (pos_client.domain.formats) for every face: a revert of 12,50 € is "-12,50 €"
+    # (the self-test's own copy once printed "-13,50 €" by flooring the division).
+    from pos_client.cli import main
+
+    assert main(["--dev-dir", str(tmp_path), "settings"]) == 0
+    capsys.readouterr()
+    with open_journal(tmp_path / "data" / "journal.sqlite3", till="caisse-1") as journal:
+        _sell(journal, "AAAAAA", 1250)
+        _sell(journal, "AAAAAA", 1250, Operation.KEEP)
+        _sell(journal, "BBBBBB", 5)
+    assert main(["--dev-dir", str(tmp_path), "journal"]) == 0
+    day_line = capsys.readouterr().out.splitlines()[0]
+    assert day_line.endswith(
+        ": 2 vente(s) 12,55\u00a0€, 1 annulation(s) -12,50\u00a0€, total 0,05\u00a0€"
+    ), day_line
