@@ -129,7 +129,7 @@ def run_app(
         demo=demo, read_key=lambda: keys.get_key(context.settings.api.environment), ask=ask_welcome
     )
     if first_run is WelcomeChoice.QUIT:
-        return 0
+        return Exit.OK
     demo = demo or first_run is WelcomeChoice.DEMO
     settings_first = first_run is WelcomeChoice.SETTINGS
     while True:
