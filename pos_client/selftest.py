@@ -381,19 +381,17 @@ class Scenario:
     def _api(self) -> BookingsApi:
         """The real HTTP client, pointed at the emulator with the demo key."""
         emulator_module = _require("pos_client.emulator")
-        _require("pos_client.api.client", "BookingsClient")
-        from pos_client.api.client import BookingsClient
+        _require("pos_client.api.client", "BookingsClient", "ClientConfig")
+        from pos_client.api.client import BookingsClient, ClientConfig
 
         if self.emulator is None:
             raise RuntimeError("l'émulateur n'a pas démarré (voir la vérification « émulateur »)")
         if self._client is None:
-            client = BookingsClient(
-                self.emulator.base_url,
-                emulator_module.demo_data.DEMO_API_KEY,
-                till_name="auto-test",
-                connect_timeout_s=3.0,
-                read_timeout_s=5.0,
-                backoff_s=0.1,
+            config = ClientConfig(
+                till_name="auto-test", connect_timeout_s=3.0, read_timeout_s=5.0, backoff_s=0.1
+            )
+            client = BookingsClient.from_config(
+                self.emulator.base_url, emulator_module.demo_data.DEMO_API_KEY, config
             )
             self._stack.callback(client.close)
             self._client = client

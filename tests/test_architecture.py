@@ -344,3 +344,30 @@ def test_the_one_place_rules_see_their_patterns() -> None:
     )
     assert _calls_named(tree, "sys.platform") == [2, 5]
     assert _calls_named(tree, "importlib.import_module") == [5, 5]
+
+
+def test_the_composition_root_reaches_no_qt() -> None:
+    # pos_client.app builds the till for the window, the command line and the bench: nothing it
+    # imports, lazily or not, however indirectly, may load Qt.
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    for edge in import_edges():
+        if not edge.type_checking_only:
+            graph.setdefault(edge.importer, set()).add(edge.imported)
+    reached: set[str] = set()
+    to_visit = [name for name in modules if room(name) == "app"]
+    while to_visit:
+        name = to_visit.pop()
+        if name not in reached:
+            reached.add(name)
+            to_visit.extend(graph.get(name, ()))
+    assert len(reached) > 5, "the walk from pos_client.app found too few modules"
+    with_qt = sorted(
+        name
+        for name in reached
+        if any(
+            imported.split(".")[0] in QT_MODULES
+            for imported in _imported_modules(ast.parse(modules[name].read_text(encoding="utf-8")))
+        )
+    )
+    assert not with_qt, f"pos_client.app reaches Qt through: {', '.join(with_qt)}"
