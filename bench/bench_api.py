@@ -26,9 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos_client.api.client import BookingsClient  # after the path set-up above
-from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.limiter import RequestLimiter
 from pos_client.domain.outcomes import Found, Outcome, Validated
+from pos_client.emulator import RunningEmulator, demo_data
 
 UNLIMITED = 10**9
 

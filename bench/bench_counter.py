@@ -26,9 +26,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
-from pos_client.api.emulator import demo_data
 from pos_client.counter.view import CounterView, State
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.emulator import demo_data
 from pos_client.scanner.null_source import NullSource
 from pos_client.settings import Settings
 from pos_client.ui.app import demo_till

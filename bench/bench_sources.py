@@ -126,9 +126,10 @@ class Till:
     def __init__(self, source: Any) -> None:
         from PySide6.QtWidgets import QApplication
 
+        from pos_client.api.null import UnconfiguredServer
         from pos_client.journal import open_journal
         from pos_client.settings import Settings
-        from pos_client.ui.app import UnconfiguredServer, build_window
+        from pos_client.ui.app import build_window
 
         existing = QApplication.instance()
         self.app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])

@@ -10,8 +10,9 @@ Each check prints one line as soon as it is done::
 then a summary line. ``ok`` and ``warn`` pass (a warning names something the shop should fix, such
 as no secure keyring in this session); ``FAIL`` means a part of the program is missing or broken.
 
-Exit codes: 0 every check passed (warnings allowed); 1 at least one check failed, the last line
-naming them. Every check has a time limit, so the self-test itself never hangs.
+``pos_client.cli.selftest`` runs the checks and prints the summary (exit status 0 when every check
+passed, warnings allowed; 1 when one failed). Every check has a time limit, so the self-test itself
+never hangs.
 
 The checks: the version and bundle, the data folder, Qt offscreen (``pos_client.ui.selfcheck``), a
 journal in a temporary folder, the local API emulator, a booking looked up and validated through
@@ -23,7 +24,6 @@ and the scanner libraries (pyserial, hidapi, pyusb with its libusb, evdev on Lin
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import importlib.resources
@@ -38,25 +38,23 @@ from enum import Enum
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from pos_client import APP_NAME, __version__
+from pos_client.app.context import AppContext
 from pos_client.domain.booking import Booking
+from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import JournalLine, Operation
-from pos_client.domain.outcomes import AlreadyValidated, Found, Validated
+from pos_client.domain.outcomes import AlreadyValidated, Found, Outcome, Validated
 from pos_client.domain.ports import BookingsApi, Journal
-from pos_client.domain.scan import Transport
+from pos_client.domain.scan import RawScan, Transport
 from pos_client.host_os import (
     HostOs,
-    current_host_os,
     hid_module_name,
     keyring_backend_label,
     keyring_is_secure,
     secure_keyring_backends,
 )
-
-if TYPE_CHECKING:
-    from pos_client.cli import AppContext
 
 __all__ = [
     "QR_IMAGE",
@@ -65,14 +63,12 @@ __all__ = [
     "CheckResult",
     "CheckStatus",
     "CheckWarning",
+    "build_checks",
     "qr_image",
-    "register",
     "run_checks",
-    "run_self_test",
+    "scenario",
 ]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
 CHECK_TIMEOUT_S = 30.0
 
 # The contremarque QR image shipped as package data (made by scripts/make_selftest_qr.py): the
@@ -300,6 +296,47 @@ def build_checks(context: AppContext, scenario: Scenario, host: HostOs) -> list[
     ]
 
 
+class _IntentFirst:
+    """The real API, checking at the moment a change is sent that the journal already holds its
+    intent (the counter's rule: never send without a durable intent)."""
+
+    def __init__(self, api: BookingsApi, journal: Journal) -> None:
+        self._api = api
+        self._journal = journal
+
+    def _intent_is_open(self, token: str) -> None:
+        if token not in {intent.token for intent in self._journal.open_intents()}:
+            raise RuntimeError("l'opération n'est pas enregistrée avant l'envoi de la validation")
+
+    def get_booking(self, token: str) -> Outcome:
+        return self._api.get_booking(token)
+
+    def validate(self, token: str) -> Outcome:
+        self._intent_is_open(token)
+        return self._api.validate(token)
+
+    def keep(self, token: str) -> Outcome:
+        self._intent_is_open(token)
+        return self._api.keep(token)
+
+    def cancel(self, token: str) -> Outcome:
+        self._intent_is_open(token)
+        return self._api.cancel(token)
+
+    def list_bookings(
+        self,
+        *,
+        offer_id: int | None = None,
+        venue_id: int | None = None,
+        status: str | None = None,
+        first_index: int = 1,
+        limit: int = 50,
+    ) -> Outcome:
+        return self._api.list_bookings(
+            offer_id=offer_id, venue_id=venue_id, status=status, first_index=first_index, limit=limit
+        )
+
+
 class Scenario:
     """The counter's path, with real parts: emulator, HTTP client, journal, decoder."""
 
@@ -336,27 +373,25 @@ class Scenario:
 
     def start_emulator(self) -> str:
         """The demo mode's local API emulator, served on a free loopback port."""
-        emulator_module = _require("pos_client.api.emulator")
+        emulator_module = _require("pos_client.emulator")
         self.emulator = self._stack.enter_context(emulator_module.RunningEmulator.start(seed="demo"))
         bookings = len(emulator_module.demo_data.TOKENS)
         return f"{self.emulator.base_url} ({bookings} réservations de démo)"
 
     def _api(self) -> BookingsApi:
         """The real HTTP client, pointed at the emulator with the demo key."""
-        emulator_module = _require("pos_client.api.emulator")
-        _require("pos_client.api.client", "BookingsClient")
-        from pos_client.api.client import BookingsClient
+        emulator_module = _require("pos_client.emulator")
+        _require("pos_client.api.client", "BookingsClient", "ClientConfig")
+        from pos_client.api.client import BookingsClient, ClientConfig
 
         if self.emulator is None:
             raise RuntimeError("l'émulateur n'a pas démarré (voir la vérification « émulateur »)")
         if self._client is None:
-            client = BookingsClient(
-                self.emulator.base_url,
-                emulator_module.demo_data.DEMO_API_KEY,
-                till_name="auto-test",
-                connect_timeout_s=3.0,
-                read_timeout_s=5.0,
-                backoff_s=0.1,
+            config = ClientConfig(
+                till_name="auto-test", connect_timeout_s=3.0, read_timeout_s=5.0, backoff_s=0.1
+            )
+            client = BookingsClient.from_config(
+                self.emulator.base_url, emulator_module.demo_data.DEMO_API_KEY, config
             )
             self._stack.callback(client.close)
             self._client = client
@@ -381,13 +416,16 @@ class Scenario:
         if not isinstance(again, AlreadyValidated):
             raise RuntimeError(f"{token} : une réservation validée se relit comme {again!r}")
         return (
-            f"{token} trouvée (« {booking.offer_name} », {_euros(booking.total_cents)}), validée, "
+            f"{token} trouvée (« {booking.offer_name} », {format_euros(booking.total_cents)}), validée, "
             "puis refusée à la relecture (déjà validée)"
         )
 
     def record_payment(self) -> str:
-        """A sale as the counter makes it: intent written first, validation, resolution, exactly
-        one payment record, still there when the journal file is opened again."""
+        """A sale as the counter makes it, through its own change function (``run_change``): intent
+        written first (checked when the validation is sent), validation, resolution, exactly one
+        payment record, still there when the journal file is opened again."""
+        from pos_client.counter.changes import run_change
+
         journal_module = _require("pos_client.journal", "open_journal")
         api = self._api()
         if self.journal is None:
@@ -395,20 +433,14 @@ class Scenario:
         journal = self.journal
         token = self.emulator_token(self.SOLD_CASE)
         booking = self._found(api, token)
-        intent = journal.begin(
-            Operation.USE,
-            booking,
-            transport=Transport.COMMAND_LINE,
-            source_id="self-test",
-            id_checked_at=datetime.now(UTC),
-        )
-        if [open_intent.id for open_intent in journal.open_intents()] != [intent.id]:
-            raise RuntimeError("l'opération n'est pas enregistrée avant l'envoi de la validation")
-        validated = api.validate(token)
-        if not isinstance(validated, Validated):
-            journal.resolve_refused(intent, f"auto-test : {validated!r}")
-            raise RuntimeError(f"{token} : validation refusée ({validated!r})")
-        record = journal.resolve_done(intent, confirmed_by_reread=validated.confirmed_by_reread)
+        scan = RawScan(text=token, transport=Transport.COMMAND_LINE, source_id="self-test")
+        checked_api = _IntentFirst(api, journal)
+        result = run_change(checked_api, journal, Operation.USE, booking, scan, datetime.now(UTC))
+        if result.outcome is None:
+            raise RuntimeError(f"le journal refuse l'opération, rien n'a été envoyé : {result.journal_error}")
+        if not isinstance(result.outcome, Validated):
+            raise RuntimeError(f"{token} : validation refusée ({result.outcome!r})")
+        record = result.payment
         if record is None or record.amount_cents != booking.total_cents or record.token != token:
             raise RuntimeError(f"paiement mal enregistré : {record!r}")
         if journal.open_intents():
@@ -419,11 +451,11 @@ class Scenario:
             raise RuntimeError(f"le journal rouvert montre {len(lines)} ligne(s) pour {token} au lieu d'une")
         return (
             f"{token} : opération notée, validée, un paiement pass Culture de "
-            f"{_euros(record.amount_cents)} (relu après réouverture du journal)"
+            f"{format_euros(record.amount_cents)} (relu après réouverture du journal)"
         )
 
     def emulator_token(self, case: str) -> str:
-        token: str = _require("pos_client.api.emulator").demo_data.TOKENS[case]
+        token: str = _require("pos_client.emulator").demo_data.TOKENS[case]
         return token
 
     def decode_qr(self) -> str:
@@ -470,52 +502,8 @@ def _lines_around(journal: Journal, moment: datetime) -> list[JournalLine]:
     return [line for day in days for line in journal.lines_for_day(day)]
 
 
-def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d} €"
-
-
 @contextlib.contextmanager
-def _scenario() -> Iterator[Scenario]:
+def scenario() -> Iterator[Scenario]:
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pos-client-self-test-")))
         yield Scenario(stack, folder)
-
-
-def run_self_test(context: AppContext, out: TextIO | None = None) -> int:
-    """Run every check, print one line each and a summary; return the exit code."""
-    stream = out if out is not None else sys.stdout
-    host = current_host_os()
-    with _scenario() as scenario:
-        results = run_checks(build_checks(context, scenario, host), stream)
-    failed = [r.name for r in results if r.status is CheckStatus.FAIL]
-    warned = [r.name for r in results if r.status is CheckStatus.WARN]
-    if failed:
-        print(f"Auto-test en échec : manquant ou en panne : {', '.join(failed)}", file=stream, flush=True)
-        return EXIT_FAILED
-    remark = f", avertissement(s) : {', '.join(warned)}" if warned else ""
-    print(f"Auto-test réussi : {len(results)} vérifications{remark}", file=stream, flush=True)
-    return EXIT_OK
-
-
-# ----------------------------------------------------------------------------- startup-probe
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``pos-client [--demo] startup-probe``: the window's start-up time and memory (diagnostic,
-    used by ``bench/bench_startup.py``)."""
-    probe = subparsers.add_parser(
-        "startup-probe",
-        help="diagnostic : ouvrir la caisse, mesurer son démarrage et sa mémoire, puis quitter",
-    )
-    probe.add_argument("--scans", type=int, default=0, help="lectures à simuler après la mesure au repos")
-    probe.add_argument("--idle-s", type=float, default=1.0, help="temps de repos avant la mesure (s)")
-    probe.set_defaults(handler=_cmd_startup_probe)
-
-
-def _cmd_startup_probe(args: argparse.Namespace, context: AppContext) -> int:
-    from pos_client.ui.launch import EXIT_NO_DISPLAY, NO_DISPLAY_MESSAGE, has_display
-
-    if not has_display():
-        sys.stderr.write(NO_DISPLAY_MESSAGE)
-        return EXIT_NO_DISPLAY
-    from pos_client.ui.startup_probe import run_startup_probe
-
-    return run_startup_probe(context, demo=args.demo, scans=max(0, args.scans), idle_s=max(0.0, args.idle_s))

@@ -56,9 +56,9 @@ def capture(out: Path) -> int:
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from pos_client.api.emulator import Fault, FaultKind, demo_data
     from pos_client.counter.view import State
     from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
+    from pos_client.emulator import Fault, FaultKind, demo_data
     from pos_client.settings import Settings
     from pos_client.ui.app import demo_till
 

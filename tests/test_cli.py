@@ -52,7 +52,7 @@ def test_the_window_imports_no_command_module() -> None:
 
 
 def test_a_command_imports_only_its_module() -> None:
-    assert _imported_command_modules(["parse", "ABCDEF"]) == ["pos_client.scanner.commands"]
+    assert _imported_command_modules(["parse", "ABCDEF"]) == ["pos_client.cli.scanners"]
 
 
 def test_help_lists_every_command() -> None:

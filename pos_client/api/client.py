@@ -65,7 +65,7 @@ from pos_client.domain.outcomes import (
 )
 from pos_client.logs import register_secret
 
-__all__ = ["TOKEN_IN_URL", "BookingsClient", "checked_token", "user_agent"]
+__all__ = ["TOKEN_IN_URL", "BookingsClient", "ClientConfig", "checked_token", "user_agent"]
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,49 @@ class _Exchange:
     maybe_sent: bool = False
 
 
+@dataclass(frozen=True)
+class ClientConfig:
+    """How the client waits and retries, built once from the settings (``pos_client.app.backend``)
+    and used alike by the window, the command line and the self-test."""
+
+    till_name: str = "caisse"
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 8.0
+    read_attempts: int = 3
+    change_attempts: int = 2
+    backoff_s: float = 0.5
+    max_backoff_s: float = 8.0
+    max_retry_after_s: float = 10.0
+
+
 class BookingsClient:
     """The pass Culture bookings API v1, thread-safe, one outcome per call."""
+
+    @classmethod
+    def from_config(
+        cls,
+        base_url: str,
+        api_key: str | None,
+        config: ClientConfig,
+        *,
+        limiter: RequestLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> BookingsClient:
+        """A client with ``config``'s timeouts, attempts and backoff (see ``__init__``)."""
+        return cls(
+            base_url,
+            api_key,
+            till_name=config.till_name,
+            connect_timeout_s=config.connect_timeout_s,
+            read_timeout_s=config.read_timeout_s,
+            read_attempts=config.read_attempts,
+            change_attempts=config.change_attempts,
+            backoff_s=config.backoff_s,
+            max_backoff_s=config.max_backoff_s,
+            max_retry_after_s=config.max_retry_after_s,
+            limiter=limiter,
+            sleep=sleep,
+        )
 
     def __init__(
         self,

@@ -1,1 +1,8 @@
-"""The Qt-free composition root: what the till is made of, built from the settings in one place."""
+"""The Qt-free composition root: what every face of the program (window, command line, self-test) is
+built from, in one place.
+
+``context`` (``AppContext``: paths and settings), ``exits`` (the process exit statuses), ``backend``
+(the API client from the settings, the journal, the hand-off to the cash register), ``counter`` (the
+counter from the settings). Import the submodules themselves: this package imports nothing, so
+``pos-client --version`` stays fast.
+"""

@@ -14,15 +14,17 @@ import csv
 import io
 import json
 import os
-import sys
 import tempfile
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from pos_client.domain.formats import euros_with_comma
 from pos_client.domain.ledger import Operation
-from pos_client.journal.store import PaymentRow, SqliteJournal
+from pos_client.domain.payment_document import payment_document
+from pos_client.durable import durable_replace
+from pos_client.journal.store import SqliteJournal
 
 __all__ = [
     "CSV_COLUMNS",
@@ -33,7 +35,6 @@ __all__ = [
     "export_text",
     "export_to_binary",
     "payment_document",
-    "sync_directory",
     "write_export",
 ]
 
@@ -60,12 +61,6 @@ CSV_COLUMNS = (
     "identifiant",
 )
 _OPERATION_LABELS = {Operation.USE: "validation", Operation.KEEP: "annulation de validation"}
-
-
-def euros_with_comma(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}{whole},{rest:02d}"
 
 
 def export_payments(
@@ -104,28 +99,6 @@ def export_payments(
     return len(rows)
 
 
-def payment_document(row: PaymentRow) -> dict[str, object]:
-    """One payment record as JSON (the JSONL export and the hand-off to the cash register)."""
-    record = row.record
-    return {
-        "id": record.uid,
-        "day": row.local_day.isoformat(),
-        "recorded_at": record.recorded_at.isoformat(),
-        "resolved_at": row.resolved_at.isoformat(),
-        "till": record.till,
-        "payment_mode": row.payment_mode,
-        "operation": row.operation.value,
-        "token": record.token,
-        "booking_id": record.booking_id,
-        "offer_name": record.offer_name,
-        "ean": record.ean,
-        "unit_price_cents": record.unit_price_cents,
-        "quantity": record.quantity,
-        "amount_cents": record.amount_cents,
-        "transport": record.transport.value,
-    }
-
-
 def export_to_binary(
     journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, out: BinaryIO
 ) -> int:
@@ -140,32 +113,6 @@ def export_to_binary(
     finally:
         text.detach()  # leaves ``out`` open: it is the caller's
     return count
-
-
-def durable_replace(source: str | Path, target: Path) -> None:
-    """``os.replace(source, target)`` that is on disk when it returns: after a power cut the target is
-    either the old file or the new one, never a rename that the journal believes done but the disk
-    lost. POSIX: rename, then flush the folder's entries (``fsync`` of the folder). Windows, where a
-    folder cannot be opened that way: ``MoveFileExW`` with ``MOVEFILE_WRITE_THROUGH``."""
-    if sys.platform == "win32":
-        import ctypes
-
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        replace_existing, write_through = 0x1, 0x8
-        if not kernel32.MoveFileExW(str(source), str(target), replace_existing | write_through):
-            raise ctypes.WinError(ctypes.get_last_error())
-        return
-    os.replace(source, target)
-    sync_directory(target.parent)
-
-
-def sync_directory(folder: Path) -> None:
-    """Flush ``folder``'s entries (a file just renamed into it) to disk. POSIX only."""
-    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def write_export(

@@ -22,11 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pos_client.host_os import HostOs, current_host_os
+
 __all__ = ["NoUsbBackend", "UsbBackend", "find_usb_devices", "usb_backend"]
 
 log = logging.getLogger(__name__)
 
-_LIBRARY_FILE = {"win32": "libusb-1.0.dll", "darwin": "libusb-1.0.dylib"}.get(sys.platform, "libusb-1.0.so")
+_LIBRARY_FILE = {HostOs.WINDOWS: "libusb-1.0.dll", HostOs.MACOS: "libusb-1.0.dylib"}.get(
+    current_host_os(), "libusb-1.0.so"
+)
 
 
 class NoUsbBackend(RuntimeError):

@@ -33,7 +33,6 @@ import importlib.util
 import logging
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -99,7 +98,6 @@ _ROI_MEMORY_S = 0.5  # where a code was seen this recently is looked at harder o
 _PYZBAR_INTERVAL_S = 0.5
 _BUSY_AFTER_FAILED_READS = 10
 _LOST_AFTER_FAILED_READS = 5
-_PLATFORM: str = sys.platform  # a plain str: the checks below run on every OS, not per mypy platform
 
 
 # ----------------------------------------------------------------------------- devices
@@ -155,7 +153,7 @@ def _camera_present(device: CameraDevice) -> bool | None:
     """Whether the device exists at all (None: this OS cannot tell without opening it)."""
     if device.is_file:
         return device.path is not None and Path(device.path).is_file()
-    if _PLATFORM.startswith("linux"):
+    if current_host_os() is HostOs.LINUX:
         node = device.path or f"/dev/video{device.index}"
         return Path(node).exists()
     return None

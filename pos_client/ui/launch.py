@@ -10,12 +10,13 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from pos_client.app.exits import Exit
+from pos_client.host_os import HostOs, current_host_os
+
 if TYPE_CHECKING:
-    from pos_client.cli import AppContext
+    from pos_client.app.context import AppContext
 
 __all__ = ["NO_DISPLAY_MESSAGE", "has_display", "launch_gui"]
-
-EXIT_NO_DISPLAY = 3
 
 NO_DISPLAY_MESSAGE = """\
 pos-client : aucun écran graphique n'est disponible (ni DISPLAY ni WAYLAND_DISPLAY).
@@ -32,7 +33,7 @@ or under a virtual screen with `xvfb-run -a ./run demo`.
 
 
 def has_display() -> bool:
-    if not sys.platform.startswith("linux"):
+    if current_host_os() is not HostOs.LINUX:
         return True  # Windows and macOS always have their native platform plugin.
     if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in {"offscreen", "minimal", "vnc"}:
         return True
@@ -42,7 +43,7 @@ def has_display() -> bool:
 def launch_gui(context: AppContext, *, demo: bool) -> int:
     if not has_display():
         sys.stderr.write(NO_DISPLAY_MESSAGE)
-        return EXIT_NO_DISPLAY
+        return Exit.NO_DISPLAY
     from pos_client.ui.app import run_app
 
     return run_app(context, demo=demo)

@@ -10,7 +10,6 @@ slow): « Tester le scanner » and ``pos-client scanners`` show them.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_client.host_os import HostOs, current_host_os
 from pos_client.scanner.discovery import DetectedDevice, DeviceKind, Discovery, discover
 from pos_client.scanner.keymap import known_layouts, layout_for
 from pos_client.settings import ScannerSettings
@@ -85,7 +85,7 @@ class ScannerSourcesPanel(QWidget):
         form.addRow("Port série :", self.serial_port)
         form.addRow(self.hid)
         form.addRow("Douchette HID POS :", self.hid_device)
-        if sys.platform.startswith("linux"):
+        if current_host_os() is HostOs.LINUX:
             form.addRow("Lecture exclusive (mode clavier) :", self.evdev)
         form.addRow(refresh)
         self.refresh()

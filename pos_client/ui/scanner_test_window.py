@@ -182,7 +182,7 @@ class ScannerTestWindow(QWidget):
         self._keys = []
 
     def refresh_devices(self) -> None:
-        from pos_client.scanner.devices_commands import format_discovery
+        from pos_client.scanner.discovery_report import format_discovery
 
         self.devices.setPlainText(format_discovery(self._discover()))
 

@@ -28,8 +28,11 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
+from pos_client.app.exits import Exit
+from pos_client.host_os import HostOs, current_host_os
+
 if TYPE_CHECKING:
-    from pos_client.cli import AppContext
+    from pos_client.app.context import AppContext
 
 __all__ = ["resident_memory_bytes", "run_startup_probe", "scan_payloads"]
 
@@ -45,14 +48,14 @@ _KEYS: dict[str, Qt.Key] = {
 
 def resident_memory_bytes() -> int:
     """Resident memory of this process (Linux: VmRSS; Windows: working set)."""
-    platform: str = sys.platform  # a plain str: mypy would prune the other OSes' branches
-    if platform.startswith("linux"):
+    host = current_host_os()
+    if host is HostOs.LINUX:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         raise RuntimeError("VmRSS missing from /proc/self/status")
-    if platform == "win32":
+    if host is HostOs.WINDOWS:
         return _windows_working_set()
     import resource
 
@@ -126,8 +129,8 @@ def run_startup_probe(
     out: TextIO | None = None,
     run_app: Callable[..., int] | None = None,
 ) -> int:
-    """Run the application with the probe's steps scheduled; return its exit code (3 if the
-    window never showed)."""
+    """Run the application with the probe's steps scheduled; return its exit code (3,
+    ``Exit.NO_DISPLAY``, if the window never showed)."""
     stream = out if out is not None else sys.stdout
 
     def say(line: str) -> None:
@@ -167,7 +170,7 @@ def run_startup_probe(
     def on_event_loop_started() -> None:
         if _main_window() is None:
             failures.append("no main window shown")
-            QCoreApplication.exit(3)
+            QCoreApplication.exit(Exit.NO_DISPLAY)
             return
         say("ready")
         QTimer.singleShot(int(idle_s * 1000), measure_idle)
@@ -176,4 +179,4 @@ def run_startup_probe(
     QTimer.singleShot(0, on_event_loop_started)
     status = run_app(context, demo=demo)
     del app
-    return 3 if failures else int(status)
+    return Exit.NO_DISPLAY if failures else int(status)

@@ -12,8 +12,8 @@ import pytest
 from memory_keyring import MemoryKeyring
 
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.limiter import RequestLimiter
+from pos_client.emulator import RunningEmulator, demo_data
 
 ClientFactory = Callable[..., BookingsClient]
 

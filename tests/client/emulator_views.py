@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pos_client.api.emulator import RunningEmulator
+from pos_client.emulator import RunningEmulator
 
 
 def seen(emulator: RunningEmulator) -> list[tuple[str, int]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -11,11 +13,11 @@ from pathlib import Path
 import pytest
 from memory_keyring import MemoryKeyring
 
-from pos_client.api import commands
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
+from pos_client.app.exits import Exit
 from pos_client.cli import main
 from pos_client.domain.outcomes import Found
+from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.paths import AppPaths
 
@@ -44,8 +46,8 @@ def run(
 
 def test_show_human_and_json(run: Runner, emulator: RunningEmulator) -> None:
     code, out, _ = run("booking", "show", TOKENS["duo_cinema"])
-    assert code == commands.EXIT_OK
-    assert "14,00 €" in out and "(duo)" in out and "Bénéficiaire" in out
+    assert code == Exit.OK
+    assert "14,00\u00a0€" in out and "(duo)" in out and "Bénéficiaire" in out
     code, out, _ = run("booking", "show", f"PASSCULTURE:v3;TOKEN:{TOKENS['book']}", "--json")
     assert code == 0
     answer = json.loads(out)
@@ -57,12 +59,12 @@ def test_show_human_and_json(run: Runner, emulator: RunningEmulator) -> None:
 @pytest.mark.parametrize(
     ("case", "outcome", "exit_code"),
     [
-        ("used", "AlreadyValidated", commands.EXIT_REFUSED),
-        ("cancelled", "Cancelled", commands.EXIT_REFUSED),
-        ("reimbursed", "Reimbursed", commands.EXIT_REFUSED),
-        ("pending_event", "NotYetConfirmed", commands.EXIT_REFUSED),
-        ("closed_structure", "StructureClosed", commands.EXIT_REFUSED),
-        ("other_venue", "NotFound", commands.EXIT_REFUSED),
+        ("used", "AlreadyValidated", Exit.REFUSED),
+        ("cancelled", "Cancelled", Exit.REFUSED),
+        ("reimbursed", "Reimbursed", Exit.REFUSED),
+        ("pending_event", "NotYetConfirmed", Exit.REFUSED),
+        ("closed_structure", "StructureClosed", Exit.REFUSED),
+        ("other_venue", "NotFound", Exit.REFUSED),
     ],
 )
 def test_show_refusals_have_their_exit_code(run: Runner, case: str, outcome: str, exit_code: int) -> None:
@@ -73,13 +75,13 @@ def test_show_refusals_have_their_exit_code(run: Runner, case: str, outcome: str
 
 def test_pending_event_message_keeps_the_api_sentence(run: Runner) -> None:
     code, _, err = run("booking", "show", TOKENS["pending_event"])
-    assert code == commands.EXIT_REFUSED
+    assert code == Exit.REFUSED
     assert "Vous pourrez valider cette contremarque à partir du" in err
 
 
 def test_bad_code_is_refused_before_any_request(run: Runner, emulator: RunningEmulator) -> None:
     code, _, err = run("booking", "show", "n'importe quoi")
-    assert code == commands.EXIT_USAGE
+    assert code == Exit.USAGE
     assert err.strip()
     assert emulator.control.requests_seen() == []
 
@@ -87,18 +89,18 @@ def test_bad_code_is_refused_before_any_request(run: Runner, emulator: RunningEm
 def test_missing_key_and_insecure_url(run: Runner, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
     memory_keyring.passwords.clear()
     code, _, err = run("booking", "show", TOKENS["book"])
-    assert code == commands.EXIT_CREDENTIALS
+    assert code == Exit.CREDENTIALS
     assert "api-key set" in err
     code = main(["--dev-dir", str(tmp_path), "booking", "show", TOKENS["book"], "--url", "http://10.1.2.3"])
-    assert code == commands.EXIT_USAGE
+    assert code == Exit.USAGE
 
 
 def test_validate_requires_the_id_check(run: Runner, emulator: RunningEmulator) -> None:
     code, _, err = run("booking", "validate", TOKENS["book"])
-    assert code == commands.EXIT_USAGE
+    assert code == Exit.USAGE
     assert "--id-checked" in err
     code, _, err = run("booking", "cancel", TOKENS["book"])
-    assert code == commands.EXIT_USAGE and "--yes" in err
+    assert code == Exit.USAGE and "--yes" in err
     assert emulator.control.requests_seen() == []
     assert emulator.control.booking_state(TOKENS["book"])["status"] == "CONFIRMED"
 
@@ -132,9 +134,9 @@ def test_api_key_set_status_delete(
     assert status["production"] == {"present": True, "endsWith": "cdef"}
     assert status["integration"]["present"] is False
     assert main(["--dev-dir", str(tmp_path), "api-key", "delete", "--env", "production"]) == 0
-    assert main(["--dev-dir", str(tmp_path), "api-key", "status"]) == commands.EXIT_CREDENTIALS
+    assert main(["--dev-dir", str(tmp_path), "api-key", "status"]) == Exit.CREDENTIALS
     monkeypatch.setattr("sys.stdin", io.StringIO("court\n"))
-    assert main(["--dev-dir", str(tmp_path), "api-key", "set", "--env", "production"]) == commands.EXIT_USAGE
+    assert main(["--dev-dir", str(tmp_path), "api-key", "set", "--env", "production"]) == Exit.USAGE
     # Never in a file under the app's folders (settings, logs).
     for path in tmp_path.rglob("*"):
         if path.is_file():
@@ -165,8 +167,8 @@ def test_validate_goes_through_the_journal(
 ) -> None:
     token = TOKENS["book"]
     code, out, _ = run("booking", "validate", token, "--id-checked")
-    assert code == commands.EXIT_OK, out
-    assert "validée" in out and "7,90 €" in out
+    assert code == Exit.OK, out
+    assert "validée" in out and "7,90\u00a0€" in out
     assert emulator.control.booking_state(token)["status"] == "USED"
     journal = journal_of()
     assert journal.total_for_day_cents(date.today()) == 790
@@ -174,25 +176,57 @@ def test_validate_goes_through_the_journal(
     # A second validation is refused from the journal, before any request.
     sent = patches(emulator)
     code, _, err = run("booking", "validate", token, "--id-checked")
-    assert code == commands.EXIT_REFUSED and "déjà validée par cette caisse" in err
+    assert code == Exit.REFUSED and "déjà validée par cette caisse" in err
     assert patches(emulator) == sent
     # And this till can revert it: a negative payment, the booking is CONFIRMED again.
     code, out, _ = run("booking", "keep", token, "--yes", "--json")
-    assert code == commands.EXIT_OK, out
+    assert code == Exit.OK, out
     assert json.loads(out)["outcome"] == "ValidationReverted"
     assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
     assert journal.total_for_day_cents(date.today()) == 0
+
+
+def test_the_cli_reverts_the_booking_the_window_rebuilds_from_the_journal(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal], tmp_path: Path
+) -> None:
+    # The API answers 410 to a read of a validated booking: the window's counter and the command
+    # line both take the booking to revert from Journal.validated_booking (one rebuild, with the
+    # venue), and the keep's intent carries exactly that booking.
+    token = TOKENS["book"]
+    assert run("booking", "validate", token, "--id-checked")[0] == Exit.OK
+    rebuilt = journal_of().validated_booking(token)
+    assert rebuilt is not None and rebuilt.venue_name
+    code, out, _ = run("booking", "keep", token, "--yes")
+    assert code == Exit.OK, out
+    journal_file = AppPaths.resolve(str(tmp_path)).journal_file
+    with contextlib.closing(sqlite3.connect(f"file:{journal_file}?mode=ro", uri=True)) as db:
+        kept = db.execute(
+            "SELECT booking_id, offer_name, ean, unit_price_cents, quantity, venue_name,"
+            " price_category_label FROM intents WHERE operation = 'keep' AND token = ?",
+            (token,),
+        ).fetchall()
+    assert kept == [
+        (
+            rebuilt.id,
+            rebuilt.offer_name,
+            rebuilt.offer_ean,
+            rebuilt.unit_price_cents,
+            rebuilt.quantity,
+            rebuilt.venue_name,
+            rebuilt.price_category_label,
+        )
+    ]
 
 
 def test_refusals_write_no_payment(
     run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
 ) -> None:
     code, _, err = run("booking", "validate", TOKENS["used"], "--id-checked")
-    assert code == commands.EXIT_REFUSED and "déjà validée" in err
+    assert code == Exit.REFUSED and "déjà validée" in err
     code, _, err = run("booking", "keep", TOKENS["used"], "--yes")
-    assert code == commands.EXIT_REFUSED and "pas par cette caisse" in err
+    assert code == Exit.REFUSED and "pas par cette caisse" in err
     code, _, _ = run("booking", "keep", TOKENS["book"], "--yes")
-    assert code == commands.EXIT_REFUSED
+    assert code == Exit.REFUSED
     assert patches(emulator) == 0
     assert journal_of().total_for_day_cents(date.today()) == 0
 
@@ -200,7 +234,7 @@ def test_refusals_write_no_payment(
 def test_cancel_pending_event(run: Runner, emulator: RunningEmulator) -> None:
     token = TOKENS["pending_event"]
     code, out, _ = run("booking", "cancel", token, "--yes")
-    assert code == commands.EXIT_OK, out
+    assert code == Exit.OK, out
     assert emulator.control.booking_state(token)["status"] == "CANCELLED"
 
 
@@ -209,7 +243,7 @@ def test_lost_answer_is_settled_or_left_open(
 ) -> None:
     emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
     code, out, _ = run("booking", "validate", TOKENS["book"], "--id-checked")
-    assert code == commands.EXIT_OK and "relisant" in out
+    assert code == Exit.OK and "relisant" in out
     assert journal_of().total_for_day_cents(date.today()) == 790
     # Lost again, and this time the re-read is refused too (the emulator's own limit: the lookup fits
     # in it, a faulted change does not count, the re-read is over): unknown, the intent stays open.
@@ -217,7 +251,7 @@ def test_lost_answer_is_settled_or_left_open(
     emulator.control.set_rate_limit(1)
     emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
     code, _, err = run("booking", "validate", token, "--id-checked")
-    assert code == commands.EXIT_UNKNOWN, err
+    assert code == Exit.UNKNOWN, err
     assert "Résultat inconnu" in err
     open_intents = journal_of().open_intents()
     assert [intent.token for intent in open_intents] == [token]
@@ -255,7 +289,7 @@ def test_cancel_of_a_closed_structure_booking_is_sent(
     cancel route answers by the booking's own state: 204 for a confirmed product."""
     token = TOKENS["closed_structure"]
     code, out, err = run("booking", "cancel", token, "--yes", "--json")
-    assert code == commands.EXIT_OK, err
+    assert code == Exit.OK, err
     assert json.loads(out)["outcome"] == "BookingCancelled"
     assert emulator.control.booking_state(token)["status"] == "CANCELLED"
     assert [(r.method, r.status) for r in emulator.control.requests_seen()] == [("GET", 403), ("PATCH", 204)]
@@ -264,7 +298,7 @@ def test_cancel_of_a_closed_structure_booking_is_sent(
     assert journal.open_intents() == []
     # Cancelled now: a second cancel is refused by the API.
     code, _, err = run("booking", "cancel", token, "--yes")
-    assert code == commands.EXIT_REFUSED and "annulée" in err
+    assert code == Exit.REFUSED and "annulée" in err
 
 
 def test_keep_of_a_validation_made_elsewhere_needs_the_support_flag(
@@ -272,10 +306,10 @@ def test_keep_of_a_validation_made_elsewhere_needs_the_support_flag(
 ) -> None:
     token = TOKENS["used"]  # validated "yesterday", not by this till
     code, _, err = run("booking", "keep", token, "--yes")
-    assert code == commands.EXIT_REFUSED and "--not-from-this-till" in err
+    assert code == Exit.REFUSED and "--not-from-this-till" in err
     assert patches(emulator) == 0
     code, out, err = run("booking", "keep", token, "--yes", "--not-from-this-till")
-    assert code == commands.EXIT_OK, err
+    assert code == Exit.OK, err
     assert "de nouveau à retirer" in out
     assert "aucune ligne ici" in out  # said plainly: this till records no payment for it
     assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
@@ -285,7 +319,7 @@ def test_keep_of_a_validation_made_elsewhere_needs_the_support_flag(
     # The API decides: a digital product with an activation code cannot be reverted (403).
     token = TOKENS["activation_code"]
     code, out, err = run("booking", "keep", token, "--yes", "--not-from-this-till", "--json")
-    assert code == commands.EXIT_REFUSED, err
+    assert code == Exit.REFUSED, err
     answer = json.loads(out)
     assert answer["outcome"] == "HasActivationCodes" and "paiement" not in answer
     assert emulator.control.booking_state(token)["status"] == "USED"
@@ -293,7 +327,7 @@ def test_keep_of_a_validation_made_elsewhere_needs_the_support_flag(
     # A booking that is not validated: refused before any change, with or without the flag.
     sent = patches(emulator)
     code, _, _ = run("booking", "keep", TOKENS["book"], "--yes", "--not-from-this-till")
-    assert code == commands.EXIT_REFUSED
+    assert code == Exit.REFUSED
     assert patches(emulator) == sent
 
 
@@ -301,9 +335,9 @@ def test_keep_with_the_flag_of_a_validation_of_this_till_pays_it_back(
     run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
 ) -> None:
     token = TOKENS["book"]
-    assert run("booking", "validate", token, "--id-checked")[0] == commands.EXIT_OK
+    assert run("booking", "validate", token, "--id-checked")[0] == Exit.OK
     assert journal_of().total_for_day_cents(date.today()) == 790
     code, out, _ = run("booking", "keep", token, "--yes", "--not-from-this-till")
-    assert code == commands.EXIT_OK
-    assert "-7,90 €" in out and "aucune ligne" not in out
+    assert code == Exit.OK
+    assert "-7,90\u00a0€" in out and "aucune ligne" not in out
     assert journal_of().total_for_day_cents(date.today()) == 0

@@ -11,11 +11,11 @@ from memory_keyring import MemoryKeyring
 
 from pos_client import __version__
 from pos_client.api.client import BookingsClient, user_agent
-from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for, check_base_url
 from pos_client.api.keys import KeyringKeys, KeyStoreError
 from pos_client.api.limiter import RequestLimiter
 from pos_client.domain.outcomes import Found, RateLimited
+from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.logs import redact
 from pos_client.settings import ApiEnvironment
 

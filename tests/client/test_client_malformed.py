@@ -17,9 +17,8 @@ import pytest
 from emulator_views import seen, status_of
 from memory_keyring import MemoryKeyring
 
-from pos_client.api import commands
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import Fault, FaultKind, Malformation, RunningEmulator, demo_data
+from pos_client.app.exits import Exit
 from pos_client.cli import main
 from pos_client.domain.outcomes import (
     BookingCancelled,
@@ -29,6 +28,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
+from pos_client.emulator import Fault, FaultKind, Malformation, RunningEmulator, demo_data
 from pos_client.journal import open_journal
 from pos_client.paths import AppPaths
 
@@ -135,7 +135,7 @@ def test_the_command_line_records_the_payment_of_a_change_proven_by_the_reread(
     token = TOKENS["book"]
     emulator.control.inject_fault(malformed(Malformation.HTML, method="PATCH", path_contains="/use/"))
     argv = ["--dev-dir", str(tmp_path), "booking", "validate", token, "--id-checked", "--json"]
-    assert main([*argv, "--url", emulator.base_url]) == commands.EXIT_OK
+    assert main([*argv, "--url", emulator.base_url]) == Exit.OK
     answer = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert answer["outcome"] == "Validated" and "relisant" in answer["message"]
     journal = open_journal(AppPaths.resolve(str(tmp_path)).journal_file)

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.domain.booking import BookingStatus
 from pos_client.domain.outcomes import (
     AlreadyValidated,
@@ -34,6 +33,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
+from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 
 TOKENS = demo_data.TOKENS
 ClientFactory = Callable[..., BookingsClient]

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from memory_keyring import MemoryKeyring
 
-from pos_client.api import commands
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.app.exits import Exit
 from pos_client.cli import main
 from pos_client.counter.machine import Counter
 from pos_client.counter.view import CounterView, State
 from pos_client.domain.ports import InlineRunner
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.journal import open_journal
 
 VENUE_TIME = "26/11/2026 à 08:59"
@@ -77,10 +77,10 @@ def test_the_command_line_shows_the_api_sentence_and_the_venue_time(
 ) -> None:
     memory_keyring.set_password("pos-client", "api-key-custom", demo_data.DEMO_API_KEY)
     argv = ["--dev-dir", str(tmp_path), "booking", "show", reunion_token, "--url", emulator.base_url]
-    assert main(argv) == commands.EXIT_REFUSED
+    assert main(argv) == Exit.REFUSED
     err = capsys.readouterr().err
     assert f"Vous pourrez valider cette contremarque à partir du {VENUE_TIME}, une fois" in err
-    assert main([*argv, "--json"]) == commands.EXIT_REFUSED
+    assert main([*argv, "--json"]) == Exit.REFUSED
     answer = json.loads(capsys.readouterr().out)
     assert answer["outcome"] == "NotYetConfirmed"
     assert VENUE_TIME in answer["message"]

@@ -8,7 +8,6 @@ import pytest
 from emulator_views import seen, status_of
 
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.domain.outcomes import (
     BookingCancelled,
     Found,
@@ -18,6 +17,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
+from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 
 TOKENS = demo_data.TOKENS
 ClientFactory = Callable[..., BookingsClient]

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from memory_keyring import MemoryKeyring
 from pytestqt.qtbot import QtBot
 
-from pos_client.api import commands
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for, check_base_url
-from pos_client.cli import AppContext, main
+from pos_client.app.context import AppContext
+from pos_client.app.exits import Exit
+from pos_client.cli import main
 from pos_client.domain.outcomes import Found, NetworkUnreachable
+from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.paths import AppPaths
 from pos_client.settings import ApiEnvironment, Settings
 
@@ -125,10 +126,10 @@ def test_cli_prints_the_refusal_with_its_exit_code(cli: Runner) -> None:
             ("booking", "list", "--venue", "1"),
         ):
             code, out, err = cli(*argv, "--url", url)
-            assert code == commands.EXIT_USAGE, (argv, url)
+            assert code == Exit.USAGE, (argv, url)
             assert "Adresse de serveur illisible" in err and "Traceback" not in err
         code, out, _ = cli("booking", "show", "PETPR2", "--url", url, "--json")
-        assert code == commands.EXIT_USAGE and '"exitCode": 2' in out
+        assert code == Exit.USAGE and '"exitCode": 2' in out
 
 
 def test_cli_with_a_bad_address_in_the_settings_file(cli: Runner, tmp_path: Path) -> None:
@@ -137,12 +138,14 @@ def test_cli_with_a_bad_address_in_the_settings_file(cli: Runner, tmp_path: Path
     )
     settings.save(AppPaths.resolve(str(tmp_path)).settings_file)
     code, _, err = cli("booking", "show", "PETPR2")
-    assert code == commands.EXIT_USAGE
+    assert code == Exit.USAGE
     assert "caisse.example.com:84a3" in err and "Traceback" not in err
 
 
 def test_the_till_starts_and_shows_a_bad_address_from_its_settings(qtbot: QtBot, tmp_path: Path) -> None:
-    from pos_client.ui.app import UnconfiguredServer, open_backend, till_under
+    from pos_client.api.null import UnconfiguredServer
+    from pos_client.app.backend import open_backend
+    from pos_client.ui.app import till_under
 
     settings = Settings(till_name="caisse-1").with_values(
         api={"environment": ApiEnvironment.CUSTOM, "custom_url": "https://caisse.example.com:84a3"},

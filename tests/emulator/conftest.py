@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.emulator import RunningEmulator, demo_data
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import socket
 
 import httpx
 
-from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.emulator import RunningEmulator, demo_data
 
 TOKENS = demo_data.TOKENS
 V1 = "/public/bookings/v1"

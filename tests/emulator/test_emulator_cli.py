@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from pos_client.api.emulator import RunningEmulator, demo_data
-from pos_client.api.emulator.store import EmulatorClock, EmulatorStore
 from pos_client.cli import main
+from pos_client.emulator import RunningEmulator, demo_data
+from pos_client.emulator.store import EmulatorClock, EmulatorStore
 
 V1 = "/public/bookings/v1"
 EXPECTED_PAYLOADS = {f"PASSCULTURE:v3;TOKEN:{token}" for token in demo_data.TOKENS.values()}
@@ -165,7 +165,7 @@ def test_control_refuses_naive_datetimes(emulator: RunningEmulator) -> None:
 
 
 def test_emulator_command_reports_a_busy_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from pos_client.api.emulator.server import listening_socket
+    from pos_client.emulator.server import listening_socket
 
     with listening_socket("127.0.0.1", 0) as busy:
         port = busy.getsockname()[1]

@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode, checks
 
-from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.emulator import RunningEmulator, demo_data
 
 # Verbatim copy of the official OpenAPI subset (shared/reference/public-bookings-openapi.json).
 SPEC = Path(__file__).with_name("public-bookings-openapi.json")

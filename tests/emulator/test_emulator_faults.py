@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from pos_client.api.emulator import Fault, FaultKind, Malformation, RunningEmulator, demo_data
+from pos_client.emulator import Fault, FaultKind, Malformation, RunningEmulator, demo_data
 
 V1 = "/public/bookings/v1"
 BOOK = demo_data.TOKENS["book"]

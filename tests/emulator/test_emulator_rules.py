@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.emulator import RunningEmulator, demo_data
 
 V1 = "/public/bookings/v1"
 TOKENS = demo_data.TOKENS
@@ -233,7 +233,7 @@ def test_every_demo_case_answers_as_described(api: httpx.Client) -> None:
 def test_time_zone_fallback_without_a_tz_database(monkeypatch: pytest.MonkeyPatch) -> None:
     from zoneinfo import ZoneInfoNotFoundError
 
-    from pos_client.api.emulator import rules
+    from pos_client.emulator import rules
 
     def no_database(name: str) -> None:
         raise ZoneInfoNotFoundError(name)

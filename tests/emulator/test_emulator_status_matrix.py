@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from pos_client.api.emulator import RunningEmulator, demo_data
-from pos_client.api.emulator.control import EmulatorControl
+from pos_client.emulator import RunningEmulator, demo_data
+from pos_client.emulator.control import EmulatorControl
 
 V1 = "/public/bookings/v1"
 PATHS = {"get": "token", "use": "use/token", "keep": "keep/token", "cancel": "cancel/token"}

@@ -28,8 +28,8 @@ from pos_client.counter.settlement import settle_open_intents
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import Found
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.handoff.outbox import Outbox
 from pos_client.journal import open_journal
-from pos_client.journal.outbox import Outbox
 
 TILL = "caisse-crash"
 EXIT_UNSETTLED = 5

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pos_client.api.emulator import RunningEmulator, demo_data
+from pos_client.emulator import RunningEmulator, demo_data
 
 CHILD = Path(__file__).with_name("crash_child.py")
 SEED = int(os.environ.get("CRASH_SEED", "20261123"))

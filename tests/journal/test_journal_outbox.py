@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
+from pos_client.app.backend import outbox_from_settings
 from pos_client.domain.ledger import Operation, PaymentRecord
 from pos_client.domain.scan import Transport
+from pos_client.handoff.outbox import FOLDER_CHANNEL, HTTP_CHANNEL, Outbox, OutboxWorker
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.export import ExportFormat, write_export
-from pos_client.journal.outbox import FOLDER_CHANNEL, HTTP_CHANNEL, Outbox, OutboxWorker, outbox_from_settings
 from pos_client.settings import HandOffSettings
 
 

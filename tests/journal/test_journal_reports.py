@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
+from pos_client.cli.journal import export_to_stdout
 from pos_client.domain.ledger import Operation
 from pos_client.domain.scan import Transport
 from pos_client.journal import SqliteJournal, open_journal
-from pos_client.journal.commands import export_to_stdout
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, export_text, write_export
 from pos_client.journal.summaries import day_summary, fortnight_of, fortnight_summary, previous_fortnight
 
@@ -234,8 +234,28 @@ def test_export_and_journal_commands(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["amount_cents"] == 1250
     result = _pos_client(dev, "journal")
     assert result.returncode == 0, result.stderr
-    assert "1 vente(s) 12,50 €" in result.stdout
+    assert "1 vente(s) 12,50\u00a0€" in result.stdout
     bad = _pos_client(dev, "export", "--from", "2026-13-01", "--to", "2026-12-01")
     assert bad.returncode == 2 and "date invalide" in bad.stderr
     backwards = _pos_client(dev, "export", "--from", "2026-12-02", "--to", "2026-12-01")
     assert backwards.returncode == 2 and "avant la date de début" in backwards.stderr
+
+
+def test_the_journal_command_writes_reverts_as_negative_euros(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One formatter (pos_client.domain.formats) for every face: a revert of 12,50 € is "-12,50 €"
+    # (the self-test's own copy once printed "-13,50 €" by flooring the division).
+    from pos_client.cli import main
+
+    assert main(["--dev-dir", str(tmp_path), "settings"]) == 0
+    capsys.readouterr()
+    with open_journal(tmp_path / "data" / "journal.sqlite3", till="caisse-1") as journal:
+        _sell(journal, "AAAAAA", 1250)
+        _sell(journal, "AAAAAA", 1250, Operation.KEEP)
+        _sell(journal, "BBBBBB", 5)
+    assert main(["--dev-dir", str(tmp_path), "journal"]) == 0
+    day_line = capsys.readouterr().out.splitlines()[0]
+    assert day_line.endswith(
+        ": 2 vente(s) 12,55\u00a0€, 1 annulation(s) -12,50\u00a0€, total 0,05\u00a0€"
+    ), day_line

@@ -19,9 +19,9 @@ SELF_TEST_CHECKS = (
 # in the tree, its check must FAIL by naming it (and the self-test must exit non-zero).
 PRODUCT_MODULES_OF_CHECK = {
     "journal": ("pos_client.journal",),
-    "émulateur": ("pos_client.api.emulator",),
-    "réservation": ("pos_client.api.emulator", "pos_client.api.client"),
-    "paiement": ("pos_client.api.emulator", "pos_client.api.client", "pos_client.journal"),
+    "émulateur": ("pos_client.emulator",),
+    "réservation": ("pos_client.emulator", "pos_client.api.client"),
+    "paiement": ("pos_client.emulator", "pos_client.api.client", "pos_client.journal"),
     "qr": ("pos_client.scanner.webcam",),
 }
 

@@ -24,7 +24,6 @@ from pos_client import host_os
 from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.host_os import HostOs
 from pos_client.paths import AppPaths
-from pos_client.scanner import webcam_source
 from pos_client.scanner.discovery import Discovery, build_hardware_sources, configured_serial_port
 from pos_client.scanner.hid_source import HidScanSource, hid_backend
 from pos_client.scanner.webcam_source import CameraDevice, WebcamSource, open_capture
@@ -182,8 +181,7 @@ def test_the_webcam_source_of_a_windows_till_opens_with_msmf_then_directshow(
     fake_cv2: type[FakeVideoCapture], as_os: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The real source with its default opener, as on Windows: no /dev/video* to look at there.
-    as_os("win32")
-    monkeypatch.setattr(webcam_source, "_PLATFORM", "win32")
+    as_os("win32")  # host_os is the one place the OS is read
     statuses: queue.Queue[SourceStatus] = queue.Queue()
     source = WebcamSource("1", retry_s=30.0, pyzbar_second_chance=False)
     source.start(lambda scan: None, statuses.put)

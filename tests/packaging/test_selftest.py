@@ -100,3 +100,31 @@ def test_payment_check_without_the_emulator_says_so(tmp_path: Path) -> None:
         missing = r"^module manquant : pos_client\.journal|^l'émulateur n'a pas démarré"
         with pytest.raises((MissingPart, RuntimeError), match=missing):
             scenario.record_payment()
+
+
+def test_the_payment_check_sells_through_the_counters_change_function(tmp_path: Path) -> None:
+    # run_change, as the counter: the sale is recorded once, with the domain's euro format...
+    with contextlib.ExitStack() as stack:
+        scenario = Scenario(stack, tmp_path)
+        scenario.open_journal()
+        scenario.start_emulator()
+        detail = scenario.record_payment()
+        token = scenario.emulator_token(Scenario.SOLD_CASE)
+        assert detail.startswith(f"{token} : opération notée, validée")
+        assert "8,90\u00a0€" in detail
+        assert scenario.emulator.control.booking_state(token)["status"] == "USED"
+
+
+def test_the_payment_check_sends_nothing_when_the_journal_refuses_the_intent(tmp_path: Path) -> None:
+    # ...and never sends a validation the journal could not note first (run_change's rule).
+    with contextlib.ExitStack() as stack:
+        scenario = Scenario(stack, tmp_path)
+        scenario.open_journal()
+        scenario.start_emulator()
+        assert scenario.journal is not None
+        scenario.journal.close()  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError, match=r"^le journal refuse l'opération, rien n'a été envoyé"):
+            scenario.record_payment()
+        token = scenario.emulator_token(Scenario.SOLD_CASE)
+        assert scenario.emulator.control.booking_state(token)["status"] == "CONFIRMED"
+        assert not [seen for seen in scenario.emulator.control.requests_seen() if seen.method == "PATCH"]

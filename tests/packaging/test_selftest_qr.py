@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import pos_client
-from pos_client.api.emulator import demo_data
+from pos_client.emulator import demo_data
 from pos_client.scanner.payload import read_contremarque
 from pos_client.scanner.webcam import decode_frame
 from pos_client.selftest import QR_IMAGE, QR_PAYLOAD, QR_TOKEN, MissingPart, Scenario, qr_image

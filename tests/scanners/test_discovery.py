@@ -12,7 +12,6 @@ import pytest
 from serial_ports import Port
 
 from pos_client.cli import main
-from pos_client.scanner.devices_commands import format_discovery
 from pos_client.scanner.discovery import (
     DeviceKind,
     ScannerMode,
@@ -22,6 +21,7 @@ from pos_client.scanner.discovery import (
     list_serial_ports,
     list_usb_devices,
 )
+from pos_client.scanner.discovery_report import format_discovery
 
 # What comports() returned on a Linux till with a Honeywell in CDC mode, a no-name CDC scanner,
 # an Arduino and the PC's legacy UARTs.

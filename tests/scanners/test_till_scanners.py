@@ -18,9 +18,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from serial_ports import Port
 
-from pos_client.api.emulator import demo_data
 from pos_client.counter.view import State
 from pos_client.domain.scan import SourceState
+from pos_client.emulator import demo_data
 from pos_client.scanner.discovery import build_hardware_sources
 from pos_client.settings import Settings
 from pos_client.ui.app import build_sources, demo_till

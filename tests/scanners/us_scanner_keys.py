@@ -40,7 +40,7 @@ KEY_LEFTSHIFT = 42
 # What a French legacy AZERTY PC makes of those keys (reference: the XKB fr symbols).
 ON_FRENCH_AZERTY = 'PQSSCULTUREMv"mTOKENM"(éUZ\''
 
-# The demo emulator's book booking (pos_client.api.emulator.demo_data, case "book").
+# The demo emulator's book booking (pos_client.emulator.demo_data, case "book").
 DEMO_BOOK_TOKEN = "PETPR2"
 DEMO_BOOK_KEYS: tuple[tuple[int, bool], ...] = (
     *US_PAYLOAD_KEYS[:21],  # PASSCULTURE:v3;TOKEN:

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_client.cli import AppContext
+from pos_client.app.context import AppContext
 from pos_client.counter.view import Action, State
 from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.journal import SqliteJournal, open_journal

@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.keys import KeyStoreError
-from pos_client.cli import AppContext
+from pos_client.app.context import AppContext
 from pos_client.counter.view import Action, State
 from pos_client.domain.scan import Transport
+from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.paths import AppPaths
 from pos_client.scanner.null_source import NullSource
 from pos_client.settings import ApiEnvironment, Settings

@@ -18,10 +18,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pos_client.api.client import BookingsClient
-from pos_client.api.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.counter.view import Action, State
 from pos_client.domain.ledger import Operation
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.scanner.null_source import NullSource
 from pos_client.settings import Settings

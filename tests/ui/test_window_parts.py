@@ -152,7 +152,7 @@ def test_run_app_restarts_with_new_settings_then_exits(qtbot: QtBot, tmp_path: P
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from pos_client.cli import AppContext
+    from pos_client.app.context import AppContext
     from pos_client.paths import AppPaths
     from pos_client.ui import app as app_module
 

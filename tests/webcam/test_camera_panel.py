@@ -14,14 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
 from pytestqt.qtbot import QtBot
 
-from pos_client.cli import AppContext
+from pos_client import host_os
+from pos_client.app.context import AppContext, save_webcam_settings
 from pos_client.domain.scan import RawScan, ScanSource, SourceState, SourceStatus
 from pos_client.paths import AppPaths
-from pos_client.scanner import webcam_source
 from pos_client.scanner.null_source import NullSource
 from pos_client.scanner.webcam_source import MSG_BUSY, MSG_NO_CAMERA, CameraDevice
 from pos_client.settings import Settings, WebcamSettings
-from pos_client.ui.app import build_window, save_webcam_settings
+from pos_client.ui.app import build_window
 from pos_client.ui.camera_panel import (
     BUTTON_OFF,
     TEXT_OFF,
@@ -154,7 +154,7 @@ def test_windows_no_camera_and_busy_camera_are_told_apart(
 ) -> None:
     # As on Windows (no device node to look at): the panel's own source, real OpenCV failing to
     # open camera 0 (this machine has none), and Qt's list saying whether it is plugged in.
-    monkeypatch.setattr(webcam_source, "_PLATFORM", "win32")
+    monkeypatch.setattr(host_os, "_PLATFORM", "win32")
     panel = make_panel(qtbot, cameras=cameras)
     try:
         panel.set_on(True)

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 import pytest
 
+from pos_client import host_os
 from pos_client.domain.scan import RawScan, ScanSource, SourceState, SourceStatus, Transport
-from pos_client.scanner import webcam_source
 from pos_client.scanner.webcam_source import (
     HINT_CLOSER,
     HINT_GLARE,
@@ -326,7 +326,7 @@ class _ClosedCamera:
 @pytest.fixture
 def on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     """The source's OS checks as on Windows: no device node says whether a camera is plugged in."""
-    monkeypatch.setattr(webcam_source, "_PLATFORM", "win32")
+    monkeypatch.setattr(host_os, "_PLATFORM", "win32")
 
 
 def _first_error(presence: Presence | None) -> SourceStatus:

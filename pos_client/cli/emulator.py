@@ -2,6 +2,7 @@
 
 ``emulator`` serves the fake pass Culture API in the foreground until Ctrl+C (exit 0); ``demo-codes``
 writes a sheet of the demo QR codes (exit 0, or 2 for an unsupported file type or unwritable file).
+The emulator's modules are imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import argparse
 import ipaddress
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pos_client.cli import AppContext
+from pos_client.app.context import AppContext
+from pos_client.app.exits import Exit
 
 __all__ = ["register"]
 
@@ -36,22 +36,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     codes.set_defaults(handler=_cmd_demo_codes)
 
 
-def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> int:
-    from pos_client.api.emulator import demo_data
-    from pos_client.api.emulator.control import EmulatorControl
-    from pos_client.api.emulator.server import build_server, listening_socket, make_state
+def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> Exit:
+    from pos_client.emulator import demo_data
+    from pos_client.emulator.control import EmulatorControl
+    from pos_client.emulator.server import build_server, listening_socket, make_state
 
     try:
         state = make_state(args.seed, args.db)
     except Exception as exc:  # noqa: BLE001 - any database trouble ends here with a message
         print(f"Impossible d'ouvrir la base de l'émulateur : {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as exc:
         state.store.close()
         print(f"Impossible d'écouter sur {args.host}:{args.port} : {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     host, port = sock.getsockname()[:2]
     if not ipaddress.ip_address(host).is_loopback:
         warning = "Attention : l'émulateur est joignable depuis le réseau (clés de démo publiques)."
@@ -72,22 +72,22 @@ def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> int:
     finally:
         sock.close()
         state.store.close()
-    return 0
+    return Exit.OK
 
 
-def _cmd_demo_codes(args: argparse.Namespace, context: AppContext) -> int:
-    from pos_client.api.emulator.codes_sheet import demo_entries, render_pdf, render_png
+def _cmd_demo_codes(args: argparse.Namespace, context: AppContext) -> Exit:
+    from pos_client.emulator.codes_sheet import demo_entries, render_pdf, render_png
 
     output: Path = args.output
     suffix = output.suffix.lower()
     title = "pos-client : contremarques de démonstration (émulateur)"
     if suffix not in (".pdf", ".png"):
         print("Choisissez un fichier .pdf ou .png.", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     try:
         (render_pdf if suffix == ".pdf" else render_png)(demo_entries(), output, title)
     except OSError as exc:
         print(f"Impossible d'écrire {output} : {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     print(f"{output} écrit : {len(demo_entries())} contremarques de démonstration.")
-    return 0
+    return Exit.OK

@@ -1,11 +1,11 @@
 """The command line: ``pos-client`` starts the till; subcommands serve support staff and scripts.
 
-Each area owns its subcommands in a ``commands`` module exposing ``register(subparsers)``; the list
-below is explicit (greppable, PyInstaller-safe), never discovered by scanning files. A command's
-handler takes ``(args, context)`` and returns the process exit code.
-
-Exit codes shared by every command: 0 success, 1 unexpected failure, 2 bad input or usage
-(argparse's own convention). Commands document any further codes they use.
+One thin module per command group in this package (``booking``, ``api_key``, ``journal``,
+``scanners``, ``emulator``, ``diagnostics``; ``selftest`` is the ``--self-test`` face), each exposing
+``register(subparsers)``; the table below is explicit (greppable, PyInstaller-safe), never
+discovered by scanning files. A command's handler takes ``(args, context)`` and returns the process
+exit status, a ``pos_client.app.exits.Exit``: 0 success, 1 unexpected failure, 2 bad input or usage
+(argparse's own convention); commands document any further statuses they use.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from pos_client import APP_NAME, __version__
+from pos_client.app.context import AppContext
+from pos_client.app.exits import Exit
 from pos_client.logs import setup_logging
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings, SettingsError
 
-__all__ = ["AppContext", "CommandHandler", "build_parser", "main"]
+__all__ = ["COMMANDS", "COMMAND_MODULES", "CommandHandler", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -31,30 +32,18 @@ log = logging.getLogger(__name__)
 # imported (the till's window needs none of them: importing all cost ~1 s of start-up); help and
 # unknown commands import them all. tests/test_cli.py checks this table against the modules.
 COMMANDS: dict[str, str] = {
-    "parse": "pos_client.scanner.commands",
-    "scanners": "pos_client.scanner.devices_commands",
-    "booking": "pos_client.api.commands",
-    "api-key": "pos_client.api.commands",
-    "export": "pos_client.journal.commands",
-    "journal": "pos_client.journal.commands",
-    "emulator": "pos_client.api.emulator.commands",
-    "demo-codes": "pos_client.api.emulator.commands",
-    "startup-probe": "pos_client.selftest",
+    "parse": "pos_client.cli.scanners",
+    "scanners": "pos_client.cli.scanners",
+    "booking": "pos_client.cli.booking",
+    "api-key": "pos_client.cli.api_key",
+    "export": "pos_client.cli.journal",
+    "journal": "pos_client.cli.journal",
+    "emulator": "pos_client.cli.emulator",
+    "demo-codes": "pos_client.cli.emulator",
+    "startup-probe": "pos_client.cli.diagnostics",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _OPTIONS_WITH_VALUE = ("--dev-dir",)
-
-
-@dataclass
-class AppContext:
-    """What every command gets: where things live and the loaded settings."""
-
-    paths: AppPaths
-    settings: Settings
-
-    def save_settings(self, settings: Settings) -> None:
-        settings.save(self.paths.settings_file)
-        self.settings = settings
 
 
 CommandHandler = Callable[[argparse.Namespace, AppContext], int]
@@ -125,7 +114,7 @@ def _cmd_settings(args: argparse.Namespace, context: AppContext) -> int:
 
     print(f"# {context.paths.settings_file}")
     print(describe(context.settings))
-    return 0
+    return Exit.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,20 +126,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths.ensure()
     except OSError as exc:
         print(f"Impossible de créer les dossiers de pos-client : {exc}", file=sys.stderr)
-        return 1
+        return Exit.FAILURE
     setup_logging(paths.log_file, verbose=args.verbose)
     try:
         settings = Settings.load(paths.settings_file)
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return Exit.USAGE
     context = AppContext(paths=paths, settings=settings)
     handler: CommandHandler | None = getattr(args, "handler", None)
     if handler is not None:
         log.info("command %s", args.command)
         return handler(args, context)
     if args.self_test:
-        from pos_client.selftest import run_self_test
+        from pos_client.cli.selftest import run_self_test
 
         return run_self_test(context)
     from pos_client.ui.launch import launch_gui

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from pos_client.api.emulator import demo_data
-from pos_client.api.emulator.app import EmulatorState, SeenRequest
-from pos_client.api.emulator.faults import Fault, FaultKind
-from pos_client.api.emulator.rules import format_utc
+from pos_client.emulator import demo_data
+from pos_client.emulator.app import EmulatorState, SeenRequest
+from pos_client.emulator.faults import Fault, FaultKind
+from pos_client.emulator.rules import format_utc
 
 __all__ = ["CONTROL_PREFIX", "EmulatorControl", "control_routes"]
 

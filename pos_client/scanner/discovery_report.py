@@ -1,24 +1,16 @@
-"""``pos-client scanners``: the detected scanners and the mode each is likely in, for support.
+"""The detected scanners as a French report, for support: ``pos-client scanners`` and the window's
+scanner test both print it.
 
 Lists USB serial ports (with VID:PID and the maker when known), HID POS interfaces, keyboard-mode
 scanners of known makers, and the USB devices pyusb sees; then says which ones the till would
-use by default. ``--json`` gives the same as one JSON object. Exit code 0 (even with nothing
-found: that is an answer, not a failure).
+use with the settings given.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from typing import TYPE_CHECKING
+from pos_client.scanner.discovery import DetectedDevice, Discovery, ScannerMode
 
-from pos_client.scanner.discovery import DetectedDevice, Discovery, ScannerMode, discover
-
-if TYPE_CHECKING:
-    from pos_client.cli import AppContext
-
-__all__ = ["format_discovery", "register"]
+__all__ = ["format_discovery"]
 
 _ADVICE = {
     ScannerMode.KEYBOARD: "mode clavier : fonctionne, mais le mode série ou HID POS est plus sûr",
@@ -27,16 +19,6 @@ _ADVICE = {
     ScannerMode.VENDOR: "protocole du fabricant : passez la douchette en mode série ou HID POS",
     ScannerMode.UNKNOWN: "mode inconnu",
 }
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "scanners",
-        help="lister les douchettes détectées et leur mode probable",
-        description="Liste les ports série USB, les douchettes HID POS et les appareils USB.",
-    )
-    parser.add_argument("--json", action="store_true", help="sortie JSON (scripts)")
-    parser.set_defaults(handler=_cmd_scanners)
 
 
 def _line(device: DetectedDevice) -> str:
@@ -89,45 +71,3 @@ def _choice(setting: str, detected: str | None, none: str = "aucun") -> str:
     if detected:
         return f"{detected} (automatique : la première détectée)"
     return f"{none} pour l'instant (automatique : la première branchée sera prise)"
-
-
-def _as_json(found: Discovery) -> str:
-    return json.dumps(
-        {
-            "devices": [
-                {
-                    "kind": d.kind.value,
-                    "id": d.ident,
-                    "vid_pid": d.vid_pid,
-                    "description": d.description,
-                    "maker": d.maker,
-                    "likely_scanner": d.likely_scanner,
-                    "mode": d.mode.name.lower(),
-                    "path": d.path,
-                }
-                for d in found.devices
-            ],
-            "default_serial_port": found.default_serial_port(),
-            "default_hid_device": found.default_hid_device(),
-            "notes": list(found.notes),
-        },
-        ensure_ascii=False,
-    )
-
-
-def _cmd_scanners(args: argparse.Namespace, context: AppContext) -> int:
-    found = discover()
-    scanner = context.settings.scanner
-    text = (
-        _as_json(found)
-        if args.json
-        else format_discovery(
-            found,
-            serial_setting=scanner.serial_port,
-            hid_setting=scanner.hid_device,
-            serial_enabled=scanner.serial_enabled,
-            hid_enabled=scanner.hid_enabled,
-        )
-    )
-    sys.stdout.write(text + "\n")
-    return 0

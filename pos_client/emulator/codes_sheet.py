@@ -40,7 +40,7 @@ def qr_matrix(payload: str) -> list[list[bool]]:
 
 
 def demo_entries() -> list[SheetEntry]:
-    from pos_client.api.emulator import demo_data
+    from pos_client.emulator import demo_data
 
     return [SheetEntry(case, token, demo_data.describe(case)) for case, token in demo_data.TOKENS.items()]
 

@@ -1,4 +1,7 @@
-"""``pos-client parse TEXT``: the contremarque reader's command-line face, for support and scripts.
+"""``pos-client parse TEXT`` and ``pos-client scanners``: the reader's and the scanners' command-line
+faces, for support and scripts.
+
+``parse``: the contremarque reader.
 
 Prints the token (and the EAN, the payload format and any layout repair with its advice), or the
 rejection message on stderr. ``-`` reads the text from stdin (one scan: the whole input, so a
@@ -7,6 +10,10 @@ scanner's CR/LF suffix is handled like in the till). Exit codes: 0 a token was r
 The scanner prefix/suffix and the PC's layout come from the settings (``[scanner]``) unless
 ``--prefix``, ``--suffix``, ``--layout`` are given. With ``--json`` the output is one JSON
 object, for scripts.
+
+``scanners``: the detected scanners and the mode each is likely in
+(``pos_client.scanner.discovery_report``); ``--json`` gives the same as one JSON object. Exit
+status 0, even with nothing found: that is an answer, not a failure.
 """
 
 from __future__ import annotations
@@ -14,17 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING
 
+from pos_client.app.context import AppContext
+from pos_client.app.exits import Exit
+from pos_client.scanner.discovery import Discovery, discover
+from pos_client.scanner.discovery_report import format_discovery
 from pos_client.scanner.payload import Contremarque, read_contremarque
 
-if TYPE_CHECKING:
-    from pos_client.cli import AppContext
+__all__ = ["register"]
 
-__all__ = ["EXIT_REJECTED", "EXIT_TOKEN", "register"]
-
-EXIT_TOKEN = 0
-EXIT_REJECTED = 2
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,9 +50,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="sortie JSON (scripts)")
     parser.set_defaults(handler=_cmd_parse)
+    scanners = subparsers.add_parser(
+        "scanners",
+        help="lister les douchettes détectées et leur mode probable",
+        description="Liste les ports série USB, les douchettes HID POS et les appareils USB.",
+    )
+    scanners.add_argument("--json", action="store_true", help="sortie JSON (scripts)")
+    scanners.set_defaults(handler=_cmd_scanners)
 
 
-def _cmd_parse(args: argparse.Namespace, context: AppContext) -> int:
+def _cmd_parse(args: argparse.Namespace, context: AppContext) -> Exit:
     text: str = sys.stdin.read() if args.text == "-" else args.text
     scanner = context.settings.scanner
     result = read_contremarque(
@@ -68,10 +80,10 @@ def _cmd_parse(args: argparse.Namespace, context: AppContext) -> int:
         else:
             document = {"rejection": result.reason.value, "message": result.message}
         print(json.dumps(document, ensure_ascii=False))
-        return EXIT_TOKEN if isinstance(result, Contremarque) else EXIT_REJECTED
+        return Exit.OK if isinstance(result, Contremarque) else Exit.USAGE
     if not isinstance(result, Contremarque):
         print(result.message, file=sys.stderr)
-        return EXIT_REJECTED
+        return Exit.USAGE
     print(result.token)
     details = [f"format : {result.format.value}"]
     if result.ean is not None:
@@ -81,4 +93,46 @@ def _cmd_parse(args: argparse.Namespace, context: AppContext) -> int:
     print(" ; ".join(details))
     if result.repair_advice is not None:
         print(result.repair_advice)
-    return EXIT_TOKEN
+    return Exit.OK
+
+
+def _as_json(found: Discovery) -> str:
+    return json.dumps(
+        {
+            "devices": [
+                {
+                    "kind": d.kind.value,
+                    "id": d.ident,
+                    "vid_pid": d.vid_pid,
+                    "description": d.description,
+                    "maker": d.maker,
+                    "likely_scanner": d.likely_scanner,
+                    "mode": d.mode.name.lower(),
+                    "path": d.path,
+                }
+                for d in found.devices
+            ],
+            "default_serial_port": found.default_serial_port(),
+            "default_hid_device": found.default_hid_device(),
+            "notes": list(found.notes),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _cmd_scanners(args: argparse.Namespace, context: AppContext) -> Exit:
+    found = discover()
+    scanner = context.settings.scanner
+    text = (
+        _as_json(found)
+        if args.json
+        else format_discovery(
+            found,
+            serial_setting=scanner.serial_port,
+            hid_setting=scanner.hid_device,
+            serial_enabled=scanner.serial_enabled,
+            hid_enabled=scanner.hid_enabled,
+        )
+    )
+    sys.stdout.write(text + "\n")
+    return Exit.OK

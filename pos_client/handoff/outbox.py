@@ -14,22 +14,23 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
 from pos_client import APP_NAME, __version__
-from pos_client.journal.export import durable_replace, payment_document, sync_directory
-from pos_client.journal.store import PaymentRow, SqliteJournal
-from pos_client.settings import HandOffSettings
+from pos_client.domain.ledger import PaymentRecord
+from pos_client.domain.payment_document import PaymentLine, payment_document
+from pos_client.durable import durable_replace, sync_directory
+from pos_client.host_os import HostOs, current_host_os
 
-__all__ = ["FOLDER_CHANNEL", "HTTP_CHANNEL", "DeliveryPass", "Outbox", "OutboxWorker", "outbox_from_settings"]
+__all__ = ["FOLDER_CHANNEL", "HTTP_CHANNEL", "DeliveryPass", "Outbox", "OutboxJournal", "OutboxWorker"]
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,24 @@ HTTP_CHANNEL = "http"
 _BATCH = 100
 
 
+class OutboxJournal(Protocol):
+    """What the outbox needs of the journal (``pos_client.journal.SqliteJournal``): the records not
+    yet delivered on a channel, and a durable note of each delivery."""
+
+    def undelivered(self, channel: str, *, limit: int = 100) -> Sequence[PaymentLine]: ...
+
+    def undelivered_count(self, channel: str) -> int: ...
+
+    def mark_delivered(self, payment: PaymentRecord, channel: str) -> None: ...
+
+
 class DeliveryError(Exception):
     """A record could not be handed over this time (it will be retried)."""
 
 
 @dataclass
 class _ChannelState:
-    deliver: Callable[[PaymentRow], None]
+    deliver: Callable[[PaymentLine], None]
     failures: int = 0
     due_at: float = 0.0
     last_error: str = ""
@@ -61,7 +73,7 @@ class Outbox:
 
     def __init__(
         self,
-        journal: SqliteJournal,
+        journal: OutboxJournal,
         *,
         folder: Path | None = None,
         http_url: str | None = None,
@@ -152,14 +164,14 @@ class Outbox:
         return {name: channel.last_error for name, channel in self._channels.items() if channel.last_error}
 
     # ------------------------------------------------------------------ channels
-    def _drop_in_folder(self, row: PaymentRow) -> None:
+    def _drop_in_folder(self, row: PaymentLine) -> None:
         assert self._folder is not None
         target = self._folder / f"pos-client-{row.local_day.isoformat()}-{row.record.uid}.json"
         try:
             if target.exists():
                 # Written before a crash (or a failed folder flush) that came before the journal noted
                 # it: make sure its entry is on disk too, then it counts as delivered.
-                if sys.platform != "win32":
+                if current_host_os() is not HostOs.WINDOWS:
                     sync_directory(self._folder)
                 return
             data = json.dumps(payment_document(row), ensure_ascii=False, indent=1).encode("utf-8")
@@ -179,7 +191,7 @@ class Outbox:
         except OSError as exc:
             raise DeliveryError(f"dossier {self._folder} inaccessible : {exc.strerror or exc}") from exc
 
-    def _post(self, row: PaymentRow) -> None:
+    def _post(self, row: PaymentLine) -> None:
         assert self._http is not None and self._http_url is not None
         try:
             response = self._http.post(
@@ -226,12 +238,3 @@ class OutboxWorker:
                 log.exception("hand-off pass failed")
             due = self._outbox.next_due_in()
             self._wake.wait(self._poll_s if due is None else min(self._poll_s, due))
-
-
-def outbox_from_settings(journal: SqliteJournal, handoff: HandOffSettings) -> Outbox | None:
-    """The outbox the settings ask for, or None when no hand-off is configured."""
-    folder = Path(handoff.folder).expanduser() if handoff.folder.strip() else None
-    url = handoff.http_url.strip() or None
-    if folder is None and url is None:
-        return None
-    return Outbox(journal, folder=folder, http_url=url)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pos_client.api.emulator.store import BookingRow
+from pos_client.emulator.store import BookingRow
 
 __all__ = [
     "AUTH_REQUIRED",

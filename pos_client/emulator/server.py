@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import sys
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -21,10 +20,11 @@ import uvicorn
 import uvicorn.lifespan.off  # uvicorn imports it by name; named here for PyInstaller
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from pos_client.api.emulator import demo_data
-from pos_client.api.emulator.app import ConnectionRegistry, EmulatorState, build_app
-from pos_client.api.emulator.control import EmulatorControl, control_routes
-from pos_client.api.emulator.store import EmulatorClock, EmulatorStore
+from pos_client.emulator import demo_data
+from pos_client.emulator.app import ConnectionRegistry, EmulatorState, build_app
+from pos_client.emulator.control import EmulatorControl, control_routes
+from pos_client.emulator.store import EmulatorClock, EmulatorStore
+from pos_client.host_os import HostOs, current_host_os
 
 __all__ = ["RunningEmulator", "build_server", "listening_socket", "make_state"]
 
@@ -111,8 +111,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     """A bound, listening TCP socket (port 0: a free one) that no other process can share."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        if sys.platform == "win32":  # there SO_REUSEADDR would let two servers share the port
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        if current_host_os() is HostOs.WINDOWS:  # there SO_REUSEADDR would let two servers share the port
+            exclusive = socket.SO_EXCLUSIVEADDRUSE  # type: ignore[attr-defined,unused-ignore]  # Windows only
+            sock.setsockopt(socket.SOL_SOCKET, exclusive, 1)
         else:  # restart at once on a port whose old connections are in TIME_WAIT
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

@@ -12,7 +12,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
-from pos_client.api.emulator.store import BOOK_SUBCATEGORY, EmulatorStore
+from pos_client.emulator.store import BOOK_SUBCATEGORY, EmulatorStore
 
 __all__ = [
     "BOOKSHOP_VENUE_ID",

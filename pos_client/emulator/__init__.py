@@ -6,11 +6,11 @@ loopback port; ``emulator.control`` creates bookings, moves the clock and inject
 
 from __future__ import annotations
 
-from pos_client.api.emulator import demo_data
-from pos_client.api.emulator.app import SeenRequest
-from pos_client.api.emulator.control import EmulatorControl
-from pos_client.api.emulator.faults import Fault, FaultKind, Malformation
-from pos_client.api.emulator.server import RunningEmulator
+from pos_client.emulator import demo_data
+from pos_client.emulator.app import SeenRequest
+from pos_client.emulator.control import EmulatorControl
+from pos_client.emulator.faults import Fault, FaultKind, Malformation
+from pos_client.emulator.server import RunningEmulator
 
 __all__ = [
     "EmulatorControl",

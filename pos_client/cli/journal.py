@@ -5,6 +5,9 @@ days (CSV for a French spreadsheet, or JSON lines); without ``--out`` it writes 
 to the standard output (through its binary buffer: neither the console's encoding, e.g. cp1252, nor
 Windows' text mode, which would turn CRLF into CR CR LF, gets in the way). ``journal`` prints the
 day's summary and the current reimbursement fortnight's. Dates are the till's local days.
+
+Exit statuses: 0 done, 2 bad dates, 3 a journal this program must not touch (written by a newer
+pos-client, or not a journal).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from pos_client.app.context import AppContext
+from pos_client.app.exits import Exit
+from pos_client.domain.formats import format_euros
 from pos_client.journal.export import ExportFormat, export_to_binary, write_export
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal, open_journal
@@ -26,12 +31,7 @@ from pos_client.journal.summaries import (
     previous_fortnight,
 )
 
-if TYPE_CHECKING:
-    from pos_client.cli import AppContext
-
-__all__ = ["EXIT_BAD_JOURNAL", "export_to_stdout", "register"]
-
-EXIT_BAD_JOURNAL = 3
+__all__ = ["export_to_stdout", "register"]
 
 
 def _day(text: str) -> date:
@@ -70,13 +70,13 @@ def _open(context: AppContext) -> SqliteJournal | None:
         return None
 
 
-def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
+def _cmd_export(args: argparse.Namespace, context: AppContext) -> Exit:
     if args.last_day < args.first_day:
         print("La date de fin (--to) est avant la date de début (--from).", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     journal = _open(context)
     if journal is None:
-        return EXIT_BAD_JOURNAL
+        return Exit.BAD_JOURNAL
     with journal:
         fmt = ExportFormat(args.format)
         if args.out is None:
@@ -84,7 +84,7 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
         else:
             count = write_export(journal, args.first_day, args.last_day, fmt, args.out)
             print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
-    return 0
+    return Exit.OK
 
 
 def export_to_stdout(journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat) -> int:
@@ -95,24 +95,19 @@ def export_to_stdout(journal: SqliteJournal, first_day: date, last_day: date, fm
     return count
 
 
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d} €"
-
-
 def _describe(title: str, summary: PeriodSummary) -> str:
     return (
-        f"{title} : {summary.sales} vente(s) {_euros(summary.sales_cents)}, "
-        f"{summary.reverts} annulation(s) {_euros(summary.reverts_cents)}, "
-        f"total {_euros(summary.total_cents)}"
+        f"{title} : {summary.sales} vente(s) {format_euros(summary.sales_cents)}, "
+        f"{summary.reverts} annulation(s) {format_euros(summary.reverts_cents)}, "
+        f"total {format_euros(summary.total_cents)}"
     )
 
 
-def _cmd_journal(args: argparse.Namespace, context: AppContext) -> int:
+def _cmd_journal(args: argparse.Namespace, context: AppContext) -> Exit:
     day = args.day or date.today()
     journal = _open(context)
     if journal is None:
-        return EXIT_BAD_JOURNAL
+        return Exit.BAD_JOURNAL
     with journal:
         fortnight = fortnight_summary(journal, day)
         previous = period_summary(journal, *previous_fortnight(day))
@@ -125,4 +120,4 @@ def _cmd_journal(args: argparse.Namespace, context: AppContext) -> int:
                 f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})", previous
             )
         )
-    return 0
+    return Exit.OK

@@ -13,7 +13,6 @@ import logging
 import re
 import socket
 import struct
-import sys
 import threading
 import time
 from collections import deque
@@ -29,9 +28,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pos_client.api.emulator import rules
-from pos_client.api.emulator.faults import Fault, FaultBook, FaultKind, Malformation
-from pos_client.api.emulator.store import EmulatorStore, ProviderKey
+from pos_client.emulator import rules
+from pos_client.emulator.faults import Fault, FaultBook, FaultKind, Malformation
+from pos_client.emulator.store import EmulatorStore, ProviderKey
+from pos_client.host_os import HostOs, current_host_os
 
 __all__ = ["ConnectionRegistry", "EmulatorState", "SeenRequest", "build_app"]
 
@@ -41,7 +41,7 @@ PUBLIC_PREFIX = "/public/bookings/v1"
 DEFAULT_RATE_LIMIT_PER_MINUTE = 200
 _BAD_JSON = {"global": ["The browser (or proxy) sent a request that this server could not understand."]}
 # struct linger {on, seconds}: two ints on POSIX, two u_shorts on Windows.
-_LINGER_ZERO = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
+_LINGER_ZERO = struct.pack("HH" if current_host_os() is HostOs.WINDOWS else "ii", 1, 0)
 _PROXY_PAGES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 

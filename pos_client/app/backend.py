@@ -1,0 +1,170 @@
+"""What the till talks to, built from the settings: the API client (or the null API), the journal and
+the hand-off to the cash register. No Qt here: the window (``pos_client.ui.app``), the command line
+and the bench build on it.
+
+``--demo`` starts the local API emulator in this process, points the client at it with the demo
+key; the demo journal is a separate file, so demo sales never mix with real ones, and demo sales are
+never handed to the cash register. Normal mode uses the settings and the API key from the OS keyring.
+
+Start-up trouble never keeps the till shut: a keyring that cannot be read (no D-Bus session) means
+no API key, and a custom server address that is empty or not https means a server that answers
+"injoignable" (``pos_client.api.null.UnconfiguredServer``); either way ``Backend.problems`` says what
+is wrong in French for the status bar.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pos_client.api.client import BookingsClient, ClientConfig
+from pos_client.api.environments import InsecureUrlError, base_url_for
+from pos_client.api.keys import KeyStoreError
+from pos_client.api.null import UnconfiguredServer
+from pos_client.app.context import AppContext
+from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.emulator import RunningEmulator, demo_data
+from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
+from pos_client.journal import SqliteJournal, open_journal
+from pos_client.settings import ApiEnvironment, HandOffSettings, Settings
+from pos_client.ui.i18n import Translator
+
+__all__ = [
+    "ENVIRONMENT_LABELS",
+    "Backend",
+    "KeyReader",
+    "RunningHandOff",
+    "client_config",
+    "open_backend",
+    "open_client",
+    "outbox_from_settings",
+]
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENT_LABELS = {
+    ApiEnvironment.PRODUCTION: "production",
+    ApiEnvironment.INTEGRATION: "intégration",
+    ApiEnvironment.CUSTOM: "personnalisé",
+}
+
+
+class KeyReader(Protocol):
+    """Where the API key is read (``pos_client.api.keys.KeyringKeys``; a dict in tests)."""
+
+    def get_key(self, environment: ApiEnvironment) -> str | None: ...
+
+
+def client_config(settings: Settings) -> ClientConfig:
+    """The client's timeouts and retries from the settings, the one place they are copied out."""
+    return ClientConfig(
+        till_name=settings.till_name,
+        connect_timeout_s=settings.api.connect_timeout_s,
+        read_timeout_s=settings.api.read_timeout_s,
+    )
+
+
+def open_client(base_url: str, api_key: str | None, settings: Settings) -> BookingsClient:
+    """The HTTP client for ``base_url`` with the settings' timeouts (``InsecureUrlError`` for a bad
+    address); the caller closes it."""
+    return BookingsClient.from_config(base_url, api_key, client_config(settings))
+
+
+@dataclass
+class RunningHandOff:
+    """The journal outbox and its worker thread, as the window sees them (``HandOffLink``)."""
+
+    outbox: Outbox
+    worker: OutboxWorker
+
+    def wake(self) -> None:
+        self.worker.wake()
+
+    def pending(self) -> dict[str, int]:
+        return self.outbox.pending()
+
+    def last_errors(self) -> dict[str, str]:
+        return self.outbox.last_errors()
+
+
+@dataclass
+class Backend:
+    api: BookingsApi
+    journal: Journal
+    environment_label: str
+    api_key: str | None
+    emulator: RunningEmulator | None = None  # demo mode: the in-process emulator
+    problems: list[str] = field(default_factory=list)  # French, for the status bar
+    handoff: RunningHandOff | None = None
+
+
+def outbox_from_settings(journal: OutboxJournal, handoff: HandOffSettings) -> Outbox | None:
+    """The outbox the settings ask for, or None when no hand-off is configured."""
+    folder = Path(handoff.folder).expanduser() if handoff.folder.strip() else None
+    url = handoff.http_url.strip() or None
+    if folder is None and url is None:
+        return None
+    return Outbox(journal, folder=folder, http_url=url)
+
+
+def _start_handoff(journal: SqliteJournal, settings: Settings, stack: ExitStack) -> RunningHandOff | None:
+    outbox = outbox_from_settings(journal, settings.handoff)
+    if outbox is None:
+        return None
+    stack.callback(outbox.close)
+    worker = OutboxWorker(outbox)
+    worker.start()
+    stack.callback(worker.stop)  # runs before outbox.close and journal.close (last in, first out)
+    return RunningHandOff(outbox, worker)
+
+
+def open_backend(
+    context: AppContext,
+    *,
+    demo: bool,
+    keys: KeyReader,
+    stack: ExitStack,
+) -> Backend:
+    """Start what the window talks to; everything opened is closed by ``stack``. Raises the journal's
+    ``JournalTooNewError``/``NotAJournalError`` for a file the till must not touch."""
+    settings = context.settings
+    api_key: str | None
+    emulator: RunningEmulator | None = None
+    problems: list[str] = list(settings.warnings)  # values refused at load: defaults in use
+    tr = Translator(settings.ui.language)
+    base_url: str | None
+    if demo:
+        emulator = stack.enter_context(RunningEmulator.start(seed="demo"))
+        base_url, api_key = emulator.base_url, demo_data.DEMO_API_KEY
+        label = "DÉMO (émulateur local)"
+        journal_path = context.paths.data_dir / "demo-journal.sqlite3"
+    else:
+        environment = settings.api.environment
+        try:
+            api_key = keys.get_key(environment)
+        except KeyStoreError as exc:
+            log.warning("keyring unreadable: starting without an API key")
+            api_key = None  # the first lookup says "clé manquante" and opens the settings
+            problems.append(tr("{reason} Clé d'API indisponible.", reason=exc))
+        try:
+            base_url = base_url_for(environment, settings.api.custom_url)
+        except InsecureUrlError as exc:
+            base_url = None
+            problems.append(tr("{reason} Corrigez-la dans les réglages (F2).", reason=exc))
+        label = ENVIRONMENT_LABELS[environment]
+        journal_path = context.paths.journal_file
+    journal = open_journal(journal_path, till=settings.till_name)
+    stack.callback(journal.close)
+    api: BookingsApi
+    if base_url is None:
+        api = UnconfiguredServer(problems[-1])
+    else:
+        client = open_client(base_url, api_key, settings)
+        stack.callback(client.close)
+        api = client
+    # Demo sales are fictitious: they are never handed to the shop's cash register.
+    handoff = None if demo else _start_handoff(journal, settings, stack)
+    return Backend(api, journal, label, api_key, emulator, problems, handoff)
