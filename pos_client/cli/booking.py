@@ -40,6 +40,7 @@ from pos_client.app.backend import open_client
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.cli.output import booking_card, emit, fail
+from pos_client.counter.changes import run_change
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.formats import format_euros, format_when
 from pos_client.domain.ledger import Operation, PaymentRecord
@@ -58,7 +59,6 @@ from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import JournalTooNewError, NotAJournalError, SqliteJournal, open_journal
 from pos_client.scanner.payload import Contremarque, read_contremarque
 from pos_client.settings import ApiEnvironment
-from pos_client.counter.changes import run_change
 
 __all__ = ["register"]
 

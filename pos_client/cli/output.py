@@ -1,8 +1,6 @@
-"""How the booking and API-key commands speak: one French sentence per outcome, its exit status, and
-the JSON shape for scripts (no personal data in JSON: it may end up in files).
-
-``describe_outcome`` is the command line's own catalogue for now; the counter's message catalogue
-replaces it when the counter is split.
+"""How the booking and API-key commands speak: each outcome in the counter's words (the one message
+catalogue, ``counter.messages``), its exit status, and the JSON shape for scripts (no personal data in
+JSON: it may end up in files).
 """
 
 from __future__ import annotations
@@ -14,31 +12,25 @@ from datetime import date
 from typing import Any
 
 from pos_client.app.exits import Exit
+from pos_client.counter import messages as msg
+from pos_client.counter.messages import outcome_text
 from pos_client.domain.booking import Booking
 from pos_client.domain.formats import format_euros
 from pos_client.domain.outcomes import (
-    AlreadyValidated,
     AuthInvalid,
     AuthMissing,
     BookingCancelled,
     BookingPage,
-    Cancelled,
-    CannotCancelAnymore,
     Found,
-    HasActivationCodes,
     InactiveProvider,
     InvalidRequest,
     MalformedResponse,
     NetworkUnreachable,
-    NotFound,
-    NotUsed,
     NotYetConfirmed,
     Outcome,
     OutcomeUnknown,
     RateLimited,
-    Reimbursed,
     ServerError,
-    StructureClosed,
     TimedOut,
     Validated,
     ValidationReverted,
@@ -48,68 +40,22 @@ __all__ = ["booking_card", "describe_outcome", "emit", "exit_code_for", "fail"]
 
 
 def describe_outcome(outcome: Outcome) -> str:
-    """One French sentence for the outcome (ours; the API's own French messages are kept)."""
+    """The outcome in the counter's words (the one catalogue, ``counter.messages``), on one line, with
+    what to type where the window would point to its settings."""
     match outcome:
         case Found(booking):
-            return (
-                f"Contremarque {booking.token} valable : {booking.offer_name}, "
-                f"{format_euros(booking.total_cents)}."
+            text = msg.FOUND_LINE(
+                token=booking.token, offer=booking.offer_name, amount=format_euros(booking.total_cents)
             )
-        case Validated(token, confirmed_by_reread):
-            suffix = " (réponse perdue, confirmée en relisant la réservation)" if confirmed_by_reread else ""
-            return f"Contremarque {token} validée{suffix}."
-        case ValidationReverted(token, confirmed_by_reread):
-            suffix = " (confirmé en relisant la réservation)" if confirmed_by_reread else ""
-            return f"Validation de {token} annulée{suffix} : la réservation est de nouveau à retirer."
-        case BookingCancelled(token, confirmed_by_reread):
-            suffix = " (confirmé en relisant la réservation)" if confirmed_by_reread else ""
-            return f"Réservation {token} annulée{suffix}."
+            return text.render()
         case BookingPage(bookings, next_first_index):
-            more = f" ; suite avec --first-index {next_first_index}" if next_first_index else ""
-            return f"{len(bookings)} réservation(s){more}."
-        case NotFound(token):
-            return f"Contremarque {token} introuvable (inconnue, ou réservation d'un autre lieu)."
-        case AlreadyValidated(token):
-            return f"Contremarque {token} déjà validée."
-        case Cancelled(token):
-            return f"Réservation {token} annulée : elle ne peut plus être utilisée."
-        case Reimbursed(token):
-            return f"Réservation {token} déjà remboursée au lieu."
-        case NotYetConfirmed(token, _, api_message):
-            return f"Contremarque {token} pas encore validable. {api_message}"
-        case StructureClosed(token, api_message):
-            return f"Contremarque {token} refusée : {api_message}"
-        case NotUsed(token):
-            return f"Contremarque {token} pas validée : il n'y a pas de validation à annuler."
-        case HasActivationCodes(token):
-            return f"Réservation {token} à code d'activation : sa validation ne peut pas être annulée."
-        case CannotCancelAnymore(token):
-            return f"Réservation {token} : le délai pour l'annuler est passé."
-        case InvalidRequest(detail):
-            return f"Demande refusée : {detail}"
-        case AuthMissing():
-            return "Aucune clé d'API pour ce serveur : pos-client api-key set --env ENV."
-        case AuthInvalid():
-            return "Clé d'API refusée par le serveur : vérifiez-la (pos-client api-key set)."
-        case InactiveProvider():
-            return "Le compte logiciel lié à cette clé est désactivé chez pass Culture."
-        case RateLimited(retry_after_s):
-            wait = f" dans {retry_after_s:.0f} s" if retry_after_s is not None else " dans une minute"
-            return f"Trop de demandes : réessayez{wait}."
-        case ServerError(status_code):
-            return f"Le serveur pass Culture a une panne (erreur {status_code}) : rien n'a changé, réessayez."
-        case NetworkUnreachable(detail):
-            return f"Serveur injoignable : rien n'a changé, réessayez. ({detail})"
-        case TimedOut(detail):
-            return f"Le serveur ne répond pas : rien n'a changé, réessayez. ({detail})"
-        case MalformedResponse(status_code, detail):
-            return f"Réponse incompréhensible du serveur ({status_code}) : {detail}"
-        case OutcomeUnknown(token, operation, detail):
-            return (
-                f"Résultat inconnu pour {token} ({operation}) : {detail} Le journal garde la demande "
-                "ouverte ; elle sera vérifiée au prochain démarrage de la caisse."
-            )
-    raise AssertionError(f"unhandled outcome {outcome!r}")  # pragma: no cover - the union is closed
+            more = msg.PAGE_MORE(first_index=next_first_index) if next_first_index else msg.EMPTY
+            return msg.PAGE_LINE(count=len(bookings), more=more).render()
+    title, detail = outcome_text(outcome, token=getattr(outcome, "token", ""), amount_cents=None)
+    line = f"{title.render()} : {detail.render()}"
+    if isinstance(outcome, AuthMissing | AuthInvalid):
+        line += " " + msg.CLI_SET_KEY.render()
+    return line
 
 
 def exit_code_for(outcome: Outcome) -> Exit:

@@ -162,6 +162,11 @@ RECORD_PENDING = _t(
 RECORD_ALREADY = _t("Aucun nouveau paiement inscrit : le journal en a déjà un pour cette contremarque.")
 CONFIRMED_BY_REREAD = _t(" (confirmé en relisant la réservation après une coupure)")
 VALIDATED_HERE = _t("Validée par cette caisse le {when}. Ne remettez pas le produit une deuxième fois.")
+# The command line's lines for what the window shows as a card or a list.
+FOUND_LINE = _t("Contremarque {token} valable : {offer}, {amount}.")
+PAGE_LINE = _t("{count} réservation(s){more}.")
+PAGE_MORE = _t(" ; suite avec --first-index {first_index}")
+CLI_SET_KEY = _t("(pos-client api-key set --env ENV)")
 # Shown on the screen that follows a re-read proving this till's change was not applied.
 NOT_APPLIED = {
     Operation.USE: _t("La validation précédente n'a pas abouti : la contremarque n'est pas validée."),
