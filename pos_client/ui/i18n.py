@@ -8,11 +8,14 @@ shipped ``qtbase_<lang>.qm`` translations, installed at start-up (``qt_translati
 
 from __future__ import annotations
 
+from pos_client.ui.reconcile_texts import RECONCILE_ENGLISH
+
 __all__ = ["LANGUAGES", "Translator"]
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 
 ENGLISH: dict[str, str] = {
+    **RECONCILE_ENGLISH,  # the « Remboursements… » dialog
     # workflow: settling, failures, payment records
     " (confirmé en relisant la réservation après une coupure)": (
         " (confirmed by re-reading the booking after a break)"
