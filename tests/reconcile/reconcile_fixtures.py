@@ -3,7 +3,7 @@ the emulator's demo bookings (made through the journal's own begin/resolve_done)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -81,5 +81,13 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-__all__ = ["FIRST_FORTNIGHT", "PARIS", "TILL", "StepClock", "demo_bookings", "first_fortnight_journal", "record",
-           "timedelta", "utc"]  # fmt: skip
+__all__ = [
+    "FIRST_FORTNIGHT",
+    "PARIS",
+    "TILL",
+    "StepClock",
+    "demo_bookings",
+    "first_fortnight_journal",
+    "record",
+    "utc",
+]

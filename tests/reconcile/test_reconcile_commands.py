@@ -58,7 +58,8 @@ def test_reconcile_writes_the_accountants_csv(
     assert tuple(rows[0]) == ACCOUNTANT_COLUMNS
     by_token = {row[2]: dict(zip(ACCOUNTANT_COLUMNS, row, strict=True)) for row in rows[1:]}
     assert by_token["PETPR2"]["statut"] == "barème réduit"
-    assert (by_token["PETPR2"]["vente caisse"], by_token["PETPR2"]["remboursé"], by_token["PETPR2"]["écart"]) == (
+    book = by_token["PETPR2"]
+    assert (book["vente caisse"], book["remboursé"], book["écart"]) == (
         "7,90", "7,50", "-0,40",
     )  # fmt: skip
     assert by_token["FSSE5C"]["statut"] == "à réclamer"

@@ -108,8 +108,14 @@ def test_an_incident_reversal_settles_an_overpayment(
     ledger: list[LedgerLine], scenario: list[GeneratedLine]
 ) -> None:
     museum = next(line for line in scenario if line.token == "MUSE4M")
-    reversal = replace(museum, incident=True, reimbursed_cents=-2000, transfer="VIR12400", invoice_ref="F26000200",
-                       period=(date(2026, 11, 16), date(2026, 11, 30)))  # fmt: skip
+    reversal = replace(
+        museum,
+        incident=True,
+        reimbursed_cents=-2000,
+        transfer="VIR12400",
+        invoice_ref="F26000200",
+        period=(date(2026, 11, 16), date(2026, 11, 30)),
+    )
     report = _report(ledger, [*scenario, reversal], HeaderVersion.STRUCTURE)
     item = next(item for item in report.items if item.token == "MUSE4M")
     assert item.category is Category.OVERPAID_SETTLED and item.reimbursed_cents == 0

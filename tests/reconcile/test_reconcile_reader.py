@@ -82,7 +82,10 @@ def test_header_names_are_matched_whatever_the_spaces_case_and_accents() -> None
         '"CONTREMARQUE";"Date de validation de la reservation";"Montant de la réservation";"Barème";'
         '"Montant  remboursé";"Réservations concernées par le remboursement"\r\n'
     )
-    row = '"abc123";"2026-11-03 10:00:00";"12,5";"100\u00a0%";"12,50";"Validées et remboursables sur novembre : 1ère quinzaine"\r\n'
+    row = (
+        '"abc123";"2026-11-03 10:00:00";"12,5";"100\u00a0%";"12,50";'
+        '"Validées et remboursables sur novembre : 1ère quinzaine"\r\n'
+    )
     file = read_reimbursement_bytes((header + row).encode(), "f.csv")
     only = file.rows[0]
     assert (only.token, only.booking_amount_cents, only.reimbursed_cents) == ("ABC123", 1250, 1250)
@@ -121,10 +124,8 @@ def test_validation_dates_in_every_style(written: str, expected: datetime) -> No
         '"Contremarque";"Date de validation de la réservation";"Montant de la réservation";"Barème";'
         '"Montant remboursé";"Réservations concernées par le remboursement"\r\n'
     )
-    data = (
-        header
-        + f'"ABC123";"{written}";"1,00";"100 %";"1,00";"Validées et remboursables sur janvier : 2nde quinzaine"\r\n'
-    )
+    period = "Validées et remboursables sur janvier : 2nde quinzaine"
+    data = header + f'"ABC123";"{written}";"1,00";"100 %";"1,00";"{period}"\r\n'
     assert read_reimbursement_bytes(data.encode(), "f.csv").rows[0].validated_at == expected
 
 
@@ -151,54 +152,90 @@ GOOD_HEADER = (
     '"Contremarque";"Date de validation de la réservation";"Montant de la réservation";"Barème";'
     '"Montant remboursé";"Réservations concernées par le remboursement"\r\n'
 )
-GOOD_ROW = '"ABC123";"2026-11-03 10:00:00";"12,50";"100 %";"12,50";"Validées et remboursables sur novembre : 1ère quinzaine"\r\n'
+GOOD_ROW = (
+    '"ABC123";"2026-11-03 10:00:00";"12,50";"100 %";"12,50";'
+    '"Validées et remboursables sur novembre : 1ère quinzaine"\r\n'
+)
 ENDING = " Rien n'a été importé."
+NOT_UTF8 = (
+    " : le texte n'est pas en UTF-8 (un fichier réenregistré en « CSV (séparateur : point-virgule) » par "
+    "Excel est en Windows-1252). Téléchargez-le de nouveau depuis l'espace partenaire, ou enregistrez-le "
+    "en « CSV UTF-8 »."
+)
+BAD_INPUTS = [
+    (b"", "Fichier « f.csv » : le fichier est vide."),
+    (codecs.BOM_UTF8 + b"\r\n", "Fichier « f.csv » : le fichier est vide."),
+    (
+        b"PK\x03\x04rest",
+        "Fichier « f.csv » : c'est un classeur Excel (.xlsx), pas le fichier CSV téléchargé depuis l'espace "
+        "partenaire pass Culture. Téléchargez le CSV de nouveau, ou enregistrez le classeur en "
+        "« CSV UTF-8 ».",
+    ),
+    (
+        b"%PDF-1.7",
+        "Fichier « f.csv » : c'est un PDF (un justificatif ?), pas le fichier CSV du détail des "
+        "remboursements.",
+    ),
+    (b"\x00\x01\x02", "Fichier « f.csv » : ce n'est pas un fichier texte (CSV)."),
+    ((GOOD_HEADER + GOOD_ROW).encode("cp1252"), "Fichier « f.csv », ligne 1" + NOT_UTF8),
+    (
+        (GOOD_HEADER + GOOD_ROW).encode() + GOOD_ROW.replace("ABC123", "ÉTÉ123").encode("cp1252"),
+        "Fichier « f.csv », ligne 3" + NOT_UTF8,
+    ),
+    (
+        b"date;heure;caisse\r\n2026-11-03;10:00;c1\r\n",
+        "Fichier « f.csv », ligne 1 : ce n'est pas un détail des remboursements pass Culture (aucune des "
+        "colonnes attendues, « Contremarque », « Montant remboursé »…, dans la ligne d'en-tête).",
+    ),
+    (
+        GOOD_HEADER.replace(";", ",").encode(),
+        "Fichier « f.csv », ligne 1 : les colonnes sont séparées par des virgules et non des "
+        "points-virgules : "
+        "le fichier a été réenregistré. Téléchargez-le de nouveau depuis l'espace partenaire pass Culture.",
+    ),
+    (
+        GOOD_HEADER.replace('"Barème";', "").encode(),
+        "Fichier « f.csv », ligne 1, colonne « Barème » : colonne absente de l'en-tête.",
+    ),
+    (
+        GOOD_HEADER.replace(';"Réservations concernées par le remboursement"', "").encode(),
+        "Fichier « f.csv », ligne 1, colonne « Réservations concernées par le remboursement » : colonne "
+        "absente de l'en-tête.",
+    ),
+    (
+        (GOOD_HEADER + GOOD_ROW + GOOD_ROW.replace('"12,50";"Valid', '"douze";"Valid')).encode(),
+        "Fichier « f.csv », ligne 3, colonne « Montant remboursé » : montant illisible « douze » "
+        "(attendu par "
+        "exemple 12,50).",
+    ),
+    (
+        (GOOD_HEADER + GOOD_ROW.replace('"12,50";"100', '"";"100')).encode(),
+        "Fichier « f.csv », ligne 2, colonne « Montant de la réservation » : montant illisible «  » (attendu "
+        "par exemple 12,50).",
+    ),
+    (
+        (GOOD_HEADER + GOOD_ROW.replace("100 %", "cent")).encode(),
+        "Fichier « f.csv », ligne 2, colonne « Barème » : barème illisible « cent » "
+        "(attendu par exemple 95 %).",
+    ),
+    (
+        (GOOD_HEADER + GOOD_ROW.replace("2026-11-03 10:00:00", "hier")).encode(),
+        "Fichier « f.csv », ligne 2, colonne « Date de validation de la réservation » : "
+        "date illisible « hier ».",
+    ),
+    (
+        (GOOD_HEADER + GOOD_ROW.replace('"ABC123"', '""')).encode(),
+        "Fichier « f.csv », ligne 2, colonne « Contremarque » : "
+        "contremarque vide pour une offre grand public.",
+    ),
+    (
+        (GOOD_HEADER + GOOD_ROW + '"ABC124";"2026-11-03 10:00:00";"12,50"\r\n').encode(),
+        "Fichier « f.csv », ligne 3 : 3 cellules au lieu de 6 (fichier tronqué ?).",
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b"", "Fichier « f.csv » : le fichier est vide."),
-        (codecs.BOM_UTF8 + b"\r\n", "Fichier « f.csv » : le fichier est vide."),
-        (b"PK\x03\x04rest", "Fichier « f.csv » : c'est un classeur Excel (.xlsx), pas le fichier CSV téléchargé "
-         "depuis l'espace partenaire pass Culture. Téléchargez le CSV de nouveau, ou enregistrez le classeur en « CSV UTF-8 »."),
-        (b"%PDF-1.7", "Fichier « f.csv » : c'est un PDF (un justificatif ?), pas le fichier CSV du détail des remboursements."),
-        (b"\x00\x01\x02", "Fichier « f.csv » : ce n'est pas un fichier texte (CSV)."),
-        ((GOOD_HEADER + GOOD_ROW).encode("cp1252"),
-         "Fichier « f.csv », ligne 1 : le texte n'est pas en UTF-8 (un fichier réenregistré en « CSV (séparateur : "
-         "point-virgule) » par Excel est en Windows-1252). Téléchargez-le de nouveau depuis l'espace partenaire, "
-         "ou enregistrez-le en « CSV UTF-8 »."),
-        ((GOOD_HEADER + GOOD_ROW).encode() + GOOD_ROW.replace("ABC123", "ÉTÉ123").encode("cp1252"),
-         "Fichier « f.csv », ligne 3 : le texte n'est pas en UTF-8 (un fichier réenregistré en « CSV (séparateur : "
-         "point-virgule) » par Excel est en Windows-1252). Téléchargez-le de nouveau depuis l'espace partenaire, "
-         "ou enregistrez-le en « CSV UTF-8 »."),
-        (b"date;heure;caisse\r\n2026-11-03;10:00;c1\r\n",
-         "Fichier « f.csv », ligne 1 : ce n'est pas un détail des remboursements pass Culture (aucune des colonnes "
-         "attendues, « Contremarque », « Montant remboursé »…, dans la ligne d'en-tête)."),
-        (GOOD_HEADER.replace(";", ",").encode(),
-         "Fichier « f.csv », ligne 1 : les colonnes sont séparées par des virgules et non des points-virgules : le "
-         "fichier a été réenregistré. Téléchargez-le de nouveau depuis l'espace partenaire pass Culture."),
-        (GOOD_HEADER.replace('"Barème";', "").encode(),
-         "Fichier « f.csv », ligne 1, colonne « Barème » : colonne absente de l'en-tête."),
-        (GOOD_HEADER.replace(';"Réservations concernées par le remboursement"', "").encode(),
-         "Fichier « f.csv », ligne 1, colonne « Réservations concernées par le remboursement » : colonne absente "
-         "de l'en-tête."),
-        ((GOOD_HEADER + GOOD_ROW + GOOD_ROW.replace('"12,50";"Valid', '"douze";"Valid')).encode(),
-         "Fichier « f.csv », ligne 3, colonne « Montant remboursé » : montant illisible « douze » (attendu par "
-         "exemple 12,50)."),
-        ((GOOD_HEADER + GOOD_ROW.replace('"12,50";"100', '"";"100')).encode(),
-         "Fichier « f.csv », ligne 2, colonne « Montant de la réservation » : montant illisible «  » (attendu par "
-         "exemple 12,50)."),
-        ((GOOD_HEADER + GOOD_ROW.replace("100 %", "cent")).encode(),
-         "Fichier « f.csv », ligne 2, colonne « Barème » : barème illisible « cent » (attendu par exemple 95 %)."),
-        ((GOOD_HEADER + GOOD_ROW.replace("2026-11-03 10:00:00", "hier")).encode(),
-         "Fichier « f.csv », ligne 2, colonne « Date de validation de la réservation » : date illisible « hier »."),
-        ((GOOD_HEADER + GOOD_ROW.replace('"ABC123"', '""')).encode(),
-         "Fichier « f.csv », ligne 2, colonne « Contremarque » : contremarque vide pour une offre grand public."),
-        ((GOOD_HEADER + GOOD_ROW + '"ABC124";"2026-11-03 10:00:00";"12,50"\r\n').encode(),
-         "Fichier « f.csv », ligne 3 : 3 cellules au lieu de 6 (fichier tronqué ?)."),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("data", "message"), BAD_INPUTS)
 def test_bad_input_is_refused_with_a_french_message_naming_file_line_and_column(
     data: bytes, message: str
 ) -> None:

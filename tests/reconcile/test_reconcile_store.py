@@ -90,7 +90,7 @@ def test_a_broken_file_among_good_ones_keeps_nothing(
     good, broken = tmp_path / "good.csv", tmp_path / "broken.csv"
     write_reimbursement_file(good, scenario, HeaderVersion.STRUCTURE)
     broken.write_bytes(good.read_bytes().replace(b'"8,90"', b'"8,9,0"', 1))
-    with pytest.raises(ReimbursementFileError, match="broken.csv"):
+    with pytest.raises(ReimbursementFileError, match=r"broken\.csv"):
         run_reconciliation([good, broken], journal_path, till="caisse-1")
     store_path = store_path_for(journal_path)
     if store_path.exists():
