@@ -167,9 +167,10 @@ def reconcile(lines: Sequence[LedgerLine], rows: Sequence[ReimbursementRow]) -> 
         else:
             paid[row.token].append(row)
     for token in sorted(set(ledger) | set(paid)):
-        item = _classify(token, ledger.get(token, []), paid.get(token, []), covered, analysed_from)
-        if item is not None:
-            items.append(item)
+        for lines_of, rows_of in _episodes(ledger.get(token, []), paid.get(token, [])):
+            item = _classify(token, lines_of, rows_of, covered, analysed_from)
+            if item is not None:
+                items.append(item)
     items.sort(key=lambda item: (item.fortnight, _instant(item.validated_at), item.token))
     return ReconciliationReport(tuple(items), _fortnights(items, covered), _transfers(rows), analysed_from)
 
@@ -191,6 +192,31 @@ def _collective(row: ReimbursementRow) -> Item:
         row.reimbursed_cents if row.sent else 0, row.rate_text, row.transfer, row.invoice_ref,
         f"{reference.capitalize()} (offre scolaire) : hors caisse, listée à part, non rapprochée.",
     )  # fmt: skip
+
+
+def _episodes(
+    lines: list[LedgerLine], rows: list[ReimbursementRow]
+) -> list[tuple[list[LedgerLine], list[ReimbursementRow]]]:
+    """A contremarque's validations, each with its revert if any (validated, reverted, validated
+    again makes two), and the file lines of each: a line goes to the validation nearest its own
+    validation date (an incident's line carries the booking's validation date too)."""
+    episodes: list[list[LedgerLine]] = []
+    for line in lines:
+        if line.operation is Operation.USE or not episodes or len(episodes[-1]) > 1:
+            episodes.append([line])
+        else:
+            episodes[-1].append(line)
+    if not episodes:
+        return [([], rows)] if rows else []
+    assigned: list[list[ReimbursementRow]] = [[] for _ in episodes]
+    for row in rows:
+        if row.validated_at is None:
+            assigned[-1].append(row)
+            continue
+        instant = _instant(row.validated_at)
+        gaps = [abs(_instant(episode[0].validated_at) - instant) for episode in episodes]
+        assigned[gaps.index(min(gaps))].append(row)
+    return list(zip(episodes, assigned, strict=True))
 
 
 def _classify(

@@ -162,3 +162,19 @@ def test_a_line_not_yet_sent_in_the_oldest_files(
 def test_no_file_means_nothing_to_report(ledger: list[LedgerLine]) -> None:
     report = reconcile(ledger, [])
     assert (report.items, report.analysed_from) == ((), None)
+
+
+def test_validated_reverted_and_validated_again_is_matched_by_validation_date(
+    scenario_journal: SqliteJournal, scenario: list[GeneratedLine]
+) -> None:
+    clock = StepClock()
+    scenario_journal._clock = clock
+    book = demo_bookings()["book_2"]  # validated on the 4th, reimbursed in the file
+    record(scenario_journal, clock, book, datetime(2026, 11, 20, 10, tzinfo=PARIS), Operation.KEEP)
+    record(scenario_journal, clock, book, datetime(2026, 11, 21, 10, tzinfo=PARIS), Operation.USE)
+    report = _report(lines_from_journal(scenario_journal), scenario, HeaderVersion.STRUCTURE)
+    items = [item for item in report.items if item.token == "ETRNGR"]
+    assert [(item.category, item.fortnight[0]) for item in items] == [
+        (Category.OVERPAID, date(2026, 11, 1)),  # the first validation: reimbursed, then reverted
+        (Category.AWAITING, date(2026, 11, 16)),  # the second: its fortnight is not paid yet
+    ]
