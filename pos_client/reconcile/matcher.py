@@ -87,6 +87,11 @@ class Item:
     def difference_cents(self) -> int:
         return (self.reimbursed_cents or 0) - self.expected_cents
 
+    @property
+    def compared(self) -> bool:
+        """Whether a sale of these tills stands against the reimbursement (a difference means something)."""
+        return self.category not in (Category.NOT_IN_JOURNAL, Category.COLLECTIVE)
+
 
 @dataclass
 class FortnightSummary:

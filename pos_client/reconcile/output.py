@@ -84,7 +84,7 @@ def _item_cells(item: Item) -> list[str]:
         _amount(item.booking_amount_cents),
     ]
     more_texts = [item.rate_text]
-    reimbursed = [_amount(item.reimbursed_cents), _amount(item.difference_cents)]
+    reimbursed = [_amount(item.reimbursed_cents), _amount(item.difference_cents if item.compared else None)]
     references = [item.transfers, item.invoices, item.explanation]
     return (
         [formula_safe(text) for text in texts]

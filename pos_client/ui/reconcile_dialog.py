@@ -48,7 +48,16 @@ log = logging.getLogger(__name__)
 # (files) -> the run; raises with a French message when a file, the journal or the store is refused.
 Reconciler = Callable[[Sequence[Path]], ReconciliationRun]
 
-SUMMARY_COLUMNS = ("Quinzaine", "Payée", "Attendu", "Remboursé", "Écart", "À réclamer")
+SUMMARY_COLUMNS = (
+    "Quinzaine",
+    "Payée",
+    "Attendu",
+    "Remboursé",
+    "Écart",
+    "À réclamer",
+    "Trop-perçu",
+    "Hors caisse",
+)
 DETAIL_COLUMNS = ("Statut", "Contremarque", "Validée le", "Écart", "Explication")
 PRIVACY_TEXT = (
     "Les noms, adresses, SIRET et IBAN du fichier de pass Culture ne sont pas copiés : seuls les "
@@ -228,6 +237,8 @@ class ReconcileDialog(QDialog):
                 f"{euros(summary.reimbursed_cents)} €",
                 f"{euros(summary.difference_cents)} €",
                 claim,
+                f"{euros(summary.overpaid_cents)} €",
+                f"{euros(summary.elsewhere_cents + summary.collective_cents)} €",
             )
             for column, text in enumerate(cells):
                 self.summary.setItem(row, column, _cell(text))
@@ -239,7 +250,7 @@ class ReconcileDialog(QDialog):
                 item.category.value,
                 item.token or "-",
                 moment,
-                f"{euros(item.difference_cents)} €",
+                f"{euros(item.difference_cents)} €" if item.compared else "",
                 item.explanation,
             )
             for column, text in enumerate(details):

@@ -35,6 +35,8 @@ RECONCILE_ENGLISH: dict[str, str] = {
     "Remboursé": "Reimbursed",
     "Écart": "Difference",
     "À réclamer": "To claim",
+    "Trop-perçu": "Overpaid",
+    "Hors caisse": "Outside the tills",
     "Statut": "Status",
     "Contremarque": "Countermark",
     "Validée le": "Validated on",

@@ -58,6 +58,7 @@ def test_the_fortnight_and_the_items_to_claim_are_shown_and_exported(
     assert dialog.status.text() == f"1 fichier(s) importé(s), {len(scenario)} ligne(s) nouvelle(s)."
     assert _cells(dialog.summary, 0) == [
         "du 01/11/2026 au 15/11/2026", "oui", "70,80 €", "58,40 €", "-12,40 €", "1 (15,00 €)",
+        "20,00 €", "314,90 €",
     ]  # fmt: skip
     details = {
         _cells(dialog.details, row)[1]: _cells(dialog.details, row)
@@ -120,5 +121,8 @@ def test_the_dialog_speaks_english_when_asked(qtbot: QtBot, journal_file: Path, 
     dialog = _dialog(qtbot, journal_file, tmp_path, language="en")
     assert dialog.windowTitle() == "pass Culture reimbursements"
     headers = [dialog.summary.horizontalHeaderItem(i).text() for i in range(dialog.summary.columnCount())]
-    assert headers == ["Fortnight", "Paid", "Expected", "Reimbursed", "Difference", "To claim"]
+    assert headers == [
+        "Fortnight", "Paid", "Expected", "Reimbursed", "Difference", "To claim",
+        "Overpaid", "Outside the tills",
+    ]  # fmt: skip
     assert dialog.privacy.text().startswith("The names, addresses, SIRETs and IBANs")
