@@ -16,6 +16,7 @@ those (they hold names, addresses and IBANs, which it must not copy).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
@@ -209,6 +210,7 @@ HEADERS: Mapping[HeaderVersion, tuple[str, ...]] = MappingProxyType(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # period labels repeat on every line of a file
 def normalise_name(name: str) -> str:
     """A header cell as compared: no BOM, no-break spaces and runs of spaces made one space, straight
     apostrophes, case and accents ignored (a file retyped by hand may lose them)."""
