@@ -90,6 +90,8 @@ def _cmd_reconcile(args: argparse.Namespace, context: AppContext) -> int:
     )
 
     journal_path = _journal_path(args, context, demo=bool(getattr(args, "demo", False)))
+    if not journal_path.exists():
+        print(f"Aucun journal de caisse à {journal_path} : aucune vente à rapprocher.", file=sys.stderr)
     try:
         run = run_reconciliation(args.files, journal_path, till=context.settings.till_name)
     except ReimbursementFileError as exc:

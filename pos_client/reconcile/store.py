@@ -7,7 +7,8 @@ transfer number that appeared), and that can always be imported again from the f
 file keeps the journal's schema and invariants untouched, lets an older pos-client still open the
 journal, and can be deleted without losing anything of the till's own.
 
-Only the non-personal fields of a line are stored (see ``reader.ReimbursementRow``). A line's
+Only the non-personal fields of a line are stored (see ``reader.ReimbursementRow``); of a file,
+only its SHA-256, header version and size (not its name, which may hold a person's). A line's
 identity is what does not change between downloads and header versions (contremarque or collective
 booking number, validation time in UTC, reimbursed amount, incident or not, and its rank among
 identical lines of one file), so importing the same lines twice, from the same file or another,
@@ -20,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +45,6 @@ _SCHEMA = """
 CREATE TABLE imports (
     id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL UNIQUE,
-    file_name TEXT NOT NULL,
     header_version TEXT NOT NULL,
     row_count INTEGER NOT NULL,
     imported_at TEXT NOT NULL
@@ -53,7 +53,6 @@ CREATE TABLE reimbursement_lines (
     key TEXT PRIMARY KEY,
     first_import INTEGER NOT NULL REFERENCES imports (id),
     last_import INTEGER NOT NULL REFERENCES imports (id),
-    source TEXT NOT NULL,
     line INTEGER NOT NULL,
     token TEXT NOT NULL,
     collective_ref TEXT NOT NULL,
@@ -77,7 +76,7 @@ CREATE TABLE reimbursement_lines (
 CREATE INDEX reimbursement_lines_token ON reimbursement_lines (token);
 """
 _FIELDS = (
-    "source", "line", "token", "collective_ref", "collective", "offer_type", "validated_at",
+    "line", "token", "collective_ref", "collective", "offer_type", "validated_at",
     "booking_amount_cents", "rate_text", "rate_percent", "reimbursed_cents", "period_label",
     "period_first", "period_last", "incident", "transfer", "invoice_ref", "invoice_date", "status",
     "price_category",
@@ -130,7 +129,7 @@ def row_key(row: ReimbursementRow, rank: int) -> str:
 def _values(row: ReimbursementRow) -> tuple[Any, ...]:
     first, last = row.period or (None, None)
     return (
-        row.source, row.line, row.token, row.collective_ref, int(row.collective), row.offer_type,
+        row.line, row.token, row.collective_ref, int(row.collective), row.offer_type,
         None if row.validated_at is None else row.validated_at.isoformat(sep=" "),
         row.booking_amount_cents, row.rate_text, None if row.rate_percent is None else str(row.rate_percent),
         row.reimbursed_cents, row.period_label, None if first is None else first.isoformat(),
@@ -147,7 +146,7 @@ def _row(values: Sequence[Any]) -> ReimbursementRow:
     item = dict(zip(_FIELDS, values, strict=True))
     first, last = _day(item["period_first"]), _day(item["period_last"])
     return ReimbursementRow(
-        source=item["source"],
+        source="",  # file names are not kept (one may hold a person's name)
         line=int(item["line"]),
         token=item["token"],
         collective_ref=item["collective_ref"],
@@ -172,22 +171,20 @@ def _row(values: Sequence[Any]) -> ReimbursementRow:
 def _merged(old: ReimbursementRow, new: ReimbursementRow) -> ReimbursementRow:
     """A newer file updates a line, but money sent is never "unsent" and a reference never erased."""
     status = old.status if old.sent and not new.sent else new.status
-    return ReimbursementRow(
-        **{
-            **new.__dict__,
-            "status": status,
-            "transfer": new.transfer or old.transfer,
-            "invoice_ref": new.invoice_ref or old.invoice_ref,
-            "invoice_date": new.invoice_date or old.invoice_date,
-            "period": new.period or old.period,
-        }
+    return replace(
+        new,
+        status=status,
+        transfer=new.transfer or old.transfer,
+        invoice_ref=new.invoice_ref or old.invoice_ref,
+        invoice_date=new.invoice_date or old.invoice_date,
+        period=new.period or old.period,
     )
 
 
 class ReimbursementStore:
     """Imported lines (non-personal fields only). Not thread-safe: one per thread or job."""
 
-    def __init__(self, path: Path, *, clock: Any = None) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.path = path
         self._clock = clock or (lambda: datetime.now(UTC))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,9 +239,8 @@ class ReimbursementStore:
         if seen is not None:
             return ImportOutcome(file.name, datetime.fromisoformat(seen[0]))
         import_id = db.execute(
-            "INSERT INTO imports (sha256, file_name, header_version, row_count, imported_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (file.sha256, file.name, file.version.value, len(file.rows), self._clock().isoformat()),
+            "INSERT INTO imports (sha256, header_version, row_count, imported_at) VALUES (?, ?, ?, ?)",
+            (file.sha256, file.version.value, len(file.rows), self._clock().isoformat()),
         ).lastrowid
         ranks: Counter[tuple[str, str, int, bool]] = Counter()
         new = updated = unchanged = 0
@@ -271,7 +267,7 @@ class ReimbursementStore:
                 continue
             old = _row(existing)
             merged = _merged(old, row)
-            if _values(merged)[2:] == _values(old)[2:]:  # same content (source and line aside)
+            if _values(merged)[1:] == _values(old)[1:]:  # same content (the line number aside)
                 unchanged += 1
                 continue
             assignments = ", ".join(f"{field} = ?" for field in _FIELDS)
@@ -288,11 +284,12 @@ class ReimbursementStore:
         ).fetchall()
         return [_row(item) for item in values]
 
-    def imports(self) -> list[tuple[str, str, int, datetime]]:
-        """(file name, header version, lines, imported at) of every file imported, oldest first."""
+    def imports(self) -> list[tuple[str, int, datetime]]:
+        """(header version, lines, imported at) of every file imported, oldest first (the files'
+        names are not kept: only their SHA-256, to recognise one imported again)."""
         return [
-            (name, version, int(count), datetime.fromisoformat(at))
-            for name, version, count, at in self._db.execute(
-                "SELECT file_name, header_version, row_count, imported_at FROM imports ORDER BY id"
+            (version, int(count), datetime.fromisoformat(at))
+            for version, count, at in self._db.execute(
+                "SELECT header_version, row_count, imported_at FROM imports ORDER BY id"
             )
         ]

@@ -193,3 +193,24 @@ def test_the_accountants_csv_never_lets_a_cell_run_as_a_formula() -> None:
         "'=HYPERLINK(\"x\")", "'=caisse", "'+VIR1", "'@F1",
     )  # fmt: skip
     assert record["écart"] == "0,00" and record["vente caisse"] == "10,00"
+
+
+def test_demo_mode_uses_the_demo_journal_beside_the_till_journal(
+    tmp_path: Path, closed_journal: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    data = tmp_path / "dev" / "data"
+    data.mkdir(parents=True)
+    shutil.copy(closed_journal, data / "demo-journal.sqlite3")
+    out = tmp_path / "demo.csv"
+    assert _run(tmp_path, "--demo", "demo-reimbursement-file", str(out)) == 0
+    assert (
+        _run(tmp_path, "--demo", "reconcile", str(out), "--format", "json", "--out", str(tmp_path / "r.json"))
+        == 0
+    )
+    assert (data / "demo-journal.remboursements.sqlite3").exists()
+    assert not (data / "journal.remboursements.sqlite3").exists()
+    capsys.readouterr()
+    assert _run(tmp_path, "reconcile", str(out), "--format", "json", "--out", str(tmp_path / "s.json")) == 0
+    assert "Aucun journal de caisse à" in capsys.readouterr().err

@@ -252,3 +252,15 @@ def test_a_missing_file_is_refused_in_french(tmp_path: Path) -> None:
 
 def test_a_header_only_file_has_no_lines() -> None:
     assert read_reimbursement_bytes(GOOD_HEADER.encode(), "f.csv").rows == ()
+
+
+def test_the_oldest_transfer_labels_name_the_fortnight_they_pay() -> None:
+    header = ";".join(f'"{name}"' for name in HEADERS[HeaderVersion.ANNEE_VIREMENT])
+    cells = ['"2020"', '"Janvier : remboursement 1ère quinzaine"'] + ['"x"'] * 8
+    cells += ['"ABC123"', '"2019-12-20 10:00:00"', '"12,5"', '"100%"', '"12,5"', '"Remboursement envoyé"']
+    second = [cell.replace("1ère", "2nde") for cell in cells]
+    data = f"{header}\r\n{';'.join(cells)}\r\n{';'.join(second)}\r\n".encode()
+    january_first, january_second = read_reimbursement_bytes(data, "f.csv").rows
+    assert january_first.period == (date(2019, 12, 16), date(2019, 12, 31))  # paid early January
+    assert january_second.period == (date(2020, 1, 1), date(2020, 1, 15))
+    assert january_first.transfer == "Janvier : remboursement 1ère quinzaine 2020"
