@@ -126,3 +126,28 @@ def test_the_dialog_speaks_english_when_asked(qtbot: QtBot, journal_file: Path, 
         "Overpaid", "Outside the tills",
     ]  # fmt: skip
     assert dialog.privacy.text().startswith("The names, addresses, SIRETs and IBANs")
+
+
+def test_every_text_of_the_dialog_has_an_english_entry_with_the_same_placeholders() -> None:
+    import ast
+    import string
+
+    import pos_client.ui.reconcile_dialog as module
+    from pos_client.ui.i18n import ENGLISH
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    texts = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "attr", "") in ("_tr",) or getattr(node.func, "id", "") == "tr")
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+    texts |= set(module.SUMMARY_COLUMNS) | set(module.DETAIL_COLUMNS) | {module.PRIVACY_TEXT}
+    assert len(texts) >= 25
+    assert sorted(text for text in texts if text not in ENGLISH) == []
+    for french in texts:
+        names = {name for _, name, _, _ in string.Formatter().parse(french) if name}
+        assert names == {name for _, name, _, _ in string.Formatter().parse(ENGLISH[french]) if name}, french
