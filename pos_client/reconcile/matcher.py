@@ -273,10 +273,15 @@ def _classify(
         text = f"Remboursée en totalité ({base.transfer or 'virement sans numéro'})."
         return _item(Category.FULL, token, last_use, rows, expected, reimbursed, text + note)
     if reimbursed < expected and base.rate_percent is not None and base.rate_percent < 100:
+        why = (
+            "pas de remboursement pour les offres numériques"
+            if base.rate_percent == 0
+            else "taux dégressif selon le chiffre d'affaires pass Culture de l'année, au-delà de 20 000 € "
+            "par lieu, ou règle propre à l'offre"
+        )
         text = (
             f"Remboursée au barème {base.rate_text} : {euros(reimbursed)} € sur {euros(expected)} €, "
-            f"soit {euros(expected - reimbursed)} € de moins (taux dégressif selon le chiffre d'affaires "
-            "pass Culture de l'année : au-delà de 20 000 € par lieu)."
+            f"soit {euros(expected - reimbursed)} € de moins ({why})."
         )
         return _item(Category.REDUCED_RATE, token, last_use, rows, expected, reimbursed, text + note)
     text = (
@@ -287,9 +292,14 @@ def _classify(
 
 
 def _base_row(rows: list[ReimbursementRow]) -> ReimbursementRow | None:
-    """The line that reimbursed the booking (the latest one that is not an incident's)."""
+    """The line that reimbursed the booking: the latest one (by period, invoice, place in its file)
+    that is not an incident's."""
     regular = [row for row in rows if not row.incident] or rows
-    return max(regular, key=lambda row: (row.validated_at is not None, row.line)) if regular else None
+    if not regular:
+        return None
+    return max(
+        regular, key=lambda row: (row.period or (date.min, date.min), row.invoice_date or date.min, row.line)
+    )
 
 
 def _item(
