@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,14 @@ from pos_client.reconcile.matcher import LedgerLine, ReconciliationReport, recon
 from pos_client.reconcile.reader import read_reimbursement_file
 from pos_client.reconcile.store import ImportOutcome, ReimbursementStore, store_path_for
 
-__all__ = ["PRIVACY_NOTE", "ReconciliationRun", "import_message", "run_reconciliation", "write_atomically"]
+__all__ = [
+    "PRIVACY_NOTE",
+    "ReconciliationRun",
+    "import_message",
+    "reconcile_files",
+    "run_reconciliation",
+    "write_atomically",
+]
 
 PRIVACY_NOTE = (
     "Les noms, adresses, SIRET et IBAN du fichier de pass Culture ne sont pas copiés : seuls les "
@@ -35,14 +42,27 @@ class ReconciliationRun:
 
 
 def run_reconciliation(files: Sequence[Path], journal_path: Path, *, till: str) -> ReconciliationRun:
-    """Raises ``ReimbursementFileError`` (nothing kept), ``JournalTooNewError``/``NotAJournalError``
-    or ``NotAReimbursementStoreError`` with French messages."""
-    parsed = [read_reimbursement_file(path) for path in files]  # all read before anything is kept
-    lines: list[LedgerLine] = []
-    if journal_path.exists():
+    """With the journal file at ``journal_path`` (opened for the run; none there: no sales). Raises
+    ``ReimbursementFileError`` (nothing kept), ``JournalTooNewError``/``NotAJournalError`` or
+    ``NotAReimbursementStoreError`` with French messages."""
+
+    def journal_lines() -> list[LedgerLine]:
+        if not journal_path.exists():
+            return []
         with open_journal(journal_path, till=till) as journal:
-            lines = lines_from_journal(journal)
-    store_path = store_path_for(journal_path)
+            return lines_from_journal(journal)
+
+    return reconcile_files(files, store_path_for(journal_path), journal_lines)
+
+
+def reconcile_files(
+    files: Sequence[Path], store_path: Path, ledger_lines: Callable[[], Sequence[LedgerLine]]
+) -> ReconciliationRun:
+    """Read ``files`` (all, before anything is kept), keep their lines in the store at
+    ``store_path``, and match everything kept with ``ledger_lines()``: a journal's lines, or a
+    shared ledger's of several tills."""
+    parsed = [read_reimbursement_file(path) for path in files]
+    lines = ledger_lines()
     with ReimbursementStore(store_path) as store:
         outcomes = store.import_files(parsed)
         rows = store.rows()

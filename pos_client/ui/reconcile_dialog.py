@@ -33,15 +33,29 @@ from PySide6.QtWidgets import (
 )
 
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
+from pos_client.journal.store import SqliteJournal
+from pos_client.reconcile.ledger import lines_from_journal
 from pos_client.reconcile.matcher import Category, ReconciliationReport, euros
 from pos_client.reconcile.output import report_csv_bytes
 from pos_client.reconcile.reader import ReimbursementFileError
-from pos_client.reconcile.service import ReconciliationRun, run_reconciliation, write_atomically
-from pos_client.reconcile.store import NotAReimbursementStoreError
+from pos_client.reconcile.service import (
+    ReconciliationRun,
+    reconcile_files,
+    run_reconciliation,
+    write_atomically,
+)
+from pos_client.reconcile.store import NotAReimbursementStoreError, store_path_for
 from pos_client.ui.i18n import Translator
 from pos_client.ui.worker import QtTaskRunner
 
-__all__ = ["ReconcileDialog", "ReconcileResult", "Reconciler", "reconciler_for", "run_reconcile_job"]
+__all__ = [
+    "ReconcileDialog",
+    "ReconcileResult",
+    "Reconciler",
+    "reconciler_for",
+    "reconciler_for_journal",
+    "run_reconcile_job",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +86,21 @@ class ReconcileResult:
 
 
 def reconciler_for(journal_path: Path, till: str) -> Reconciler:
+    """The reconciliation of the journal file at ``journal_path`` (opened for each run)."""
     return partial(_reconcile, journal_path=journal_path, till=till)
+
+
+def reconciler_for_journal(journal: SqliteJournal) -> Reconciler:
+    """The reconciliation of the till's open journal (its lines read on the worker thread)."""
+    return partial(_reconcile_open, journal=journal)
 
 
 def _reconcile(files: Sequence[Path], *, journal_path: Path, till: str) -> ReconciliationRun:
     return run_reconciliation(files, journal_path, till=till)
+
+
+def _reconcile_open(files: Sequence[Path], *, journal: SqliteJournal) -> ReconciliationRun:
+    return reconcile_files(files, store_path_for(journal.path), partial(lines_from_journal, journal))
 
 
 def run_reconcile_job(reconciler: Reconciler, files: Sequence[Path], tr: Translator) -> ReconcileResult:

@@ -16,11 +16,12 @@ from reconcile_fixtures import PARIS
 from pos_client.journal import SqliteJournal
 from pos_client.reconcile.formats import HeaderVersion
 from pos_client.reconcile.generator import GeneratedLine, write_reimbursement_file
+from pos_client.reconcile.matcher import Category
 from pos_client.reconcile.output import ACCOUNTANT_COLUMNS
 from pos_client.reconcile.service import ReconciliationRun
 from pos_client.reconcile.store import store_path_for
 from pos_client.ui.i18n import Translator
-from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for
+from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for, reconciler_for_journal
 
 
 @pytest.fixture
@@ -151,3 +152,16 @@ def test_every_text_of_the_dialog_has_an_english_entry_with_the_same_placeholder
     for french in texts:
         names = {name for _, name, _, _ in string.Formatter().parse(french) if name}
         assert names == {name for _, name, _, _ in string.Formatter().parse(ENGLISH[french]) if name}, french
+
+
+def test_the_tills_open_journal_can_feed_the_dialog(
+    qtbot: QtBot, scenario_journal: SqliteJournal, scenario: list[GeneratedLine], tmp_path: Path
+) -> None:
+    source = tmp_path / "f.csv"
+    write_reimbursement_file(source, scenario, HeaderVersion.COMPTE_BANCAIRE)
+    dialog = ReconcileDialog(Translator("fr"), reconciler_for_journal(scenario_journal), folder=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_files([source])
+    _run(qtbot, dialog)
+    assert dialog.report is not None and len(dialog.report.in_category(Category.TO_CLAIM)) == 1
+    assert store_path_for(scenario_journal.path).exists()
