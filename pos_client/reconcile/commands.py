@@ -6,9 +6,10 @@ reimbursed, at which rate, what differs, what to claim, what was validated elsew
 overpaid, per fortnight and per transfer. Without FILE it reports on the files imported before.
 With ``--demo`` (before the command) it works on the demo journal.
 
-``demo-reimbursement-file OUT [--header-version V]`` writes a realistic reimbursement file for the
-demo journal's validations (and bookings the emulator's demo data shows as validated elsewhere), so
-the feature can be tried in demo mode.
+``demo-reimbursement-file OUT [--header-version V] [--incidents]`` writes a realistic reimbursement
+file for the demo journal's validations (and bookings the emulator's demo data shows as validated
+elsewhere), so the feature can be tried in demo mode; with ``--incidents``, the next transfer's
+« Incident » lines taking back what was reimbursed for validations reverted since.
 
 Exit codes: 0 done; 2 a file refused (message names the file, line and column; nothing kept) or bad
 usage; 3 the journal or the reimbursement store cannot be opened (left untouched).
@@ -70,6 +71,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="version d'en-tête de pass Culture (défaut : la plus récente)",
     )
     demo.add_argument("--journal", type=Path, help="journal de caisse (défaut : le journal de démo)")
+    demo.add_argument(
+        "--incidents",
+        action="store_true",
+        help="écrire plutôt le virement suivant : les lignes « Incident » qui reprennent les trop-perçus",
+    )
     demo.set_defaults(handler=_cmd_demo_file)
 
 
@@ -124,6 +130,7 @@ def _cmd_demo_file(args: argparse.Namespace, context: AppContext) -> int:
     from pos_client.reconcile.generator import (
         demo_scenario,
         elsewhere_lines_from_emulator,
+        incident_scenario,
         write_reimbursement_file,
     )
     from pos_client.reconcile.ledger import lines_from_journal
@@ -148,7 +155,16 @@ def _cmd_demo_file(args: argparse.Namespace, context: AppContext) -> int:
             file=sys.stderr,
         )
         return 2
-    generated = demo_scenario(lines, elsewhere_lines_from_emulator())
+    if args.incidents:
+        generated = incident_scenario(lines)
+        if not generated:
+            print(
+                "Aucune validation annulée après coup dans ce journal : aucun incident à écrire.",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        generated = demo_scenario(lines, elsewhere_lines_from_emulator())
     try:
         write_reimbursement_file(args.output, generated, HeaderVersion(args.header_version))
     except OSError as exc:

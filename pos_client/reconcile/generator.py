@@ -32,6 +32,7 @@ __all__ = [
     "GeneratedLine",
     "demo_scenario",
     "elsewhere_lines_from_emulator",
+    "incident_scenario",
     "reimbursement_file_bytes",
     "write_reimbursement_file",
 ]
@@ -255,6 +256,32 @@ def demo_scenario(
             )
         )
     return [replace(line, transfer=transfer) for line in out]
+
+
+def incident_scenario(ledger: Sequence[LedgerLine], *, transfer: str = "VIR12346") -> list[GeneratedLine]:
+    """The next transfer's « Incident » lines: pass Culture taking back what it reimbursed for the
+    validations reverted here (the overpayments of ``demo_scenario``)."""
+    by_token: dict[str, list[LedgerLine]] = defaultdict(list)
+    for entry in sorted(ledger, key=lambda entry: entry.validated_at):
+        by_token[entry.token].append(entry)
+    out: list[GeneratedLine] = []
+    for entries in by_token.values():
+        uses = [entry for entry in entries if entry.operation is Operation.USE]
+        if uses and sum(entry.amount_cents for entry in entries) <= 0:
+            reverted = entries[-1]
+            next_period = fortnight_of(fortnight_of(reverted.day)[1] + timedelta(days=1))
+            base = _line(uses[-1])
+            out.append(
+                replace(
+                    base,
+                    incident=True,
+                    reimbursed_cents=-base.reimbursed_cents,
+                    period=next_period,
+                    transfer=transfer,
+                    invoice_ref="F26000124",
+                )
+            )
+    return out
 
 
 def elsewhere_lines_from_emulator(

@@ -214,3 +214,23 @@ def test_demo_mode_uses_the_demo_journal_beside_the_till_journal(
     capsys.readouterr()
     assert _run(tmp_path, "reconcile", str(out), "--format", "json", "--out", str(tmp_path / "s.json")) == 0
     assert "Aucun journal de caisse à" in capsys.readouterr().err
+
+
+def test_the_next_transfers_incidents_settle_the_overpayment(tmp_path: Path, closed_journal: Path) -> None:
+    first, second = tmp_path / "1.csv", tmp_path / "2.csv"
+    assert _run(tmp_path, "demo-reimbursement-file", str(first), "--journal", str(closed_journal)) == 0
+    assert (
+        _run(
+            tmp_path, "demo-reimbursement-file", str(second), "--journal", str(closed_journal), "--incidents"
+        )
+        == 0
+    )
+    out = tmp_path / "r.json"
+    journal = ("--journal", str(closed_journal))
+    assert (
+        _run(tmp_path, "reconcile", str(first), str(second), *journal, "--format", "json", "--out", str(out))
+        == 0
+    )
+    items = {item["token"]: item for item in json.loads(out.read_text())["items"]}
+    assert items["MUSE4M"]["category"] == "overpaid_settled"
+    assert items["MUSE4M"]["transfers"] == "VIR12345, VIR12346"
