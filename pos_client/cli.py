@@ -108,7 +108,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="mode démo : la caisse parle à l'émulateur local, avec des réservations fictives",
     )
-    parser.add_argument("--self-test", action="store_true", help="vérifier l'installation et quitter")
+    parser.add_argument(
+        "--self-test", action="store_true", help="vérifier l'installation et quitter"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé sur stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE")
     settings_parser = subparsers.add_parser("settings", help="afficher les réglages et leur sens")

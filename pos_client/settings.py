@@ -360,10 +360,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     text = str(value)
     escaped = (
-        text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
         .replace("\t", "\\t")
     )
     return f'"{escaped}"'

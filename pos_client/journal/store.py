@@ -40,7 +40,6 @@ def utc_now() -> datetime:
 # A keep applied on the API for a validation that has no payment line in this journal.
 _DONE_ELSEWHERE = "sans ligne de paiement : validation faite hors de cette caisse"
 
-
 class JournalClosedError(RuntimeError):
     pass
 
@@ -246,16 +245,8 @@ class SqliteJournal:
                 (intent.id,),
             ).fetchone()
             (
-                token,
-                booking_id,
-                offer_name,
-                ean,
-                unit_price,
-                quantity,
-                till,
-                transport,
-                validated_at,
-                validation_day,
+                token, booking_id, offer_name, ean, unit_price, quantity, till, transport,
+                validated_at, validation_day,
             ) = row
             sign = 1 if intent.operation is Operation.USE else -1
             # The payment belongs to the validation's time and day (the intent's), not to this
@@ -352,18 +343,8 @@ class SqliteJournal:
         if row is None:
             return None
         (
-            _,
-            _,
-            booking_id,
-            offer_name,
-            ean,
-            unit_price,
-            quantity,
-            created_at,
-            venue_id,
-            venue_name,
-            price_category_label,
-            booking_created_at,
+            _, _, booking_id, offer_name, ean, unit_price, quantity, created_at,
+            venue_id, venue_name, price_category_label, booking_created_at,
         ) = row
         # The journal keeps no personal data: the beneficiary stays empty on the rebuilt booking. Rows
         # from schema 1 have no venue nor booking date (the intent's time stands in for the latter).

@@ -479,7 +479,9 @@ def hid_pos_finder(
 SERIAL_SEARCHING = (
     "Aucune douchette USB série détectée pour l'instant : branchez-la, elle sera prise toute seule."
 )
-HID_SEARCHING = "Aucune douchette HID POS détectée pour l'instant : branchez-la, elle sera prise toute seule."
+HID_SEARCHING = (
+    "Aucune douchette HID POS détectée pour l'instant : branchez-la, elle sera prise toute seule."
+)
 
 
 def configured_serial_port(setting: str, host: HostOs | None = None) -> str:

@@ -114,9 +114,9 @@ class KeyboardLayout:
     def produce(self, position: str, shift: bool, *, caps_lock: bool = False) -> str:
         """The character a key gives on this layout (``DEAD`` when it gives nothing)."""
         without, with_shift = self.keys[position]
-        if caps_lock and (
-            _is_letter_key(without, with_shift) or (self.caps_lock_number_row and position in NUMBER_ROW)
-        ):
+        if caps_lock and (_is_letter_key(without, with_shift) or (
+            self.caps_lock_number_row and position in NUMBER_ROW
+        )):
             shift = not shift
         return with_shift if shift else without
 
@@ -201,7 +201,7 @@ DE_QWERTZ = _layout(
     "de-qwertz",
     "QWERTZ allemand",
     (
-        '◌° 1! 2" 3§ 4$ 5% 6& 7/ 8( 9) 0= ß? ◌◌',
+        "◌° 1! 2\" 3§ 4$ 5% 6& 7/ 8( 9) 0= ß? ◌◌",
         "qQ wW eE rR tT zZ uU iI oO pP üÜ +*",
         "aA sS dD fF gG hH jJ kK lL öÖ äÄ #'",
         "<> yY xX cC vV bB nN mM ,; .: -_",

@@ -257,7 +257,9 @@ def _oddness(text: str) -> int:
     return odd + (_USUAL_HEADER not in text)
 
 
-_PASS_CULTURE_REJECTIONS = frozenset({RejectionReason.TRUNCATED, RejectionReason.MALFORMED_PASS_CULTURE})
+_PASS_CULTURE_REJECTIONS = frozenset(
+    {RejectionReason.TRUNCATED, RejectionReason.MALFORMED_PASS_CULTURE}
+)
 
 
 def _read_plain(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:

@@ -158,3 +158,4 @@ class AutoDetectSource(ThreadedSource):
         if reason != self._find_failure:
             log.warning("%s: device listing failed: %s", self._source_id, reason)
             self._find_failure = reason
+

@@ -52,7 +52,9 @@ def _shipped_platform_plugins() -> tuple[str, ...]:
     for folder in QCoreApplication.libraryPaths():
         platforms = Path(folder) / "platforms"
         if platforms.is_dir():
-            names.update(name for entry in platforms.iterdir() if (name := qt_platform_of_plugin(entry.name)))
+            names.update(
+                name for entry in platforms.iterdir() if (name := qt_platform_of_plugin(entry.name))
+            )
     return tuple(sorted(names))
 
 

@@ -28,7 +28,7 @@ _FINE_STATES = frozenset({SourceState.CONNECTED, SourceState.SEARCHING})
 
 
 def source_name(source_id: str, tr: Translator) -> str:
-    """ "serial:/dev/ttyACM0" -> "Douchette série (ttyACM0)", "webcam:0" -> "Caméra"."""
+    """"serial:/dev/ttyACM0" -> "Douchette série (ttyACM0)", "webcam:0" -> "Caméra"."""
     kind, _, where = source_id.partition(":")
     if kind in ("keyboard", "evdev"):
         return tr("Douchette clavier")
@@ -43,7 +43,7 @@ def source_name(source_id: str, tr: Translator) -> str:
 
 
 def state_text(state: SourceState, tr: Translator) -> str:
-    """ "✔ prête", "✖ débranchée"...: an icon and a word, readable without colours."""
+    """"✔ prête", "✖ débranchée"...: an icon and a word, readable without colours."""
     icon, word = _STATE_WORDS[state]
     return f"{icon} {tr(word)}"
 
