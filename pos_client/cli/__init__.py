@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "api-key": "pos_client.cli.api_key",
     "export": "pos_client.cli.journal",
     "journal": "pos_client.cli.journal",
+    "reconcile": "pos_client.cli.reconcile",
+    "demo-reimbursement-file": "pos_client.cli.reconcile",
     "emulator": "pos_client.cli.emulator",
     "demo-codes": "pos_client.cli.emulator",
     "startup-probe": "pos_client.cli.diagnostics",

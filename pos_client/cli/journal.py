@@ -20,16 +20,11 @@ from pathlib import Path
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.domain.formats import format_euros
+from pos_client.domain.fortnight import previous_fortnight
 from pos_client.journal.export import ExportFormat, export_to_binary, write_export
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal, open_journal
-from pos_client.journal.summaries import (
-    PeriodSummary,
-    day_summary,
-    fortnight_summary,
-    period_summary,
-    previous_fortnight,
-)
+from pos_client.journal.summaries import PeriodSummary, day_summary, fortnight_summary, period_summary
 
 __all__ = ["export_to_stdout", "register"]
 

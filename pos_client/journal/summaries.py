@@ -7,10 +7,10 @@ recorded in, as the pass Culture back office does.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from pos_client.domain.fortnight import fortnight_of, previous_fortnight
 from pos_client.domain.ledger import Operation
 from pos_client.journal.store import SqliteJournal
 
@@ -36,18 +36,6 @@ class PeriodSummary:
     @property
     def total_cents(self) -> int:
         return self.sales_cents + self.reverts_cents
-
-
-def fortnight_of(day: date) -> tuple[date, date]:
-    """The reimbursement period holding ``day``: the 1st-15th or the 16th-last day of the month."""
-    if day.day <= 15:
-        return day.replace(day=1), day.replace(day=15)
-    return day.replace(day=16), day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def previous_fortnight(day: date) -> tuple[date, date]:
-    first, _ = fortnight_of(day)
-    return fortnight_of(first - timedelta(days=1))
 
 
 def period_summary(journal: SqliteJournal, first_day: date, last_day: date) -> PeriodSummary:

@@ -8,6 +8,7 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
     Alt+N    cancel the booking (asks first)  Alt+D   cancel for good (after typing ANNULER)
     Échap    close the result / card          F2      settings
     F3       show / hide the camera panel       F4      export the payments (« Exporter… »)
+    F6       pass Culture's reimbursements (« Remboursements… »)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pos_client.counter.view import Action, Connection, CounterView, State
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine
 from pos_client.domain.ports import Journal
 from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
+from pos_client.journal.store import SqliteJournal
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
 from pos_client.ui.export_dialog import (
@@ -51,6 +53,7 @@ from pos_client.ui.export_dialog import (
 )
 from pos_client.ui.i18n import Translator
 from pos_client.ui.keyboard_capture import KeyboardCapture
+from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
 from pos_client.ui.status_bar import ElidedLabel, scanners_summary
@@ -137,6 +140,9 @@ class MainWindow(QMainWindow):
         self._exporter = exporter if exporter is not None else exporter_for(journal)
         self._export_folder = default_export_folder()
         self.export_dialog: ExportDialog | None = None
+        # « Remboursements… » (F6): pass Culture's reimbursement files against this journal's payments.
+        self._reconciler = reconciler_for_journal(journal) if isinstance(journal, SqliteJournal) else None
+        self.reconcile_dialog: ReconcileDialog | None = None
         self.export_message: QMessageBox | None = None
         self._handoff_waiting_before = False
         self._webcam_settings = settings.webcam
@@ -242,6 +248,12 @@ class MainWindow(QMainWindow):
         self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.export_button.setVisible(self._exporter is not None)
         self.export_button.clicked.connect(self.open_export)
+        self.reconcile_button = QPushButton(tr("Rembours. (F6)"))
+        self.reconcile_button.setObjectName("reconcile_button")
+        self.reconcile_button.setToolTip(tr("Remboursements pass Culture : rapprocher les fichiers de virement"))
+        self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.reconcile_button.setVisible(self._reconciler is not None)
+        self.reconcile_button.clicked.connect(self.open_reconcile)
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
@@ -251,6 +263,7 @@ class MainWindow(QMainWindow):
             self.connection_label,
             self.key_label,
             self.export_button,
+            self.reconcile_button,
             self.camera_button,
         ):
             bar.addPermanentWidget(permanent)
@@ -260,6 +273,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.settings_requested.emit)
         QShortcut(QKeySequence(Qt.Key.Key_F3), self, self.camera_button.toggle)
         QShortcut(QKeySequence(Qt.Key.Key_F4), self, self.open_export)
+        QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.open_reconcile)
 
         self.bridge = ScanBridge(sources, self)
         self.bridge.scanned.connect(self.on_scan)
@@ -400,6 +414,28 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _code: self._export_dialog_closed(dialog))
         dialog.open()  # window-modal, without a nested event loop: scans and results keep flowing
         return dialog
+
+    def open_reconcile(self) -> ReconcileDialog | None:
+        """« Remboursements… » (F6): pass Culture's reimbursement files against this journal (None:
+        no journal file here)."""
+        if self._reconciler is None:
+            return None
+        if self.reconcile_dialog is not None:
+            self.reconcile_dialog.raise_()
+            self.reconcile_dialog.activateWindow()
+            return self.reconcile_dialog
+        dialog = ReconcileDialog(
+            self.tr_, self._reconciler, folder=self._export_folder, runner=self.runner, parent=self
+        )
+        self.reconcile_dialog = dialog
+        dialog.finished.connect(lambda _code: self._reconcile_dialog_closed(dialog))
+        dialog.open()  # window-modal, without a nested event loop: scans and results keep flowing
+        return dialog
+
+    def _reconcile_dialog_closed(self, dialog: ReconcileDialog) -> None:
+        self.reconcile_dialog = None
+        dialog.deleteLater()
+        self._back_to_code_field()
 
     def _export_dialog_closed(self, dialog: ExportDialog) -> None:
         self.export_dialog = None

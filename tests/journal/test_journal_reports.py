@@ -15,11 +15,12 @@ import pytest
 from journal_fixtures import PARIS, FakeClock, booking
 
 from pos_client.cli.journal import export_to_stdout
+from pos_client.domain.fortnight import fortnight_of, previous_fortnight
 from pos_client.domain.ledger import Operation
 from pos_client.domain.scan import Transport
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, export_text, write_export
-from pos_client.journal.summaries import day_summary, fortnight_of, fortnight_summary, previous_fortnight
+from pos_client.journal.summaries import day_summary, fortnight_summary
 
 
 def _sell(

@@ -18,10 +18,10 @@ from pytestqt.qtbot import QtBot
 
 from pos_client.app.context import AppContext
 from pos_client.counter.view import Action, State
+from pos_client.domain.fortnight import fortnight_of
 from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, payment_document
-from pos_client.journal.summaries import fortnight_of
 from pos_client.paths import AppPaths
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui import app as app_module
@@ -321,6 +321,34 @@ def test_the_till_installs_qt_french_at_start_up(qtbot: QtBot, tmp_path: Path) -
     QTimer.singleShot(20, open_settings)
     assert app_module.run_app(context, demo=True, sources=()) == 0
     assert seen and set(seen[0]) == {"OK", "Annuler"}
+
+
+# ----------------------------------------------------------------------------- « Remboursements… »
+def test_f6_reconciles_a_reimbursement_file_against_the_tills_payments(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory, journal: SqliteJournal
+) -> None:
+    from pos_client.app.demo_reimbursements import demo_scenario, write_reimbursement_file
+    from pos_client.app.reconcile_journal import lines_from_journal
+    from pos_client.reconcile.formats import HeaderVersion
+
+    window = make_window(FakeApi([]), journal)
+    assert window.reconcile_button.isVisible() and window.reconcile_button.text() == "Rembours. (F6)"
+    sell(qtbot, window, "352UW4")
+    source = tmp_path / "remboursements.csv"  # pass Culture pays this till's sale at a reduced rate
+    write_reimbursement_file(source, demo_scenario(lines_from_journal(journal)), HeaderVersion.STRUCTURE)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: window.reconcile_dialog is not None and window.reconcile_dialog.isVisible())
+    dialog = window.reconcile_dialog
+    assert dialog is not None and "ne sont pas copiés" in dialog.privacy.text()
+    dialog.set_files([source])
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=10_000)
+    summary = [dialog.summary.item(0, column).text() for column in range(dialog.summary.columnCount())]
+    assert summary[2:5] == ["12,50\u00a0€", "11,87\u00a0€", "-0,63\u00a0€"], summary  # 95 %
+    dialog.reject()
+    qtbot.waitUntil(lambda: window.reconcile_dialog is None, timeout=3000)
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
