@@ -250,7 +250,9 @@ class MainWindow(QMainWindow):
         self.export_button.clicked.connect(self.open_export)
         self.reconcile_button = QPushButton(tr("Rembours. (F6)"))
         self.reconcile_button.setObjectName("reconcile_button")
-        self.reconcile_button.setToolTip(tr("Remboursements pass Culture : rapprocher les fichiers de virement"))
+        self.reconcile_button.setToolTip(
+            tr("Remboursements pass Culture : rapprocher les fichiers de virement")
+        )
         self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reconcile_button.setVisible(self._reconciler is not None)
         self.reconcile_button.clicked.connect(self.open_reconcile)

@@ -58,7 +58,8 @@ def test_the_fortnight_and_the_items_to_claim_are_shown_and_exported(
     _run(qtbot, dialog)
     assert dialog.status.text() == f"1 fichier(s) importé(s), {len(scenario)} ligne(s) nouvelle(s)."
     assert _cells(dialog.summary, 0) == [
-        "du 01/11/2026 au 15/11/2026", "oui", "70,80\u00a0€", "58,40\u00a0€", "-12,40\u00a0€", "1 (15,00\u00a0€)",
+        "du 01/11/2026 au 15/11/2026", "oui", "70,80\u00a0€", "58,40\u00a0€", "-12,40\u00a0€",
+        "1 (15,00\u00a0€)",
         "20,00\u00a0€", "314,90\u00a0€",
     ]  # fmt: skip
     details = {

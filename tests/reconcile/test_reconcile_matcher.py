@@ -59,7 +59,8 @@ def test_every_case_of_the_scenario_is_told(
         )
     claim = items["FSSE5C"]
     assert claim.expected_cents == 1500 and claim.till == "caisse-1"
-    assert "Validée ici le 14/11/2026 à 16:05 (Concert : Les Nuits Électriques, 15,00\u00a0€)" in claim.explanation
+    expected = "Validée ici le 14/11/2026 à 16:05 (Concert : Les Nuits Électriques, 15,00\u00a0€)"
+    assert expected in claim.explanation
     assert "À demander au support pass Culture" in claim.explanation
     assert items["MUSE4M"].reimbursed_cents == 2000 and "trop-perçu" in items["MUSE4M"].explanation
     assert len(report.in_category(Category.COLLECTIVE)) == 1
