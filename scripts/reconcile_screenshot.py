@@ -38,8 +38,8 @@ def main() -> int:
         write_reimbursement_file,
     )
     from pos_client.app.reconcile_journal import lines_from_journal
+    from pos_client.i18n import Translator
     from pos_client.reconcile.formats import HeaderVersion
-    from pos_client.ui.i18n import Translator
     from pos_client.ui.qt_translations import install_qt_translation
     from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for
 

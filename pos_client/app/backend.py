@@ -28,9 +28,9 @@ from pos_client.app.context import AppContext
 from pos_client.domain.ports import BookingsApi, Journal
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
+from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.settings import ApiEnvironment, HandOffSettings, Settings
-from pos_client.ui.i18n import Translator
 
 __all__ = [
     "ENVIRONMENT_LABELS",

@@ -34,10 +34,10 @@ from pos_client.app.exits import Exit
 from pos_client.counter.machine import Counter
 from pos_client.domain.ports import BookingsApi, Journal
 from pos_client.domain.scan import ScanSource
+from pos_client.i18n import Translator
 from pos_client.journal import JournalTooNewError, NotAJournalError
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
-from pos_client.ui.i18n import Translator
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog

@@ -29,8 +29,8 @@ from pos_client.domain.booking import Booking
 from pos_client.domain.formats import format_euros, format_when
 from pos_client.domain.ledger import JournalLine, Operation
 from pos_client.domain.token import TOKEN_LENGTH, TYPED_ALPHABET
+from pos_client.i18n import Translator
 from pos_client.scanner.payload import token_from_text
-from pos_client.ui.i18n import Translator
 
 __all__ = ["BookingCard", "CodeField", "HistoryPanel", "StatusArea"]
 

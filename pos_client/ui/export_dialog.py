@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 
 from pos_client.domain.fortnight import fortnight_of
 from pos_client.domain.ports import Journal, JournalError
+from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal
 from pos_client.journal.export import ExportFormat, write_export
-from pos_client.ui.i18n import Translator
 
 __all__ = [
     "ExportDialog",

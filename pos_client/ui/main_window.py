@@ -39,6 +39,7 @@ from pos_client.counter.view import Action, Connection, CounterView, State
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine
 from pos_client.domain.ports import Journal
 from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
+from pos_client.i18n import Translator
 from pos_client.journal.store import SqliteJournal
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
@@ -51,7 +52,6 @@ from pos_client.ui.export_dialog import (
     exporter_for,
     run_export,
 )
-from pos_client.ui.i18n import Translator
 from pos_client.ui.keyboard_capture import KeyboardCapture
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.scan_bridge import ScanBridge

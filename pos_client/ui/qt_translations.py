@@ -1,6 +1,6 @@
 """Qt's own texts (standard dialog buttons, file chooser, context menus) in the till's language.
 
-The till's texts go through ``pos_client.ui.i18n``; Qt's are translated by the ``qtbase_<lang>.qm``
+The till's texts go through ``pos_client.i18n``; Qt's are translated by the ``qtbase_<lang>.qm``
 file shipped with Qt (``QLibraryInfo`` translations folder), installed on the application at
 start-up and swapped when the language changes. English needs none: it is Qt's source language.
 """

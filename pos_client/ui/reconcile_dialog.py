@@ -40,13 +40,13 @@ from pos_client.app.reconcile import (
 )
 from pos_client.app.reconcile_journal import lines_from_journal
 from pos_client.domain.formats import format_euros
+from pos_client.i18n import Translator
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal
 from pos_client.reconcile.matcher import Category, ReconciliationReport
 from pos_client.reconcile.output import report_csv_bytes
 from pos_client.reconcile.reader import ReimbursementFileError
 from pos_client.reconcile.store import NotAReimbursementStoreError, store_path_for
-from pos_client.ui.i18n import Translator
 from pos_client.ui.worker import QtTaskRunner
 
 __all__ = [

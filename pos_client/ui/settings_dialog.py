@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from pos_client.api.environments import InsecureUrlError, check_base_url
 from pos_client.api.keys import KeyStoreError, key_hint
+from pos_client.i18n import LANGUAGES, Translator
 from pos_client.settings import ApiEnvironment, Settings
-from pos_client.ui.i18n import LANGUAGES, Translator
 from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
 
 if TYPE_CHECKING:

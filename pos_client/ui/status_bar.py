@@ -11,7 +11,7 @@ from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from pos_client.domain.scan import SourceState, SourceStatus
-from pos_client.ui.i18n import Translator
+from pos_client.i18n import Translator
 
 __all__ = ["ElidedLabel", "scanners_summary", "source_name", "state_text"]
 

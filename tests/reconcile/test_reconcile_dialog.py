@@ -15,12 +15,12 @@ from reconcile_fixtures import PARIS
 
 from pos_client.app.demo_reimbursements import GeneratedLine, write_reimbursement_file
 from pos_client.app.reconcile import ReconciliationRun
+from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal
 from pos_client.reconcile.formats import HeaderVersion
 from pos_client.reconcile.matcher import Category
 from pos_client.reconcile.output import ACCOUNTANT_COLUMNS
 from pos_client.reconcile.store import store_path_for
-from pos_client.ui.i18n import Translator
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for, reconciler_for_journal
 
 
@@ -135,7 +135,7 @@ def test_every_text_of_the_dialog_has_an_english_entry_with_the_same_placeholder
     import string
 
     import pos_client.ui.reconcile_dialog as module
-    from pos_client.ui.i18n import catalogue
+    from pos_client.i18n import catalogue
 
     ENGLISH = catalogue("en")
 

@@ -186,7 +186,7 @@ def test_refused_scanner_settings_start_the_till_with_a_warning(
 
 def test_the_status_bar_shows_a_searching_source_without_calling_it_trouble() -> None:
     from pos_client.domain.scan import SourceStatus
-    from pos_client.ui.i18n import Translator
+    from pos_client.i18n import Translator
     from pos_client.ui.status_bar import scanners_summary
 
     fr, en = Translator("fr"), Translator("en")

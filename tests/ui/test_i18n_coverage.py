@@ -30,7 +30,7 @@ from pos_client.domain.outcomes import (
     ServerError,
     TimedOut,
 )
-from pos_client.ui.i18n import Translator, catalogue
+from pos_client.i18n import Translator, catalogue
 
 # Words that only French has (accents aside): an English screen showing one shows French.
 FRENCH = re.compile(

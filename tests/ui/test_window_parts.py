@@ -98,7 +98,7 @@ def test_every_english_workflow_template_keeps_its_placeholders() -> None:
     import string
 
     from pos_client.counter.messages import OUTCOME_RULES
-    from pos_client.ui.i18n import catalogue
+    from pos_client.i18n import catalogue
 
     english = catalogue("en")
 

@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from pos_client.counter.view import Action, State
 from pos_client.domain.outcomes import AlreadyValidated, Found, NotFound
 from pos_client.domain.scan import RawScan, SourceState, SourceStatus, Transport
+from pos_client.i18n import Translator
 from pos_client.settings import Settings
-from pos_client.ui.i18n import Translator
 from pos_client.ui.main_window import MainWindow, handoff_text
 from pos_client.ui.scanner_test_window import ScannerTestWindow
 from pos_client.ui.settings_dialog import SettingsDialog
