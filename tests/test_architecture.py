@@ -181,9 +181,9 @@ def _layer_offence(edge: Edge) -> str | None:
         if target not in allowed:
             names = ", ".join(sorted(allowed - {""}))
             return f"{source} may import only the domain and infrastructure ({names})"
-    if source in COUNTER and target not in (DOMAIN, "", *INFRASTRUCTURE, *COUNTER):
-        if edge.imported not in COUNTER_MAY_USE_MODULES:
-            return f"the counter uses {target} only through the domain's ports (and the reader)"
+    counter_reaches_out = source in COUNTER and target not in (DOMAIN, "", *INFRASTRUCTURE, *COUNTER)
+    if counter_reaches_out and edge.imported not in COUNTER_MAY_USE_MODULES:
+        return f"the counter uses {target} only through the domain's ports (and the reader)"
     infrastructure_reach = (*ADAPTERS, *COUNTER)
     if source in (*INFRASTRUCTURE, "settings") and target in infrastructure_reach:
         exceptions = INFRASTRUCTURE_EXCEPTIONS.get(edge.importer, set())
