@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import re
-import string
 import time
 import unicodedata
 from collections.abc import Callable
@@ -63,13 +62,13 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
+from pos_client.domain.token import normalised_token
 from pos_client.logs import register_secret
 
-__all__ = ["TOKEN_IN_URL", "BookingsClient", "ClientConfig", "checked_token", "user_agent"]
+__all__ = ["BookingsClient", "ClientConfig", "checked_token", "user_agent"]
 
 log = logging.getLogger(__name__)
 
-TOKEN_IN_URL = re.compile(r"[A-Z0-9]{6}")  # used with fullmatch ("$" would accept a final newline)
 _BOOKINGS_PATH = "/public/bookings/v1"
 _CHANGE_PATHS = {Operation.USE: "use", Operation.KEEP: "keep", Operation.CANCEL: "cancel"}
 # A proxy's 502/503/504 may come after the backend did the work: ambiguous for a change.
@@ -443,20 +442,12 @@ def _after_our_attempt(operation: Operation, token: str, outcome: Outcome) -> Ou
     return outcome
 
 
-_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
-
-
 def checked_token(token: str) -> str | InvalidRequest:
-    """The token to put in a URL: ``token`` without surrounding blanks, its ASCII letters
-    upper-cased; anything else than 6 ASCII letters or digits is an ``InvalidRequest``.
-
-    Only ASCII is upper-cased: ``str.upper()`` would turn "ß" into "SS" or "ﬀ" into "FF" and make a
-    token of characters that are not in the input."""
-    candidate = token.strip()
-    if candidate.isascii():
-        candidate = candidate.translate(_ASCII_UPPER)
-        if TOKEN_IN_URL.fullmatch(candidate):
-            return candidate
+    """The token to put in a URL (the domain's one token rule, ``normalised_token``); anything else
+    than 6 ASCII letters or digits is an ``InvalidRequest``."""
+    candidate = normalised_token(token)
+    if candidate is not None:
+        return candidate
     return InvalidRequest(
         f"Contremarque invalide : 6 lettres ou chiffres attendus, reçu {len(token)} caractères."
     )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos_client.api.client import TOKEN_IN_URL, checked_token
+from pos_client.api.client import checked_token
 from pos_client.api.mapping import (
     error_messages,
     map_change_answer,
@@ -43,6 +43,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
+from pos_client.domain.token import TOKEN_PATTERN
 
 T = "ABC234"
 BOOKING: dict[str, Any] = {
@@ -270,7 +271,7 @@ def test_a_checked_token_is_made_of_the_input_characters(text: str) -> None:
     token = checked_token(text)
     if isinstance(token, InvalidRequest):
         return
-    assert TOKEN_IN_URL.fullmatch(token)
+    assert TOKEN_PATTERN.match(token)
     assert token == text.strip().upper() and text.strip().isascii()
     assert all(char in text or char.lower() in text for char in token)
 
