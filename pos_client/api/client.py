@@ -43,9 +43,7 @@ from pos_client.domain.outcomes import (
     AlreadyValidated,
     AuthInvalid,
     AuthMissing,
-    BookingCancelled,
     Cancelled,
-    Found,
     InvalidRequest,
     MalformedResponse,
     NetworkUnreachable,
@@ -56,11 +54,12 @@ from pos_client.domain.outcomes import (
     OutcomeUnknown,
     RateLimited,
     Reimbursed,
+    RereadVerdict,
     ServerError,
     StructureClosed,
     TimedOut,
-    Validated,
-    ValidationReverted,
+    done_outcome,
+    reread_verdict,
 )
 from pos_client.domain.token import normalised_token
 from pos_client.logs import register_secret
@@ -384,7 +383,7 @@ class BookingsClient:
                 "%s %s ambiguous (%s); re-read says: %s", operation.value, checked, outcome, verdict.value
             )
             if verdict is _Verdict.APPLIED:
-                return _done(operation, checked)
+                return done_outcome(operation, checked, confirmed_by_reread=True)
             if verdict is _Verdict.REFUSED:
                 return reread
             if verdict is _Verdict.UNKNOWN:
@@ -399,23 +398,15 @@ class BookingsClient:
 
     def _reread(self, operation: Operation, token: str) -> tuple[_Verdict, Outcome]:
         reread = self.get_booking(token)
-        applied, not_applied = _REREAD_STATES[operation]
-        if isinstance(reread, applied):
+        verdict = reread_verdict(operation, reread)  # the domain's one table, shared with the counter
+        if verdict is RereadVerdict.APPLIED:
             return _Verdict.APPLIED, reread
-        if isinstance(reread, not_applied):
+        if verdict is RereadVerdict.NOT_APPLIED:
             return _Verdict.NOT_APPLIED, reread
         if isinstance(reread, _REFUSALS):
             return _Verdict.REFUSED, reread
         return _Verdict.UNKNOWN, reread
 
-
-# What a re-read shows when the change went through, and when it did not.
-_REREAD_STATES: dict[Operation, tuple[tuple[type, ...], tuple[type, ...]]] = {
-    Operation.USE: ((AlreadyValidated,), (Found,)),
-    # After a revert the booking is readable again (or pending/closed, which are CONFIRMED states).
-    Operation.KEEP: ((Found, NotYetConfirmed, StructureClosed), (AlreadyValidated,)),
-    Operation.CANCEL: ((Cancelled,), (Found, NotYetConfirmed, StructureClosed)),
-}
 
 # A re-read showing one of these (and not one of the states above) explains why the change cannot be.
 _REFUSALS = (NotFound, Cancelled, Reimbursed, AlreadyValidated, NotYetConfirmed, StructureClosed)
@@ -428,17 +419,9 @@ _ALREADY_DONE_BY_US: dict[Operation, type] = {
 }
 
 
-def _done(operation: Operation, token: str) -> Outcome:
-    if operation is Operation.USE:
-        return Validated(token, confirmed_by_reread=True)
-    if operation is Operation.KEEP:
-        return ValidationReverted(token, confirmed_by_reread=True)
-    return BookingCancelled(token, confirmed_by_reread=True)
-
-
 def _after_our_attempt(operation: Operation, token: str, outcome: Outcome) -> Outcome:
     if isinstance(outcome, _ALREADY_DONE_BY_US[operation]):
-        return _done(operation, token)
+        return done_outcome(operation, token, confirmed_by_reread=True)
     return outcome
 
 
