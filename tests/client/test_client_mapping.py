@@ -231,11 +231,13 @@ def test_list_answers() -> None:
 
 
 # ----------------------------------------------------------------------------- any answer at all
+def _json_containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
+    _json_containers,
     max_leaves=12,
 )
 OUTCOME_TYPES = get_args(Outcome)
