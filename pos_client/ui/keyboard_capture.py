@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QWindow
 
-from pos_client.scanner.keyboard_burst import Burst, BurstClassifier, Decision, Fate, KeyKind, Keystroke
+from pos_client.scanner.keyboard_burst import (
+    Burst,
+    BurstClassifier,
+    Decision,
+    Fate,
+    KeyKind,
+    Keystroke,
+    PayloadContent,
+)
 from pos_client.scanner.keymap import NativeKeyOrigin, character_for, evdev_code_from_native
 from pos_client.scanner.source import (
     RawScan,
@@ -127,7 +135,9 @@ class KeyboardCapture(QObject):
         self._layout = settings.scanner_layout or "us"
         character_for(30, shift=False, layout=self._layout)  # a bad layout name fails here, early
         self._classifier = BurstClassifier(
-            max_gap_ms=settings.keyboard_max_gap_ms, min_length=settings.keyboard_min_length
+            max_gap_ms=settings.keyboard_max_gap_ms,
+            min_length=settings.keyboard_min_length,
+            content=PayloadContent(settings.prefix, settings.suffix, settings.host_layout),
         )
         self._on_key = on_key
         self._on_scan: ScanSink | None = None
@@ -253,8 +263,8 @@ class KeyboardCapture(QObject):
 
     def _apply(self, decision: Decision) -> None:
         self._replay(decision.release)
-        if decision.scan is not None:
-            self._emit(decision.scan)
+        for scan in decision.scans:
+            self._emit(scan)
 
     def _replay(self, keys: tuple[Keystroke, ...]) -> None:
         if not keys:
