@@ -59,6 +59,17 @@ _CAPS_LOCK_HEADER = _USUAL_HEADER.swapcase()
 _HEADER_RE = re.compile(r"^PASSCULTURE:V([0-9]{1,3})\Z")
 _FIELD_RE = re.compile(r"^([A-Z0-9_]{1,32}):(.*)$", re.DOTALL)
 _AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+# An AIM identifier whose "]" is a dead key (Swiss layouts): Windows types the dead key's "¨" then
+# the letter, or composes them ("]E0" -> "Ë0"). Taken off only before a header or a barcode's digits.
+_DEAD_KEY_AIM_RE = re.compile(r"^(?:¨[A-Za-z]|[ÄËÏÖÜ])[0-9A-Za-z]")
+_TRAILING_AIM_RE = re.compile(r"(?:\]|¨)[A-Za-z][0-9A-Za-z]\Z|[ÄËÏÖÜ][0-9A-Za-z]\Z")
+# A short decoration before the header that nobody configured: 1-3 symbols (">>", "<"), a short
+# word and a separator ("QR:", "DATA="), or the digit libX11 leaves of a dead-key "]Q1". Never the
+# payload's own separators, nor the tail of a header or field name ("EN:" of "TOKEN:").
+_UNCONFIGURED_PREFIX_RE = re.compile(r"[^\w\s:;]{1,3}|[A-Za-z]{1,4}[:=]|[0-9]")
+_MAX_UNCONFIGURED_PREFIX = 5
+_STRUCTURE_TAILS = ("PASSCULTURE:", "TOKEN:", "EAN13:")
+_MAX_GLUED_CODES = 4
 _EAN13_RE = re.compile(r"^[0-9]{13}\Z")
 _RETAIL_BARCODE_RE = re.compile(r"^([0-9]{8}|[0-9]{12,14}|[0-9]{9}[0-9Xx])\Z")
 _WEB_RE = re.compile(r"^(https?://|www\.)|^[\w.-]+\.(fr|com|app|org|gouv\.fr)(/|$)", re.IGNORECASE)
@@ -87,6 +98,7 @@ class RejectionReason(StrEnum):
     CONTROL_CHARACTERS = "control_characters"
     BAD_TOKEN = "bad_token"
     AMBIGUOUS_LAYOUT = "ambiguous_layout"  # garbled so that two layouts read different tokens
+    SEVERAL_CODES = "several_codes"  # two different payloads glued in one read
 
 
 _MESSAGES: dict[RejectionReason, str] = {
@@ -127,6 +139,10 @@ _MESSAGES: dict[RejectionReason, str] = {
         "Le code a été déformé par un réglage de clavier et peut se lire de plusieurs façons. "
         "Tapez le code à 6 caractères à la main, et faites régler la douchette sur le clavier "
         "de l'ordinateur."
+    ),
+    RejectionReason.SEVERAL_CODES: (
+        "Deux contremarques différentes ont été lues d'un coup. Scannez-les une par une ; si cela "
+        "se répète, désactivez le mode de lecture continue de la douchette."
     ),
 }
 
@@ -263,6 +279,45 @@ _PASS_CULTURE_REJECTIONS = frozenset(
 
 
 def _read_plain(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
+    """Read ``text``, or each payload of a continuous-mode read that glued several together."""
+    upper = text.translate(_ASCII_UPPER)
+    if upper.count(_HEADER) > 1:
+        return _read_glued(text, upper, prefixes, suffixes)
+    return _read_single(text, prefixes, suffixes)
+
+
+def _read_glued(text: str, upper: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
+    """A scanner in continuous mode sent the same code twice (or more), with or without
+    terminators between: one token. Different codes, or any copy that does not read: refused."""
+    starts = [match.start() for match in re.finditer(re.escape(_HEADER), upper)]
+    if len(starts) > _MAX_GLUED_CODES:
+        return _reject(RejectionReason.SEVERAL_CODES)
+    readings: list[Contremarque] = []
+    for index, start in enumerate(starts):
+        is_last = index == len(starts) - 1
+        piece = text[0 if index == 0 else start : len(text) if is_last else starts[index + 1]]
+        if not is_last:
+            piece = _without_next_decorations(piece, prefixes)
+        result = _read_single(piece, prefixes, suffixes)
+        if isinstance(result, Rejection):
+            return result
+        readings.append(result)
+    if len({(reading.token, reading.ean, reading.format) for reading in readings}) > 1:
+        return _reject(RejectionReason.SEVERAL_CODES)
+    return readings[0]
+
+
+def _without_next_decorations(piece: str, prefixes: tuple[str, ...]) -> str:
+    """A glued payload without what belongs to the next one: framing, its AIM id, its prefix."""
+    piece = piece.rstrip(_FRAMING)
+    piece = _TRAILING_AIM_RE.sub("", piece).rstrip(_FRAMING)
+    for prefix in prefixes:
+        if prefix and piece.endswith(prefix):
+            return piece[: -len(prefix)].rstrip(_FRAMING)
+    return piece
+
+
+def _read_single(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
     """Read ``text`` without its decorations. The configured prefix/suffix is taken off only when
     what remains reads as a contremarque: a prefix "A" must not eat the first letter of a typed
     "ABCDEF", nor a suffix "4" the last of "352UW4". When no reading works, the rejection is the
@@ -291,6 +346,9 @@ def _read_payload(payload: str) -> Contremarque | Rejection:
         return _reject(RejectionReason.WEB_LINK)
     if upper.startswith(_HEADER):
         return _read_pass_culture(upper)
+    start = upper.find(_HEADER, 1, _MAX_UNCONFIGURED_PREFIX + len(_HEADER))
+    if start > 0 and _is_unconfigured_prefix(payload[:start]):
+        return _read_pass_culture(upper[start:])
     if len(upper) < len(_HEADER) and _HEADER.startswith(upper) and len(upper) >= _MIN_TRUNCATED_HEADER:
         return _reject(RejectionReason.TRUNCATED)
     return _read_other(payload)
@@ -328,12 +386,26 @@ def _strip_decorations(
             break
     if _AIM_RE.match(payload):
         payload = payload[3:].strip(_FRAMING)
+    elif (dead_key_aim := _DEAD_KEY_AIM_RE.match(payload)) and _header_or_digits(payload[dead_key_aim.end() :]):
+        payload = payload[dead_key_aim.end() :].strip(_FRAMING)
     for suffix in suffixes:
         if suffix and payload.endswith(suffix):
             payload = payload[: -len(suffix)].strip(_FRAMING)
             had_suffix = True
             break
     return payload, (had_prefix, had_suffix)
+
+
+def _header_or_digits(rest: str) -> bool:
+    return rest.translate(_ASCII_UPPER).startswith(_HEADER) or (rest.isascii() and rest.isdigit())
+
+
+def _is_unconfigured_prefix(lead: str) -> bool:
+    """Short and plainly not part of a code (see ``_UNCONFIGURED_PREFIX_RE``)."""
+    if not _UNCONFIGURED_PREFIX_RE.fullmatch(lead):
+        return False
+    folded = lead.translate(_ASCII_UPPER)
+    return not any(tail.endswith(folded) for tail in _STRUCTURE_TAILS)
 
 
 def _read_pass_culture(upper: str) -> Contremarque | Rejection:
