@@ -212,9 +212,16 @@ def read_contremarque(
         if result.format is not PayloadFormat.BARE and _CAPS_LOCK_HEADER in text:
             return replace(result, repair=CAPS_LOCK_ONLY.repair_id, repair_advice=CAPS_LOCK_ONLY.advice)
         return result
-    if result.reason in _NOT_REPAIRABLE:
+    if result.reason in _NOT_REPAIRABLE and not _glued_by_terminators(text, result):
         return result
     return _read_repaired(text, prefix, suffix, host_layout, result)
+
+
+def _glued_by_terminators(text: str, result: Rejection) -> bool:
+    """Terminators inside the text (continuous mode gluing garbled payloads): worth a repair."""
+    return result.reason is RejectionReason.CONTROL_CHARACTERS and any(
+        char in text.strip(_FRAMING) for char in "\r\n\t"
+    )
 
 
 _NOT_REPAIRABLE = frozenset(
