@@ -58,13 +58,18 @@ def table(n: int, seed: int, max_gap_ms: float) -> list[tuple[str, int, int, int
     corpus.append(("recorded-style traces", list(RECORDED_STYLE)))
     for case, traces in corpus:
         scans_right, typed_right, wrong, per_key = run_case(traces, max_gap_ms)
-        rows.append((case, len(traces), scans_right, typed_right, wrong, statistics.median(per_key), p99(per_key)))
+        rows.append(
+            (case, len(traces), scans_right, typed_right, wrong, statistics.median(per_key), p99(per_key))
+        )
     return rows
 
 
 def print_table(title: str, rows: list[tuple[str, int, int, int, int, float, float]]) -> None:
     print(title)
-    header = f"{'case':<42}{'traces':>7}{'scans right':>13}{'typed right':>13}{'wrong':>7}{'µs/key med':>12}{'p99':>8}"
+    header = (
+        f"{'case':<42}{'traces':>7}{'scans right':>13}{'typed right':>13}{'wrong':>7}"
+        f"{'µs/key med':>12}{'p99':>8}"
+    )
     print(header)
     print("-" * len(header))
     for case, count, scans_right, typed_right, wrong, median, high in rows:
@@ -82,10 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100, help="traces per generated case")
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args(argv)
-    print_table(f"Default settings (keyboard_max_gap_ms = 50), {args.n} traces per case, seed {args.seed}",
-                table(args.n, args.seed, 50.0))
-    print_table("Bluetooth override (keyboard_max_gap_ms = 150: the old timing rule for content-less scans)",
-                table(args.n, args.seed, 150.0))
+    print_table(
+        f"Default settings (keyboard_max_gap_ms = 50), {args.n} traces per case, seed {args.seed}",
+        table(args.n, args.seed, 50.0),
+    )
+    print_table(
+        "Bluetooth override (keyboard_max_gap_ms = 150: the old timing rule for content-less scans)",
+        table(args.n, args.seed, 150.0),
+    )
     return 0
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pos_client.scanner.layouts import ALL_REPAIRS, repair_by_id  # noqa: E402
-from pos_client.scanner.payload import TOKEN_ALPHABET, Contremarque, read_contremarque  # noqa: E402
+from pos_client.scanner.layouts import ALL_REPAIRS, repair_by_id
+from pos_client.scanner.payload import TOKEN_ALPHABET, Contremarque, read_contremarque
 
 Case = Callable[[random.Random], tuple[str, str | None]]  # (input, expected token or None)
 
@@ -106,7 +106,7 @@ def book_behind_dead_aim(rng: random.Random) -> tuple[str, str | None]:
 
 
 CASES: dict[str, Case] = {
-    "clean payload": lambda rng: ((lambda v: (payload(rng, v) + "\r", v))(token(rng))),
+    "clean payload": lambda rng: (lambda v: (payload(rng, v) + "\r", v))(token(rng)),
     "any layout repair (21 pairs)": any_layout,
     "Caps Lock, Linux fr (É)": garbled("us-on-fr-azerty+capslock-linux"),
     "Caps Lock, Windows fr (digits)": garbled("us-on-fr-azerty+capslock"),
@@ -156,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(args.n, args.seed)
     for name, count, right, wrong, refused, median in rows:
         print(f"{name:<38}{count:>7}{right:>7}{wrong:>7}{refused:>9}{median:>11.0f}")
-    print(f"{'all':<38}{sum(r[1] for r in rows):>7}{sum(r[2] for r in rows):>7}"
-          f"{sum(r[3] for r in rows):>7}{sum(r[4] for r in rows):>9}")
+    print(
+        f"{'all':<38}{sum(r[1] for r in rows):>7}{sum(r[2] for r in rows):>7}"
+        f"{sum(r[3] for r in rows):>7}{sum(r[4] for r in rows):>9}"
+    )
     return 0
 
 

@@ -113,14 +113,16 @@ class PayloadContent:
                 continue
             found = _header_offset(folded, start)
             if found == "body":
-                return ContentState.COMPLETE if self._reads_one(text, physical=physical) else ContentState.BODY
+                return (
+                    ContentState.COMPLETE if self._reads_one(text, physical=physical) else ContentState.BODY
+                )
             if found == "prefix":
                 return ContentState.PREFIX
         return ContentState.NONE
 
 
 def _header_offset(folded: str, start: int) -> str | None:
-    """"body" when a whole header form starts at ``start``, "prefix" when what follows ``start`` is
+    """ "body" when a whole header form starts at ``start``, "prefix" when what follows ``start`` is
     the beginning of one, else None."""
     rest = folded[start:]
     if not rest:

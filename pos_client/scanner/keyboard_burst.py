@@ -211,7 +211,8 @@ class BurstClassifier:
             raise ValueError("max_gap_ms must be > 0 and min_length >= 1")
         self.max_gap_ms = float(max_gap_ms)
         self.min_length = int(min_length)
-        self._timing_silence_ms = float(silence_ms) if silence_ms is not None else self.max_gap_ms + SILENCE_MARGIN_MS
+        default_silence = self.max_gap_ms + SILENCE_MARGIN_MS
+        self._timing_silence_ms = float(silence_ms) if silence_ms is not None else default_silence
         self._content = content if content is not None else PayloadContent()
         self._held: list[Keystroke] = []
         self._state = ContentState.NONE
@@ -410,7 +411,8 @@ class BurstClassifier:
         # are symbols, AIM identifiers or a word with a separator).
         first = keys[0].physical if keys[0].physical is not None else keys[0].text
         text, physical = _texts(rest)
-        return len(first) == 1 and first.isascii() and first.isalnum() and self._content.header_at_start(text, physical)
+        alnum = len(first) == 1 and first.isascii() and first.isalnum()
+        return alnum and self._content.header_at_start(text, physical)
 
     def _close_by_timing(self, keys: list[Keystroke], terminator: Keystroke | None, out: _Outcome) -> None:
         """Content-less keys: runs of keys within max_gap; a run is a scan by the timing rule."""

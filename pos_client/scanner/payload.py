@@ -293,7 +293,9 @@ def _read_plain(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...])
     return _read_single(text, prefixes, suffixes)
 
 
-def _read_glued(text: str, upper: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
+def _read_glued(
+    text: str, upper: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]
+) -> Contremarque | Rejection:
     """A scanner in continuous mode sent the same code twice (or more), with or without
     terminators between: one token. Different codes, or any copy that does not read: refused."""
     starts = [match.start() for match in re.finditer(re.escape(_HEADER), upper)]
@@ -393,8 +395,8 @@ def _strip_decorations(
             break
     if _AIM_RE.match(payload):
         payload = payload[3:].strip(_FRAMING)
-    elif (dead_key_aim := _DEAD_KEY_AIM_RE.match(payload)) and _header_or_digits(payload[dead_key_aim.end() :]):
-        payload = payload[dead_key_aim.end() :].strip(_FRAMING)
+    elif (dead_key := _DEAD_KEY_AIM_RE.match(payload)) and _header_or_digits(payload[dead_key.end() :]):
+        payload = payload[dead_key.end() :].strip(_FRAMING)
     for suffix in suffixes:
         if suffix and payload.endswith(suffix):
             payload = payload[: -len(suffix)].strip(_FRAMING)

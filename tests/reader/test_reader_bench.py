@@ -31,7 +31,9 @@ def test_bench_prints_one_row_per_class(capsys: pytest.CaptureFixture[str]) -> N
     assert all(len(line.split()) == 6 for line in lines[3:])
 
 
-def test_reader_cases_bench_prints_one_row_per_case_and_no_wrong_token(capsys: pytest.CaptureFixture[str]) -> None:
+def test_reader_cases_bench_prints_one_row_per_case_and_no_wrong_token(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = BENCH.parent / "bench_reader_cases.py"
     spec = importlib.util.spec_from_file_location("bench_reader_cases", path)
     assert spec is not None and spec.loader is not None

@@ -65,7 +65,7 @@ def test_caps_lock_on_a_linux_french_pc_and_on_windows() -> None:
 
 def test_linux_caps_lock_upper_cases_what_is_not_a_letter_key() -> None:
     fr = repair_by_id("us-on-fr-azerty+capslock-linux")
-    assert fr.garble("2357") == "É\"(È"
+    assert fr.garble("2357") == 'É"(È'
     swiss = repair_by_id("us-on-ch-fr-qwertz+capslock-linux")
     assert swiss.garble(":;") == "ÖÉ"  # the é/ö key is not a letter pair: the lock upper-cases both
     # A German PC's ö/ä/ü are letter keys: Caps Lock inverts them the same on both systems.
@@ -73,7 +73,9 @@ def test_linux_caps_lock_upper_cases_what_is_not_a_letter_key() -> None:
 
 
 @given(payloads(), caps_lock_repairs, separators)
-def test_caps_lock_payload_reads_on_every_layout_pair(payload: tuple[str, str], repair: LayoutRepair, end: str) -> None:
+def test_caps_lock_payload_reads_on_every_layout_pair(
+    payload: tuple[str, str], repair: LayoutRepair, end: str
+) -> None:
     text, token = payload
     garbled = repair.garble(text)
     assert garbled is not None
@@ -99,7 +101,12 @@ def _dead_bracket_forms(repair: LayoutRepair, aim: str, rest: str) -> list[str]:
 def test_dead_key_aim_examples() -> None:
     swiss = repair_by_id("us-on-ch-fr-qwertz")
     assert swiss.garble("]") is None  # a dead key on the Swiss layouts
-    for text in ("1PASSCULTUREöv3éTOKENö352UW4", "¨Q1PASSCULTUREöv3éTOKENö352UW4", "1" + PAYLOAD, "¨Q1" + PAYLOAD):
+    for text in (
+        "1PASSCULTUREöv3éTOKENö352UW4",
+        "¨Q1PASSCULTUREöv3éTOKENö352UW4",
+        "1" + PAYLOAD,
+        "¨Q1" + PAYLOAD,
+    ):
         result = read_contremarque(text + "\r\n")
         assert isinstance(result, Contremarque) and result.token == "352UW4", text
     book = read_contremarque("Ë09782070368228")
@@ -116,7 +123,9 @@ def test_only_the_swiss_layouts_have_a_dead_bracket() -> None:
 
 @given(payloads(), st.sampled_from([r for r in ALL_REPAIRS if r.host.layout_id in DEAD_BRACKET]),
        st.sampled_from(["]Q1", "]Q3", "]Q0", "]E0"]), separators)  # fmt: skip
-def test_dead_key_aim_reads_on_swiss_pcs(payload: tuple[str, str], repair: LayoutRepair, aim: str, end: str) -> None:
+def test_dead_key_aim_reads_on_swiss_pcs(
+    payload: tuple[str, str], repair: LayoutRepair, aim: str, end: str
+) -> None:
     text, token = payload
     for typed in _dead_bracket_forms(repair, aim, text):
         known = read_contremarque(typed + end, host_layout=repair.host.layout_id)
@@ -131,7 +140,19 @@ def test_a_book_barcode_behind_a_dead_key_aim_is_never_a_token(ean: str, aim: st
 
 # ----------------------------------------------------------------------- unconfigured prefix
 UNCONFIGURED = [">>", "<", ">", "#", "*", "QR:", "DATA=", "ID:", "qr:", "@"]
-AMBIGUOUS = ["x", "AB", "ABCDE", "EN:", "TOKEN:", "N:", ";", ":", "X1", "352UW4", "PASSCULTURE:v3;TOKEN:ABCDEF"]
+AMBIGUOUS = [
+    "x",
+    "AB",
+    "ABCDE",
+    "EN:",
+    "TOKEN:",
+    "N:",
+    ";",
+    ":",
+    "X1",
+    "352UW4",
+    "PASSCULTURE:v3;TOKEN:ABCDEF",
+]
 
 
 @pytest.mark.parametrize("prefix", UNCONFIGURED)
@@ -146,7 +167,9 @@ def test_an_ambiguous_prefix_is_still_refused(prefix: str) -> None:
 
 
 @given(payloads(), st.sampled_from(UNCONFIGURED), repairs)
-def test_unconfigured_prefix_over_every_layout_pair(payload: tuple[str, str], prefix: str, repair: LayoutRepair) -> None:
+def test_unconfigured_prefix_over_every_layout_pair(
+    payload: tuple[str, str], prefix: str, repair: LayoutRepair
+) -> None:
     text, token = payload
     typed = repair.garble(prefix + text)
     assume(typed is not None)  # some symbols need AltGr or a dead key on the scanner's layout

@@ -28,14 +28,36 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pos_client.scanner.keyboard_burst import BurstClassifier, Fate, KeyKind, Keystroke
-from pos_client.scanner.layouts import LAYOUTS, repair_by_id
+from pos_client.scanner.layouts import repair_by_id
 from pos_client.scanner.payload import Contremarque, read_contremarque
 
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ234567"
-FRENCH_WORDS = (
-    "bonjour merci madame monsieur billet concert livre place ticket reservation code caisse "
-    "samedi soir deux trois rayon jeunesse roman bande dessinee musique cinema theatre"
-).split()
+FRENCH_WORDS = [
+    "bonjour",
+    "merci",
+    "madame",
+    "monsieur",
+    "billet",
+    "concert",
+    "livre",
+    "place",
+    "ticket",
+    "reservation",
+    "code",
+    "caisse",
+    "samedi",
+    "soir",
+    "deux",
+    "trois",
+    "rayon",
+    "jeunesse",
+    "roman",
+    "bande",
+    "dessinee",
+    "musique",
+    "cinema",
+    "theatre",
+]
 
 
 @dataclass(frozen=True)
@@ -242,7 +264,9 @@ def _two_scans(rng: random.Random) -> Trace:
     first = payload_for(tokens[0], rng)
     keys = burst(US_PC, first, 0.0, bluetooth_gaps(rng, len(first)))
     second = payload_for(tokens[1], rng)
-    keys += burst(US_PC, second, keys[-1].timestamp_ms + rng.uniform(250, 700), bluetooth_gaps(rng, len(second)))
+    keys += burst(
+        US_PC, second, keys[-1].timestamp_ms + rng.uniform(250, 700), bluetooth_gaps(rng, len(second))
+    )
     return Trace("two bluetooth scans 250-700 ms apart", tuple(keys), tokens, "")
 
 
@@ -280,12 +304,16 @@ CASES: dict[str, TraceMaker] = {
     "usb 1-20 ms, no suffix": lambda rng: _scan(rng, "usb 1-20 ms, no suffix", usb_gaps, suffix=False),
     "usb hiccup 40-150 ms": lambda rng: _hiccup(rng, suffix=False),
     "usb hiccup 40-150 ms + Enter": lambda rng: _hiccup(rng, suffix=True),
-    "bluetooth 30-120 ms + Enter": lambda rng: _scan(rng, "bluetooth 30-120 ms + Enter", bluetooth_gaps, suffix=True),
+    "bluetooth 30-120 ms + Enter": lambda rng: _scan(
+        rng, "bluetooth 30-120 ms + Enter", bluetooth_gaps, suffix=True
+    ),
     "bluetooth 30-120 ms, no suffix": lambda rng: _scan(
         rng, "bluetooth 30-120 ms, no suffix", bluetooth_gaps, suffix=False
     ),
     "bluetooth clumps + Enter": lambda rng: _scan(rng, "bluetooth clumps + Enter", clump_gaps, suffix=True),
-    "bluetooth clumps, no suffix": lambda rng: _scan(rng, "bluetooth clumps, no suffix", clump_gaps, suffix=False),
+    "bluetooth clumps, no suffix": lambda rng: _scan(
+        rng, "bluetooth clumps, no suffix", clump_gaps, suffix=False
+    ),
     "bluetooth, US scanner on fr PC": lambda rng: _scan(
         rng, "bluetooth, US scanner on fr PC", bluetooth_gaps, suffix=False, typing=Typing("us-on-fr-azerty")
     ),
@@ -335,8 +363,36 @@ RECORDED_STYLE: tuple[Trace, ...] = (
     _literal(
         "recorded-style: usb 8 ms polling",
         _BT_PAYLOAD + "\r",
-        [0, 8, 16, 16.4, 24, 32, 40, 48, 48.3, 56, 64, 72, 80, 88, 88.2, 96, 104, 112, 120, 128,
-         136, 144, 144.5, 152, 160, 168, 176, 184],
+        [
+            0,
+            8,
+            16,
+            16.4,
+            24,
+            32,
+            40,
+            48,
+            48.3,
+            56,
+            64,
+            72,
+            80,
+            88,
+            88.2,
+            96,
+            104,
+            112,
+            120,
+            128,
+            136,
+            144,
+            144.5,
+            152,
+            160,
+            168,
+            176,
+            184,
+        ],
         ("352UW4",),
         "",
     ),
@@ -344,8 +400,35 @@ RECORDED_STYLE: tuple[Trace, ...] = (
     _literal(
         "recorded-style: bluetooth packets",
         _BT_PAYLOAD,
-        [0, 0.9, 1.7, 2.4, 61, 61.8, 62.5, 63.1, 64, 131, 131.6, 132.5, 175, 176, 176.8, 177.4,
-         251, 252, 252.7, 296, 296.9, 297.5, 298.2, 299, 388, 388.7, 389.3],
+        [
+            0,
+            0.9,
+            1.7,
+            2.4,
+            61,
+            61.8,
+            62.5,
+            63.1,
+            64,
+            131,
+            131.6,
+            132.5,
+            175,
+            176,
+            176.8,
+            177.4,
+            251,
+            252,
+            252.7,
+            296,
+            296.9,
+            297.5,
+            298.2,
+            299,
+            388,
+            388.7,
+            389.3,
+        ],
         ("352UW4",),
         "",
     ),
@@ -353,9 +436,41 @@ RECORDED_STYLE: tuple[Trace, ...] = (
     _literal(
         "recorded-style: slow bluetooth then cashier",
         _BT_PAYLOAD + "\r" + "merci",
-        [0, 72, 131, 218, 276, 349, 402, 489, 551, 608, 688, 743, 811, 880, 931, 1019, 1077,
-         1141, 1212, 1271, 1350, 1405, 1468, 1551, 1610, 1688, 1747, 1829, 2310, 2371, 2437,
-         2489, 2562],
+        [
+            0,
+            72,
+            131,
+            218,
+            276,
+            349,
+            402,
+            489,
+            551,
+            608,
+            688,
+            743,
+            811,
+            880,
+            931,
+            1019,
+            1077,
+            1141,
+            1212,
+            1271,
+            1350,
+            1405,
+            1468,
+            1551,
+            1610,
+            1688,
+            1747,
+            1829,
+            2310,
+            2371,
+            2437,
+            2489,
+            2562,
+        ],
         ("352UW4",),
         "merci",
     ),

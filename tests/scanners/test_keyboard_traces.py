@@ -9,7 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from keyboard_traces import CASES, RECORDED_STYLE, US_PC, Trace, Typing, burst, enter, generate, person, replay, score
+from keyboard_traces import (
+    CASES,
+    RECORDED_STYLE,
+    US_PC,
+    Trace,
+    Typing,
+    burst,
+    enter,
+    generate,
+    person,
+    replay,
+    score,
+)
 
 from pos_client.scanner.burst_content import ContentState, PayloadContent
 from pos_client.scanner.keyboard_burst import (
@@ -122,5 +134,7 @@ def test_bench_prints_one_row_per_case(capsys: pytest.CaptureFixture[str]) -> No
     spec.loader.exec_module(bench)
     assert bench.main(["--n", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    rows = [line for line in lines if line[:1].isalpha() and not line.startswith(("case", "Default", "Bluetooth"))]
+    rows = [
+        line for line in lines if line[:1].isalpha() and not line.startswith(("case", "Default", "Bluetooth"))
+    ]
     assert len(rows) == 2 * (len(CASES) + 2)  # cases, recorded-style and "all", in both blocks
