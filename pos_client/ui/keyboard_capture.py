@@ -4,9 +4,10 @@ burst classifier (``pos_client.scanner.keyboard_burst``).
 Installed once on the QApplication (``install_keyboard_capture``), it sees every key press before
 any widget or shortcut does, whichever widget has the focus:
 
-* printable keys are held back while they may be the start of a scanner burst; when the
-  classifier says a person typed them, they are replayed unchanged, in order, to the window they
-  were typed in (a delay of at most ``max_gap + 40`` ms, ~90 ms by default);
+* printable keys are held back while they may be the start of a scanner burst (by rhythm, or by
+  content: the beginning of a pass Culture header); when the classifier says a person typed them,
+  they are replayed unchanged, in order, to the window they were typed in (a delay of at most
+  ~90 ms, or until the next key for a key that could begin a header, at most ~290 ms);
 * a recognised burst and its terminator (Enter/Tab) are swallowed: nothing lands in a text field,
   no focused or default button is pressed, no shortcut fires;
 * each burst becomes a ``RawScan`` with the text as the PC's layout produced it *and* the text
@@ -249,7 +250,7 @@ class KeyboardCapture(QObject):
             )
         if key.kind is not KeyKind.MODIFIER:
             self._last_press_ms = key.timestamp_ms
-        if self._classifier.pending:
+        if self._classifier.pending:  # the silence follows the candidate's state
             self._silence.start(int(self._classifier.silence_ms))
         else:
             self._silence.stop()
