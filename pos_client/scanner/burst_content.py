@@ -77,7 +77,7 @@ class PayloadContent:
         """The most telling state of the layout's text and the physical (scanner-layout) text."""
         best = ContentState.NONE
         for candidate, is_physical in ((physical, True), (text, False)):
-            if candidate:
+            if candidate and not (not is_physical and candidate == physical):  # US PC: read once
                 best = max(best, self._state_of(candidate, physical=is_physical))
                 if best is ContentState.COMPLETE:
                     break

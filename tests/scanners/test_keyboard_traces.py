@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from keyboard_traces import (
     CASES,
     RECORDED_STYLE,
@@ -138,3 +140,41 @@ def test_bench_prints_one_row_per_case(capsys: pytest.CaptureFixture[str]) -> No
         line for line in lines if line[:1].isalpha() and not line.startswith(("case", "Default", "Bluetooth"))
     ]
     assert len(rows) == 2 * (len(CASES) + 2)  # cases, recorded-style and "all", in both blocks
+
+
+pieces = st.one_of(
+    st.sampled_from(
+        [PAYLOAD, "PASSCULTURE:v2;EAN13:9782070368228;TOKEN:ABCDEF", "PASS", "Paris", "<", "]Q1"]
+    ),
+    st.text(alphabet="PASCULTREOKN:;v352UW4xyz <>]", min_size=1, max_size=8),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(pieces, st.sampled_from([0.5, 5.0, 40.0, 70.0, 120.0, 300.0])), min_size=1, max_size=5
+    ),
+    st.lists(st.floats(min_value=0.0, max_value=500.0), min_size=1, max_size=20),
+    st.booleans(),
+)
+def test_keys_are_never_lost_duplicated_or_reordered(
+    parts: list[tuple[str, float]], pauses: list[float], enters: bool
+) -> None:
+    """Scanner-like and person-like pieces at any rhythm, glued at any pause: every key ends in
+    exactly one scan or in the field, and the field gets its keys in typing order."""
+    keys: list[Keystroke] = []
+    t = 0.0
+    for index, (text, gap) in enumerate(parts):
+        keys += burst(US_PC, text, t, [gap])
+        t = keys[-1].timestamp_ms + pauses[index % len(pauses)]
+        if enters and index % 2:
+            keys.append(enter(t))
+            t += pauses[(index + 1) % len(pauses)]
+    typed = "".join(key.text for key in keys if key.kind is KeyKind.CHARACTER)
+    classifier = BurstClassifier()
+    replayed = replay(classifier, keys)
+    field = replayed.typed.replace("\r", "")
+    assert sorted("".join(text for text, _ in replayed.scans) + field) == sorted(typed)
+    remaining = iter(typed)
+    assert all(char in remaining for char in field)  # a subsequence: order kept
+    assert not classifier.pending
