@@ -10,7 +10,9 @@ it (silence timer included). Per case the table gives: traces whose scans read e
 tokens ("scans right"), traces whose person's keys reached the field exactly, in order ("typed
 right"), tokens read that the trace does not carry ("wrong", must be 0), and the classifier's time
 per key (median and p99, µs). A second block shows the same corpus with the Bluetooth override
-(``keyboard_max_gap_ms = 150``, the old timing rule), for comparison. Nothing is asserted here
+(``keyboard_max_gap_ms = 150``, the old timing rule), for comparison. The "session" row replays
+n/10 traces of every case, shuffled and 2 s apart, through one classifier (it adapts to the
+scanners it meets): one trace, right or not as a whole. Nothing is asserted here
 (tests/scanners/test_keyboard_traces.py does, and smoke-runs this script).
 """
 
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "scanners"))
 
-from keyboard_traces import CASES, RECORDED_STYLE, Trace, generate, replay, score  # noqa: E402
+from keyboard_traces import CASES, RECORDED_STYLE, Trace, generate, replay, score, session_trace  # noqa: E402
 
 from pos_client.scanner.keyboard_burst import BurstClassifier  # noqa: E402
 
@@ -56,6 +58,7 @@ def table(n: int, seed: int, max_gap_ms: float) -> list[tuple[str, int, int, int
     rows = []
     corpus = [(case, list(generate(case, n, seed))) for case in CASES]
     corpus.append(("recorded-style traces", list(RECORDED_STYLE)))
+    corpus.append(("session: all cases mixed, one classifier", [session_trace(max(1, n // 10), seed)]))
     for case, traces in corpus:
         scans_right, typed_right, wrong, per_key = run_case(traces, max_gap_ms)
         rows.append(

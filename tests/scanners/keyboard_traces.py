@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pos_client.scanner.keyboard_burst import BurstClassifier, Fate, KeyKind, Keystroke
 from pos_client.scanner.layouts import repair_by_id
@@ -347,6 +347,24 @@ def generate(case: str, count: int, seed: int = 17) -> Iterator[Trace]:
     rng = random.Random(f"{seed}:{case}")
     for _ in range(count):
         yield CASES[case](rng)
+
+
+def session_trace(per_case: int, seed: int = 17) -> Trace:
+    """A till's session: ``per_case`` traces of every case, shuffled, 2 s apart, as one trace (one
+    classifier sees them all and adapts to the scanners it meets)."""
+    traces = [trace for case in sorted(CASES) for trace in generate(case, per_case, seed)]
+    random.Random(seed).shuffle(traces)
+    keys: list[Keystroke] = []
+    tokens: list[str] = []
+    typed = ""
+    start = 0.0
+    for trace in traces:
+        offset = start - trace.keys[0].timestamp_ms
+        keys += [replace(key, timestamp_ms=key.timestamp_ms + offset) for key in trace.keys]
+        tokens += trace.tokens
+        typed += trace.typed
+        start = keys[-1].timestamp_ms + 2000.0
+    return Trace("session: every case mixed, one classifier", tuple(keys), tuple(tokens), typed)
 
 
 # ----------------------------------------------------------------------------- recorded style

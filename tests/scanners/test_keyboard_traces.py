@@ -23,6 +23,7 @@ from keyboard_traces import (
     person,
     replay,
     score,
+    session_trace,
 )
 
 from pos_client.scanner.burst_content import ContentState, PayloadContent
@@ -139,7 +140,7 @@ def test_bench_prints_one_row_per_case(capsys: pytest.CaptureFixture[str]) -> No
     rows = [
         line for line in lines if line[:1].isalpha() and not line.startswith(("case", "Default", "Bluetooth"))
     ]
-    assert len(rows) == 2 * (len(CASES) + 2)  # cases, recorded-style and "all", in both blocks
+    assert len(rows) == 2 * (len(CASES) + 3)  # cases, recorded-style, session and "all", both blocks
 
 
 pieces = st.one_of(
@@ -178,3 +179,9 @@ def test_keys_are_never_lost_duplicated_or_reordered(
     remaining = iter(typed)
     assert all(char in remaining for char in field)  # a subsequence: order kept
     assert not classifier.pending
+
+
+def test_one_classifier_for_a_whole_session() -> None:
+    """The classifier adapts to the scanner it has seen: a till's whole morning (every case, mixed,
+    2 s apart) through one classifier still gives every scan and every person's key."""
+    _check(session_trace(4, seed=3))
