@@ -319,7 +319,6 @@ class BurstClassifier:
         return self._content.reads(text, physical)
 
     def _add(self, key: Keystroke, out: _Outcome) -> None:
-        self._last_scan_ms = None  # a key after a scan: a later Enter is not the scan's
         if len(self._held) >= MAX_BURST_KEYS:
             self._close(None, out)
         if self._state is ContentState.COMPLETE and not self._reads([*self._held, key]):
@@ -331,6 +330,7 @@ class BurstClassifier:
         self._state = self._content_of(self._held)
         if self._state is ContentState.NONE:
             self._resegment(before, out)
+        self._last_scan_ms = None  # a key after any scan closed above: a later Enter is not its
 
     def _resegment(self, before: ContentState, out: _Outcome) -> None:
         """The held keys (the newest included) show no payload: give back a person's keys typed

@@ -185,3 +185,14 @@ def test_one_classifier_for_a_whole_session() -> None:
     """The classifier adapts to the scanner it has seen: a till's whole morning (every case, mixed,
     2 s apart) through one classifier still gives every scan and every person's key."""
     _check(session_trace(4, seed=3))
+
+
+def test_a_persons_enter_after_a_bluetooth_scan_and_their_key_reaches_the_field() -> None:
+    # No suffix; the cashier types "x" 50 ms after the last scanner key, then Enter 250 ms later
+    # (inside the late-Enter window of a Bluetooth scan): both are the cashier's.
+    scan = burst(US_PC, PAYLOAD, 0.0, [110.0] * 30)
+    last = scan[-1].timestamp_ms
+    keys = [*scan, *person("x", last + 50, []), enter(last + 300)]
+    replayed = replay(BurstClassifier(), keys)
+    assert [text for text, _ in replayed.scans] == [PAYLOAD]
+    assert replayed.typed == "x\r"
