@@ -256,6 +256,9 @@ def _person_after(rng: random.Random, rhythm: str) -> Trace:
     scan = burst(US_PC, payload, 0.0, gaps)
     word = rng.choice(FRENCH_WORDS)
     after = person(word, scan[-1].timestamp_ms + rng.uniform(30, 400), typist_gaps(rng, word))
+    if rng.random() < 0.5:  # and Enter: the cashier's, not the scan's late terminator
+        after.append(enter(after[-1].timestamp_ms + rng.uniform(35, 260)))
+        word += "\r"
     return Trace(f"person resumes 30-400 ms after ({rhythm})", (*scan, *after), (token,), word)
 
 
