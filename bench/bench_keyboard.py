@@ -4,7 +4,8 @@
 
 The corpus (``tests/scanners/keyboard_traces.py``) is generated from the timing models of issue 17
 with a fixed seed (USB and Bluetooth scanners, hiccups, a person typing around a scan, fast
-typists, auto-repeat, layout mismatches), plus a few hand-written recorded-style traces. Each trace
+typists, auto-repeat, layout mismatches), plus a few hand-written recorded-style traces and traces
+recorded from a real X server (xdotool under Xvfb, ``scripts/record_x11_key_traces.py``). Each trace
 is replayed through ``BurstClassifier`` at the default settings, driven like the Qt adapter drives
 it (silence timer included). Per case the table gives: traces whose scans read exactly the expected
 tokens ("scans right"), traces whose person's keys reached the field exactly, in order ("typed
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "scanners"))
 
-from keyboard_traces import CASES, RECORDED_STYLE, Trace, generate, replay, score, session_trace  # noqa: E402
+from keyboard_traces import CASES, RECORDED_STYLE, RECORDED_X11, Trace, generate, replay, score, session_trace  # noqa: E402
 
 from pos_client.scanner.keyboard_burst import BurstClassifier  # noqa: E402
 
@@ -58,6 +59,7 @@ def table(n: int, seed: int, max_gap_ms: float) -> list[tuple[str, int, int, int
     rows = []
     corpus = [(case, list(generate(case, n, seed))) for case in CASES]
     corpus.append(("recorded-style traces", list(RECORDED_STYLE)))
+    corpus.append(("recorded under Xvfb (real X11 timestamps)", list(RECORDED_X11)))
     corpus.append(("session: all cases mixed, one classifier", [session_trace(max(1, n // 10), seed)]))
     for case, traces in corpus:
         scans_right, typed_right, wrong, per_key = run_case(traces, max_gap_ms)

@@ -15,7 +15,10 @@ Generated traces follow the models of issue 17 with a fixed seed:
 
 ``RECORDED_STYLE`` adds a few hand-written traces with literal timestamps in the style of real
 logs (uneven USB polling, a Bluetooth unit's bursty radio, a typist's rollover); no scanner
-hardware was available to record real ones.
+hardware was available to record real ones. ``RECORDED_X11`` are real recordings of the X11 path
+(``recorded_x11_traces.json``, made by ``scripts/record_x11_key_traces.py``: xdotool playing a US
+scanner's physical keys and a person's typing on a French keymap under Xvfb, every key as the
+keyboard capture saw it, with the X server's own timestamps and jitter).
 
 A trace knows what should come out: the tokens its scans must read as, and the text a person typed
 (in order, Enter as "\\r").
@@ -23,9 +26,11 @@ A trace knows what should come out: the tokens its scans must read as, and the t
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pos_client.scanner.keyboard_burst import BurstClassifier, Fate, KeyKind, Keystroke
 from pos_client.scanner.layouts import repair_by_id
@@ -504,3 +509,18 @@ RECORDED_STYLE: tuple[Trace, ...] = (
         "code 352uw4\r",
     ),
 )
+
+
+def _recorded_x11() -> tuple[Trace, ...]:
+    path = Path(__file__).with_name("recorded_x11_traces.json")
+    traces = []
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        keys = tuple(
+            Keystroke(KeyKind.TERMINATOR if text == "\r" else KeyKind.CHARACTER, t, text, physical)
+            for t, text, physical in item["keys"]
+        )
+        traces.append(Trace(item["case"], keys, tuple(item["tokens"]), item["typed"]))
+    return tuple(traces)
+
+
+RECORDED_X11: tuple[Trace, ...] = _recorded_x11()

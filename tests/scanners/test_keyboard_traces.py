@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from keyboard_traces import (
     CASES,
     RECORDED_STYLE,
+    RECORDED_X11,
     US_PC,
     Trace,
     Typing,
@@ -53,7 +54,7 @@ def test_generated_case_at_default_settings(case: str) -> None:
         _check(trace)
 
 
-@pytest.mark.parametrize("trace", RECORDED_STYLE, ids=lambda trace: trace.case)
+@pytest.mark.parametrize("trace", RECORDED_STYLE + RECORDED_X11, ids=lambda trace: trace.case)
 def test_recorded_style_trace(trace: Trace) -> None:
     _check(trace)
 
@@ -140,7 +141,7 @@ def test_bench_prints_one_row_per_case(capsys: pytest.CaptureFixture[str]) -> No
     rows = [
         line for line in lines if line[:1].isalpha() and not line.startswith(("case", "Default", "Bluetooth"))
     ]
-    assert len(rows) == 2 * (len(CASES) + 3)  # cases, recorded-style, session and "all", both blocks
+    assert len(rows) == 2 * (len(CASES) + 4)  # cases, 2 recorded, session and "all", both blocks
 
 
 pieces = st.one_of(

@@ -8,6 +8,7 @@ It reports on stdout, one JSON object per line:
   {"event": "field", "text": ...}      the code field's text changed
   {"event": "return", "text": ...}     Enter reached the code field
   {"event": "button"}                  the default button was pressed
+  {"event": "key", "t": ..., "text": ..., "physical": ...}   each key press (with --keys)
 It quits when its stdin reads "quit" (or closes).
 
 ``x11_capture_app.py till <dir>`` runs the real till window instead (demo backend: local API
@@ -118,6 +119,10 @@ def main() -> int:
     settings = ScannerSettings(scanner_layout=sys.argv[1] if len(sys.argv) > 1 else "us")
     capture = install_keyboard_capture(app, settings, on_scan)
     assert capture is not None
+    if "--keys" in sys.argv:  # also report every key press as the capture saw it
+        capture.set_on_key(
+            lambda key: say(event="key", t=key.timestamp_ms, text=key.text, physical=key.physical)
+        )
 
     stdin = quit_on_stdin(app)
     window.resize(400, 120)
