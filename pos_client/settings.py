@@ -193,7 +193,9 @@ class ScannerSettings(_CheckedSection):
     keyboard_capture: bool = _doc(True, "Capter les douchettes en mode clavier.")
     keyboard_max_gap_ms: int = _doc(
         50,
-        "Écart maximal entre deux touches d'une douchette (ms, de 10 à 150 ; 150 pour le Bluetooth).",
+        "Écart maximal entre deux touches d'une douchette pour les codes qui ne sont pas des "
+        "contremarques (ms, de 10 à 150) ; les contremarques sont reconnues à leur contenu, "
+        "Bluetooth compris.",
         check=_between(10, 150, " ms"),
     )
     keyboard_min_length: int = _doc(

@@ -89,12 +89,15 @@ class KeyboardLayout:
         label: the layout's name for the cashier, in French.
         keys: position -> (character without Shift, character with Shift); ``DEAD`` for nothing.
         caps_lock_number_row: Caps Lock also shifts the number row (Windows legacy AZERTY).
+        caps_lock_uppercases: Caps Lock also upper-cases what other keys type (Linux xkb: "é" of
+            the French number row gives "É", where Windows gives "2").
     """
 
     layout_id: str
     label: str
     keys: Mapping[str, tuple[str, str]]
     caps_lock_number_row: bool = False
+    caps_lock_uppercases: bool = False
     _typing: Mapping[str, tuple[str, bool]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -114,11 +117,14 @@ class KeyboardLayout:
     def produce(self, position: str, shift: bool, *, caps_lock: bool = False) -> str:
         """The character a key gives on this layout (``DEAD`` when it gives nothing)."""
         without, with_shift = self.keys[position]
-        if caps_lock and (_is_letter_key(without, with_shift) or (
-            self.caps_lock_number_row and position in NUMBER_ROW
-        )):
+        letter_key = _is_letter_key(without, with_shift)
+        if caps_lock and (letter_key or (self.caps_lock_number_row and position in NUMBER_ROW)):
             shift = not shift
-        return with_shift if shift else without
+        char = with_shift if shift else without
+        if caps_lock and self.caps_lock_uppercases and not letter_key and len(char.upper()) == 1:
+            # xkb's Caps Lock transformation: the lock, not consumed by the key, upper-cases it.
+            return char.upper()
+        return char
 
 
 def _is_letter_key(without: str, with_shift: str) -> bool:
@@ -338,24 +344,32 @@ def _build_repairs() -> tuple[LayoutRepair, ...]:
 
 
 def _variants(scanner: KeyboardLayout, host: KeyboardLayout, caps_lock: bool) -> list[LayoutRepair]:
-    """The repair for one mismatch; with Caps Lock on a Windows legacy AZERTY PC, also the Linux
-    variant of the same layout (where Caps Lock leaves the number row alone)."""
+    """The repair for one mismatch; with Caps Lock, also the Linux (xkb) variant of the PC's layout
+    when it types differently: Caps Lock leaves the number row alone and upper-cases what other
+    keys give (``é`` -> ``É``, ``ö`` -> ``Ö``), where Windows legacy AZERTY shifts the number row."""
     suffix = "+capslock" if caps_lock else ""
     hosts = [(host, "")]
-    if caps_lock and host.caps_lock_number_row:
-        linux_host = KeyboardLayout(host.layout_id, host.label, host.keys, caps_lock_number_row=False)
-        hosts.append((linux_host, "-linux"))
-    return [
-        LayoutRepair(
-            repair_id=f"{scanner.layout_id}-on-{variant.layout_id}{suffix}{tag}",
-            scanner=scanner,
-            host=variant,
-            caps_lock=caps_lock,
-            advice=_advice(scanner, variant, caps_lock),
-            table=MappingProxyType(_inverse_table(scanner, variant, caps_lock)),
+    if caps_lock:
+        linux_host = KeyboardLayout(
+            host.layout_id, host.label, host.keys, caps_lock_number_row=False, caps_lock_uppercases=True
         )
-        for variant, tag in hosts
-    ]
+        hosts.append((linux_host, "-linux"))
+    repairs: list[LayoutRepair] = []
+    for variant, tag in hosts:
+        table = _inverse_table(scanner, variant, caps_lock)
+        if any(repair.table == table for repair in repairs):
+            continue  # the same garbling as the Windows variant (no character Caps Lock upper-cases)
+        repairs.append(
+            LayoutRepair(
+                repair_id=f"{scanner.layout_id}-on-{variant.layout_id}{suffix}{tag}",
+                scanner=scanner,
+                host=variant,
+                caps_lock=caps_lock,
+                advice=_advice(scanner, variant, caps_lock),
+                table=MappingProxyType(table),
+            )
+        )
+    return repairs
 
 
 ALL_REPAIRS: tuple[LayoutRepair, ...] = _build_repairs()

@@ -22,13 +22,13 @@ link, another QR code, a truncated payload...). A token handed out always matche
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pos_client.domain.scan import RawScan
+from pos_client.domain.token import ASCII_UPPER, TOKEN_LENGTH, TOKEN_PATTERN
 from pos_client.scanner.layouts import ALL_REPAIRS, CAPS_LOCK_ONLY, LayoutRepair, find_layout
 
 __all__ = [
@@ -44,12 +44,9 @@ __all__ = [
     "token_from_text",
 ]
 
-# \Z, not $: "$" would also accept a trailing newline ("352UW4\n").
-TOKEN_PATTERN = re.compile(r"^[A-Z0-9]{6}\Z")
 # What pass Culture's generator draws from (no 0 1 8 9 I O); the reader accepts any A-Z/0-9 like
 # the official desk, the API answers "not found" for the rest.
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ234567"
-TOKEN_LENGTH = 6
 # Longer than any contremarque payload with room for future fields; longer input is not ours.
 MAX_INPUT_LENGTH = 256
 
@@ -60,13 +57,23 @@ _CAPS_LOCK_HEADER = _USUAL_HEADER.swapcase()
 _HEADER_RE = re.compile(r"^PASSCULTURE:V([0-9]{1,3})\Z")
 _FIELD_RE = re.compile(r"^([A-Z0-9_]{1,32}):(.*)$", re.DOTALL)
 _AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+# An AIM identifier whose "]" is a dead key (Swiss layouts): Windows types the dead key's "¨" then
+# the letter, or composes them ("]E0" -> "Ë0"). Taken off only before a header or a barcode's digits.
+_DEAD_KEY_AIM_RE = re.compile(r"^(?:¨[A-Za-z]|[ÄËÏÖÜ])[0-9A-Za-z]")
+_TRAILING_AIM_RE = re.compile(r"(?:\]|¨)[A-Za-z][0-9A-Za-z]\Z|[ÄËÏÖÜ][0-9A-Za-z]\Z")
+# A short decoration before the header that nobody configured: 1-3 symbols (">>", "<"), a short
+# word and a separator ("QR:", "DATA="), or the digit libX11 leaves of a dead-key "]Q1". Never the
+# payload's own separators, nor the tail of a header or field name ("EN:" of "TOKEN:").
+_UNCONFIGURED_PREFIX_RE = re.compile(r"[^\w\s:;]{1,3}|[A-Za-z]{1,4}[:=]|[0-9]")
+_MAX_UNCONFIGURED_PREFIX = 5
+_STRUCTURE_TAILS = ("PASSCULTURE:", "TOKEN:", "EAN13:")
+_MAX_GLUED_CODES = 4
 _EAN13_RE = re.compile(r"^[0-9]{13}\Z")
 _RETAIL_BARCODE_RE = re.compile(r"^([0-9]{8}|[0-9]{12,14}|[0-9]{9}[0-9Xx])\Z")
 _WEB_RE = re.compile(r"^(https?://|www\.)|^[\w.-]+\.(fr|com|app|org|gouv\.fr)(/|$)", re.IGNORECASE)
 _PASS_CULTURE_WEB_RE = re.compile(r"pass[.\-_]?culture", re.IGNORECASE)
 _LOOKS_TYPED_RE = re.compile(r"^[A-Za-z0-9 \-]{1,16}\Z")
 _FRAMING = " \t\r\n\x00\x02\x03\x04\ufeff"
-_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 _MIN_TRUNCATED_HEADER = 4  # "PASS" and longer beginnings of "PASSCULTURE:" are cut-off scans
 
 
@@ -88,6 +95,7 @@ class RejectionReason(StrEnum):
     CONTROL_CHARACTERS = "control_characters"
     BAD_TOKEN = "bad_token"
     AMBIGUOUS_LAYOUT = "ambiguous_layout"  # garbled so that two layouts read different tokens
+    SEVERAL_CODES = "several_codes"  # two different payloads glued in one read
 
 
 _MESSAGES: dict[RejectionReason, str] = {
@@ -128,6 +136,10 @@ _MESSAGES: dict[RejectionReason, str] = {
         "Le code a été déformé par un réglage de clavier et peut se lire de plusieurs façons. "
         "Tapez le code à 6 caractères à la main, et faites régler la douchette sur le clavier "
         "de l'ordinateur."
+    ),
+    RejectionReason.SEVERAL_CODES: (
+        "Deux contremarques différentes ont été lues d'un coup. Scannez-les une par une ; si cela "
+        "se répète, désactivez le mode de lecture continue de la douchette."
     ),
 }
 
@@ -197,9 +209,16 @@ def read_contremarque(
         if result.format is not PayloadFormat.BARE and _CAPS_LOCK_HEADER in text:
             return replace(result, repair=CAPS_LOCK_ONLY.repair_id, repair_advice=CAPS_LOCK_ONLY.advice)
         return result
-    if result.reason in _NOT_REPAIRABLE:
+    if result.reason in _NOT_REPAIRABLE and not _glued_by_terminators(text, result):
         return result
     return _read_repaired(text, prefix, suffix, host_layout, result)
+
+
+def _glued_by_terminators(text: str, result: Rejection) -> bool:
+    """Terminators inside the text (continuous mode gluing garbled payloads): worth a repair."""
+    return result.reason is RejectionReason.CONTROL_CHARACTERS and any(
+        char in text.strip(_FRAMING) for char in "\r\n\t"
+    )
 
 
 _NOT_REPAIRABLE = frozenset(
@@ -213,15 +232,22 @@ def _read_repaired(
     """Try every layout repair; accept only complete pass Culture payloads, and only when all the
     repairs that work agree on the token."""
     found: list[tuple[LayoutRepair, Contremarque, int]] = []
+    # What each repair reads from its header on, whatever stands before it: a repair that refuses
+    # the lead (digits glued to the header) still says which token it sees, so a short prefix
+    # another repair accepts can never pick a token this one contradicts.
+    from_header: list[Contremarque] = []
     pass_culture_rejection: Rejection | None = None
     host = find_layout(host_layout) if host_layout else None
     for repair in ALL_REPAIRS:
         if host is not None and repair.host.layout_id != host.layout_id:
             continue
         repaired = repair.apply(text)
-        if repaired == text or _HEADER_START not in repaired.translate(_ASCII_UPPER):
+        if repaired == text or _HEADER_START not in repaired.translate(ASCII_UPPER):
             continue  # cheap test first: only a pass Culture payload is worth a full reading
         result = _read_plain(repaired, (prefix, repair.apply(prefix)), (suffix, repair.apply(suffix)))
+        core = _read_plain(repaired[repaired.translate(ASCII_UPPER).index(_HEADER_START) :], (), ())
+        if isinstance(core, Contremarque) and core.format is not PayloadFormat.BARE:
+            from_header.append(core)
         if isinstance(result, Contremarque):
             if result.format is not PayloadFormat.BARE:
                 found.append((repair, result, _oddness(repaired)))
@@ -232,7 +258,9 @@ def _read_repaired(
         # legacy AZERTY "è" is 7, so a new-AZERTY "v3" also reads as a "v7" that was never issued.
         known = [reading for reading in found if reading[1].format is not PayloadFormat.VN]
         found = known or found
-        if len({c.token for _, c, _ in found}) > 1:
+        seen = [c for _, c, _ in found]
+        seen += [c for c in from_header if c.format is not PayloadFormat.VN or not known]
+        if len({c.token for c in seen}) > 1:
             return _reject(RejectionReason.AMBIGUOUS_LAYOUT)
         # The EAN only informs: keep it when the readings agree on one.
         eans = {c.ean for _, c, _ in found if c.ean is not None}
@@ -264,6 +292,47 @@ _PASS_CULTURE_REJECTIONS = frozenset(
 
 
 def _read_plain(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
+    """Read ``text``, or each payload of a continuous-mode read that glued several together."""
+    upper = text.translate(ASCII_UPPER)
+    if upper.count(_HEADER) > 1:
+        return _read_glued(text, upper, prefixes, suffixes)
+    return _read_single(text, prefixes, suffixes)
+
+
+def _read_glued(
+    text: str, upper: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]
+) -> Contremarque | Rejection:
+    """A scanner in continuous mode sent the same code twice (or more), with or without
+    terminators between: one token. Different codes, or any copy that does not read: refused."""
+    starts = [match.start() for match in re.finditer(re.escape(_HEADER), upper)]
+    if len(starts) > _MAX_GLUED_CODES:
+        return _reject(RejectionReason.SEVERAL_CODES)
+    readings: list[Contremarque] = []
+    for index, start in enumerate(starts):
+        is_last = index == len(starts) - 1
+        piece = text[0 if index == 0 else start : len(text) if is_last else starts[index + 1]]
+        if not is_last:
+            piece = _without_next_decorations(piece, prefixes)
+        result = _read_single(piece, prefixes, suffixes)
+        if isinstance(result, Rejection):
+            return result
+        readings.append(result)
+    if len({(reading.token, reading.ean, reading.format) for reading in readings}) > 1:
+        return _reject(RejectionReason.SEVERAL_CODES)
+    return readings[0]
+
+
+def _without_next_decorations(piece: str, prefixes: tuple[str, ...]) -> str:
+    """A glued payload without what belongs to the next one: framing, its AIM id, its prefix."""
+    piece = piece.rstrip(_FRAMING)
+    piece = _TRAILING_AIM_RE.sub("", piece).rstrip(_FRAMING)
+    for prefix in prefixes:
+        if prefix and piece.endswith(prefix):
+            return piece[: -len(prefix)].rstrip(_FRAMING)
+    return piece
+
+
+def _read_single(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> Contremarque | Rejection:
     """Read ``text`` without its decorations. The configured prefix/suffix is taken off only when
     what remains reads as a contremarque: a prefix "A" must not eat the first letter of a typed
     "ABCDEF", nor a suffix "4" the last of "352UW4". When no reading works, the rejection is the
@@ -287,11 +356,14 @@ def _read_payload(payload: str) -> Contremarque | Rejection:
     # isprintable() is the fast path (C); it is also False for harmless spaces like U+00A0.
     if not payload.isprintable() and any(unicodedata.category(char)[0] == "C" for char in payload):
         return _reject(RejectionReason.CONTROL_CHARACTERS)
-    upper = payload.translate(_ASCII_UPPER)  # str.upper() would turn "ﬀ" into "FF"
+    upper = payload.translate(ASCII_UPPER)  # str.upper() would turn "ﬀ" into "FF"
     if upper.startswith(_HEADER + "//"):  # the app's own links: passculture://...
         return _reject(RejectionReason.WEB_LINK)
     if upper.startswith(_HEADER):
         return _read_pass_culture(upper)
+    start = upper.find(_HEADER, 1, _MAX_UNCONFIGURED_PREFIX + len(_HEADER))
+    if start > 0 and _is_unconfigured_prefix(payload[:start]):
+        return _read_pass_culture(upper[start:])
     if len(upper) < len(_HEADER) and _HEADER.startswith(upper) and len(upper) >= _MIN_TRUNCATED_HEADER:
         return _reject(RejectionReason.TRUNCATED)
     return _read_other(payload)
@@ -329,12 +401,26 @@ def _strip_decorations(
             break
     if _AIM_RE.match(payload):
         payload = payload[3:].strip(_FRAMING)
+    elif (dead_key := _DEAD_KEY_AIM_RE.match(payload)) and _header_or_digits(payload[dead_key.end() :]):
+        payload = payload[dead_key.end() :].strip(_FRAMING)
     for suffix in suffixes:
         if suffix and payload.endswith(suffix):
             payload = payload[: -len(suffix)].strip(_FRAMING)
             had_suffix = True
             break
     return payload, (had_prefix, had_suffix)
+
+
+def _header_or_digits(rest: str) -> bool:
+    return rest.translate(ASCII_UPPER).startswith(_HEADER) or (rest.isascii() and rest.isdigit())
+
+
+def _is_unconfigured_prefix(lead: str) -> bool:
+    """Short and plainly not part of a code (see ``_UNCONFIGURED_PREFIX_RE``)."""
+    if not _UNCONFIGURED_PREFIX_RE.fullmatch(lead):
+        return False
+    folded = lead.translate(ASCII_UPPER)
+    return not any(tail.endswith(folded) for tail in _STRUCTURE_TAILS)
 
 
 def _read_pass_culture(upper: str) -> Contremarque | Rejection:
@@ -377,7 +463,7 @@ def _read_pass_culture(upper: str) -> Contremarque | Rejection:
 def _read_other(payload: str) -> Contremarque | Rejection:
     """Not a pass Culture payload: a typed token, or something scanned by mistake."""
     if _LOOKS_TYPED_RE.match(payload):
-        compact = payload.replace(" ", "").replace("-", "").translate(_ASCII_UPPER)
+        compact = payload.replace(" ", "").replace("-", "").translate(ASCII_UPPER)
         if TOKEN_PATTERN.match(compact):
             return Contremarque(token=compact, ean=None, format=PayloadFormat.BARE)
         if _RETAIL_BARCODE_RE.match(compact):

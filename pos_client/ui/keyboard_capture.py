@@ -4,9 +4,10 @@ burst classifier (``pos_client.scanner.keyboard_burst``).
 Installed once on the QApplication (``install_keyboard_capture``), it sees every key press before
 any widget or shortcut does, whichever widget has the focus:
 
-* printable keys are held back while they may be the start of a scanner burst; when the
-  classifier says a person typed them, they are replayed unchanged, in order, to the window they
-  were typed in (a delay of at most ``max_gap + 40`` ms, ~90 ms by default);
+* printable keys are held back while they may be the start of a scanner burst (by rhythm, or by
+  content: the beginning of a pass Culture header); when the classifier says a person typed them,
+  they are replayed unchanged, in order, to the window they were typed in (a delay of at most
+  ~90 ms, or until the next key for a key that could begin a header, at most ~290 ms);
 * a recognised burst and its terminator (Enter/Tab) are swallowed: nothing lands in a text field,
   no focused or default button is pressed, no shortcut fires;
 * each burst becomes a ``RawScan`` with the text as the PC's layout produced it *and* the text
@@ -29,7 +30,15 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QWindow
 
 from pos_client.domain.scan import RawScan, ScanSink, SourceState, SourceStatus, StatusSink, Transport
-from pos_client.scanner.keyboard_burst import Burst, BurstClassifier, Decision, Fate, KeyKind, Keystroke
+from pos_client.scanner.keyboard_burst import (
+    Burst,
+    BurstClassifier,
+    Decision,
+    Fate,
+    KeyKind,
+    Keystroke,
+    PayloadContent,
+)
 from pos_client.scanner.keymap import NativeKeyOrigin, character_for, evdev_code_from_native
 from pos_client.settings import ScannerSettings
 
@@ -120,7 +129,9 @@ class KeyboardCapture(QObject):
         self._layout = settings.scanner_layout or "us"
         character_for(30, shift=False, layout=self._layout)  # a bad layout name fails here, early
         self._classifier = BurstClassifier(
-            max_gap_ms=settings.keyboard_max_gap_ms, min_length=settings.keyboard_min_length
+            max_gap_ms=settings.keyboard_max_gap_ms,
+            min_length=settings.keyboard_min_length,
+            content=PayloadContent(settings.prefix, settings.suffix, settings.host_layout),
         )
         self._on_key = on_key
         self._on_scan: ScanSink | None = None
@@ -232,7 +243,7 @@ class KeyboardCapture(QObject):
             )
         if key.kind is not KeyKind.MODIFIER:
             self._last_press_ms = key.timestamp_ms
-        if self._classifier.pending:
+        if self._classifier.pending:  # the silence follows the candidate's state
             self._silence.start(int(self._classifier.silence_ms))
         else:
             self._silence.stop()
@@ -246,8 +257,8 @@ class KeyboardCapture(QObject):
 
     def _apply(self, decision: Decision) -> None:
         self._replay(decision.release)
-        if decision.scan is not None:
-            self._emit(decision.scan)
+        for scan in decision.scans:
+            self._emit(scan)
 
     def _replay(self, keys: tuple[Keystroke, ...]) -> None:
         if not keys:

@@ -81,7 +81,8 @@ def advice_for(scan: RawScan, result: Contremarque | Rejection, keys: Sequence[K
         if gaps and max(gaps) > SLOW_GAP_MS:
             advice.append(
                 f"La douchette tape lentement (jusqu'à {max(gaps):.0f} ms entre deux touches, "
-                "Bluetooth ?) : si des lectures arrivent coupées, augmentez « keyboard_max_gap_ms »."
+                "Bluetooth ?) : les contremarques sont reconnues quand même ; si d'autres codes "
+                "arrivent coupés, augmentez « keyboard_max_gap_ms »."
             )
         if keys[-1].fate is not Fate.SWALLOW:
             advice.append(

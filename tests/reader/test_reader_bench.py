@@ -1,4 +1,5 @@
-"""Smoke run of bench/bench_parse.py with a tiny number of rounds (the numbers are not checked)."""
+"""Smoke runs of bench/bench_parse.py and bench/bench_reader_cases.py with tiny sizes (timings are not
+checked; the reader-cases bench must show no wrong token)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,18 @@ def test_bench_prints_one_row_per_class(capsys: pytest.CaptureFixture[str]) -> N
     classes = [line.split()[0] for line in lines[3:]]
     assert classes == ["clean", "garbled", "rejected"]
     assert all(len(line.split()) == 6 for line in lines[3:])
+
+
+def test_reader_cases_bench_prints_one_row_per_case_and_no_wrong_token(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = BENCH.parent / "bench_reader_cases.py"
+    spec = importlib.util.spec_from_file_location("bench_reader_cases", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_reader_cases", bench)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--n", "5"]) == 0
+    rows = capsys.readouterr().out.splitlines()[3:]
+    assert len(rows) == len(bench.CASES) + 1
+    assert all(int(row[38:].split()[2]) == 0 for row in rows)  # the "wrong" column

@@ -187,6 +187,7 @@ def test_each_rejection_has_its_own_french_message() -> None:
         RejectionReason.CONTROL_CHARACTERS: "352\x1bUW4",
         RejectionReason.BAD_TOKEN: "352U",
         RejectionReason.AMBIGUOUS_LAYOUT: "PQSSCULTUREMvémTOKENMè(éUZQ",
+        RejectionReason.SEVERAL_CODES: "PASSCULTURE:v3;TOKEN:352UW4\rPASSCULTURE:v3;TOKEN:ABCDEF",
     }
     assert set(samples) == set(RejectionReason)
     messages = set()

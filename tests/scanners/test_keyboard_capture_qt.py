@@ -167,3 +167,19 @@ def test_bad_layout_falls_back_to_us_and_the_capture_still_starts(qapp: QApplica
     object.__setattr__(broken, "scanner_layout", "klingon")
     with pytest.raises(ValueError, match="inconnue"):
         KeyboardCapture(broken)
+
+
+def test_bluetooth_pace_without_suffix_is_a_scan_and_a_persons_word_is_not(
+    till: Till, qtbot: QtBot, scans: tuple[list[RawScan], list[SourceStatus], KeyboardCapture]
+) -> None:
+    """Default settings, Bluetooth pace (80 ms per key): the capture's silence timer follows the
+    classifier's state, so a suffix-less scan is handed on once complete, and a cashier's "Paris"
+    at the same pace reaches the field (the "r" shows it is no header)."""
+    found, _, _ = scans
+    till.type(PAYLOAD, gap_ms=80)
+    assert till.field.text() == ""
+    qtbot.waitUntil(lambda: [s.text for s in found] == [PAYLOAD], timeout=3000)
+    till.now += 2000
+    till.type("Paris", gap_ms=80)
+    qtbot.waitUntil(lambda: till.field.text() == "Paris", timeout=3000)
+    assert [s.text for s in found] == [PAYLOAD]

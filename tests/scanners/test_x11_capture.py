@@ -30,6 +30,7 @@ from us_scanner_keys import (
     DEMO_SECOND_BOOK_TOKEN,
     KEY_ENTER,
     ON_FRENCH_AZERTY,
+    ON_FRENCH_AZERTY_CAPS_LOCK,
     PAYLOAD,
     US_PAYLOAD_KEYS,
 )
@@ -254,6 +255,53 @@ def test_scans_and_typing_end_in_the_till_booking_card(display: str, tmp_path: P
         x11(display, "xdotool", "key", "Return")
         view = app.next_view(lambda v: v["offer"] is not None, timeout=30)
         assert view["token"] == DEMO_CONCERT_TOKEN
+    finally:
+        errors = app.close()
+    assert "Traceback" not in errors, errors
+
+
+def bluetooth_scan(display: str, keys: tuple[tuple[int, bool], ...], delay_ms: int, *, enter: bool) -> None:
+    """A Bluetooth scanner's rhythm: the same physical keys ``delay_ms`` apart (xdotool's own pace
+    plus the X server's jitter), with or without Enter."""
+    args = [f"shift+{code + XKB_OFFSET}" if shift else str(code + XKB_OFFSET) for code, shift in keys]
+    if enter:
+        args.append(str(KEY_ENTER + XKB_OFFSET))
+    x11(display, "xdotool", "key", "--delay", str(delay_ms), *args)
+
+
+def test_bluetooth_rhythm_and_caps_lock_at_default_settings(display: str) -> None:
+    """Default settings (max gap 50 ms): a Bluetooth-paced scan with no suffix is still one scan,
+    a person typing at 60 ms per key keeps their keys, and Caps Lock on the French keymap gives the
+    xkb garbling the reader repairs (``é`` of the number row upper-cased to ``É``)."""
+    app = open_on_french_keymap(display, timeout=30)
+    try:
+        bluetooth_scan(display, US_PAYLOAD_KEYS, 80, enter=False)
+        scan = app.next("scan", timeout=20)
+        assert scan["text"] == ON_FRENCH_AZERTY
+        assert scan["physical"] == PAYLOAD
+        assert scan["token"] == "352UW4"
+        assert scan["skipped"] == []
+
+        # A fast typist, 60 ms per key: above the old 50 ms limit, below Bluetooth scanners' pace.
+        x11(display, "xdotool", "type", "--delay", "60", "cb2")
+        assert app.next("field")["text"] == "c"
+        assert app.next("field")["text"] == "cb"
+        assert app.next("field")["text"] == "cb2"
+        x11(display, "xdotool", "key", "Return")
+        assert app.next("return")["text"] == "cb2"
+
+        # Caps Lock on, a Bluetooth scan with Enter: the layout's text is the Linux Caps Lock
+        # garbling; the physical keys and the reader's repair both give the token.
+        x11(display, "xdotool", "key", "Caps_Lock")
+        bluetooth_scan(display, US_PAYLOAD_KEYS, 60, enter=True)
+        scan = app.next("scan", timeout=20)
+        x11(display, "xdotool", "key", "Caps_Lock")
+        assert scan["text"] == ON_FRENCH_AZERTY_CAPS_LOCK
+        assert scan["physical"] == PAYLOAD
+        assert scan["token"] == "352UW4"
+        assert scan["text_token"] == "352UW4"  # the text alone reads too (no scan codes needed)
+        assert scan["skipped"] == []
+        assert app.drain() == []
     finally:
         errors = app.close()
     assert "Traceback" not in errors, errors

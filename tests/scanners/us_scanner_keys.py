@@ -39,6 +39,8 @@ KEY_ENTER = 28
 KEY_LEFTSHIFT = 42
 # What a French legacy AZERTY PC makes of those keys (reference: the XKB fr symbols).
 ON_FRENCH_AZERTY = 'PQSSCULTUREMv"mTOKENM"(éUZ\''
+# The same with Caps Lock on (Linux xkb: letters inverted, "é" upper-cased; issue 17).
+ON_FRENCH_AZERTY_CAPS_LOCK = 'pqssculturemV"Mtokenm"(Éuz\''
 
 # The demo emulator's book booking (pos_client.emulator.demo_data, case "book").
 DEMO_BOOK_TOKEN = "PETPR2"

@@ -3,10 +3,12 @@
 A window with a code field (focused), a default button and the keyboard capture installed.
 It reports on stdout, one JSON object per line:
   {"event": "ready", "window": <X window id>}
-  {"event": "scan", "text": ..., "physical": ..., "token": ... or null, "rejection": ...}
+  {"event": "scan", "text": ..., "physical": ..., "token": ... or null, "text_token": ... or null,
+   "rejection": ...}                   (text_token: what the layout's text alone reads as)
   {"event": "field", "text": ...}      the code field's text changed
   {"event": "return", "text": ...}     Enter reached the code field
   {"event": "button"}                  the default button was pressed
+  {"event": "key", "t": ..., "text": ..., "physical": ...}   each key press (with --keys)
 It quits when its stdin reads "quit" (or closes).
 
 ``x11_capture_app.py till <dir>`` runs the real till window instead (demo backend: local API
@@ -27,7 +29,7 @@ from PySide6.QtCore import QEventLoop, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from pos_client.domain.scan import RawScan
-from pos_client.scanner.payload import Contremarque, read_scan
+from pos_client.scanner.payload import Contremarque, read_contremarque, read_scan
 from pos_client.settings import ScannerSettings, Settings
 from pos_client.ui.keyboard_capture import KeyboardCapture, install_keyboard_capture
 
@@ -103,11 +105,24 @@ def main() -> int:
         result = read_scan(scan)
         token = result.token if isinstance(result, Contremarque) else None
         rejection = None if isinstance(result, Contremarque) else result.message
-        say(event="scan", text=scan.text, physical=scan.physical_text, token=token, rejection=rejection)
+        from_text = read_contremarque(scan.text)
+        text_token = from_text.token if isinstance(from_text, Contremarque) else None
+        say(
+            event="scan",
+            text=scan.text,
+            physical=scan.physical_text,
+            token=token,
+            text_token=text_token,
+            rejection=rejection,
+        )
 
     settings = ScannerSettings(scanner_layout=sys.argv[1] if len(sys.argv) > 1 else "us")
     capture = install_keyboard_capture(app, settings, on_scan)
     assert capture is not None
+    if "--keys" in sys.argv:  # also report every key press as the capture saw it
+        capture.set_on_key(
+            lambda key: say(event="key", t=key.timestamp_ms, text=key.text, physical=key.physical)
+        )
 
     stdin = quit_on_stdin(app)
     window.resize(400, 120)
