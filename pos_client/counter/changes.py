@@ -1,5 +1,7 @@
-"""The one change function: intent, request, resolution. The window, the command line and the
-self-test all change a booking through ``run_change``, so a sale is recorded the same way everywhere.
+"""The one change function: (claim,) intent, request, resolution. The window, the command line and
+the self-test all change a booking through ``run_change``, so a sale is recorded the same way
+everywhere. With a shared ledger (``claims``) the booking is claimed first: another till holding or
+having made the change is said, and nothing is sent.
 """
 
 from __future__ import annotations
@@ -10,8 +12,16 @@ from datetime import datetime
 
 from pos_client.domain.booking import Booking
 from pos_client.domain.ledger import Intent, Operation, PaymentRecord
-from pos_client.domain.outcomes import ChangeDone, Outcome, OutcomeUnknown, is_done
-from pos_client.domain.ports import BookingsApi, Journal, JournalBug, JournalError
+from pos_client.domain.outcomes import (
+    ChangeDone,
+    ClaimedElsewhere,
+    Outcome,
+    OutcomeUnknown,
+    RereadVerdict,
+    is_done,
+    reread_verdict,
+)
+from pos_client.domain.ports import BookingClaims, BookingsApi, ClaimTicket, Journal, JournalBug, JournalError
 from pos_client.domain.scan import RawScan
 
 __all__ = ["ChangeResult", "run_change"]
@@ -41,8 +51,52 @@ def run_change(
     booking: Booking,
     raw: RawScan,
     id_checked_at: datetime | None,
+    claims: BookingClaims | None = None,
 ) -> ChangeResult:
-    """Off the owner thread: intent, request, resolution. Never sends without a durable intent."""
+    """Off the owner thread: claim, intent, request, resolution. Never sends without a durable intent,
+    nor while another till holds the booking."""
+    ticket: ClaimTicket | None = None
+    if claims is not None:
+        claimed = _claim(api, claims, operation, booking.token)
+        if isinstance(claimed, ClaimedElsewhere):
+            return ChangeResult(operation, claimed)
+        ticket = claimed
+    result = _intent_request_resolution(api, journal, operation, booking, raw, id_checked_at)
+    if claims is not None and ticket is not None:
+        claims.finish(ticket, went_through=_went_through(operation, result.outcome))
+    return result
+
+
+def _went_through(operation: Operation, outcome: Outcome | None) -> bool | None:
+    """What a claim is told: done, not applied (nothing sent, or refused), or unknown."""
+    if outcome is None:
+        return False  # the journal refused the intent: nothing was sent
+    return None if isinstance(outcome, OutcomeUnknown) else is_done(operation, outcome)
+
+
+def _claim(
+    api: BookingsApi, claims: BookingClaims, operation: Operation, token: str
+) -> ClaimTicket | ClaimedElsewhere | None:
+    """Claim ``token``; a claim taken over from a till that died while sending is checked by a read of
+    the booking first: its change may have gone through, and is then that till's, not this one's."""
+    answer = claims.claim(token, operation)
+    if not isinstance(answer, ClaimTicket) or answer.taken_over_from is None:
+        return answer
+    if reread_verdict(operation, api.get_booking(token)) is RereadVerdict.APPLIED:
+        claims.finish(answer, went_through=False)
+        now = datetime.now().astimezone()
+        return ClaimedElsewhere(token, operation.value, answer.taken_over_from, now, done=True)
+    return answer
+
+
+def _intent_request_resolution(
+    api: BookingsApi,
+    journal: Journal,
+    operation: Operation,
+    booking: Booking,
+    raw: RawScan,
+    id_checked_at: datetime | None,
+) -> ChangeResult:
     try:
         intent: Intent = journal.begin(
             operation,

@@ -12,8 +12,8 @@ from typing import TypeVar
 
 from pos_client.counter.settlement import Settled, settle_token
 from pos_client.domain.booking import Booking
-from pos_client.domain.outcomes import AlreadyValidated, Outcome
-from pos_client.domain.ports import BookingsApi, Journal, JournalError
+from pos_client.domain.outcomes import AlreadyValidated, Found, Outcome
+from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, JournalError
 
 __all__ = ["LookupResult", "read_booking"]
 
@@ -30,15 +30,22 @@ class LookupResult:
     still_open: bool = False  # an open intent for the token that this read could not settle
 
 
-def read_booking(api: BookingsApi, journal: Journal, token: str) -> LookupResult:
+def read_booking(
+    api: BookingsApi, journal: Journal, token: str, claims: BookingClaims | None = None
+) -> LookupResult:
     """Read ``token``'s booking; a change of this till on it whose answer was lost is settled by the
-    read; an already validated booking comes with this till's validation, if it made one."""
-    outcome = api.get_booking(token)
+    read; an already validated booking comes with this till's validation, if it made one. With a
+    shared ledger, a booking another till is changing now, or validated, says so at once."""
+    outcome: Outcome = api.get_booking(token)
     settled, still_open = settle_token(journal, token, outcome)
     if isinstance(outcome, AlreadyValidated):
         at = _journal_read(journal.validated_by_this_till, token)
         booking = _journal_read(journal.validated_booking, token) if at is not None else None
+        if at is None and claims is not None:
+            outcome = claims.elsewhere(token, validated=True) or outcome
         return LookupResult(outcome, at, booking, settled, still_open)
+    if isinstance(outcome, Found) and claims is not None:
+        outcome = claims.elsewhere(token, validated=False) or outcome
     return LookupResult(outcome, settled=settled, still_open=still_open)
 
 

@@ -61,7 +61,7 @@ from pos_client.domain.outcomes import (
     ValidationReverted,
     done_outcome,
 )
-from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
+from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, TaskRunner
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.payload import Contremarque, read_scan
 
@@ -130,6 +130,7 @@ class Counter:
         translate: Callable[[str], str] = str,
         on_view: Callable[[CounterView], None] = lambda _view: None,
         on_settled: Callable[[list[tuple[Intent, IntentResolution]]], None] = lambda _settled: None,
+        claims: BookingClaims | None = None,
     ) -> None:
         """``on_settled`` is told (on the owner thread) of open intents settled by re-reading, so the
         day's lines can be re-read. Listeners can also be attached later with ``listen``."""
@@ -137,6 +138,7 @@ class Counter:
         self._api = api
         self._journal = journal
         self._runner = runner
+        self._claims = claims  # the shared ledger's claims (None: a single till)
         self._monotonic = monotonic
         self._now = now
         self.config = config or CounterConfig()
@@ -234,8 +236,10 @@ class Counter:
         self._show(State.LOOKING_UP, Tone.BUSY, msg.LOOKING_UP, msg.CODE_LINE(token=token), token=token)
         api, journal = self._api, self._journal
 
+        claims = self._claims
+
         def work() -> LookupResult:
-            return read_booking(api, journal, token)
+            return read_booking(api, journal, token, claims)
 
         self._runner.submit(
             work,
@@ -438,11 +442,11 @@ class Counter:
         )
         self.requests_sent[operation] += 1
         self._holds.add(current.token)  # before the intent exists: the background settlement keeps off
-        api, journal = self._api, self._journal
+        api, journal, claims = self._api, self._journal, self._claims
         raw, id_checked_at = current.raw, current.id_checked_at
 
         def work() -> ChangeResult:
-            return run_change(api, journal, operation, booking, raw, id_checked_at)
+            return run_change(api, journal, operation, booking, raw, id_checked_at, claims)
 
         self._runner.submit(
             work,

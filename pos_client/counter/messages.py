@@ -25,6 +25,7 @@ from pos_client.domain.outcomes import (
     BookingCancelled,
     Cancelled,
     CannotCancelAnymore,
+    ClaimedElsewhere,
     HasActivationCodes,
     InactiveProvider,
     InvalidRequest,
@@ -337,6 +338,35 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
 }
 
 
+# Another till of the shared ledger holds the change now, or made it.
+CLAIMED_TITLE = _t("En cours à une autre caisse : attendez")
+CLAIMED = _t("La contremarque {token} est {doing} à {till} depuis {when} : rien n'a été envoyé d'ici.")
+CLAIMED_DONE_TITLE = _t("Déjà faite à une autre caisse")
+CLAIMED_DONE = _t("La contremarque {token} a été {done} à {till} le {when}. Ne remettez pas le produit ici.")
+CLAIM_DOING = {
+    Operation.USE.value: _t("en cours de validation"),
+    Operation.KEEP.value: _t("en cours d'annulation de validation"),
+    Operation.CANCEL.value: _t("en cours d'annulation"),
+}
+CLAIM_DONE = {
+    Operation.USE.value: _t("validée"),
+    Operation.KEEP.value: _t("remise à retirer"),
+    Operation.CANCEL.value: _t("annulée"),
+}
+TILL_NAME = _t("la caisse « {till} »")
+# Its texts are ``_claimed_text``'s: held now, or done, by another till.
+OUTCOME_RULES[ClaimedElsewhere] = OutcomeRule(
+    State.REFUSED, Tone.ERROR, CLAIMED_DONE_TITLE, CLAIMED_DONE, frozenset({Action.DISMISS}), Sound.ERROR
+)
+
+
+def _claimed_text(outcome: ClaimedElsewhere) -> tuple[Text, Text]:
+    values = {"token": outcome.token, "till": TILL_NAME(till=outcome.till), "when": format_when(outcome.at)}
+    if outcome.done:
+        return CLAIMED_DONE_TITLE, CLAIMED_DONE(done=CLAIM_DONE[outcome.operation], **values)
+    return CLAIMED_TITLE, CLAIMED(doing=CLAIM_DOING[outcome.operation], **values)
+
+
 def outcome_rule(outcome: Outcome) -> OutcomeRule:
     """The rule of ``outcome``; a read's success answered to a change (a client bug) is never
     "validée": it shows as an unreadable answer."""
@@ -369,6 +399,8 @@ def outcome_text(
 ) -> tuple[Text, Text]:
     """The title and the text of ``outcome`` for ``token``. ``payment_written``: for a validation or
     its revert, a payment record came back (never claim one was written when it did not)."""
+    if isinstance(outcome, ClaimedElsewhere):
+        return _claimed_text(outcome)
     rule = outcome_rule(outcome)
     values: dict[str, object] = {
         "token": token,

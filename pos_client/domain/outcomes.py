@@ -7,7 +7,8 @@ Every answer the contract lists has its own outcome type, so callers switch on t
   ``ValidationReverted``, ``BookingCancelled``
 - ``Refusal`` (the booking's state says no): ``NotFound``, ``AlreadyValidated``, ``Cancelled``,
   ``Reimbursed``, ``NotYetConfirmed``, ``StructureClosed``, ``NotUsed``, ``HasActivationCodes``,
-  ``CannotCancelAnymore``, ``InvalidRequest``
+  ``CannotCancelAnymore``, ``InvalidRequest``; ``ClaimedElsewhere`` (another till of the shared
+  ledger holds or made the change)
 - ``Credentials``: ``AuthMissing``, ``AuthInvalid``, ``InactiveProvider``
 - ``Trouble``: ``RateLimited``, ``ServerError``, ``NetworkUnreachable``, ``TimedOut``,
   ``MalformedResponse``, ``OutcomeUnknown`` (a change may or may not have gone through, and
@@ -38,6 +39,7 @@ __all__ = [
     "Cancelled",
     "CannotCancelAnymore",
     "ChangeDone",
+    "ClaimedElsewhere",
     "Credentials",
     "Found",
     "HasActivationCodes",
@@ -202,6 +204,18 @@ class CannotCancelAnymore(Refusal):
 
 
 @dataclass(frozen=True)
+class ClaimedElsewhere(Refusal):
+    """Another till sharing the ledger is changing this booking now (``done`` False, since ``at``) or
+    made that change (``done`` True, at ``at``): this till sends nothing."""
+
+    token: str
+    operation: str  # "use", "keep" or "cancel"
+    till: str
+    at: datetime
+    done: bool
+
+
+@dataclass(frozen=True)
 class InvalidRequest(Refusal):
     """400: the request was refused as malformed (list filters, bad parameters)."""
 
@@ -274,6 +288,7 @@ Outcome = (
     | HasActivationCodes
     | CannotCancelAnymore
     | InvalidRequest
+    | ClaimedElsewhere
     | AuthMissing
     | AuthInvalid
     | InactiveProvider

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from pos_client.domain.booking import Booking
 from pos_client.domain.ledger import Intent, JournalLine, Operation, PaymentRecord
-from pos_client.domain.outcomes import Outcome
+from pos_client.domain.outcomes import ClaimedElsewhere, Outcome
 from pos_client.domain.scan import Transport
 
 __all__ = [
+    "BookingClaims",
     "BookingsApi",
+    "ClaimTicket",
     "InlineRunner",
     "Journal",
     "JournalBug",
@@ -118,6 +121,35 @@ class Journal(Protocol):
     def lines_for_day(self, day: date) -> list[JournalLine]: ...
 
     def total_for_day_cents(self, day: date) -> int: ...
+
+
+@dataclass(frozen=True)
+class ClaimTicket:
+    """This till holds a booking's change in the shared ledger until it says how the change ended.
+    ``taken_over_from``: the till whose claim had lapsed (it died while sending): its change may
+    have gone through, so the booking is re-read before anything is sent."""
+
+    claim_id: int
+    token: str
+    taken_over_from: str | None = None
+
+
+class BookingClaims(Protocol):
+    """Claims across the tills sharing one ledger (``pos_client.ledger``): a till claims a booking
+    before sending a change, so two tills never send one at once (the real server answers 500) and
+    "who validated" is known. Implementations never raise: an unreachable ledger answers None (the
+    till then works as a single till and says so)."""
+
+    def claim(self, token: str, operation: Operation) -> ClaimTicket | ClaimedElsewhere | None: ...
+
+    def finish(self, ticket: ClaimTicket, *, went_through: bool | None) -> None:
+        """The change went through (True), was not applied (False) or is unknown (None: the claim is
+        kept until its lease ends or a re-read settles it)."""
+        ...
+
+    def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
+        """Another till holds a change of ``token`` now, or (``validated``) made its validation."""
+        ...
 
 
 class TaskRunner(Protocol):

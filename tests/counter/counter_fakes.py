@@ -26,6 +26,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
+from pos_client.domain.ports import BookingClaims
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import PaymentRow, SqliteJournal
 
@@ -289,7 +290,11 @@ class Rig:
     """A counter on the fakes, with every view it showed and every settlement it reported."""
 
     def __init__(
-        self, journal: RecordingJournal | None = None, *, translate: Callable[[str], str] = str
+        self,
+        journal: RecordingJournal | None = None,
+        *,
+        translate: Callable[[str], str] = str,
+        claims: BookingClaims | None = None,
     ) -> None:
         """A counter; given ``journal`` (and its clock), a till restarted on that journal."""
         self.events: list[str] = []
@@ -309,6 +314,7 @@ class Rig:
             config=CounterConfig(RepeatWindows(scanner_s=3.0), burst_quiet_s=0.4, return_to_ready_s=6.0),
             on_settled=self.settled.extend,
             translate=translate,
+            claims=claims,
         )
 
     def card(self, token: str = "352UW4") -> None:
