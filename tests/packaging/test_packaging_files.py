@@ -272,11 +272,19 @@ def test_desktop_entry(project_root: Path) -> None:
     assert entry["Categories"].endswith(";")
     assert entry["GenericName[fr]"] == "Caisse pass Culture"
     assert parser["Desktop Action demo"]["Exec"] == "pos-client --demo"
-    if shutil.which("desktop-file-validate"):
-        result = subprocess.run(
-            ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_desktop_file_valid(path)
+
+
+def assert_desktop_file_valid(path: Path) -> None:
+    """``desktop-file-validate`` finds nothing to say (it exits 0 even on some errors, such as an
+    unknown ``Version``: its output is what counts). ``./run`` installs it on Debian."""
+    if shutil.which("desktop-file-validate") is None:
+        if shutil.which("dpkg"):
+            pytest.fail("desktop-file-validate missing: apt-get install desktop-file-utils (./run does)")
+        pytest.skip("desktop-file-validate is a Debian tool (desktop-file-utils)")
+    result = subprocess.run(["desktop-file-validate", str(path)], capture_output=True, text=True, check=False)
+    report = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0 and report == "", report
 
 
 @pytest.mark.gui
