@@ -211,7 +211,8 @@ def _check_qt(host: HostOs) -> str:
             f"distinct(s) sur {text.characters}, police « {text.family} ») : aucune police utilisable, "
             "installez-en une (paquet Debian fonts-dejavu-core)"
         )
-    detail += f" ; texte lisible ({text.distinct_glyphs}/{text.characters} caractères distincts, police {text.family})"
+    glyphs = f"{text.distinct_glyphs}/{text.characters}"
+    detail += f" ; texte lisible ({glyphs} caractères distincts, police {text.family})"
     problems = []
     if not report.french_translation:
         problems.append("traduction française de Qt absente")
@@ -518,10 +519,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_startup_probe(args: argparse.Namespace, context: AppContext) -> int:
-    from pos_client.ui.launch import EXIT_NO_DISPLAY, NO_DISPLAY_MESSAGE, has_display
+    from pos_client.ui.launch import EXIT_NO_DISPLAY, has_display, no_display_message
 
     if not has_display():
-        sys.stderr.write(NO_DISPLAY_MESSAGE)
+        sys.stderr.write(no_display_message())
         return EXIT_NO_DISPLAY
     from pos_client.ui.startup_probe import run_startup_probe
 

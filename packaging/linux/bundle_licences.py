@@ -203,7 +203,11 @@ def _dist_licence(dist: metadata.Distribution) -> str:
         first = (meta.get("License") or "").strip().splitlines()
         expression = first[0] if first and len(first[0]) < 80 else ""
     if not expression:
-        classifiers = [c.rsplit("::", 1)[1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+        classifiers = [
+            c.rsplit("::", 1)[1].strip()
+            for c in meta.get_all("Classifier") or []
+            if c.startswith("License ::")
+        ]
         expression = " / ".join(classifiers)
     return expression or "see-below"
 
@@ -255,7 +259,8 @@ def _deb_component(package: str, files: set[str]) -> Component:
 
 def _python_component(files: set[str]) -> Component:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
-    candidates = [stdlib / "LICENSE.txt", Path(f"/usr/share/doc/python{sys.version_info.major}.{sys.version_info.minor}/copyright")]
+    minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [stdlib / "LICENSE.txt", Path(f"/usr/share/doc/python{minor}/copyright")]
     texts = [(str(c), _read(c)) for c in candidates[:1] if c.is_file()] or [
         (str(c), _read(c)) for c in candidates[1:] if c.is_file()
     ]
@@ -264,17 +269,21 @@ def _python_component(files: set[str]) -> Component:
                      f"The Python {version} interpreter and standard library the program runs on.")
 
 
-def bundle_components(bundle: Path, program: Path, self_name: str, self_version: str) -> list[Component]:
+def bundle_components(
+    bundle: Path, program: Path, self_name: str, self_version: str, modules: Sequence[str] | None = None
+) -> list[Component]:
     """Every component of ``bundle``, with its licence texts; raises ``LicenceError`` when a file
-    or a module has no known origin, or a component has no licence text."""
+    or a module has no known origin, or a component has no licence text. ``modules``: the names in
+    the program's archive (default: read from ``program``)."""
     index = _dist_index()
     owned, unknown = _trace_files(bundle, program, index)
     top_level = metadata.packages_distributions()
     stdlib_names = set(sys.stdlib_module_names)
     unknown_modules: list[str] = []
-    for module in pyz_modules(program):
+    for module in pyz_modules(program) if modules is None else modules:
         top = module.split(".", 1)[0]
-        if top in stdlib_names or top.startswith(("pyimod", "pyi_rth", "pyiboot", "_pyi_")) and top not in top_level:
+        pyinstaller_own = top.startswith(("pyimod", "pyi_rth", "pyiboot", "_pyi_")) and top not in top_level
+        if top in stdlib_names or pyinstaller_own:
             owned.setdefault("python" if top in stdlib_names else "pyinstaller", set())
             continue
         if top in {"pos_client", "launcher"}:
@@ -330,7 +339,9 @@ def bundle_components(bundle: Path, program: Path, self_name: str, self_version:
                 texts = [(f"{common} ({COMMON_LICENSES / common})", _read(COMMON_LICENSES / common))]
                 components.append(Component(title, "", licence, inner, texts, "embedded library", note))
                 break
-    problems += [f"aucune licence trouvée pour {c.name} {c.version} ({c.origin})" for c in components if not c.texts]
+    problems += [
+        f"aucune licence trouvée pour {c.name} {c.version} ({c.origin})" for c in components if not c.texts
+    ]
     if problems:
         raise LicenceError("licences du paquet incomplètes :\n  " + "\n  ".join(problems))
     return components
@@ -372,7 +383,8 @@ def copyright_text(
     for component in components:
         holders = _copyright_lines(component.texts, f"the {component.name} authors (see the licence below)")
         body = "\n\n".join(f"[{title}]\n{text}" for title, text in component.texts)
-        comment = f"{component.name} {component.version}".strip() + f" ({component.origin}). {component.comment}"
+        name = f"{component.name} {component.version}".strip()
+        comment = f"{name} ({component.origin}). {component.comment}"
         paragraphs.append(
             f"Files: {_files_field(component.files, install_dir)}\n"
             f"Copyright: {_field_text(holders).lstrip()}\n"

@@ -45,10 +45,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import pos_client  # noqa: E402
 from bundle_layout import BUNDLE_NAME  # noqa: E402
 from bundle_licences import LicenceError, bundle_components, copyright_text  # noqa: E402
 from elf_tidy import tidy_bundle  # noqa: E402
+
+import pos_client  # noqa: E402
 
 PACKAGE = pos_client.APP_NAME
 INSTALL_DIR = f"/opt/{BUNDLE_NAME}"
@@ -69,13 +70,15 @@ pass Culture. The cashier scans a beneficiary's contremarque (QR code or
 booking, asks for an ID check, validates it on the pass Culture API and records
 the sale in a local journal.
 .
-Needs glibc 2.36 or later: Debian 12 (bookworm) or later, Ubuntu 23.04 or later.
+Needs glibc 2.36 or later: Debian 12 (bookworm) or later, Ubuntu 23.04+.
 .
 This package holds a self-contained build (Python, Qt, OpenCV, zxing-cpp) in
 /opt/pos-client, a desktop entry, and udev rules that give the desktop user
 access to USB scanners. Removing it keeps each user's journal and settings."""
-# Loaded with dlopen() by Qt, so ldd cannot see them.
-DLOPENED_DEPENDS = ("libdbus-1-3",)
+# Loaded with dlopen() by Qt, so ldd cannot see them; and fontconfig-config, the /etc/fonts
+# configuration the bundled fontconfig reads (without it: "Fontconfig error: Cannot load default
+# config file" on every start, and no font aliases).
+DLOPENED_DEPENDS = ("libdbus-1-3", "fontconfig-config")
 # Qt draws text with the system's fonts (fontconfig): with none installed every text is an empty
 # box, so a font is a dependency, not a recommendation (--no-install-recommends skips those).
 FONT_DEPENDS = "fonts-dejavu-core | fonts-liberation2 | fonts-freefont-ttf"
@@ -192,9 +195,8 @@ def installed_upstream_version(package: str) -> str:
 
 
 def depends_field(packages: Iterable[str], libc_version: str) -> str:
-    names = sorted(set(packages) | set(DLOPENED_DEPENDS) | {"libc6"})
-    fields = [f"libc6 (>= {libc_version})" if name == "libc6" else name for name in names]
-    return ", ".join([*fields, FONT_DEPENDS])
+    names = sorted((set(packages) | set(DLOPENED_DEPENDS)) - {"libc6"})
+    return ", ".join([f"libc6 (>= {libc_version})", *names, FONT_DEPENDS])
 
 
 def control_text(*, version: str, architecture: str, depends: str, installed_size_kib: int) -> str:

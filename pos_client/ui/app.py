@@ -288,7 +288,9 @@ def run_app(
     with stop_on_termination(lambda: _stop_till(app)) as stop:
         code = _run_app(app, context, demo=demo, sources=sources, keys=keys, ask_welcome=ask_welcome)
     if stop.requested:
-        log.warning("%s : caisse fermée proprement (journal, transmission et douchettes fermés)", stop.signal_name)
+        log.warning(
+            "%s : caisse fermée proprement (journal, transmission et douchettes fermés)", stop.signal_name
+        )
         return 0
     return code
 

@@ -148,7 +148,7 @@ class SoundPlayer:
         self.played.append(sound)
         try:
             self._play(sound)
-        except Exception:  # noqa: BLE001 - a sound must never break the counter
+        except Exception:
             log.warning("sound %s not played: sounds turned off", sound.value, exc_info=True)
             self.enabled = False
 
