@@ -277,10 +277,11 @@ def bundle_components(
     the program's archive (default: read from ``program``)."""
     index = _dist_index()
     owned, unknown = _trace_files(bundle, program, index)
-    top_level = metadata.packages_distributions()
+    names = pyz_modules(program) if modules is None else modules
+    top_level = metadata.packages_distributions() if names else {}
     stdlib_names = set(sys.stdlib_module_names)
     unknown_modules: list[str] = []
-    for module in pyz_modules(program) if modules is None else modules:
+    for module in names:
         top = module.split(".", 1)[0]
         pyinstaller_own = top.startswith(("pyimod", "pyi_rth", "pyiboot", "_pyi_")) and top not in top_level
         if top in stdlib_names or pyinstaller_own:
