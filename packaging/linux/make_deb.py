@@ -57,11 +57,10 @@ UDEV_RULES_DIR = "/usr/lib/udev/rules.d"
 # Who answers for the package. The project has no public mail address yet: the default names the
 # project's maintainers on a reserved domain (RFC 2606 ".invalid": it cannot reach a stranger, as
 # example.org's placeholder looked like it might); whoever publishes the package for shops sets
-# their own contact with POS_CLIENT_MAINTAINER (packaging/build_linux.sh passes it on).
+# their own contact in POS_CLIENT_MAINTAINER when running packaging/build_linux.sh.
 MAINTAINER = os.environ.get(
     "POS_CLIENT_MAINTAINER", "pos-client project maintainers <maintainers@pos-client.invalid>"
 )
-MINIMUM_OS = "Debian 12 (bookworm) or later, Ubuntu 23.04 or later (glibc 2.36)"
 SUMMARY = "till for pass Culture contremarques (scan, check, validate, record)"
 DESCRIPTION = """\
 pos-client is a desktop till for French shops, museums and venues that take the

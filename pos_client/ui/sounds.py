@@ -155,7 +155,7 @@ class SoundPlayer:
     def _load_safely(self, sound: Sound) -> object | None:
         try:
             return self._load(sound)
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - an unwritable folder, or anything Qt Multimedia raises
             log.warning("sounds turned off: cannot prepare %s (%s)", sound.value, exc)
             self.enabled = False
             return None

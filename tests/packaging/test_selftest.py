@@ -37,6 +37,7 @@ def test_self_test_from_the_development_install(tmp_path: Path) -> None:
     assert "MUSE4M lu par zxing-cpp dans l'image livrée selftest-contremarque.pbm" in result.stdout
     assert statuses["douchettes"] == "ok", result.stdout
     assert "pyusb (libusb-package " in result.stdout
+    assert "texte lisible (7/7 caractères distincts" in result.stdout  # the glyph check ran
 
 
 def test_self_test_fails_when_text_would_show_as_empty_boxes(tmp_path: Path) -> None:
