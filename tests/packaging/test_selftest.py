@@ -21,7 +21,8 @@ RUN_TIMEOUT_S = 120
 def test_self_test_from_the_development_install(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pos_client", "--dev-dir", str(tmp_path / "dev"), "--self-test"],
-        env=clean_env(tmp_path),
+        # This tree's code, even when the venv's editable install points at another checkout.
+        env=clean_env(tmp_path) | {"PYTHONPATH": str(Path(pos_client.__file__).resolve().parents[1])},
         cwd=tmp_path,
         capture_output=True,
         text=True,
