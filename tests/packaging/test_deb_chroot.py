@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from deb_build import BUILD_MARKS
+from deb_build import BUILD_MARKS, BUILD_TIMEOUT_S
 from selftest_report import assert_self_test_passed, check_statuses
 
+STEP_TIMEOUT_S = 600
 pytestmark = [
     *BUILD_MARKS,
+    pytest.mark.timeout(BUILD_TIMEOUT_S + 3 * STEP_TIMEOUT_S),  # build, debootstrap, apt (each bounded)
     pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chroot and mount need root"),
     pytest.mark.skipif(shutil.which("debootstrap") is None, reason="debootstrap missing (./run installs it)"),
 ]
@@ -31,7 +33,6 @@ pytestmark = [
 SUITE = "bookworm"  # Debian 12: the oldest supported system
 MIRROR = os.environ.get("POS_CLIENT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 USER = "caisse"
-STEP_TIMEOUT_S = 900
 
 
 @dataclass
