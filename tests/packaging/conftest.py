@@ -4,6 +4,7 @@ bundle and ``.deb`` built once per session (``deb_build.py``)."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -71,8 +72,10 @@ def deb(build: Build) -> Path:
 
 
 @pytest.fixture(scope="session")
-def deb_tree(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The .deb's files, unpacked (dpkg-deb -x) as they will be installed."""
+def deb_tree(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The .deb's files, unpacked (dpkg-deb -x) as they will be installed; removed afterwards
+    (400 MB that pytest would otherwise keep among its last runs' folders)."""
     root = tmp_path_factory.mktemp("deb-tree")
     subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True, timeout=300)
-    return root
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
