@@ -4,17 +4,18 @@ installed, and the build stops when a file has no known origin or a component no
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import PACKAGING, _load
 
 
 @pytest.fixture(scope="module")
-def licences() -> ModuleType:
-    return _load("bundle_licences", PACKAGING / "linux" / "bundle_licences.py")
+def licences(make_deb: ModuleType) -> ModuleType:
+    """The generator as make_deb imported it (packaging/linux is on make_deb's path)."""
+    return sys.modules["bundle_licences"]
 
 
 @pytest.fixture
