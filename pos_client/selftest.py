@@ -201,6 +201,16 @@ def _check_qt(host: HostOs) -> str:
         f"modules d'affichage {', '.join(report.native_platforms)} ; "
         f"accueil dessiné en {report.rendered_size[0]}x{report.rendered_size[1]}"
     )
+    text = report.text
+    if not text.readable:
+        # Fatal: a till whose every text is an empty box cannot be used.
+        raise RuntimeError(
+            f"{detail} ; mais le texte s'affiche en carrés vides ({text.distinct_glyphs} caractère(s) "
+            f"distinct(s) sur {text.characters}, police « {text.family} ») : aucune police utilisable, "
+            "installez-en une (paquet Debian fonts-dejavu-core)"
+        )
+    glyphs = f"{text.distinct_glyphs}/{text.characters}"
+    detail += f" ; texte lisible ({glyphs} caractères distincts, police {text.family})"
     problems = []
     if not report.french_translation:
         problems.append("traduction française de Qt absente")

@@ -26,10 +26,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_startup_probe(args: argparse.Namespace, context: AppContext) -> int:
-    from pos_client.ui.launch import NO_DISPLAY_MESSAGE, has_display
+    from pos_client.ui.launch import has_display, no_display_message
 
     if not has_display():
-        sys.stderr.write(NO_DISPLAY_MESSAGE)
+        sys.stderr.write(no_display_message())
         return Exit.NO_DISPLAY
     # Qt is imported only now that a display is known to be there.
     from pos_client.ui.startup_probe import run_startup_probe

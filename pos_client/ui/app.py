@@ -41,6 +41,7 @@ from pos_client.settings import Settings
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
+from pos_client.ui.termination import stop_on_termination
 from pos_client.ui.welcome import WelcomeChoice, ask_first_run_choice, first_run_choice
 from pos_client.ui.worker import QtTaskRunner
 
@@ -151,6 +152,32 @@ def run_app(
 ) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    # SIGTERM (shutdown, logout, systemctl): close as the window's close does, then exit 0.
+    with stop_on_termination(lambda: _stop_till(app)) as stop:
+        code = _run_app(app, context, demo=demo, sources=sources, keys=keys, ask_welcome=ask_welcome)
+    if stop.requested:
+        log.warning(
+            "%s : caisse fermée proprement (journal, transmission et douchettes fermés)", stop.signal_name
+        )
+        return 0
+    return code
+
+
+def _stop_till(app: QApplication) -> None:
+    app.closeAllWindows()  # dialogs answer "cancel"; the window stops its scanners
+    app.quit()
+    QTimer.singleShot(0, app.quit)  # a signal during start-up: quit as soon as the loop runs
+
+
+def _run_app(
+    app: QApplication,
+    context: AppContext,
+    *,
+    demo: bool,
+    sources: Sequence[ScanSource] | None,
+    keys: ApiKeyStore | None,
+    ask_welcome: Callable[[], WelcomeChoice],
+) -> int:
     keys = keys if keys is not None else KeyringKeys()
     install_qt_translation(context.settings.ui.language)  # Qt's own texts: « Annuler », not "Cancel"
     # First run: no API key yet -> the welcome offers the settings or the demo mode.
@@ -212,6 +239,7 @@ def _run_once(
         window.settings_requested.connect(open_settings)
         window.webcam_settings_changed.connect(lambda webcam: save_webcam_settings(context, webcam))
         window.show()
+        log.info("caisse prête (%s)", backend.environment_label)
         if settings_first:
             QTimer.singleShot(0, open_settings)  # over the window, once its event loop runs
         code = int(app.exec())

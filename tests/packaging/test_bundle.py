@@ -8,72 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from deb_build import BUILD_MARKS, Build
 from selftest_report import assert_self_test_passed, clean_env
 
 import pos_client
 from pos_client.selftest import QR_IMAGE
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("CI", "").lower() != "true" and os.environ.get("POS_CLIENT_BUILD_BUNDLE") != "1",
-        reason="builds the PyInstaller bundle and the .deb (minutes): set POS_CLIENT_BUILD_BUNDLE=1 "
-        "(CI=true does it in CI)",
-    ),
-    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle and .deb"),
-]
+pytestmark = BUILD_MARKS
 
-BUILD_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 120
-@dataclass(frozen=True)
-class Build:
-    bundle: Path
-    deb: Path | None
-    seconds: float
-    log: str
-
-
-@pytest.fixture(scope="module")
-def build(project_root: Path) -> Build:
-    with_deb = shutil.which("dpkg-deb") is not None
-    command = ["bash", str(project_root / "packaging" / "build_linux.sh")]
-    if not with_deb:
-        command.append("--no-deb")
-    env = dict(os.environ, POS_CLIENT_VENV=str(Path(sys.prefix)))
-    start = time.monotonic()
-    result = subprocess.run(
-        command,
-        cwd=project_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-        check=False,
-    )
-    seconds = time.monotonic() - start
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"build failed:\n{log[-6000:]}"
-    # Shown with -s; build_linux.sh's own log has the split (bundle / .deb).
-    print(f"\nbundle and .deb built in {seconds:.0f} s")
-    debs = sorted(
-        (project_root / "dist").glob(f"{pos_client.APP_NAME}_*.deb"), key=lambda p: p.stat().st_mtime
-    )
-    return Build(
-        bundle=project_root / "dist" / pos_client.APP_NAME,
-        deb=debs[-1] if with_deb and debs else None,
-        seconds=seconds,
-        log=log,
-    )
 
 
 def _run_self_test(program: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -134,13 +83,6 @@ def test_bundle_carries_qt_plugins_translations_and_native_libraries(build: Buil
 
 
 # ----------------------------------------------------------------------------- the .deb
-
-
-@pytest.fixture(scope="module")
-def deb(build: Build) -> Path:
-    if build.deb is None:
-        pytest.skip("dpkg-deb is not installed: no .deb was built")
-    return build.deb
 
 
 def _deb_field(deb: Path, name: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from deb_build import assert_desktop_file_valid
 
 import pos_client
 from pos_client.host_os import HostOs, program_file_name
@@ -133,7 +134,28 @@ def test_control_file_fields(make_deb: ModuleType) -> None:
 
 def test_depends_always_has_a_versioned_libc_and_the_dlopened_libraries(make_deb: ModuleType) -> None:
     depends = make_deb.depends_field(["libxcb1", "libegl1", "libxcb1"], "2.36")
-    assert depends == "libc6 (>= 2.36), libdbus-1-3, libegl1, libxcb1"
+    assert depends == (
+        "libc6 (>= 2.36), fontconfig-config, libdbus-1-3, libegl1, libxcb1, "
+        "fonts-dejavu-core | fonts-liberation2 | fonts-freefont-ttf"
+    )
+
+
+def test_a_font_is_a_dependency_not_a_recommendation(make_deb: ModuleType) -> None:
+    """--no-install-recommends skips Recommends: without a font every text is an empty box."""
+    assert "fonts-dejavu-core" in make_deb.depends_field([], "2.36")
+    assert not any("fonts" in entry for entry in make_deb.RECOMMENDS)
+
+
+def test_maintainer_is_a_named_contact_not_a_placeholder(make_deb: ModuleType) -> None:
+    name, _, address = make_deb.MAINTAINER.partition(" <")
+    assert "maintainers" in name and address.endswith(">")
+    assert "example." not in make_deb.MAINTAINER
+
+
+def test_description_names_the_minimum_os(make_deb: ModuleType) -> None:
+    text = make_deb.control_text(version="1.0", architecture="amd64", depends="libc6", installed_size_kib=1)
+    assert "glibc 2.36" in text and "Debian 12" in text and "Ubuntu 23.04" in text
+    assert all(len(line) <= 80 for line in text.split("Description: ", 1)[1].splitlines())
 
 
 # ----------------------------------------------------------------------------- maintainer scripts
@@ -272,11 +294,8 @@ def test_desktop_entry(project_root: Path) -> None:
     assert entry["Categories"].endswith(";")
     assert entry["GenericName[fr]"] == "Caisse pass Culture"
     assert parser["Desktop Action demo"]["Exec"] == "pos-client --demo"
-    if shutil.which("desktop-file-validate"):
-        result = subprocess.run(
-            ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_desktop_file_valid(path)
+
 
 
 @pytest.mark.gui

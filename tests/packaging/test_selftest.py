@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from selftest_report import assert_self_test_passed, check_statuses, clean_env
 
+import pos_client
 from pos_client.selftest import Check, CheckStatus, CheckWarning, MissingPart, Scenario, _require, run_checks
 
 RUN_TIMEOUT_S = 120
@@ -20,7 +21,8 @@ RUN_TIMEOUT_S = 120
 def test_self_test_from_the_development_install(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pos_client", "--dev-dir", str(tmp_path / "dev"), "--self-test"],
-        env=clean_env(tmp_path),
+        # This tree's code, even when the venv's editable install points at another checkout.
+        env=clean_env(tmp_path) | {"PYTHONPATH": str(Path(pos_client.__file__).resolve().parents[1])},
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -36,6 +38,36 @@ def test_self_test_from_the_development_install(tmp_path: Path) -> None:
     assert "MUSE4M lu par zxing-cpp dans l'image livrée selftest-contremarque.pbm" in result.stdout
     assert statuses["douchettes"] == "ok", result.stdout
     assert "pyusb (libusb-package " in result.stdout
+    assert "texte lisible (7/7 caractères distincts" in result.stdout  # the glyph check ran
+
+
+def test_self_test_fails_when_text_would_show_as_empty_boxes(tmp_path: Path) -> None:
+    """No usable font (a minimal Debian installed with --no-install-recommends and no font package):
+    Qt draws every character as the same box; the self-test says so and fails."""
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        f"<fontconfig><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    env = clean_env(tmp_path) | {
+        "FONTCONFIG_FILE": str(config),
+        "QT_QPA_FONTDIR": str(tmp_path / "none"),
+        "PYTHONPATH": str(Path(pos_client.__file__).resolve().parents[1]),  # this tree's code
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pos_client", "--dev-dir", str(tmp_path / "dev"), "--self-test"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert check_statuses(result.stdout)["qt"] == "FAIL", result.stdout
+    assert "le texte s'affiche en carrés vides" in result.stdout
+    assert "fonts-dejavu-core" in result.stdout
 
 
 def _fails(message: str) -> str:
