@@ -18,7 +18,6 @@ import os
 import shutil
 import stat
 import struct
-import sys
 import tempfile
 import wave
 import weakref
@@ -27,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl
 
 from pos_client.counter.view import Sound
+from pos_client.host_os import HostOs, current_host_os
 
 __all__ = ["SoundPlayer", "default_sound_folder", "private_folder", "tone_bytes", "write_tone"]
 
@@ -63,7 +63,7 @@ def default_sound_folder() -> Path:
 def _is_private(folder: Path) -> bool:
     """Ours and writable by nobody else (on Windows, a per-user folder under %LOCALAPPDATA%)."""
     info = folder.stat()
-    if sys.platform == "win32":
+    if current_host_os() is HostOs.WINDOWS:
         return True
     return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 from PySide6.QtCore import QSocketNotifier
+
+from pos_client.host_os import HostOs, current_host_os
 
 __all__ = ["StopRequest", "stop_on_termination"]
 
@@ -44,7 +45,7 @@ def stop_on_termination(stop: Callable[[], None]) -> Iterator[StopRequest]:
     in the returned ``StopRequest``; the previous handlers come back on exit. Does nothing on
     Windows (no SIGTERM from a session end there) or outside the main thread."""
     request = StopRequest()
-    if sys.platform == "win32":
+    if current_host_os() is HostOs.WINDOWS:
         yield request
         return
     reader, writer = socket.socketpair()
