@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "api-key": "pos_client.api.commands",
     "export": "pos_client.journal.commands",
     "journal": "pos_client.journal.commands",
+    "ledger": "pos_client.ledger.commands",
     "emulator": "pos_client.api.emulator.commands",
     "demo-codes": "pos_client.api.emulator.commands",
     "startup-probe": "pos_client.selftest",
