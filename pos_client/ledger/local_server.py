@@ -6,8 +6,9 @@ and ``127.0.0.1`` with ``openssl``, and starts ``postgres`` on a free port (TLS 
 no fsync: nothing here must survive a power cut, but commits do survive a stop). PostgreSQL refuses
 to run as root: when we are root, the folder is given to the ``postgres`` user (or ``nobody``) and
 the server runs as that user via ``runuser``. ``stop()`` stops it and removes the folder;
-``stop(keep=True)`` then ``start_again()`` stop and start the same cluster (an outage). The role ``tls_only`` (when created) is refused without TLS
-(``hostnossl ... reject``), so tests can check that TLS is required.
+``stop(keep=True)`` then ``start_again()`` stop and start the same cluster (an outage). The role
+``tls_only`` (when created) is refused without TLS (``hostnossl ... reject``), so tests can check
+that TLS is required.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ class LocalPostgres:
         options = " ".join(
             [
                 f"-p {self.port}", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
-                "-c ssl=on", f"-c ssl_cert_file={self.cert_file}", f"-c ssl_key_file={self.root / 'server.key'}",
+                "-c ssl=on", f"-c ssl_cert_file={self.cert_file}",
+                f"-c ssl_key_file={self.root / 'server.key'}",
                 "-c fsync=off", "-c full_page_writes=off",
                 "-c max_connections=120",
             ]

@@ -33,6 +33,8 @@ def main(argv: list[str]) -> int:
     link = LedgerLink(config, lambda: PASSWORD, retry_after_s=0.0)
     with link.transaction() as cursor:  # connect before the start signal
         cursor.execute("SELECT 1")
+    if mode != "hold":
+        print(json.dumps({"ready": True}), flush=True)
     if mode == "claim-race":
         go_file, tokens = rest
         claims = Claims(link, lease_s=60)

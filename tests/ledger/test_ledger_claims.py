@@ -4,7 +4,6 @@ lease of a till killed while holding a claim."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,21 +12,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ledger_fixtures import LedgerDb
+from ledger_fixtures import CHILD, LedgerDb, child_env
 
-from pos_client.ledger.claims import ClaimState, Claims, till_phrase
+from pos_client.ledger.claims import Claims, ClaimState, till_phrase
 from pos_client.ports import Operation
-
-CHILD = Path(__file__).with_name("ledger_child.py")
-
-
-def _child_env() -> dict[str, str]:
-    root = Path(__file__).resolve().parents[2]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
 
 
 def test_a_claimed_booking_is_refused_to_another_till_with_who_and_since(ledger_db: LedgerDb) -> None:
-    with ledger_db.link("till_a", till="caisse 1") as link_a, ledger_db.link("till_b", till="caisse 2") as link_b:
+    with (
+        ledger_db.link("till_a", till="caisse 1") as link_a,
+        ledger_db.link("till_b", till="caisse 2") as link_b,
+    ):
         first, second = Claims(link_a), Claims(link_b)
         mine = first.claim("AAAAA1", Operation.USE)
         assert mine.granted and mine.state is ClaimState.HELD and mine.taken_over_from is None
@@ -112,18 +107,32 @@ def test_threads_racing_for_the_same_bookings_get_one_claim_each(ledger_db: Ledg
         assert held_by == holders[token]
 
 
-def test_processes_racing_for_the_same_bookings_get_one_claim_each(ledger_db: LedgerDb, tmp_path: Path) -> None:
+def test_processes_racing_for_the_same_bookings_get_one_claim_each(
+    ledger_db: LedgerDb, tmp_path: Path
+) -> None:
     tokens = [f"PROC{n:02d}" for n in range(30)]
     go_file = tmp_path / "go"
     children = [
         subprocess.Popen(
-            [sys.executable, str(CHILD), str(ledger_db.server.port), ledger_db.dbname, role, f"caisse {n}",
-             "claim-race", str(go_file), ",".join(tokens if n % 2 else reversed(tokens))],
-            stdout=subprocess.PIPE, text=True, env=_child_env(),
+            [
+                sys.executable,
+                str(CHILD),
+                str(ledger_db.server.port),
+                ledger_db.dbname,
+                role,
+                f"caisse {n}",
+                "claim-race",
+                str(go_file),
+                ",".join(tokens if n % 2 else reversed(tokens)),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=child_env(),
         )
         for n, role in enumerate(["till_a", "till_b", "till_c", "till_d"])
     ]
-    time.sleep(0.5)  # let them connect; the race holds whatever the delay
+    for child in children:  # all connected, then all started at once
+        assert child.stdout is not None and json.loads(child.stdout.readline()) == {"ready": True}
     go_file.touch()
     results = []
     for child in children:
@@ -136,9 +145,20 @@ def test_processes_racing_for_the_same_bookings_get_one_claim_each(ledger_db: Le
 
 def test_a_till_killed_while_holding_a_claim_loses_it_when_its_lease_ends(ledger_db: LedgerDb) -> None:
     with subprocess.Popen(
-        [sys.executable, str(CHILD), str(ledger_db.server.port), ledger_db.dbname, "till_b", "caisse 2",
-         "hold", "KILLED", "2"],
-        stdout=subprocess.PIPE, text=True, env=_child_env(),
+        [
+            sys.executable,
+            str(CHILD),
+            str(ledger_db.server.port),
+            ledger_db.dbname,
+            "till_b",
+            "caisse 2",
+            "hold",
+            "KILLED",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env(),
     ) as child:
         try:
             assert child.stdout is not None

@@ -13,8 +13,8 @@ from ledger_fixtures import LedgerDb, make_booking, new_journal, sell
 
 from pos_client.journal import open_journal
 from pos_client.ledger.connection import LedgerUnavailable
-from pos_client.ledger.reports import fortnight_report, period_report
 from pos_client.ledger.replication import Replicator
+from pos_client.ledger.reports import fortnight_report, period_report
 from pos_client.ports import Operation
 from pos_client.scanner.source import Transport
 
@@ -29,13 +29,22 @@ def _counts(ledger_db: LedgerDb) -> tuple[object, ...]:
 def test_the_journal_feed_numbers_every_record_in_writing_order(tmp_path: Path) -> None:
     with new_journal(tmp_path, "caisse-1") as journal:
         sell(journal, "FEED01", 1)
-        intent = journal.begin(Operation.USE, make_booking("FEED02", 2), transport=Transport.TYPED,
-                               source_id="t", id_checked_at=None)
+        intent = journal.begin(
+            Operation.USE,
+            make_booking("FEED02", 2),
+            transport=Transport.TYPED,
+            source_id="t",
+            id_checked_at=None,
+        )
         journal.resolve_unknown(intent, "réponse perdue")
         journal.resolve_refused(intent, "déjà validée")
         batch = journal.feed_after(0, 100)
         assert [r.seq for r in batch.intents] == [1, 4]
-        assert [(r.seq, r.resolution) for r in batch.outcomes] == [(2, "done"), (5, "unknown"), (6, "refused")]
+        assert [(r.seq, r.resolution) for r in batch.outcomes] == [
+            (2, "done"),
+            (5, "unknown"),
+            (6, "refused"),
+        ]
         assert [r.seq for r in batch.payments] == [3]
         assert batch.payments[0].venue_id == 5401 and batch.last_seq == 6
         assert journal.feed_after(6, 100).size == 0
@@ -72,7 +81,9 @@ def test_records_reach_the_ledger_once_even_when_replayed(ledger_db: LedgerDb, t
             sell(journal, f"REPL{n:02d}", n + 1)
         replicator = Replicator(journal, link, batch_size=4)
         status = replicator.push()
-        assert status.up_to_date and status.position == 15 and status.describe() == "Registre partagé : à jour."
+        assert (
+            status.up_to_date and status.position == 15 and status.describe() == "Registre partagé : à jour."
+        )
         assert _counts(ledger_db) == (5, 5, 5)
         # A replay from the start (a lost acknowledgement, a repair) adds nothing.
         assert replicator.replay_from(0).up_to_date
@@ -87,7 +98,9 @@ def test_records_reach_the_ledger_once_even_when_replayed(ledger_db: LedgerDb, t
         assert ledger_db.scalar("SELECT written_by FROM ledger.payments LIMIT 1") == "till_a"
 
 
-def test_the_till_sells_through_an_outage_and_the_ledger_catches_up(ledger_db: LedgerDb, tmp_path: Path) -> None:
+def test_the_till_sells_through_an_outage_and_the_ledger_catches_up(
+    ledger_db: LedgerDb, tmp_path: Path
+) -> None:
     server = ledger_db.server
     with new_journal(tmp_path, "caisse-1") as journal, ledger_db.link("till_a") as link:
         replicator = Replicator(journal, link)
@@ -100,7 +113,10 @@ def test_the_till_sells_through_an_outage_and_the_ledger_catches_up(ledger_db: L
             status = replicator.push()
             assert not status.reachable and status.behind == 12 and status.error is not None
             assert "injoignable" in status.error
-            assert status.describe() == "Registre partagé injoignable : caisse seule ; 12 enregistrement(s) en attente."
+            assert (
+                status.describe()
+                == "Registre partagé injoignable : caisse seule ; 12 enregistrement(s) en attente."
+            )
         finally:
             server.start_again()
         caught_up = replicator.push()
@@ -123,22 +139,32 @@ def test_lag_in_seconds_is_the_age_of_the_oldest_record_waiting(ledger_db: Ledge
 
 
 def test_reports_per_till_per_venue_and_total(ledger_db: LedgerDb, tmp_path: Path) -> None:
-    with new_journal(tmp_path, "caisse 1") as one, new_journal(tmp_path, "caisse 2") as two, \
-            ledger_db.link("till_a") as link_a, ledger_db.link("till_b") as link_b:
+    with (
+        new_journal(tmp_path, "caisse 1") as one,
+        new_journal(tmp_path, "caisse 2") as two,
+        ledger_db.link("till_a") as link_a,
+        ledger_db.link("till_b") as link_b,
+    ):
         sell(one, "REP001", 1, price_cents=1000)
         sell(one, "REP002", 2, price_cents=500, venue_id=7, venue_name="Cinéma")
         sell(two, "REP003", 3, price_cents=2000)
         booking = make_booking("REP003", 3, price_cents=2000)
-        revert = two.begin(Operation.KEEP, booking, transport=Transport.TYPED, source_id="t", id_checked_at=None)
+        revert = two.begin(
+            Operation.KEEP, booking, transport=Transport.TYPED, source_id="t", id_checked_at=None
+        )
         two.resolve_done(revert)
         Replicator(one, link_a).push()
         Replicator(two, link_b).push()
         day = one.lines_for_day(date.today())[0].recorded_at.astimezone().date()
         report = period_report(link_a, day, day)
         assert [(t.label, t.sales, t.sales_cents, t.reverts, t.reverts_cents) for t in report.tills] == [
-            ("caisse 1", 2, 1500, 0, 0), ("caisse 2", 1, 2000, 1, -2000)
+            ("caisse 1", 2, 1500, 0, 0),
+            ("caisse 2", 1, 2000, 1, -2000),
         ]
-        assert [(v.label, v.total_cents) for v in report.venues] == [("Cinéma (7)", 500), ("Librairie (5401)", 1000)]
+        assert [(v.label, v.total_cents) for v in report.venues] == [
+            ("Cinéma (7)", 500),
+            ("Librairie (5401)", 1000),
+        ]
         assert (report.total.sales, report.total.total_cents) == (3, 1500)
         fortnight = fortnight_report(link_b, day)
         assert fortnight.first_day.day in (1, 16) and fortnight.total == report.total

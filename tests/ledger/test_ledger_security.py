@@ -28,7 +28,9 @@ def test_migrations_are_applied_once_and_a_newer_schema_is_refused_untouched(led
         with pytest.raises(LedgerTooNewError) as refused:
             migrate(owner)
     assert "version plus récente de pos-client" in str(refused.value)
-    assert f"schéma {SCHEMA_VERSION + 1}" in str(refused.value) and "n'a pas été modifié" in str(refused.value)
+    assert f"schéma {SCHEMA_VERSION + 1}" in str(refused.value) and "n'a pas été modifié" in str(
+        refused.value
+    )
     assert ledger_db.scalar("SELECT version FROM ledger.meta") == SCHEMA_VERSION + 1
     with ledger_db.link("till_a") as link, pytest.raises(LedgerTooNewError):
         period_report(link, date.today(), date.today())  # a till checks the schema it talks to
@@ -38,7 +40,10 @@ def test_a_database_without_a_ledger_asks_for_init(ledger_db: LedgerDb) -> None:
     with ledger_db.admin() as owner:
         owner.execute("CREATE DATABASE empty_ledger")
     try:
-        with ledger_db.link("till_a", dbname="empty_ledger") as link, pytest.raises(LedgerNotReady) as not_ready:
+        with (
+            ledger_db.link("till_a", dbname="empty_ledger") as link,
+            pytest.raises(LedgerNotReady) as not_ready,
+        ):
             period_report(link, date.today(), date.today())
         assert "pos-client ledger init" in str(not_ready.value)
     finally:
@@ -69,8 +74,13 @@ def test_a_till_may_append_records_but_never_change_them(ledger_db: LedgerDb, tm
         Replicator(journal, link).push()
         Claims(link).claim("APPEND", Operation.USE)
     with psycopg.connect(
-        host="127.0.0.1", port=ledger_db.server.port, dbname=ledger_db.dbname, user="till_a",
-        password=ROLE_PASSWORD, sslmode="disable", autocommit=True,
+        host="127.0.0.1",
+        port=ledger_db.server.port,
+        dbname=ledger_db.dbname,
+        user="till_a",
+        password=ROLE_PASSWORD,
+        sslmode="disable",
+        autocommit=True,
     ) as till:
         for statement in FORBIDDEN_TO_TILLS:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -80,10 +90,18 @@ def test_a_till_may_append_records_but_never_change_them(ledger_db: LedgerDb, tm
 
 
 def test_a_till_cannot_write_in_another_tills_name(ledger_db: LedgerDb) -> None:
-    with psycopg.connect(
-        host="127.0.0.1", port=ledger_db.server.port, dbname=ledger_db.dbname, user="till_a",
-        password=ROLE_PASSWORD, sslmode="disable", autocommit=True,
-    ) as till, pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+    with (
+        psycopg.connect(
+            host="127.0.0.1",
+            port=ledger_db.server.port,
+            dbname=ledger_db.dbname,
+            user="till_a",
+            password=ROLE_PASSWORD,
+            sslmode="disable",
+            autocommit=True,
+        ) as till,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
         till.execute(
             "INSERT INTO ledger.outcomes (journal_uid, seq, intent_id, resolution, detail,"
             " confirmed_by_reread, resolved_at, written_by) VALUES ('0123456789ab', 1, 1, 'done', '', false,"
@@ -114,24 +132,48 @@ def test_a_wrong_password_is_refused_in_french_and_never_shown(
 def test_tls_verify_full_with_the_servers_certificate(ledger_db: LedgerDb) -> None:
     cert = str(ledger_db.server.cert_file)
     for host in ("localhost", "127.0.0.1"):
-        with ledger_db.link("tls_only", host=host, sslmode="verify-full", sslrootcert=cert) as link, \
-                link.transaction() as cursor:
+        with (
+            ledger_db.link("tls_only", host=host, sslmode="verify-full", sslrootcert=cert) as link,
+            link.transaction() as cursor,
+        ):
             cursor.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
             assert cursor.fetchone() == (True,)
 
 
-def test_tls_required_for_a_role_and_an_unknown_certificate_refused(ledger_db: LedgerDb, tmp_path: Path) -> None:
+def test_tls_required_for_a_role_and_an_unknown_certificate_refused(
+    ledger_db: LedgerDb, tmp_path: Path
+) -> None:
     with ledger_db.link("tls_only", sslmode="disable") as plain, pytest.raises(LedgerRefused) as no_tls:
         Claims(plain).claim("NOTLS1", Operation.USE)
     assert "no encryption" in str(no_tls.value)
     # A certificate the till does not trust (signed by no root it knows) is refused.
     other_root = tmp_path / "other-root.crt"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-keyout", str(tmp_path / "other.key"), "-out", str(other_root)],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(tmp_path / "other.key"),
+            "-out",
+            str(other_root),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
-    with ledger_db.link("tls_only", host="localhost", sslmode="verify-full", sslrootcert=str(other_root)) as link, \
-            pytest.raises(LedgerRefused, match="TLS") as untrusted:
+    with (
+        ledger_db.link(
+            "tls_only", host="localhost", sslmode="verify-full", sslrootcert=str(other_root)
+        ) as link,
+        pytest.raises(LedgerRefused, match="TLS") as untrusted,
+    ):
         Claims(link).claim("NOTLS2", Operation.USE)
     assert "certificate verify failed" in str(untrusted.value)
