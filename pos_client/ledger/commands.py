@@ -102,8 +102,8 @@ def _fail(error: LedgerError) -> int:
     return _exit_code(error)
 
 
-def _link(config: LedgerConfig) -> LedgerLink:
-    return LedgerLink(config, LedgerPasswords().source(config))
+def _link(config: LedgerConfig, *, check_schema: bool = True) -> LedgerLink:
+    return LedgerLink(config, LedgerPasswords().source(config), check_schema=check_schema)
 
 
 def _cmd_init(args: argparse.Namespace, context: AppContext) -> int:
@@ -115,7 +115,7 @@ def _cmd_init(args: argparse.Namespace, context: AppContext) -> int:
     if args.user:
         config = dataclasses.replace(config, user=args.user)
     try:
-        with _link(config) as link, link.connection() as connection:
+        with _link(config, check_schema=False) as link, link.connection() as connection:
             version = migrate(connection)
     except LedgerError as exc:
         return _fail(exc)

@@ -209,8 +209,11 @@ class LedgerLink:
         *,
         retry_after_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        check_schema: bool = True,
     ) -> None:
         self.config = config
+        # Every new connection first checks the ledger's schema (off only for ``ledger init``).
+        self.check_schema = check_schema
         self._password = password
         self.retry_after_s = retry_after_s
         self._clock = clock
@@ -223,13 +226,25 @@ class LedgerLink:
         if self._connection is not None and not self._connection.closed:
             return self._connection
         if self._last_failure is not None and self._clock() < self._down_until:
-            raise type(self._last_failure)(str(self._last_failure))
+            raise self._last_failure.with_traceback(None)
         conninfo = make_conninfo("", **self.config.connect_kwargs(self._password()))
         try:
             connection = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as exc:
             self._fail(explain_connect_failure(self.config, exc))
             raise  # not reached: _fail raises
+        if self.check_schema:
+            from pos_client.ledger.schema import check_schema as check_ledger_schema
+
+            try:
+                with connection.cursor() as cursor:
+                    check_ledger_schema(cursor)
+            except LedgerError as exc:
+                connection.close()
+                self._fail(exc)
+            except psycopg.Error as exc:
+                connection.close()
+                self._fail(LedgerUnavailable(f"Registre partagé injoignable : {_first_line(exc)}"))
         self._connection = connection
         self._last_failure = None
         return connection
@@ -268,6 +283,17 @@ class LedgerLink:
                 ) from exc
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 self._fail(LedgerUnavailable(f"Registre partagé injoignable : {_first_line(exc)}"))
+            except (
+                psycopg.errors.UndefinedTable,
+                psycopg.errors.UndefinedFunction,
+                psycopg.errors.InvalidSchemaName,
+            ) as exc:
+                raise LedgerNotReady(
+                    "Le registre partagé n'est pas prêt : lancez « pos-client ledger init » avec le rôle "
+                    f"propriétaire du registre ({_first_line(exc)})."
+                ) from exc
+            except psycopg.Error as exc:
+                raise LedgerError(f"Erreur du registre partagé : {_first_line(exc)}") from exc
 
     def reset_backoff(self) -> None:
         """Try the next call at once (after the operator fixed something, or in tests)."""

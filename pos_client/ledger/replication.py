@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pos_client.journal.feed import FeedBatch
 from pos_client.journal.store import SqliteJournal
 from pos_client.ledger.connection import LedgerError, LedgerLink
-from pos_client.ledger.schema import check_schema
 
 __all__ = ["ReplicationStatus", "ReplicationWorker", "Replicator"]
 
@@ -101,7 +100,6 @@ class Replicator:
 
     def _read_position(self) -> int:
         with self._link.transaction() as cursor:
-            check_schema(cursor)
             cursor.execute(_POSITION, {"j": self.journal_uid})
             row = cursor.fetchone()
         return 0 if row is None else int(str(row[0]))

@@ -12,7 +12,6 @@ from datetime import date
 
 from pos_client.journal.summaries import fortnight_of
 from pos_client.ledger.connection import LedgerLink
-from pos_client.ledger.schema import check_schema
 
 __all__ = ["LedgerReport", "ReportLine", "fortnight_report", "period_report"]
 
@@ -62,7 +61,6 @@ def _int(value: object) -> int:
 def period_report(link: LedgerLink, first_day: date, last_day: date) -> LedgerReport:
     """Every till's payments of ``[first_day, last_day]`` (local days, both included)."""
     with link.transaction() as cursor:
-        check_schema(cursor)
         cursor.execute(_REPORT, {"first": first_day, "last": last_day})
         rows = cursor.fetchall()
     tills: list[ReportLine] = []
