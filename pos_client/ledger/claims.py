@@ -71,7 +71,7 @@ class ClaimAnswer:
     its claim). Otherwise the booking is held by, or was already changed at, ``till``."""
 
     granted: bool
-    claim_id: int
+    claim_id: int  # 0 when the answer comes from a replicated payment line, not from a claim
     state: ClaimState
     till: str
     operation: Operation

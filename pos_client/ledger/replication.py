@@ -185,7 +185,7 @@ class ReplicationWorker:
         interval_s: float = 2.0,
         on_status: Callable[[ReplicationStatus], None] | None = None,
     ) -> None:
-        self._replicator = replicator
+        self.replicator = replicator
         self.interval_s = interval_s
         self._on_status = on_status
         self._wake = threading.Event()
@@ -204,7 +204,7 @@ class ReplicationWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            status = self._replicator.push()
+            status = self.replicator.push()
             self.last_status = status
             if self._on_status is not None:
                 self._on_status(status)

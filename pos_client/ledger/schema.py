@@ -181,6 +181,9 @@ DECLARE
     lease interval := make_interval(secs => p_lease_s);
     previous text;
     new_id bigint;
+    paid_till text;
+    paid_at timestamptz;
+    paid_operation text;
 BEGIN
     IF p_operation NOT IN ('use', 'keep', 'cancel') OR NOT p_lease_s BETWEEN 0.1 AND 600 THEN
         RAISE EXCEPTION 'invalid claim' USING ERRCODE = '22023';
@@ -212,6 +215,19 @@ BEGIN
         RETURN QUERY SELECT false, last_done.id, 'done', last_done.till, last_done.operation,
             last_done.ended_at, NULL::timestamptz, previous;
         RETURN;
+    END IF;
+    -- A validation made without a claim (the ledger was down, or its till died before saying it was
+    -- done) is known by its replicated payment line, later than the last done claim.
+    IF p_operation = 'use' THEN
+        SELECT p.till, p.recorded_at, p.operation INTO paid_till, paid_at, paid_operation
+            FROM ledger.payments p
+            WHERE p.token = p_token AND (last_done.ended_at IS NULL OR p.recorded_at > last_done.ended_at)
+            ORDER BY p.recorded_at DESC LIMIT 1;
+        IF FOUND AND paid_operation = 'use' THEN
+            RETURN QUERY SELECT false, 0::bigint, 'done', paid_till, 'use'::text, paid_at,
+                NULL::timestamptz, previous;
+            RETURN;
+        END IF;
     END IF;
     INSERT INTO ledger.claims (token, operation, till, holder, claimed_at, lease_until)
         VALUES (p_token, p_operation, p_till, session_user, now_ts, now_ts + lease)

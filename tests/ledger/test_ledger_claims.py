@@ -185,3 +185,23 @@ def test_a_till_killed_while_holding_a_claim_loses_it_when_its_lease_ends(ledger
         assert all(not a.granted and a.till == "caisse 2" for a in answers[:-1])
         assert final.since >= lease_until
     assert ledger_db.scalar("SELECT ended FROM ledger.claims WHERE id = %s", held["claim_id"]) == "expired"
+
+
+def test_a_validation_made_without_a_claim_is_known_by_its_payment_line(
+    ledger_db: LedgerDb, tmp_path: Path
+) -> None:
+    from ledger_fixtures import new_journal, sell
+
+    from pos_client.ledger.replication import Replicator
+
+    with (
+        new_journal(tmp_path, "caisse 3") as journal,
+        ledger_db.link("till_c") as link_c,
+        ledger_db.link("till_a") as link_a,
+    ):
+        sell(journal, "NOCLM1", 1)  # validated while the ledger was down: no claim
+        Replicator(journal, link_c).push()
+        answer = Claims(link_a).claim("NOCLM1", Operation.USE)
+        assert not answer.granted and answer.state is ClaimState.DONE and answer.till == "caisse 3"
+        assert answer.claim_id == 0 and "validée à la caisse 3" in answer.message()
+        assert Claims(link_a).claim("NOCLM1", Operation.KEEP).granted  # a revert is still possible
