@@ -202,7 +202,7 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
     start = time.monotonic()
     until = float(str(base["until"])) - started
     kill_at = sorted(rng.uniform(0.1, 0.9) * args.seconds for _ in range(args.kills))
-    outage_at = 0.45 * args.seconds
+    outage_at: float | None = 0.45 * args.seconds
     outage_window = (0, 0)
     catch_up: float | None = None
     while time.monotonic() - start < until - 1:
@@ -211,7 +211,7 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
             kill_at.pop(0)
             tills.kill_and_restart(rng.randrange(args.tills))
         elif outage_at is not None and elapsed >= outage_at:
-            outage_at = None  # type: ignore[assignment]
+            outage_at = None
             first = len(emulator.control.requests_seen())
             server.stop(keep=True)
             time.sleep(args.outage)

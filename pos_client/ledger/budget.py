@@ -11,7 +11,9 @@ more than ``per_minute`` grants, whatever the number of tills.
 When the ledger cannot be reached, each till falls back to its safe share, ``per_minute`` divided by
 the number of tills sharing the key (the larger of the setting and the number of tills the ledger
 saw take requests in the last 15 minutes), counted over a sliding minute that also remembers the
-grants it got from the ledger just before. The switch back is automatic.
+grants it got from the ledger just before. The switch back is automatic, and the requests started
+on the share are then paid back to the bucket (its level may go below zero), so the minutes after
+an outage make up for it.
 
 ``SharedRateBudget.acquire`` has the shape of ``pos_client.api.limiter.RequestLimiter.acquire``:
 None when a start is granted, else the seconds still to wait when that exceeds ``max_wait_s``.
@@ -75,6 +77,7 @@ class SharedRateBudget:
         self._lock = threading.Lock()
         self._recent: deque[float] = deque()  # this till's grants (ledger or share) in the window
         self.tills_seen = 0
+        self._unreported = 0  # grants taken on this till's share, to be paid back to the bucket
         self.on_ledger = True  # False while the fallback share is in use
 
     @property
@@ -92,17 +95,22 @@ class SharedRateBudget:
                 self._recent.popleft()
             if len(self._recent) < self.fallback_per_minute:
                 self._recent.append(now)
+                self._unreported += 1
                 return 0.0
             return self._recent[0] + self.window_s - now
 
     def _take_from_ledger(self) -> float:
+        with self._lock:
+            debt = self._unreported
         with self._link.transaction() as cursor:
             cursor.execute(
-                "SELECT wait_s, tills FROM ledger.take_request_slot(%s, %s, %s, %s)",
-                (self._digest, self.capacity, self.refill_per_s, self.till),
+                "SELECT wait_s, tills FROM ledger.take_request_slot(%s, %s, %s, %s, %s)",
+                (self._digest, self.capacity, self.refill_per_s, self.till, debt),
             )
             row = cursor.fetchone()
         assert row is not None
+        with self._lock:
+            self._unreported -= debt  # paid back to the shared bucket
         self.tills_seen = int(str(row[1]))
         return float(str(row[0]))
 

@@ -263,7 +263,8 @@ BEGIN
 END $fn$;
 
 CREATE FUNCTION ledger.take_request_slot(p_key text, p_capacity double precision,
-                                         p_refill_per_s double precision, p_till text)
+                                         p_refill_per_s double precision, p_till text,
+                                         p_debt integer)
 RETURNS TABLE (wait_s double precision, granted_at timestamptz, tills integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = ledger, pg_temp AS $fn$
 #variable_conflict use_column
@@ -280,8 +281,11 @@ BEGIN
         ON CONFLICT (key_digest) DO NOTHING;
     SELECT * INTO bucket FROM ledger.rate_buckets b WHERE b.key_digest = p_key FOR UPDATE;
     now_ts := greatest(clock_timestamp(), bucket.updated_at);  -- a clock stepping back refills nothing
+    -- p_debt: requests the till started on its own share while the ledger was down, paid back now
+    -- (the level may go below zero: the next grants wait until the refill has covered them).
     level := least(p_capacity,
-                   bucket.tokens + extract(epoch FROM now_ts - bucket.updated_at) * p_refill_per_s);
+                   bucket.tokens + extract(epoch FROM now_ts - bucket.updated_at) * p_refill_per_s)
+             - greatest(p_debt, 0);
     INSERT INTO ledger.rate_users AS u VALUES (p_key, p_till, now_ts)
         ON CONFLICT (key_digest, till) DO UPDATE SET last_seen = excluded.last_seen
         WHERE u.last_seen < excluded.last_seen - interval '30 seconds';
@@ -292,16 +296,17 @@ BEGIN
             WHERE b.key_digest = p_key;
         RETURN QUERY SELECT 0.0::double precision, now_ts, seen;
     ELSE
+        UPDATE ledger.rate_buckets b SET tokens = level, updated_at = now_ts WHERE b.key_digest = p_key;
         RETURN QUERY SELECT (1 - level) / p_refill_per_s, NULL::timestamptz, seen;
     END IF;
 END $fn$;
 
 REVOKE ALL ON FUNCTION ledger.claim(text, text, text, double precision),
     ledger.end_claim(bigint, text), ledger.renew_claim(bigint, double precision),
-    ledger.take_request_slot(text, double precision, double precision, text) FROM PUBLIC;
+    ledger.take_request_slot(text, double precision, double precision, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ledger.claim(text, text, text, double precision),
     ledger.end_claim(bigint, text), ledger.renew_claim(bigint, double precision),
-    ledger.take_request_slot(text, double precision, double precision, text) TO pos_till;
+    ledger.take_request_slot(text, double precision, double precision, text, integer) TO pos_till;
 """
 )
 

@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
         while time.monotonic() < deadline:
             with link.transaction() as cursor:
                 cursor.execute(
-                    "SELECT wait_s, granted_at FROM ledger.take_request_slot(%s, %s, %s, %s)",
+                    "SELECT wait_s, granted_at FROM ledger.take_request_slot(%s, %s, %s, %s, 0)",
                     (digest, float(capacity), float(refill), till),
                 )
                 row = cursor.fetchone()

@@ -118,3 +118,26 @@ def test_with_the_ledger_down_each_till_gets_its_share(ledger_db: LedgerDb) -> N
         assert not budget.on_ledger and "5 requêtes/min" in budget.describe()
         now[0] += 60.0
         assert budget.acquire() is None
+
+
+def test_requests_started_on_the_share_are_paid_back_when_the_ledger_returns(ledger_db: LedgerDb) -> None:
+    with ledger_db.link("till_a", port=1) as link:
+        budget = SharedRateBudget(
+            link,
+            base_url="http://x",
+            api_key="d" * 20,
+            per_minute=6,
+            burst=2,
+            tills_sharing_key=2,
+            max_wait_s=0.0,
+        )
+        assert [budget.acquire() for _ in range(3)] == [None, None, None]  # the share: 6 // 2 = 3
+        assert not budget.on_ledger and budget.acquire() is not None
+        link.config = ledger_db.config("till_a")  # the ledger is back
+        link.reset_backoff()
+        first = budget.acquire()
+        # The bucket (2 tokens, refilled 4 a minute) was charged the 3 requests made alone: 2 - 3 = -1,
+        # so the next start waits until 2 tokens have come back, about 30 s.
+        assert budget.on_ledger and first is not None and 25 < first <= 30 + 1e-6
+        second = budget.acquire()
+        assert second is not None and second <= first  # charged once only
