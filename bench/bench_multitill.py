@@ -173,6 +173,21 @@ def max_per_minute(samples: list[tuple[float, int]]) -> int:
     return best
 
 
+def per_ten_seconds(samples: list[tuple[float, int]]) -> list[int]:
+    if not samples:
+        return []
+    start = samples[0][0]
+    counts: dict[int, int] = {}
+    for moment, count in samples:
+        counts[int((moment - start) // 10)] = count
+    previous, series = 0, []
+    for slot in range(max(counts) + 1):
+        current = counts.get(slot, previous)
+        series.append(current - previous)
+        previous = current
+    return series
+
+
 def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulator, folder: Path) -> None:
     rng = random.Random(args.seed)
     tokens = [
@@ -282,6 +297,7 @@ def report(
     print(f"| requests seen by the emulator | {len(seen)} |")
     print(f"| 429 answered (over 200 in a sliding minute) | {sum(1 for r in seen if r.status == 429)} |")
     print(f"| most requests in one minute (sampled) | {max_per_minute(samples)} |")
+    print(f"| requests per 10 s, from the first | {' '.join(str(n) for n in per_ten_seconds(samples))} |")
     print(f"| double validations attempted, ledger up | {doubles_up} |")
     print(f"| double validations attempted, ledger down (+ one lease) | {doubles_down} |")
     print()

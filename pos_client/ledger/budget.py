@@ -8,12 +8,15 @@ at most ``burst + r * T`` starts in any span of T seconds; with ``burst + 60 r =
 default, 10 below the platform's limit for clock and network jitter) no sliding minute ever holds
 more than ``per_minute`` grants, whatever the number of tills.
 
-When the ledger cannot be reached, each till falls back to its safe share, ``per_minute`` divided by
-the number of tills sharing the key (the larger of the setting and the number of tills the ledger
-saw take requests in the last 15 minutes), counted over a sliding minute that also remembers the
-grants it got from the ledger just before. The switch back is automatic, and the requests started
-on the share are then paid back to the bucket (its level may go below zero), so the minutes after
-an outage make up for it.
+When the ledger cannot be reached, each till falls back to its share of the refill,
+``(per_minute - burst)`` divided by the number of tills sharing the key (the larger of the setting
+and the number of tills the ledger saw take requests in the last 15 minutes), over a sliding minute,
+and that share is reached gradually: ``t / 60 s`` of it ``t`` seconds after the ledger last
+answered (or after the till started). So in any minute straddling the loss of the ledger, the
+ledger's grants before it (at most ``burst + r t1``) and the tills' own after it (at most
+``r t2``, all tills together) stay within ``burst + 60 r = per_minute``, even for a till restarted
+in the middle. When the ledger is back, the requests started on the share are paid back to the
+bucket (its level may go below zero), so the minutes after an outage make up for it too.
 
 ``SharedRateBudget.acquire`` has the shape of ``pos_client.api.limiter.RequestLimiter.acquire``:
 None when a start is granted, else the seconds still to wait when that exceeds ``max_wait_s``.
@@ -75,28 +78,31 @@ class SharedRateBudget:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._recent: deque[float] = deque()  # this till's grants (ledger or share) in the window
+        self._recent: deque[float] = deque()  # this till's grants on its share, in the window
+        self._ledger_answered_at = clock()  # the share ramps up from here (start, or last answer)
         self.tills_seen = 0
         self._unreported = 0  # grants taken on this till's share, to be paid back to the bucket
         self.on_ledger = True  # False while the fallback share is in use
 
     @property
     def fallback_per_minute(self) -> int:
-        """This till's share while the ledger is unreachable."""
-        return max(1, self.per_minute // max(self.tills_sharing_key, self.tills_seen, 1))
-
-    def _note_grant(self, now: float) -> None:
-        with self._lock:
-            self._recent.append(now)
+        """This till's share of the refill while the ledger is unreachable."""
+        refill_per_window = self.per_minute - int(self.capacity)
+        return max(1, refill_per_window // max(self.tills_sharing_key, self.tills_seen, 1))
 
     def _share_wait(self, now: float) -> float:
+        share = self.fallback_per_minute
         with self._lock:
             while self._recent and now - self._recent[0] >= self.window_s:
                 self._recent.popleft()
-            if len(self._recent) < self.fallback_per_minute:
+            since = max(0.0, now - self._ledger_answered_at)
+            allowed = int(share * min(1.0, since / self.window_s))
+            if len(self._recent) < allowed:
                 self._recent.append(now)
                 self._unreported += 1
                 return 0.0
+            if allowed < share:  # still ramping up: until the next one is allowed
+                return max(0.001, (len(self._recent) + 1) * self.window_s / share - since)
             return self._recent[0] + self.window_s - now
 
     def _take_from_ledger(self) -> float:
@@ -111,6 +117,7 @@ class SharedRateBudget:
         assert row is not None
         with self._lock:
             self._unreported -= debt  # paid back to the shared bucket
+            self._ledger_answered_at = self._clock()
         self.tills_seen = int(str(row[1]))
         return float(str(row[0]))
 
@@ -123,12 +130,13 @@ class SharedRateBudget:
                     log.info("rate budget: back on the shared ledger")
                 self.on_ledger = True
                 if wait <= 0:
-                    self._note_grant(self._clock())
                     return None
             except LedgerError as exc:
                 if self.on_ledger:
-                    log.warning("rate budget: ledger unreachable, this till's share is %d/min (%s)",
-                                self.fallback_per_minute, exc)
+                    log.warning(
+                        "rate budget: ledger unreachable, this till's share is %d/min (%s)",
+                        self.fallback_per_minute, exc,
+                    )
                 self.on_ledger = False
                 wait = self._share_wait(self._clock())
                 if wait <= 0:

@@ -100,7 +100,7 @@ def test_the_budget_waits_on_the_ledger_and_counts_the_tills(ledger_db: LedgerDb
     assert waits == []
 
 
-def test_with_the_ledger_down_each_till_gets_its_share(ledger_db: LedgerDb) -> None:
+def test_with_the_ledger_down_each_till_gets_its_share_gradually(ledger_db: LedgerDb) -> None:
     now = [100.0]
     with ledger_db.link("till_a", port=1) as down:
         budget = SharedRateBudget(
@@ -113,14 +113,19 @@ def test_with_the_ledger_down_each_till_gets_its_share(ledger_db: LedgerDb) -> N
             max_wait_s=0.0,
             clock=lambda: now[0],
         )
-        granted = [budget.acquire() for _ in range(6)]
-        assert granted[:5] == [None] * 5 and granted[5] == 60.0  # 10/min shared by 2 tills: 5 each
-        assert not budget.on_ledger and "5 requêtes/min" in budget.describe()
-        now[0] += 60.0
+        assert budget.fallback_per_minute == 4  # (10 - 2) / 2 tills
+        assert budget.acquire() == 15.0  # just lost (or just started): the first after 60 / 4 s
+        now[0] += 30.0
+        assert [budget.acquire() for _ in range(3)] == [None, None, 15.0]  # half a minute: half the share
+        assert not budget.on_ledger and "4 requêtes/min" in budget.describe()
+        now[0] += 30.0
+        assert [budget.acquire() for _ in range(3)] == [None, None, 30.0]  # the whole share, per minute
+        now[0] += 30.0
         assert budget.acquire() is None
 
 
 def test_requests_started_on_the_share_are_paid_back_when_the_ledger_returns(ledger_db: LedgerDb) -> None:
+    now = [0.0]
     with ledger_db.link("till_a", port=1) as link:
         budget = SharedRateBudget(
             link,
@@ -130,14 +135,16 @@ def test_requests_started_on_the_share_are_paid_back_when_the_ledger_returns(led
             burst=2,
             tills_sharing_key=2,
             max_wait_s=0.0,
+            clock=lambda: now[0],
         )
-        assert [budget.acquire() for _ in range(3)] == [None, None, None]  # the share: 6 // 2 = 3
-        assert not budget.on_ledger and budget.acquire() is not None
+        now[0] = 60.0
+        assert [budget.acquire() for _ in range(3)][:2] == [None, None]  # the share: (6 - 2) // 2 = 2
+        assert not budget.on_ledger
         link.config = ledger_db.config("till_a")  # the ledger is back
         link.reset_backoff()
         first = budget.acquire()
-        # The bucket (2 tokens, refilled 4 a minute) was charged the 3 requests made alone: 2 - 3 = -1,
-        # so the next start waits until 2 tokens have come back, about 30 s.
-        assert budget.on_ledger and first is not None and 25 < first <= 30 + 1e-6
+        # The bucket (2 tokens, refilled 4 a minute) was charged the 2 requests made alone: 2 - 2 = 0,
+        # so the next start waits until 1 token has come back, about 15 s.
+        assert budget.on_ledger and first is not None and 10 < first <= 15 + 1e-6
         second = budget.acquire()
         assert second is not None and second <= first  # charged once only
