@@ -1,7 +1,7 @@
 """Multi-till simulation (issue 18): 8 till processes, one ledger, one API key, the emulator.
 
     python bench/bench_multitill.py [--tills 8] [--seconds 60] [--bookings 80] [--kills 6]
-                                    [--outage 6] [--lease 3] [--seed 1]
+                                    [--outage 6] [--lease 15] [--seed 1]
 
 Starts a throwaway PostgreSQL ledger and the API emulator (its own 200 requests/minute limit per
 key on), creates ``--bookings`` bookings, and runs ``--tills`` processes of
@@ -115,8 +115,15 @@ class Tills:
         self.wait_ready(number)
 
     def finish(self, timeout_s: float) -> None:
+        """Collect each till's counters; one still running after ``timeout_s`` (or on an
+        interruption) is killed, never left behind."""
         for process in self.processes.values():
-            out, _ = process.communicate(timeout=timeout_s)
+            try:
+                out, _ = process.communicate(timeout=timeout_s)
+            except BaseException:
+                process.kill()
+                process.communicate()
+                raise
             if process.returncode == 0 and out.strip():
                 self.results.append(json.loads(out.strip().splitlines()[-1]))
 
@@ -214,13 +221,31 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
     started = time.time()
     base["until"] = started + args.seconds + 10.0 * args.tills / 8  # their start-up is not the run
     tills = Tills(folder, base, args.tills)
+    try:
+        catch_up, outage_window = drive(args, server, emulator, folder, tills, rng, float(str(base["until"])))
+    finally:
+        tills.finish(120.0)
+        stop_sampling.set()
+        sampler.join()
+    report(args, server, emulator, folder, tokens, tills, outage_window, catch_up, samples)
+
+
+def drive(
+    args: argparse.Namespace,
+    server: LocalPostgres,
+    emulator: RunningEmulator,
+    folder: Path,
+    tills: Tills,
+    rng: random.Random,
+    until: float,
+) -> tuple[float | None, tuple[int, int]]:
+    """SIGKILLs and the ledger outage, until the tills' time (``until``, wall clock) is up."""
     start = time.monotonic()
-    until = float(str(base["until"])) - started
     kill_at = sorted(rng.uniform(0.1, 0.9) * args.seconds for _ in range(args.kills))
     outage_at: float | None = 0.45 * args.seconds
     outage_window = (0, 0)
     catch_up: float | None = None
-    while time.monotonic() - start < until - 1:
+    while time.time() < until - 1:
         elapsed = time.monotonic() - start
         if kill_at and elapsed >= kill_at[0]:
             kill_at.pop(0)
@@ -238,10 +263,7 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
             outage_window = (first, len(emulator.control.requests_seen()))
         else:
             time.sleep(0.2)
-    tills.finish(120.0)
-    stop_sampling.set()
-    sampler.join()
-    report(args, server, emulator, folder, tokens, tills, outage_window, catch_up, samples)
+    return catch_up, outage_window
 
 
 def report(
@@ -324,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bookings", type=int, default=80)
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--outage", type=float, default=6.0)
-    parser.add_argument("--lease", type=float, default=3.0)
+    parser.add_argument("--lease", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     server = LocalPostgres.start()

@@ -54,7 +54,9 @@ class SimTill:
             api_key=str(config["api_key"]),
             till=self.name,
             tills_sharing_key=int(str(config["tills"])),
-            max_wait_s=120.0,
+            # As the till's own limiter: a cashier is told "trop de demandes" rather than kept
+            # waiting; the claim's lease must outlast this wait plus the request.
+            max_wait_s=5.0,
         )
         self.api = BookingsClient(
             str(config["emulator"]),
@@ -126,6 +128,9 @@ class SimTill:
         if not isinstance(found, Found):
             self.stats["read_" + type(found).__name__] += 1
             self._end(answer, done=False)
+            return
+        if answer is not None and self.claims.renew(answer.claim_id) is None:
+            self.stats["claim_lost_before_sending"] += 1  # its lease ran out: another till took over
             return
         intent = self.journal.begin(
             Operation.USE,
