@@ -72,7 +72,7 @@ def test_a_till_may_append_records_but_never_change_them(ledger_db: LedgerDb, tm
     with new_journal(tmp_path, "caisse-1") as journal, ledger_db.link("till_a") as link:
         sell(journal, "APPEND", 1)
         Replicator(journal, link).push()
-        Claims(link).claim("APPEND", Operation.USE)
+        assert Claims(link).claim("OTHER1", Operation.USE).granted
     with psycopg.connect(
         host="127.0.0.1",
         port=ledger_db.server.port,
