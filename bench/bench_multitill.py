@@ -216,18 +216,39 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
         "tills": args.tills,
         "lease_s": args.lease,
         "seed": args.seed,
-        "until": 0.0,
+        "go_file": str(folder / "go.json"),
     }
-    started = time.time()
-    base["until"] = started + args.seconds + 10.0 * args.tills / 8  # their start-up is not the run
     tills = Tills(folder, base, args.tills)
     try:
-        catch_up, outage_window = drive(args, server, emulator, folder, tills, rng, float(str(base["until"])))
+        until = time.time() + args.seconds  # from when every till is ready: their start-up is not the run
+        go = folder / "go.json"
+        go.with_suffix(".tmp").write_text(json.dumps({"until": until}), encoding="utf-8")
+        go.with_suffix(".tmp").replace(go)
+        catch_up, outage_window = drive(args, server, emulator, folder, tills, rng, until)
     finally:
         tills.finish(120.0)
         stop_sampling.set()
         sampler.join()
     report(args, server, emulator, folder, tokens, tills, outage_window, catch_up, samples)
+
+
+def outage(
+    args: argparse.Namespace,
+    server: LocalPostgres,
+    emulator: RunningEmulator,
+    folder: Path,
+    result: dict[str, object],
+) -> None:
+    """Stop the ledger for ``args.outage`` s, start it again, time the tills' catch-up."""
+    first = len(emulator.control.requests_seen())
+    server.stop(keep=True)
+    time.sleep(args.outage)
+    target = feed_heads(folder)
+    server.start_again()
+    restarted = time.monotonic()
+    result["catch_up"] = wait_caught_up(server, target, restarted, 60.0)
+    time.sleep(max(0.0, args.lease - (time.monotonic() - restarted)))
+    result["window"] = (first, len(emulator.control.requests_seen()))
 
 
 def drive(
@@ -239,31 +260,27 @@ def drive(
     rng: random.Random,
     until: float,
 ) -> tuple[float | None, tuple[int, int]]:
-    """SIGKILLs and the ledger outage, until the tills' time (``until``, wall clock) is up."""
+    """SIGKILLs, and the ledger outage beside them, until the tills' time (``until``, wall clock) is up."""
     start = time.monotonic()
-    kill_at = sorted(rng.uniform(0.1, 0.9) * args.seconds for _ in range(args.kills))
-    outage_at: float | None = 0.45 * args.seconds
-    outage_window = (0, 0)
-    catch_up: float | None = None
+    kill_at = sorted(rng.uniform(0.1, 0.8) * args.seconds for _ in range(args.kills))
+    outage_at = 0.45 * args.seconds
+    result: dict[str, object] = {"catch_up": None, "window": (0, 0)}
+    outage_thread = threading.Thread(target=outage, args=(args, server, emulator, folder, result))
     while time.time() < until - 1:
         elapsed = time.monotonic() - start
+        if not outage_thread.is_alive() and outage_thread.ident is None and elapsed >= outage_at:
+            outage_thread.start()
         if kill_at and elapsed >= kill_at[0]:
             kill_at.pop(0)
             tills.kill_and_restart(rng.randrange(args.tills))
-        elif outage_at is not None and elapsed >= outage_at:
-            outage_at = None
-            first = len(emulator.control.requests_seen())
-            server.stop(keep=True)
-            time.sleep(args.outage)
-            target = feed_heads(folder)
-            server.start_again()
-            restarted = time.monotonic()
-            catch_up = wait_caught_up(server, target, restarted, 60.0)
-            time.sleep(max(0.0, args.lease - (time.monotonic() - restarted)))
-            outage_window = (first, len(emulator.control.requests_seen()))
         else:
             time.sleep(0.2)
-    return catch_up, outage_window
+    if outage_thread.ident is not None:
+        outage_thread.join()
+    catch_up = result["catch_up"]
+    window = result["window"]
+    assert isinstance(window, tuple)
+    return (None if catch_up is None else float(str(catch_up))), (int(window[0]), int(window[1]))
 
 
 def report(

@@ -184,7 +184,12 @@ def main(argv: list[str]) -> int:
     till = SimTill(config)
     tokens = json.loads(Path(str(config["tokens_file"])).read_text(encoding="utf-8"))
     print(json.dumps({"ready": True}), flush=True)
-    till.run(tokens, float(config["until"]), int(config["seed"]))
+    go_file = Path(str(config["go_file"]))  # written by the simulation once every till is ready
+    deadline = time.monotonic() + 300
+    while not go_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    until = float(json.loads(go_file.read_text(encoding="utf-8"))["until"])
+    till.run(tokens, until, int(config["seed"]))
     print(json.dumps(dict(till.stats)), flush=True)
     return 0
 
