@@ -70,29 +70,15 @@ class SimTill:
         )
         self.stats: Counter[str] = Counter()
 
-    def validated_elsewhere(self, token: str) -> str | None:
-        """The other till the ledger says validated ``token`` (claims, then replicated payments)."""
-        seen = self.claims.who_validated(token)
-        if seen is not None:
-            return None if seen.till == self.name else seen.till
-        with self.claims_link.transaction() as cursor:
-            cursor.execute(
-                "SELECT till FROM ledger.payments WHERE token = %s AND journal_uid <> %s"
-                " ORDER BY received_at DESC LIMIT 1",
-                (token, self.journal.uid),
-            )
-            row = cursor.fetchone()
-        return None if row is None else str(row[0])
-
     def settle(self) -> None:
         for intent in self.journal.open_intents():
             try:
-                elsewhere = self.validated_elsewhere(intent.token)
+                seen = self.claims.validated_elsewhere(intent.token, self.journal.uid)
                 live = self.claims.live_claim(intent.token)
             except LedgerError:
                 continue  # the ledger must tell whose validation it is: stays open until it can
-            if elsewhere is not None:
-                self.journal.resolve_refused(intent, f"validée à la caisse {elsewhere}")
+            if seen is not None:
+                self.journal.resolve_refused(intent, seen.message())
                 self.stats["settled_as_other_till"] += 1
                 continue
             if live is not None and live.till != self.name:

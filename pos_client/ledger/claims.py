@@ -22,6 +22,8 @@ booking at once get a 500 from the real server, so they must not both send)::
 
     # "already validated" after an unclear attempt: settled by the claims, not by a guess
     validation = claims.who_validated(token)   # ValidationSeen(till, at) or None
+    # an open intent (crash, lost answer): another till's validation, by claim or payment line?
+    other = claims.validated_elsewhere(token, journal.uid)   # then resolve it refused, else re-read
 
 A claim's lease (30 s by default) ends it if its till dies (SIGKILL, power cut): the next till to
 claim the booking takes it over and is told whose it was. All rules are in the ledger's SECURITY
@@ -173,6 +175,26 @@ class Claims:
         if row is None or row[0] != Operation.USE.value:
             return None
         return ValidationSeen(till=str(row[1]), at=_time(row[2]), claim_id=int(str(row[3])))
+
+    def validated_elsewhere(self, token: str, journal_uid: str) -> ValidationSeen | None:
+        """Settling an open intent of this till (a crash, a lost answer): the other till whose
+        validation of ``token`` the ledger knows, by its done claim or, failing that, by its
+        replicated payment line (a sale made while the ledger was down); None when the ledger knows
+        of none or it was this till's, and the booking's re-read then decides. ``claim_id`` is 0
+        when the answer comes from a payment line."""
+        seen = self.who_validated(token)
+        if seen is not None:
+            return None if seen.till == self.till else seen
+        with self._link.transaction() as cursor:
+            cursor.execute(
+                "SELECT till, recorded_at, operation FROM ledger.payments"
+                " WHERE token = %s AND journal_uid <> %s ORDER BY recorded_at DESC LIMIT 1",
+                (token, journal_uid),
+            )
+            row = cursor.fetchone()
+        if row is None or row[2] != Operation.USE.value:
+            return None
+        return ValidationSeen(till=str(row[0]), at=_time(row[1]), claim_id=0)
 
     def live_claim(self, token: str) -> ClaimAnswer | None:
         """The live claim on ``token`` whose lease has not run out, if any (any till's)."""

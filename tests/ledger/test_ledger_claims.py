@@ -205,3 +205,30 @@ def test_a_validation_made_without_a_claim_is_known_by_its_payment_line(
         assert not answer.granted and answer.state is ClaimState.DONE and answer.till == "caisse 3"
         assert answer.claim_id == 0 and "validée à la caisse 3" in answer.message()
         assert Claims(link_a).claim("NOCLM1", Operation.KEEP).granted  # a revert is still possible
+
+
+def test_an_open_intent_is_settled_by_the_ledger_not_by_a_guess(ledger_db: LedgerDb, tmp_path: Path) -> None:
+    from ledger_fixtures import new_journal, sell
+
+    from pos_client.ledger.replication import Replicator
+
+    with (
+        new_journal(tmp_path, "caisse 3") as other,
+        new_journal(tmp_path, "caisse 1") as mine,
+        ledger_db.link("till_c", till="caisse 3") as link_c,
+        ledger_db.link("till_a", till="caisse 1") as link_a,
+    ):
+        claims_a, claims_c = Claims(link_a), Claims(link_c)
+        # Validated at till 3 with a claim: till 1's open intent for it was not its sale.
+        done = claims_c.claim("SETTL1", Operation.USE)
+        assert claims_c.done(done.claim_id)
+        seen = claims_a.validated_elsewhere("SETTL1", mine.uid)
+        assert seen is not None and seen.till == "caisse 3" and seen.claim_id == done.claim_id
+        assert claims_c.validated_elsewhere("SETTL1", other.uid) is None  # its own
+        # Validated at till 3 while the ledger was down: known by its replicated payment line.
+        sell(other, "SETTL2", 2)
+        Replicator(other, link_c).push()
+        by_line = claims_a.validated_elsewhere("SETTL2", mine.uid)
+        assert by_line is not None and by_line.till == "caisse 3" and by_line.claim_id == 0
+        assert claims_c.validated_elsewhere("SETTL2", other.uid) is None
+        assert claims_a.validated_elsewhere("NOBODY", mine.uid) is None
