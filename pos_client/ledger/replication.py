@@ -16,13 +16,14 @@ callback. Tills only INSERT: the role needs no other right on the records.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pos_client.journal.feed import FeedBatch
-from pos_client.journal.store import SqliteJournal
+from pos_client.journal.store import JournalClosedError, SqliteJournal
 from pos_client.ledger.connection import LedgerError, LedgerLink
 
 __all__ = ["ReplicationStatus", "ReplicationWorker", "Replicator"]
@@ -204,7 +205,13 @@ class ReplicationWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            status = self.replicator.push()
+            try:
+                status = self.replicator.push()
+            except (sqlite3.Error, OSError, JournalClosedError):
+                # The journal itself failed (disk, closed at exit): try again at the next round.
+                log.exception("ledger replication: the journal could not be read")
+                self._wake.wait(self.interval_s)
+                continue
             self.last_status = status
             if self._on_status is not None:
                 self._on_status(status)

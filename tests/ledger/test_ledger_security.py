@@ -177,3 +177,29 @@ def test_tls_required_for_a_role_and_an_unknown_certificate_refused(
     ):
         Claims(link).claim("NOTLS2", Operation.USE)
     assert "certificate verify failed" in str(untrusted.value)
+
+
+def test_the_schema_is_created_by_an_owner_that_is_not_a_superuser(ledger_db: LedgerDb) -> None:
+    """As docs/ledger.md sets it up: the owner role owns the database and nothing more."""
+    with ledger_db.admin() as admin:
+        admin.execute(f"CREATE ROLE plain_owner LOGIN PASSWORD '{ROLE_PASSWORD}'".encode())
+        admin.execute("CREATE DATABASE owned_ledger OWNER plain_owner")
+    try:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=ledger_db.server.port,
+            dbname="owned_ledger",
+            user="plain_owner",
+            password=ROLE_PASSWORD,
+            sslmode="disable",
+            autocommit=True,
+        ) as owner:
+            assert migrate(owner) == SCHEMA_VERSION
+        with ledger_db.link("till_a", dbname="owned_ledger") as link:
+            assert Claims(link).claim("OWNED1", Operation.USE).granted
+        with ledger_db.link("outsider", dbname="owned_ledger") as link, pytest.raises(LedgerRefused):
+            Claims(link).claim("OWNED2", Operation.USE)  # CONNECT is for pos_till only
+    finally:
+        with ledger_db.admin() as admin:
+            admin.execute("DROP DATABASE owned_ledger WITH (FORCE)")
+            admin.execute("DROP ROLE plain_owner")
