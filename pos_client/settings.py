@@ -32,6 +32,7 @@ __all__ = [
     "ApiEnvironment",
     "ApiSettings",
     "HandOffSettings",
+    "LedgerSettings",
     "ScannerSettings",
     "Settings",
     "SettingsError",
@@ -256,6 +257,39 @@ class HandOffSettings:
     http_url: str = _doc("", "URL où envoyer chaque paiement en JSON (vide : non).")
 
 
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _ssl_mode(value: Any) -> str | None:
+    return None if value in _SSL_MODES else f"attendu l'un de : {', '.join(_SSL_MODES)}"
+
+
+@dataclass(frozen=True)
+class LedgerSettings(_CheckedSection):
+    """The shared PostgreSQL ledger of several tills (``pos_client.ledger``); off by default. The
+    password is in the OS keyring (``pos-client ledger password``), never here."""
+
+    SECTION: ClassVar[str] = "ledger"
+
+    enabled: bool = _doc(
+        False, "Partager ventes, réservations en cours et débit d'API avec les autres caisses."
+    )
+    host: str = _doc("", "Serveur PostgreSQL du registre partagé (nom ou adresse).")
+    port: int = _doc(5432, "Port du serveur PostgreSQL (1 à 65535).", check=_between(1, 65535))
+    dbname: str = _doc("pos_ledger", "Base de données du registre.")
+    user: str = _doc("", "Rôle PostgreSQL de cette caisse (un par caisse).")
+    sslmode: str = _doc(
+        "verify-full", "Chiffrement TLS : verify-full (conseillé), require, disable...", check=_ssl_mode
+    )
+    sslrootcert: str = _doc("", "Certificat de l'autorité du serveur (vide : ~/.postgresql/root.crt).")
+    till_label: str = _doc("", "Nom de la caisse montré aux autres caisses (vide : till_name).")
+    tills_sharing_key: int = _doc(
+        2,
+        "Caisses qui partagent la clé d'API : part de secours du débit quand le registre est injoignable.",
+        check=_between(1, 100),
+    )
+
+
 def _default_till_name() -> str:
     return socket.gethostname() or "caisse"
 
@@ -273,6 +307,7 @@ class Settings:
     webcam: WebcamSettings = field(default_factory=WebcamSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     handoff: HandOffSettings = field(default_factory=HandOffSettings)
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
 
     # ----------------------------------------------------------------- load / save
     @classmethod

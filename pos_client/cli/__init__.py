@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "api-key": "pos_client.cli.api_key",
     "export": "pos_client.cli.journal",
     "journal": "pos_client.cli.journal",
+    "ledger": "pos_client.cli.ledger",
     "reconcile": "pos_client.cli.reconcile",
     "demo-reimbursement-file": "pos_client.cli.reconcile",
     "emulator": "pos_client.cli.emulator",

@@ -54,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Affiche les ventes pass Culture d'un jour et de sa quinzaine de remboursement.",
     )
     journal.add_argument("--day", type=_day, default=None, metavar="AAAA-MM-JJ", help="défaut : aujourd'hui")
+    journal.add_argument("--ledger", action="store_true", help="toutes les caisses (registre partagé)")
     journal.set_defaults(handler=_cmd_journal)
 
 
@@ -100,6 +101,10 @@ def _describe(title: str, summary: PeriodSummary) -> str:
 
 def _cmd_journal(args: argparse.Namespace, context: AppContext) -> Exit:
     day = args.day or date.today()
+    if args.ledger:
+        from pos_client.cli.ledger import print_ledger_summary
+
+        return Exit(print_ledger_summary(context, day))
     journal = _open(context)
     if journal is None:
         return Exit.BAD_JOURNAL

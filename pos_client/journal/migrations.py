@@ -106,6 +106,36 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE payments ADD COLUMN resolved_at TEXT;
     UPDATE payments SET resolved_at = recorded_at;
     """,
+    # 4: a replication feed for the shared ledger (``pos_client.ledger``): every record written
+    # (intent, outcome, lost-answer mark, payment) gets a position in writing order, filled by
+    # triggers so the store's code is unchanged, and the journal a random id that stays with the file,
+    # so the ledger can take "the records after position N" in order and drop repeats by
+    # (journal id, position). Records written before are given positions in the order of their times.
+    """
+    CREATE TABLE journal_identity (uid TEXT NOT NULL);
+    INSERT INTO journal_identity VALUES (lower(hex(randomblob(16))));
+    CREATE TABLE feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('intent', 'outcome', 'unknown', 'payment')),
+        row_id INTEGER NOT NULL,
+        written_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    INSERT INTO feed (kind, row_id, written_at)
+        SELECT kind, row_id, at FROM (
+            SELECT created_at AS at, 0 AS rank, 'intent' AS kind, id AS row_id FROM intents
+            UNION ALL SELECT resolved_at, 1, 'outcome', intent_id FROM resolutions
+            UNION ALL SELECT marked_at, 1, 'unknown', id FROM unknown_marks
+            UNION ALL SELECT coalesce(resolved_at, recorded_at), 2, 'payment', id FROM payments
+        ) ORDER BY at, rank, row_id;
+    CREATE TRIGGER feed_intent AFTER INSERT ON intents
+        BEGIN INSERT INTO feed (kind, row_id) VALUES ('intent', NEW.id); END;
+    CREATE TRIGGER feed_outcome AFTER INSERT ON resolutions
+        BEGIN INSERT INTO feed (kind, row_id) VALUES ('outcome', NEW.intent_id); END;
+    CREATE TRIGGER feed_unknown AFTER INSERT ON unknown_marks
+        BEGIN INSERT INTO feed (kind, row_id) VALUES ('unknown', NEW.id); END;
+    CREATE TRIGGER feed_payment AFTER INSERT ON payments
+        BEGIN INSERT INTO feed (kind, row_id) VALUES ('payment', NEW.id); END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -26,6 +26,7 @@ from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.domain.scan import Transport
 from pos_client.journal.errors import JournalClosedError, translated, translated_error
+from pos_client.journal.feed import FeedBatch, FeedPosition, feed_position, read_feed
 from pos_client.journal.migrations import NotAJournalError, migrate
 
 __all__ = ["PAYMENT_MODE", "JournalClosedError", "PaymentRow", "SqliteJournal", "open_journal", "utc_now"]
@@ -467,6 +468,21 @@ class SqliteJournal:
             IntentResolution.UNKNOWN: unknown,
             IntentResolution.PENDING: len(open_intents) - unknown,
         }
+
+    # ------------------------------------------------------------------ replication feed (schema 4)
+    @property
+    def uid(self) -> str:
+        """This journal file's random id (kept with the file): names its records in the ledger."""
+        row = self._reader().execute("SELECT uid FROM journal_identity").fetchone()
+        return str(row[0])
+
+    def feed_after(self, position: int, limit: int = 500) -> FeedBatch:
+        """At most ``limit`` records written after feed position ``position`` (``journal.feed``)."""
+        return read_feed(self._reader(), position, limit)
+
+    def feed_position(self, position: int) -> FeedPosition:
+        """How many records were written after ``position``, and when the oldest of them was."""
+        return feed_position(self._reader(), position)
 
     @staticmethod
     def _resolution_of(db: sqlite3.Connection, intent_id: int) -> str | None:
