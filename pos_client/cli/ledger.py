@@ -178,7 +178,8 @@ def _cmd_push(args: argparse.Namespace, context: AppContext) -> int:
 def _line(line: ReportLine) -> str:
     return (
         f"  {line.label} : {line.sales} vente(s) {format_euros(line.sales_cents)}, "
-        f"{line.reverts} annulation(s) {format_euros(line.reverts_cents)}, total {format_euros(line.total_cents)}"
+        f"{line.reverts} annulation(s) {format_euros(line.reverts_cents)}, "
+        f"total {format_euros(line.total_cents)}"
     )
 
 
