@@ -77,7 +77,7 @@ ADAPTERS = ("api", "journal", "handoff", "scanner", "emulator", "reconcile", "le
 # section's types: api (ApiEnvironment for keys and URLs), scanner (ScannerSettings for the source
 # factory in discovery), journal (open_journal's default till name); handoff and emulator don't.
 INFRASTRUCTURE = ("host_os", "logs", "paths", "durable", "i18n")
-SETTINGS_USERS = {"api", "scanner", "journal"}
+SETTINGS_USERS = {"api", "scanner", "journal", "ledger"}
 # Only these may import every room (the composition root, the faces, the self-test).
 COMPOSERS = ("app", "cli", "ui", "selftest", "__main__")
 # The counter (the till's state machine and its change function) uses the adapters only through the

@@ -21,9 +21,7 @@ from typing import ClassVar
 
 __all__ = ["DEFAULT_PER_MINUTE", "RequestLimiter"]
 
-# The contract says 200/min per key; we keep a small margin for clock differences with the server.
-DEFAULT_PER_MINUTE = 190
-WINDOW_S = 60.0
+from pos_client.domain.rate import DEFAULT_PER_MINUTE, WINDOW_S
 
 
 class RequestLimiter:

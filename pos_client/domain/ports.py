@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from pos_client.domain.booking import Booking
+from pos_client.domain.feed import FeedBatch, FeedPosition
 from pos_client.domain.ledger import Intent, JournalLine, Operation, PaymentRecord
 from pos_client.domain.outcomes import ClaimedElsewhere, Outcome
 from pos_client.domain.scan import Transport
@@ -31,6 +32,7 @@ __all__ = [
     "Journal",
     "JournalBug",
     "JournalError",
+    "JournalFeed",
     "JournalUnavailable",
     "TaskRunner",
 ]
@@ -121,6 +123,19 @@ class Journal(Protocol):
     def lines_for_day(self, day: date) -> list[JournalLine]: ...
 
     def total_for_day_cents(self, day: date) -> int: ...
+
+
+class JournalFeed(Protocol):
+    """A journal's records in writing order, for the shared ledger's replication (``SqliteJournal``)."""
+
+    @property
+    def uid(self) -> str:
+        """The journal's own random id (records are keyed by it and their position in the ledger)."""
+        ...
+
+    def feed_after(self, position: int, limit: int) -> FeedBatch: ...
+
+    def feed_position(self, position: int) -> FeedPosition: ...
 
 
 @dataclass(frozen=True)

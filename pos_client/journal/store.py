@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
+from pos_client.domain.feed import FeedBatch, FeedPosition
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.domain.scan import Transport
 from pos_client.journal.errors import JournalClosedError, translated, translated_error
-from pos_client.journal.feed import FeedBatch, FeedPosition, feed_position, read_feed
+from pos_client.journal.feed import feed_position, read_feed
 from pos_client.journal.migrations import NotAJournalError, migrate
 
 __all__ = ["PAYMENT_MODE", "JournalClosedError", "PaymentRow", "SqliteJournal", "open_journal", "utc_now"]

@@ -31,7 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from pos_client.api.limiter import DEFAULT_PER_MINUTE, WINDOW_S
+from pos_client.domain.rate import DEFAULT_PER_MINUTE, WINDOW_S
 from pos_client.ledger.connection import LedgerError, LedgerLink
 
 __all__ = ["DEFAULT_BURST", "SharedRateBudget", "key_digest"]

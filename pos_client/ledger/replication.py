@@ -16,14 +16,13 @@ callback. Tills only INSERT: the role needs no other right on the records.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pos_client.journal.feed import FeedBatch
-from pos_client.journal.store import JournalClosedError, SqliteJournal
+from pos_client.domain.feed import FeedBatch
+from pos_client.domain.ports import JournalError, JournalFeed
 from pos_client.ledger.connection import LedgerError, LedgerLink
 
 __all__ = ["ReplicationStatus", "ReplicationWorker", "Replicator"]
@@ -84,7 +83,7 @@ class Replicator:
 
     def __init__(
         self,
-        journal: SqliteJournal,
+        journal: JournalFeed,
         link: LedgerLink,
         *,
         batch_size: int = 500,
@@ -207,7 +206,7 @@ class ReplicationWorker:
         while not self._stop.is_set():
             try:
                 status = self.replicator.push()
-            except (sqlite3.Error, OSError, JournalClosedError):
+            except JournalError:
                 # The journal itself failed (disk, closed at exit): try again at the next round.
                 log.exception("ledger replication: the journal could not be read")
                 self._wake.wait(self.interval_s)

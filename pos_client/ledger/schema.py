@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import psycopg
 
-from pos_client.ledger.connection import LedgerNotReady, LedgerTooNewError
+from pos_client.ledger.errors import LedgerNotReady, LedgerTooNewError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TILL_GROUP_ROLE", "check_schema", "migrate", "schema_version"]
 
