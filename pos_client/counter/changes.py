@@ -8,9 +8,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from pos_client.domain.amounts import amount_problem
 from pos_client.domain.booking import Booking
 from pos_client.domain.ledger import Intent, Operation, PaymentRecord
-from pos_client.domain.outcomes import ChangeDone, Outcome, OutcomeUnknown, is_done
+from pos_client.domain.outcomes import ChangeDone, MalformedResponse, Outcome, OutcomeUnknown, is_done
 from pos_client.domain.ports import BookingsApi, Journal, JournalBug, JournalError
 from pos_client.domain.scan import RawScan
 
@@ -42,7 +43,12 @@ def run_change(
     raw: RawScan,
     id_checked_at: datetime | None,
 ) -> ChangeResult:
-    """Off the owner thread: intent, request, resolution. Never sends without a durable intent."""
+    """Off the owner thread: intent, request, resolution. Never sends without a durable intent.
+    A booking whose amount cannot be a real sale is refused before anything is written or sent."""
+    absurd = amount_problem(booking)
+    if absurd is not None:
+        log.warning("%s %s refused before sending: %s", operation.value, booking.token, absurd)
+        return ChangeResult(operation, MalformedResponse(200, f"{absurd} : rien n'a été envoyé ni enregistré."))
     try:
         intent: Intent = journal.begin(
             operation,
