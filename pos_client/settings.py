@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 import socket
 import tomllib
@@ -221,6 +220,12 @@ class ApiSettings(_CheckedSection):
     read_timeout_s: float = _doc(
         8.0, "Délai maximal d'attente d'une réponse (s, 1 à 120).", check=_between(1, 120, " s")
     )
+    key_storage: str = _doc(
+        "keyring",
+        "Où est gardée la clé d'API : keyring (trousseau du système) ou file (fichier protégé, pour un "
+        "poste sans trousseau ; voir pos-client api-key set --store file).",
+        check=_one_of("keyring", "file"),
+    )
     request_deadline_s: float = _doc(
         20.0,
         "Durée maximale d'un échange complet avec le serveur, connexion et réponse entière (s, 1 à 300).",
@@ -299,7 +304,9 @@ class UiSettings(_CheckedSection):
     )
     sound_enabled: bool = _doc(True, "Jouer un son pour les résultats.")
     sound_volume: float = _doc(0.7, "Volume des sons, de 0 à 1.", check=_between(0, 1))
-    font_scale: float = _doc(1.0, "Agrandissement des textes (1 = normal, 0,8 à 2,5).", check=_between(0.8, 2.5))
+    font_scale: float = _doc(
+        1.0, "Agrandissement des textes (1 = normal, 0,8 à 2,5).", check=_between(0.8, 2.5)
+    )
 
 
 @dataclass(frozen=True)
@@ -342,11 +349,12 @@ class Settings:
         return loaded
 
     def save(self, path: Path) -> None:
-        """Write atomically (temp file + rename), so a crash never leaves half a file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(to_toml(self), encoding="utf-8")
-        os.replace(tmp, path)
+        """Write atomically (temp file + rename), so a crash never leaves half a file; readable by the
+        till's user only."""
+        from pos_client.safety.private_files import private_folder, write_private_file
+
+        private_folder(path.parent)
+        write_private_file(path, to_toml(self).encode("utf-8"))
 
     @property
     def warnings(self) -> tuple[str, ...]:

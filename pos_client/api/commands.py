@@ -13,10 +13,12 @@ Output is French and human by default, JSON with ``--json`` (no personal data in
 
 ====  ==========================================================================================
 0     done: booking found, validated, reverted, cancelled, listed; key stored/deleted
-1     unexpected failure (journal or keyring unusable): nothing was sent
-2     bad input or usage: unreadable code, ``--id-checked`` missing, bad URL, bad key
+1     unexpected failure (keyring unusable): nothing was sent
+2     bad input or usage: unreadable code, ``--id-checked`` missing, bad or empty URL, bad key
 3     refused by the booking's state: unknown, already validated, cancelled, reimbursed, pending
-      event, closed structure, not validated, activation codes, too late to cancel
+      event, closed structure, not validated, activation codes, too late to cancel; or the journal
+      file unusable (damaged, foreign, newer, locked: the same code as ``journal`` and ``export``),
+      nothing sent
 4     credentials: no key for this environment, key refused, provider inactive
 5     trouble (network, timeout, server error, rate limit, malformed answer): nothing changed,
       trying again is safe
@@ -38,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.environments import InsecureUrlError, base_url_for, check_base_url
-from pos_client.api.keys import KeyringKeys, KeyStoreError, check_api_key, key_hint
+from pos_client.api.key_file import FILE_STORE_WARNING, FileKeys, KeyStore, key_store_for
+from pos_client.api.keys import KeyStoreError, check_api_key, key_hint
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.ledger import Operation, PaymentRecord
 from pos_client.domain.outcomes import (
@@ -68,7 +71,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
-from pos_client.domain.ports import Journal
+from pos_client.domain.ports import Journal, JournalError
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.guard import ScanGuard
 from pos_client.scanner.payload import Contremarque, read_contremarque
@@ -97,6 +100,7 @@ EXIT_REFUSED = 3
 EXIT_CREDENTIALS = 4
 EXIT_TROUBLE = 5
 EXIT_UNKNOWN = 6
+EXIT_BAD_JOURNAL = 3  # the journal file is unusable: the code ``journal`` and ``export`` give too
 
 _SOURCE_ID = "cli"
 
@@ -276,7 +280,7 @@ def _fail(args: argparse.Namespace, code: int, message: str) -> int:
 
 # ----------------------------------------------------------------------------- wiring
 def _environment(args: argparse.Namespace, context: AppContext) -> ApiEnvironment:
-    if args.url:
+    if args.url is not None:  # even empty: an empty --url is an error, never the production server
         return ApiEnvironment.CUSTOM
     if args.env:
         return ApiEnvironment(args.env)
@@ -285,7 +289,7 @@ def _environment(args: argparse.Namespace, context: AppContext) -> ApiEnvironmen
 
 def _base_url(args: argparse.Namespace, context: AppContext) -> str:
     environment = _environment(args, context)
-    if args.url:
+    if args.url is not None:
         return check_base_url(args.url)
     return base_url_for(environment, context.settings.api.custom_url)
 
@@ -294,7 +298,7 @@ def _base_url(args: argparse.Namespace, context: AppContext) -> str:
 def _client(args: argparse.Namespace, context: AppContext) -> Iterator[BookingsClient]:
     """Raises ``InsecureUrlError`` (bad URL) or ``KeyStoreError`` (keyring unusable)."""
     base_url = _base_url(args, context)
-    api_key = KeyringKeys().get_key(_environment(args, context))
+    api_key = _keys(context).get_key(_environment(args, context))
     settings = context.settings
     with BookingsClient(
         base_url,
@@ -302,13 +306,18 @@ def _client(args: argparse.Namespace, context: AppContext) -> Iterator[BookingsC
         till_name=settings.till_name,
         connect_timeout_s=settings.api.connect_timeout_s,
         read_timeout_s=settings.api.read_timeout_s,
+        deadline_s=settings.api.request_deadline_s,
     ) as client:
         yield client
 
 
+def _keys(context: AppContext) -> KeyStore:
+    return key_store_for(context.settings.api, context.paths.config_dir)
+
+
 @contextmanager
 def _journal(context: AppContext) -> Iterator[Journal]:
-    """The till's journal (the same file as the window's). Raises ImportError/OSError if unusable."""
+    """The till's journal (the same file as the window's). Raises ``JournalError`` if unusable."""
     module = importlib.import_module("pos_client.journal")
     journal: Journal = module.open_journal(context.paths.journal_file, till=context.settings.till_name)
     try:
@@ -414,8 +423,8 @@ def _cmd_change(args: argparse.Namespace, context: AppContext) -> int:
             return _change_with_journal(args, operation, token, client, journal)
     except (InsecureUrlError, KeyStoreError) as exc:
         return _fail(args, EXIT_USAGE if isinstance(exc, InsecureUrlError) else EXIT_FAILURE, str(exc))
-    except (ImportError, AttributeError, OSError) as exc:
-        return _fail(args, EXIT_FAILURE, f"Journal des ventes indisponible, rien n'a été envoyé : {exc}")
+    except JournalError as exc:
+        return _fail(args, EXIT_BAD_JOURNAL, f"Journal des ventes inutilisable, rien n'a été envoyé : {exc}")
     finally:
         guard.release(token)
 
@@ -522,17 +531,26 @@ def _cmd_key_set(args: argparse.Namespace, context: AppContext) -> int:
         key = check_api_key(_read_key_from_stdin())
     except KeyStoreError as exc:
         return _fail(args, EXIT_USAGE, str(exc))
+    storage = args.store or context.settings.api.key_storage
+    chosen = context.settings.with_values(api={"key_storage": storage})
+    store = key_store_for(chosen.api, context.paths.config_dir)
     try:
-        KeyringKeys().set_key(environment, key)
+        store.set_key(environment, key)
     except KeyStoreError as exc:
         return _fail(args, EXIT_FAILURE, str(exc))
-    print(f"Clé d'API enregistrée pour « {environment.value} » (se termine par {key_hint(key)}).")
+    if storage != context.settings.api.key_storage:
+        context.save_settings(chosen)
+    if isinstance(store, FileKeys):
+        print(FILE_STORE_WARNING.format(path=store.path_for(environment)), file=sys.stderr)
+    where = "un fichier protégé" if isinstance(store, FileKeys) else "le trousseau du système"
+    hint = key_hint(key)
+    print(f"Clé d'API enregistrée pour « {environment.value} » dans {where} (se termine par {hint}).")
     return EXIT_OK
 
 
 def _cmd_key_status(args: argparse.Namespace, context: AppContext) -> int:
     environments = [ApiEnvironment(args.env)] if args.env else list(ApiEnvironment)
-    keys = KeyringKeys()
+    keys = _keys(context)
     states: dict[str, str | None] = {}
     try:
         for environment in environments:
@@ -553,7 +571,7 @@ def _cmd_key_status(args: argparse.Namespace, context: AppContext) -> int:
 def _cmd_key_delete(args: argparse.Namespace, context: AppContext) -> int:
     environment = ApiEnvironment(args.env)
     try:
-        deleted = KeyringKeys().delete_key(environment)
+        deleted = _keys(context).delete_key(environment)
     except KeyStoreError as exc:
         return _fail(args, EXIT_FAILURE, str(exc))
     print(
@@ -634,6 +652,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     envs = [env.value for env in ApiEnvironment]
     key_set = key_actions.add_parser("set", help="enregistrer la clé lue sur l'entrée standard (sans écho)")
     key_set.add_argument("--env", choices=envs, required=True)
+    key_set.add_argument(
+        "--store",
+        choices=("keyring", "file"),
+        help="où garder la clé : keyring (trousseau du système, défaut) ou file (fichier lisible par ce "
+        "seul compte, pour un poste sans trousseau : voir docs/security.md)",
+    )
     key_set.set_defaults(handler=_cmd_key_set, json=False)
     key_status = key_actions.add_parser(
         "status", help="dire quelles clés sont enregistrées (4 derniers caractères)"

@@ -48,7 +48,8 @@ def run_change(
     absurd = amount_problem(booking)
     if absurd is not None:
         log.warning("%s %s refused before sending: %s", operation.value, booking.token, absurd)
-        return ChangeResult(operation, MalformedResponse(200, f"{absurd} : rien n'a été envoyé ni enregistré."))
+        refusal = MalformedResponse(200, f"{absurd} : rien n'a été envoyé ni enregistré.")
+        return ChangeResult(operation, refusal)
     try:
         intent: Intent = journal.begin(
             operation,

@@ -22,8 +22,6 @@ def amount_problem(booking: Booking) -> str | None:
     if not 1 <= quantity <= MAX_QUANTITY:
         return f"quantité invraisemblable ({quantity} ; de 1 à {MAX_QUANTITY} attendu)"
     if unit < 0 or unit * quantity > MAX_TOTAL_CENTS:
-        return (
-            f"montant invraisemblable ({quantity} x {format_euros(unit)} ; au plus {format_euros(MAX_TOTAL_CENTS)} "
-            "attendu)"
-        )
+        most = format_euros(MAX_TOTAL_CENTS)
+        return f"montant invraisemblable ({quantity} x {format_euros(unit)} ; au plus {most} attendu)"
     return None

@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pos_client.domain.ports import JournalError
 from pos_client.journal.export import ExportFormat, export_to_binary, write_export
-from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal, open_journal
 from pos_client.journal.summaries import (
     PeriodSummary,
@@ -65,14 +65,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _open(context: AppContext) -> SqliteJournal | None:
     try:
         return open_journal(context.paths.journal_file, till=context.settings.till_name)
-    except (JournalTooNewError, NotAJournalError) as exc:
-        print(str(exc), file=sys.stderr)
+    except JournalError as exc:  # newer, foreign, damaged, a folder, locked: the same for every command
+        print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
         return None
 
 
 def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
     if args.last_day < args.first_day:
         print("La date de fin (--to) est avant la date de début (--from).", file=sys.stderr)
+        return 2
+    problem = None if args.out is None else _output_problem(args.out)
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     journal = _open(context)
     if journal is None:
@@ -81,10 +85,24 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
         fmt = ExportFormat(args.format)
         if args.out is None:
             export_to_stdout(journal, args.first_day, args.last_day, fmt)
-        else:
+            return 0
+        try:
             count = write_export(journal, args.first_day, args.last_day, fmt, args.out)
-            print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
+        except (JournalError, OSError) as exc:  # the temporary file is already deleted
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"Export impossible dans {args.out} : {reason}. Aucun fichier écrit.", file=sys.stderr)
+            return 2 if isinstance(exc, OSError) else EXIT_BAD_JOURNAL
+        print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
     return 0
+
+
+def _output_problem(out: Path) -> str | None:
+    """Why ``--out`` cannot be written (French), before anything is read or created."""
+    if out.is_dir():
+        return f"{out} est un dossier : indiquez un nom de fichier (--out {out / 'export.csv'})."
+    if not out.parent.is_dir():
+        return f"Le dossier {out.parent} n'existe pas : créez-le ou choisissez-en un autre."
+    return None
 
 
 def export_to_stdout(journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat) -> int:

@@ -108,7 +108,10 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         return _DeadlineStream(self._backend.connect_tcp(host, port, clamped, local_address, socket_options))
 
     def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[typing.Any] | None = None
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
     ) -> httpcore.NetworkStream:
         clamped = _clamped(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_unix_socket(path, clamped, socket_options))
@@ -118,8 +121,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 def _pools(client: httpx.Client) -> list[typing.Any]:
-    transports: list[typing.Any] = [client._transport]  # noqa: SLF001 - see the module docstring
-    transports.extend(client._mounts.values())  # noqa: SLF001
+    transports: list[typing.Any] = [client._transport]  # private: see the module docstring
+    transports.extend(client._mounts.values())
     return [getattr(transport, "_pool", None) for transport in transports if transport is not None]
 
 
@@ -130,7 +133,7 @@ def install_deadlines(client: httpx.Client) -> httpx.Client:
         if backend is None:
             log.warning("httpx internals changed: no overall deadline on %s", type(pool).__name__)
         elif not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # noqa: SLF001
+            pool._network_backend = _DeadlineBackend(backend)
     return client
 
 

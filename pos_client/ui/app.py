@@ -32,14 +32,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pos_client.api.client import BookingsClient
 from pos_client.api.emulator import RunningEmulator, demo_data
 from pos_client.api.environments import InsecureUrlError, base_url_for
-from pos_client.api.keys import KeyringKeys, KeyStoreError, key_hint
+from pos_client.api.key_file import key_store_for
+from pos_client.api.keys import KeyStoreError, key_hint
 from pos_client.app.counter import build_counter
 from pos_client.cli import AppContext
 from pos_client.counter.machine import Counter
 from pos_client.domain.outcomes import NetworkUnreachable, Outcome
-from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.ports import BookingsApi, Journal, JournalError
 from pos_client.domain.scan import ScanSource
-from pos_client.journal import JournalTooNewError, NotAJournalError, SqliteJournal, open_journal
+from pos_client.journal import SqliteJournal, open_journal
 from pos_client.journal.commands import EXIT_BAD_JOURNAL
 from pos_client.journal.outbox import Outbox, OutboxWorker, outbox_from_settings
 from pos_client.paths import AppPaths
@@ -191,6 +192,7 @@ def open_backend(
             till_name=settings.till_name,
             connect_timeout_s=settings.api.connect_timeout_s,
             read_timeout_s=settings.api.read_timeout_s,
+            deadline_s=settings.api.request_deadline_s,
         )
         stack.callback(client.close)
         api = client
@@ -254,7 +256,7 @@ def till_under(
     context = AppContext(paths=AppPaths.under(root), settings=settings)
     context.paths.ensure()
     with ExitStack() as stack:
-        store = keys if keys is not None else KeyringKeys()
+        store = keys if keys is not None else key_store_for(settings.api, context.paths.config_dir)
         backend = open_backend(context, demo=demo, keys=store, stack=stack)
         window = _window_for(backend, settings, sources, demo=demo)
         try:
@@ -311,7 +313,7 @@ def run_app(
 ) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    keys = keys if keys is not None else KeyringKeys()
+    keys = keys if keys is not None else key_store_for(context.settings.api, context.paths.config_dir)
     install_qt_translation(context.settings.ui.language)  # Qt's own texts: « Annuler », not "Cancel"
     # First run: no API key yet -> the welcome offers the settings or the demo mode.
     first_run = first_run_choice(
@@ -326,8 +328,9 @@ def run_app(
         install_qt_translation(context.settings.ui.language)  # again: the settings may have changed it
         try:
             outcome = _run_once(app, context, keys, demo=demo, sources=sources, settings_first=settings_first)
-        except (JournalTooNewError, NotAJournalError) as exc:
-            # Refused untouched: say why (a desktop launch has no terminal to show a traceback).
+        except JournalError as exc:
+            # Newer, foreign, damaged, a folder, locked: refused untouched, say why (a desktop launch
+            # has no terminal to show a traceback); the same exit code as the command line's.
             log.error("journal refused: %s", exc)
             tr = Translator(context.settings.ui.language)
             QMessageBox.critical(None, tr("Caisse pass Culture"), str(exc))
