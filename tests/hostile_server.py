@@ -36,7 +36,9 @@ class _Handler(socketserver.BaseRequestHandler):
             text = head.split(b"\r\n\r\n", 1)[0].decode("latin-1")
             request_line, *header_lines = text.split("\r\n")
             method, path, _ = request_line.split(" ", 2)
-            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+            headers = {
+                k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)
+            }
             self.server.seen.append((method, path))
             behaviour = self.server.behaviours.get(method, pass_on())
             behaviour(self, method, path, headers)
@@ -117,7 +119,9 @@ def trickle(interval_s: float, *, in_headers: bool = False) -> Behaviour:
 
     def behave(handler: _Handler, method: str, path: str, headers: dict[str, str]) -> None:
         if not in_headers:
-            handler.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+            handler.send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            )
         pattern = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100000 if in_headers else b" " * 100000
         for byte in pattern:
             if handler.stopping.wait(interval_s):
@@ -132,7 +136,9 @@ def endless_body(*, chunked: bool) -> Behaviour:
 
     def behave(handler: _Handler, method: str, path: str, headers: dict[str, str]) -> None:
         framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {4 * 2**30}"
-        handler.send(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode("ascii"))
+        handler.send(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode("ascii")
+        )
         block = b"[" * 65536
         chunk = f"{len(block):x}\r\n".encode("ascii") + block + b"\r\n" if chunked else block
         while not handler.stopping.is_set():

@@ -26,8 +26,8 @@ from hostile_server import (
     absurd_amount,
     endless_body,
     first_then,
-    forwarded_then,
     fixed,
+    forwarded_then,
     hostile_server,
     pass_on,
     trickle,
@@ -48,7 +48,23 @@ connect_timeout_s = 1.0
 read_timeout_s = 1.0
 request_deadline_s = 1.0
 """
-FRENCH = ("é", "è", "à", "ç", "É", "ê", "invalide", "permise", "Le ", "La ", "Aucun", " de ", " du ", "Contremarque", "Réponse")
+FRENCH = (
+    "é",
+    "è",
+    "à",
+    "ç",
+    "É",
+    "ê",
+    "invalide",
+    "permise",
+    "Le ",
+    "La ",
+    "Aucun",
+    " de ",
+    " du ",
+    "Contremarque",
+    "Réponse",
+)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +132,11 @@ BAD_INPUTS = [
     # (argv, exit code, expected fragment); {url} is the emulator's address
     (["booking", "validate", "", "--id-checked", "--url", "{url}"], 2, "Rien n'a été lu"),
     (["booking", "validate", "ABC", "--id-checked", "--url", "{url}"], 2, "6 caractères"),
-    (["booking", "validate", "PASSCULTURE:v3;TOKEN:../../x", "--id-checked", "--url", "{url}"], 2, "6 caractères"),
+    (
+        ["booking", "validate", "PASSCULTURE:v3;TOKEN:../../x", "--id-checked", "--url", "{url}"],
+        2,
+        "6 caractères",
+    ),
     (["booking", "validate", "{token}", "--url", "{url}"], 2, "--id-checked"),
     (["booking", "validate", "{token}", "--id-checked", "--url", ""], 2, "Aucune adresse de serveur"),
     (["booking", "show", "{token}", "--url", " "], 2, "Aucune adresse de serveur"),
@@ -153,28 +173,29 @@ class Hostile:
 
 
 _SLOW = 0.2  # a byte every 0.2 s: never a per-read timeout, always past the 1 s deadline
+_UNCHANGED, _OPEN, _PAID = (1, 0, 0), (1, 1, 0), (1, 0, 1)
 HOSTILE = [
     # The change never reaches the emulator; the re-read proves it: nothing changed, retry is safe.
-    Hostile("trickled PATCH body", lambda: {"PATCH": trickle(_SLOW)}, 5, "rien n'a changé", (1, 0, 0)),
-    Hostile("trickled PATCH headers", lambda: {"PATCH": trickle(_SLOW, in_headers=True)}, 5, "rien n'a changé",
-            (1, 0, 0)),
+    Hostile("trickled PATCH body", lambda: {"PATCH": trickle(_SLOW)}, 5, "rien n'a changé", _UNCHANGED),
+    Hostile("trickled PATCH headers", lambda: {"PATCH": trickle(_SLOW, in_headers=True)},
+            5, "rien n'a changé", _UNCHANGED),
     # ... and the re-read trickles too: unknown, the intent stays open for the next start.
     Hostile("trickled PATCH and re-read", lambda: {"PATCH": trickle(_SLOW),
-            "GET": first_then(pass_on(), trickle(_SLOW))}, 6, "Résultat inconnu", (1, 1, 0)),
+            "GET": first_then(pass_on(), trickle(_SLOW))}, 6, "Résultat inconnu", _OPEN),
     # The emulator validates, the answer is hostile: the re-read finds it validated, one payment.
-    Hostile("endless chunked PATCH answer", lambda: {"PATCH": forwarded_then(endless_body(chunked=True))}, 0,
-            "validée", (1, 0, 1)),
-    Hostile("4 GB PATCH answer", lambda: {"PATCH": forwarded_then(endless_body(chunked=False))}, 0, "validée",
-            (1, 0, 1)),
-    Hostile("deeply nested PATCH JSON", lambda: {"PATCH": forwarded_then(fixed(200, DEEP_JSON))}, 0, "validée",
-            (1, 0, 1)),
-    Hostile("trickled PATCH answer", lambda: {"PATCH": forwarded_then(trickle(_SLOW))}, 0, "validée", (1, 0, 1)),
+    Hostile("endless chunked PATCH answer", lambda: {"PATCH": forwarded_then(endless_body(chunked=True))},
+            0, "validée", _PAID),
+    Hostile("4 GB PATCH answer", lambda: {"PATCH": forwarded_then(endless_body(chunked=False))},
+            0, "validée", _PAID),
+    Hostile("deeply nested PATCH JSON", lambda: {"PATCH": forwarded_then(fixed(200, DEEP_JSON))},
+            0, "validée", _PAID),
+    Hostile("trickled PATCH answer", lambda: {"PATCH": forwarded_then(trickle(_SLOW))}, 0, "validée", _PAID),
     # Unreadable before any change: nothing sent, nothing journaled.
     Hostile("trickled GET", lambda: {"GET": trickle(_SLOW)}, 5, "ne répond pas", None),
     Hostile("endless GET", lambda: {"GET": endless_body(chunked=True)}, 5, "incompréhensible", None),
     Hostile("deeply nested GET JSON", lambda: {"GET": fixed(200, DEEP_JSON)}, 5, "incompréhensible", None),
-    Hostile("web page", lambda: {"GET": fixed(200, b"<html>proxy</html>", "text/html")}, 5, "incompréhensible",
-            None),
+    Hostile("web page", lambda: {"GET": fixed(200, b"<html>proxy</html>", "text/html")},
+            5, "incompréhensible", None),
     Hostile("absurd amount", lambda: {"GET": pass_on(absurd_amount)}, 5, "montant invraisemblable", None),
 ]  # fmt: skip
 
@@ -287,7 +308,9 @@ def test_unusable_settings_files(run: Run, dev: Path, content: str | None, messa
     assert _journal_counts(dev) is None
 
 
-def test_out_of_range_settings_fall_back_with_a_french_warning(run: Run, dev: Path, emulator: RunningEmulator) -> None:
+def test_out_of_range_settings_fall_back_with_a_french_warning(
+    run: Run, dev: Path, emulator: RunningEmulator
+) -> None:
     # Negative timeouts used to make every request fail as "adresse du serveur inutilisable".
     AppPaths.under(dev).settings_file.write_text(
         '[api]\nenvironment = "custom"\nkey_storage = "file"\nread_timeout_s = -1\nconnect_timeout_s = 0\n',
@@ -327,7 +350,11 @@ def test_a_reader_that_goes_away(dev: Path) -> None:
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("folder", "est un dossier"), ("missing/export.csv", "n'existe pas"), ("/proc/version", "Export impossible")],
+    [
+        ("folder", "est un dossier"),
+        ("missing/export.csv", "n'existe pas"),
+        ("/proc/version", "Export impossible"),
+    ],
 )
 def test_export_to_unwritable_places(run: Run, dev: Path, tmp_path: Path, target: str, message: str) -> None:
     if target == "/proc/version" and not Path(target).exists():
