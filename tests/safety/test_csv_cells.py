@@ -19,10 +19,12 @@ from pos_client.safety.csv_cells import FORMULA_STARTS, safe_cell
 
 @pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
 def test_each_formula_start_is_neutralised(start: str) -> None:
-    assert safe_cell(f"{start}HYPERLINK(\"http://evil\")") == f"'{start}HYPERLINK(\"http://evil\")"
+    assert safe_cell(f'{start}HYPERLINK("http://evil")') == f'\'{start}HYPERLINK("http://evil")'
 
 
-@pytest.mark.parametrize("value", ["Le Petit Prince", "", "9782070612758", 1250, "-12,50", "-3", "12,50", None])
+@pytest.mark.parametrize(
+    "value", ["Le Petit Prince", "", "9782070612758", 1250, "-12,50", "-3", "12,50", None]
+)
 def test_plain_texts_and_numbers_stay_as_they_are(value: object) -> None:
     assert safe_cell(value) == value
 
@@ -39,19 +41,17 @@ def _booking(token: str, offer: str, booking_id: int) -> Booking:
     )  # fmt: skip
 
 
-HOSTILE_NAMES = {start: f"{start}HYPERLINK(\"http://evil.example\";\"Livre\")" for start in FORMULA_STARTS}
+HOSTILE_NAMES = {start: f'{start}HYPERLINK("http://evil.example";"Livre")' for start in FORMULA_STARTS}
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
 def test_the_export_neutralises_each_hostile_offer_name(tmp_path: Path, start: str) -> None:
     journal = open_journal(tmp_path / "journal.sqlite3", till="=caisse")
     with journal:
-        intent = journal.begin(Operation.USE, _booking("ABC123", HOSTILE_NAMES[start], 1),
-                               transport=Transport.COMMAND_LINE, source_id="cli", id_checked_at=None)  # fmt: skip
-        journal.resolve_done(intent)
-        intent = journal.begin(Operation.KEEP, _booking("ABC123", HOSTILE_NAMES[start], 1),
-                               transport=Transport.COMMAND_LINE, source_id="cli", id_checked_at=None)  # fmt: skip
-        journal.resolve_done(intent)
+        for operation in (Operation.USE, Operation.KEEP):
+            booking = _booking("ABC123", HOSTILE_NAMES[start], 1)
+            where = {"transport": Transport.COMMAND_LINE, "source_id": "cli", "id_checked_at": None}
+            journal.resolve_done(journal.begin(operation, booking, **where))  # type: ignore[arg-type]
         today = date.today()
         out = tmp_path / "export.csv"
         write_export(journal, today, today, ExportFormat.CSV, out)

@@ -24,7 +24,9 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes (Wi
 def _pos_client(dev: Path, *argv: str, **options: object) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pos_client", "--dev-dir", str(dev), *argv]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(command, env=env, text=True, capture_output=True, timeout=60, check=False, **options)  # type: ignore[call-overload, no-any-return]
+    return subprocess.run(
+        command, env=env, text=True, capture_output=True, timeout=60, check=False, **options
+    )  # type: ignore[call-overload, no-any-return]
 
 
 def _mode(path: Path) -> int:
@@ -42,9 +44,21 @@ def test_everything_the_till_writes_is_its_users_only(dev: Path, tmp_path: Path)
     done = _pos_client(dev, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(out),
                        preexec_fn=lambda: os.umask(0o022))  # fmt: skip
     assert done.returncode == 0, done.stderr
-    for folder in (paths.config_dir, paths.data_dir, paths.log_dir, paths.cache_dir, paths.config_dir / "api-keys"):
+    for folder in (
+        paths.config_dir,
+        paths.data_dir,
+        paths.log_dir,
+        paths.cache_dir,
+        paths.config_dir / "api-keys",
+    ):
         assert _mode(folder) == 0o700, folder
-    written = [paths.settings_file, paths.journal_file, paths.log_file, paths.config_dir / "api-keys" / "custom.key", out]
+    written = [
+        paths.settings_file,
+        paths.journal_file,
+        paths.log_file,
+        paths.config_dir / "api-keys" / "custom.key",
+        out,
+    ]
     written += list(paths.data_dir.glob("journal.sqlite3-*"))
     for path in written:
         assert _mode(path) == 0o600, path

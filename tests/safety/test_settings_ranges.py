@@ -75,12 +75,18 @@ def test_the_settings_dialog_takes_its_limits_from_the_checks(qtbot: object) -> 
             raise AssertionError("not called")
 
     dialog = SettingsDialog(Settings(), NoKeys())
-    assert (dialog.guard.minimum(), dialog.guard.maximum()) == setting_range(ScannerSettings, "guard_window_s")
+    assert (dialog.guard.minimum(), dialog.guard.maximum()) == setting_range(
+        ScannerSettings, "guard_window_s"
+    )
     assert (dialog.return_delay.minimum(), dialog.return_delay.maximum()) == setting_range(
         UiSettings, "return_to_ready_s"
     )
-    assert (dialog.font_scale.minimum(), dialog.font_scale.maximum()) == setting_range(UiSettings, "font_scale")
-    assert (dialog.volume.minimum() / 100, dialog.volume.maximum() / 100) == setting_range(UiSettings, "sound_volume")
+    assert (dialog.font_scale.minimum(), dialog.font_scale.maximum()) == setting_range(
+        UiSettings, "font_scale"
+    )
+    assert (dialog.volume.minimum() / 100, dialog.volume.maximum() / 100) == setting_range(
+        UiSettings, "sound_volume"
+    )
     gap = dialog.scanners.max_gap
     assert (gap.minimum(), gap.maximum()) == setting_range(ScannerSettings, "keyboard_max_gap_ms")
     dialog.deleteLater()
