@@ -84,7 +84,11 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> int:
     with journal:
         fmt = ExportFormat(args.format)
         if args.out is None:
-            export_to_stdout(journal, args.first_day, args.last_day, fmt)
+            try:
+                export_to_stdout(journal, args.first_day, args.last_day, fmt)
+            except JournalError as exc:
+                print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
+                return EXIT_BAD_JOURNAL
             return 0
         try:
             count = write_export(journal, args.first_day, args.last_day, fmt, args.out)
@@ -131,16 +135,19 @@ def _cmd_journal(args: argparse.Namespace, context: AppContext) -> int:
     journal = _open(context)
     if journal is None:
         return EXIT_BAD_JOURNAL
-    with journal:
-        fortnight = fortnight_summary(journal, day)
-        previous = period_summary(journal, *previous_fortnight(day))
-        print(_describe(f"Jour {day.isoformat()}", day_summary(journal, day)))
-        print(
-            _describe(f"Quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}", fortnight)
-        )
-        print(
-            _describe(
-                f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})", previous
-            )
-        )
+    try:
+        with journal:
+            _print_summaries(journal, day)
+    except JournalError as exc:  # opened, then unreadable (damaged further in, locked): the same answer
+        print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
+        return EXIT_BAD_JOURNAL
     return 0
+
+
+def _print_summaries(journal: SqliteJournal, day: date) -> None:
+    fortnight = fortnight_summary(journal, day)
+    previous = period_summary(journal, *previous_fortnight(day))
+    print(_describe(f"Jour {day.isoformat()}", day_summary(journal, day)))
+    print(_describe(f"Quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}", fortnight))
+    before = f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})"
+    print(_describe(before, previous))
