@@ -24,9 +24,10 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes (Wi
 def _pos_client(dev: Path, *argv: str, **options: object) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pos_client", "--dev-dir", str(dev), *argv]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
+    done: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
         command, env=env, text=True, capture_output=True, timeout=60, check=False, **options
-    )  # type: ignore[call-overload, no-any-return]
+    )
+    return done
 
 
 def _mode(path: Path) -> int:

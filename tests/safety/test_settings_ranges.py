@@ -25,6 +25,11 @@ NUMERIC = [
 ]
 
 
+def _default(cls: type, name: str) -> float:
+    value: float = next(f.default for f in dataclasses.fields(cls) if f.name == name)  # type: ignore[assignment]
+    return value
+
+
 def test_every_numeric_setting_has_a_range() -> None:
     assert len(NUMERIC) == 11  # a new numeric setting needs a range too
     for section, name in NUMERIC:
@@ -39,12 +44,12 @@ def test_out_of_range_falls_back_to_the_default_with_a_french_warning(
 ) -> None:
     cls = SECTIONS[section]
     low, high = setting_range(cls, name)
-    default = next(f.default for f in dataclasses.fields(cls) if f.name == name)
+    default = _default(cls, name)
     is_int = isinstance(default, int)
-    value = {"below": low - 1, "above": high + 1, "nan": "nan"}[where]
     if where == "nan" and is_int:
         pytest.skip("TOML integers have no NaN")
-    text = f"{int(value)}" if is_int and where != "nan" else str(float(value) if where != "nan" else "nan")
+    value = low - 1 if where == "below" else high + 1
+    text = "nan" if where == "nan" else str(int(value)) if is_int else str(float(value))
     path = tmp_path / "settings.toml"
     path.write_text(f"[{section}]\n{name} = {text}\n", encoding="utf-8")
     settings = Settings.load(path)
@@ -58,7 +63,7 @@ def test_the_limits_themselves_are_accepted() -> None:
     for section, name in NUMERIC:
         low, high = setting_range(SECTIONS[section], name)
         for value in (low, high):
-            kind = type(next(f.default for f in dataclasses.fields(SECTIONS[section]) if f.name == name))
+            kind = type(_default(SECTIONS[section], name))
             settings = Settings().with_values(**{section: {name: kind(value)}})
             assert settings.warnings == (), (section, name, value)
 
