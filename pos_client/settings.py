@@ -7,18 +7,20 @@ The API key is *not* a setting: it lives in the OS keyring (see ``pos_client.api
 Unknown keys in the file are ignored with a warning (a newer version may have written them); a value
 of the wrong type is an error naming the key, so a hand-edited file never fails silently.
 
-The scanner settings are also checked against their documented ranges and names (a keyboard gap
-of 10-150 ms, a known scanner layout, ``vid:pid``...), whether they come from the file, from
-``with_values`` or from the settings dialog. A bad value there (out of range, unknown layout, wrong
-type) never keeps the till from starting: the default is used instead, a French warning naming
-the key is logged, and ``Settings.warnings`` hands it to the status bar.
+Every section's values are also checked against their documented ranges and names (timeouts, a
+keyboard gap of 10-150 ms, a volume of 0 to 1, a known scanner layout, ``vid:pid``...), whether they
+come from the file, from ``with_values`` or from the settings dialog (whose fields take their limits
+from the same checks: ``setting_range``). A bad value there (out of range, unknown layout, wrong
+type) never keeps the till from starting: the default is used instead, a French warning naming the
+key and the allowed range is logged, and ``Settings.warnings`` hands it to the status bar. The
+server (``api.environment``) is the exception: a wrong one is an error, never a silent fall back to
+production.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 import socket
 import tomllib
@@ -39,6 +41,7 @@ __all__ = [
     "UiSettings",
     "WebcamSettings",
     "describe",
+    "setting_range",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,11 +69,43 @@ def _doc(default: Any, doc: str, *, check: Check | None = None) -> Any:
     return field(default=default, metadata=metadata)
 
 
+@dataclass(frozen=True)
+class _Between:
+    """A range check that also tells its limits (the settings dialog's fields use them)."""
+
+    low: float
+    high: float
+    unit: str = ""
+
+    def __call__(self, value: Any) -> str | None:
+        if self.low <= value <= self.high:
+            return None
+        return f"hors limites (de {_number(self.low)} à {_number(self.high)}{self.unit})"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
 def _between(low: float, high: float, unit: str = "") -> Check:
+    return _Between(low, high, unit)
+
+
+def _one_of(*allowed: str) -> Check:
     def check(value: Any) -> str | None:
-        return None if low <= value <= high else f"hors limites (de {low} à {high}{unit})"
+        return None if value in allowed else f"valeur inconnue ; permises : {', '.join(allowed)}"
 
     return check
+
+
+def setting_range(section: type, name: str) -> tuple[float, float]:
+    """The allowed ``(low, high)`` of a numeric setting, e.g. ``setting_range(UiSettings,
+    "sound_volume")``: the settings dialog's fields take their limits from here."""
+    for fdef in fields(section):
+        check = fdef.metadata.get("check")
+        if fdef.name == name and isinstance(check, _Between):
+            return check.low, check.high
+    raise KeyError(f"{section.__name__}.{name} has no range")
 
 
 def _scanner_layout(value: Any) -> str | None:
@@ -173,13 +208,30 @@ def _shown(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class ApiSettings:
+class ApiSettings(_CheckedSection):
+    SECTION: ClassVar[str] = "api"
+
     environment: ApiEnvironment = _doc(
         ApiEnvironment.PRODUCTION, "Serveur pass Culture : production, integration ou custom."
     )
     custom_url: str = _doc("", "URL du serveur quand environment = custom (https, sauf en local).")
-    connect_timeout_s: float = _doc(3.0, "Délai maximal d'établissement d'une connexion (s).")
-    read_timeout_s: float = _doc(8.0, "Délai maximal d'attente d'une réponse (s).")
+    connect_timeout_s: float = _doc(
+        3.0, "Délai maximal d'établissement d'une connexion (s, 0,5 à 60).", check=_between(0.5, 60, " s")
+    )
+    read_timeout_s: float = _doc(
+        8.0, "Délai maximal d'attente d'une réponse (s, 1 à 120).", check=_between(1, 120, " s")
+    )
+    key_storage: str = _doc(
+        "keyring",
+        "Où est gardée la clé d'API : keyring (trousseau du système) ou file (fichier protégé, pour un "
+        "poste sans trousseau ; voir pos-client api-key set --store file).",
+        check=_one_of("keyring", "file"),
+    )
+    request_deadline_s: float = _doc(
+        20.0,
+        "Durée maximale d'un échange complet avec le serveur, connexion et réponse entière (s, 1 à 300).",
+        check=_between(1, 300, " s"),
+    )
 
 
 @dataclass(frozen=True)
@@ -224,7 +276,9 @@ class ScannerSettings(_CheckedSection):
 
 
 @dataclass(frozen=True)
-class WebcamSettings:
+class WebcamSettings(_CheckedSection):
+    SECTION: ClassVar[str] = "webcam"
+
     enabled: bool = _doc(False, "Lire les QR codes avec la webcam.")
     device: str = _doc("", "Caméra choisie (nom ou index ; vide : la première).")
     decoder: str = _doc("zxing", "Décodeur : zxing (défaut) ou pyzbar s'il est installé.")
@@ -239,20 +293,29 @@ class WebcamSettings:
         10.0,
         "Une contremarque présentée de nouveau à la caméra dans ce délai est ignorée (s, 1 à 120) ; "
         "gardée devant la caméra, elle n'est lue qu'une fois.",
+        check=_between(1, 120, " s"),
     )
 
 
 @dataclass(frozen=True)
-class UiSettings:
-    language: str = _doc("fr", "Langue de l'interface : fr ou en.")
-    return_to_ready_s: float = _doc(6.0, "Retour à l'écran d'attente après un résultat (s).")
+class UiSettings(_CheckedSection):
+    SECTION: ClassVar[str] = "ui"
+
+    language: str = _doc("fr", "Langue de l'interface : fr ou en.", check=_one_of("fr", "en"))
+    return_to_ready_s: float = _doc(
+        6.0, "Retour à l'écran d'attente après un résultat (s, 1 à 120).", check=_between(1, 120, " s")
+    )
     sound_enabled: bool = _doc(True, "Jouer un son pour les résultats.")
-    sound_volume: float = _doc(0.7, "Volume des sons, de 0 à 1.")
-    font_scale: float = _doc(1.0, "Agrandissement des textes (1 = normal).")
+    sound_volume: float = _doc(0.7, "Volume des sons, de 0 à 1.", check=_between(0, 1))
+    font_scale: float = _doc(
+        1.0, "Agrandissement des textes (1 = normal, 0,8 à 2,5).", check=_between(0.8, 2.5)
+    )
 
 
 @dataclass(frozen=True)
-class HandOffSettings:
+class HandOffSettings(_CheckedSection):
+    SECTION: ClassVar[str] = "handoff"
+
     folder: str = _doc("", "Dossier où déposer chaque paiement pour la caisse (vide : non).")
     http_url: str = _doc("", "URL où envoyer chaque paiement en JSON (vide : non).")
 
@@ -323,11 +386,12 @@ class Settings:
         return loaded
 
     def save(self, path: Path) -> None:
-        """Write atomically (temp file + rename), so a crash never leaves half a file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(to_toml(self), encoding="utf-8")
-        os.replace(tmp, path)
+        """Write atomically (temp file + rename), so a crash never leaves half a file; readable by the
+        till's user only."""
+        from pos_client.safety.private_files import private_folder, write_private_file
+
+        private_folder(path.parent)
+        write_private_file(path, to_toml(self).encode("utf-8"))
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -380,6 +444,8 @@ def _from_mapping(cls: Any, raw: dict[str, Any], prefix: str) -> Any:
             try:
                 kwargs[key] = _coerce(f"{prefix}{key}", ftype, value)
             except SettingsError:
+                if isinstance(ftype, type) and issubclass(ftype, StrEnum):
+                    raise  # a wrong server is an error, never a silent fall back to production
                 kwargs[key] = value  # the section falls back to the default, with a warning
         else:
             kwargs[key] = _coerce(f"{prefix}{key}", ftype, value)

@@ -17,6 +17,11 @@ Retries:
   a read that fails too gives ``OutcomeUnknown``, which the journal keeps open.
 
 Every token put in a URL must match ``^[A-Z0-9]{6}$``; anything else is refused before any request.
+
+Each exchange (connect, request, every byte of the answer) ends within ``deadline_s`` whatever the
+server does, and at most ``MAX_ANSWER_BYTES`` of an answer are read (``pos_client.safety.http_limits``):
+a server trickling bytes, or sending an endless body, gives a timeout or an unreadable answer, which
+for a change is ambiguous and settled by a re-read like any lost answer.
 """
 
 from __future__ import annotations
@@ -63,6 +68,14 @@ from pos_client.domain.outcomes import (
 )
 from pos_client.domain.token import normalised_token
 from pos_client.logs import register_secret
+from pos_client.safety.http_limits import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    deadline,
+    install_deadlines,
+    json_or_none,
+    read_capped,
+)
 
 __all__ = ["BookingsClient", "ClientConfig", "checked_token", "user_agent"]
 
@@ -120,6 +133,7 @@ class ClientConfig:
     backoff_s: float = 0.5
     max_backoff_s: float = 8.0
     max_retry_after_s: float = 10.0
+    deadline_s: float = 20.0  # one deadline for a whole exchange (connect, request, every byte)
 
 
 class BookingsClient:
@@ -147,6 +161,7 @@ class BookingsClient:
             backoff_s=config.backoff_s,
             max_backoff_s=config.max_backoff_s,
             max_retry_after_s=config.max_retry_after_s,
+            deadline_s=config.deadline_s,
             limiter=limiter,
             sleep=sleep,
         )
@@ -159,6 +174,8 @@ class BookingsClient:
         till_name: str = "caisse",
         connect_timeout_s: float = 3.0,
         read_timeout_s: float = 8.0,
+        deadline_s: float = 20.0,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
         read_attempts: int = 3,
         change_attempts: int = 2,
         backoff_s: float = 0.5,
@@ -185,6 +202,8 @@ class BookingsClient:
         self._max_backoff_s = max_backoff_s
         self._max_retry_after_s = max_retry_after_s
         self._read_timeout_s = read_timeout_s
+        self._deadline_s = deadline_s
+        self._max_answer_bytes = max_answer_bytes
         self._sleep = sleep
         if limiter is None:
             shared = self._api_key is not None and not loopback
@@ -207,6 +226,7 @@ class BookingsClient:
             # emulator is always reached directly.
             trust_env=not loopback,
         )
+        install_deadlines(self._http)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -283,13 +303,23 @@ class BookingsClient:
             return _Exchange(trouble=RateLimited(round(wait_s, 1)))
         started = time.perf_counter()
         try:
-            response = self._http.request(method, path, params=params)
+            with deadline(self._deadline_s), self._http.stream(method, path, params=params) as response:
+                status = response.status_code
+                retry_after = response.headers.get("Retry-After")
+                try:
+                    body = json_or_none(read_capped(response, self._max_answer_bytes))
+                except AnswerTooLarge as exc:
+                    log.warning("%s %s -> %d: answer dropped (%s)", method, path, status, exc)
+                    body = None  # a bad answer: mapped like any unreadable one
         except (httpx.ConnectTimeout, httpx.PoolTimeout):
             return self._trouble(method, path, TimedOut("Le serveur ne répond pas (connexion)."), False)
         except httpx.ConnectError as exc:
             return self._trouble(method, path, NetworkUnreachable(f"Serveur injoignable : {exc}"), False)
         except httpx.TimeoutException:
-            detail = f"Pas de réponse du serveur en {self._read_timeout_s:g} s."
+            detail = (
+                f"Pas de réponse complète du serveur dans les délais ({self._read_timeout_s:g} s d'attente, "
+                f"{self._deadline_s:g} s en tout)."
+            )
             return self._trouble(method, path, TimedOut(detail), True)
         except httpx.TransportError as exc:
             detail = f"Connexion interrompue : {type(exc).__name__}"
@@ -302,12 +332,8 @@ class BookingsClient:
             detail = f"Adresse du serveur inutilisable : {type(exc).__name__}"
             return self._trouble(method, path, NetworkUnreachable(detail), False)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        log.info("%s %s -> %d in %.0f ms", method, path, response.status_code, elapsed_ms)
-        return _Exchange(
-            status=response.status_code,
-            body=_json_or_none(response),
-            retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
-        )
+        log.info("%s %s -> %d in %.0f ms", method, path, status, elapsed_ms)
+        return _Exchange(status=status, body=body, retry_after_s=parse_retry_after(retry_after))
 
     @staticmethod
     def _trouble(method: str, path: str, trouble: Outcome, maybe_sent: bool) -> _Exchange:
@@ -439,15 +465,6 @@ def checked_token(token: str) -> str | InvalidRequest:
 def _status(exchange: _Exchange) -> int:
     assert exchange.status is not None  # mappers only see answered exchanges
     return exchange.status
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _describe(outcome: Outcome) -> str:

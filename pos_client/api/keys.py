@@ -48,6 +48,20 @@ def key_hint(key: str | None) -> str | None:
     return key[-4:] if key else None
 
 
+def _keyring_trouble(exc: keyring.errors.KeyringError, doing: str) -> KeyStoreError:
+    """A French message for a keyring failure; the library's own (English) words go to the log only."""
+    log.warning("keyring %s failed: %s: %s", doing, type(exc).__name__, exc)
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return KeyStoreError(
+            "Aucun trousseau du système sur ce poste (session sans service de secrets). Gardez la clé "
+            "dans un fichier protégé : pos-client api-key set --env ENV --store file (voir "
+            "docs/security.md)."
+        )
+    return KeyStoreError(
+        f"Trousseau du système inaccessible ({doing}) : déverrouillez-le, ou voir docs/security.md."
+    )
+
+
 class KeyringKeys:
     """Read, store and delete the API key of each environment in the OS keyring."""
 
@@ -58,7 +72,7 @@ class KeyringKeys:
         try:
             value = keyring.get_password(self._service, keyring_user(environment))
         except keyring.errors.KeyringError as exc:
-            raise KeyStoreError(f"Trousseau du système inaccessible : {exc}") from exc
+            raise _keyring_trouble(exc, "lecture") from exc
         if not value:
             return None
         register_secret(value)
@@ -70,7 +84,7 @@ class KeyringKeys:
         try:
             keyring.set_password(self._service, keyring_user(environment), checked)
         except keyring.errors.KeyringError as exc:
-            raise KeyStoreError(f"Impossible d'enregistrer la clé dans le trousseau : {exc}") from exc
+            raise _keyring_trouble(exc, "enregistrement") from exc
         log.info("API key stored for %s (ends with %s)", environment.value, key_hint(checked))
 
     def delete_key(self, environment: ApiEnvironment) -> bool:
@@ -80,6 +94,6 @@ class KeyringKeys:
         except keyring.errors.PasswordDeleteError:
             return False
         except keyring.errors.KeyringError as exc:
-            raise KeyStoreError(f"Trousseau du système inaccessible : {exc}") from exc
+            raise _keyring_trouble(exc, "suppression") from exc
         log.info("API key deleted for %s", environment.value)
         return True

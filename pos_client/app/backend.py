@@ -53,7 +53,8 @@ ENVIRONMENT_LABELS = {
 
 
 class KeyReader(Protocol):
-    """Where the API key is read (``pos_client.api.keys.KeyringKeys``; a dict in tests)."""
+    """Where the API key is read (the keyring or the key file: ``api.key_file.key_store_for``;
+    a dict in tests)."""
 
     def get_key(self, environment: ApiEnvironment) -> str | None: ...
 
@@ -64,6 +65,7 @@ def client_config(settings: Settings) -> ClientConfig:
         till_name=settings.till_name,
         connect_timeout_s=settings.api.connect_timeout_s,
         read_timeout_s=settings.api.read_timeout_s,
+        deadline_s=settings.api.request_deadline_s,
     )
 
 

@@ -6,6 +6,13 @@ One thin module per command group in this package (``booking``, ``api_key``, ``j
 discovered by scanning files. A command's handler takes ``(args, context)`` and returns the process
 exit status, a ``pos_client.app.exits.Exit``: 0 success, 1 unexpected failure, 2 bad input or usage
 (argparse's own convention); commands document any further statuses they use.
+
+Exit codes shared by every command: 0 success, 1 unexpected failure or unwritable output (a closed
+pipe, a full disk: a French line, never a traceback, see ``pos_client.safety.output``), 2 bad input or
+usage (argparse's own convention). Commands document any further codes they use.
+
+At start every file and folder the process creates is its user's only, older ones are narrowed, and
+temporary files left by a killed export are deleted (``pos_client.safety.private_files``).
 """
 
 from __future__ import annotations
@@ -121,16 +128,30 @@ def _cmd_settings(args: argparse.Namespace, context: AppContext) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pos_client.safety.output import run_guarded
+
+    return run_guarded(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from pos_client.safety import private_files
+
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(arguments)
     args = parser.parse_args(arguments)
     paths = AppPaths.resolve(args.dev_dir)
+    private_files.restrict_new_files()
     try:
         paths.ensure()
     except OSError as exc:
         print(f"Impossible de créer les dossiers de pos-client : {exc}", file=sys.stderr)
         return Exit.FAILURE
     setup_logging(paths.log_file, verbose=args.verbose)
+    folders = (paths.config_dir, paths.data_dir, paths.log_dir, paths.cache_dir)
+    private_files.tighten_app_files(folders)
+    registry = paths.cache_dir / "unfinished-files"
+    private_files.clean_abandoned_temp_files(registry)
+    private_files.set_temp_registry(registry)
     try:
         settings = Settings.load(paths.settings_file)
     except SettingsError as exc:

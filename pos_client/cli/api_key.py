@@ -13,7 +13,8 @@ import getpass
 import json
 import sys
 
-from pos_client.api.keys import KeyringKeys, KeyStoreError, check_api_key, key_hint
+from pos_client.api.key_file import FILE_STORE_WARNING, FileKeys, KeyStore, key_store_for
+from pos_client.api.keys import KeyStoreError, check_api_key, key_hint
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.cli.output import fail
@@ -34,17 +35,30 @@ def _cmd_key_set(args: argparse.Namespace, context: AppContext) -> Exit:
         key = check_api_key(_read_key_from_stdin())
     except KeyStoreError as exc:
         return fail(args, Exit.USAGE, str(exc))
+    storage = args.store or context.settings.api.key_storage
+    chosen = context.settings.with_values(api={"key_storage": storage})
+    store = key_store_for(chosen.api, context.paths.config_dir)
     try:
-        KeyringKeys().set_key(environment, key)
+        store.set_key(environment, key)
     except KeyStoreError as exc:
         return fail(args, Exit.FAILURE, str(exc))
-    print(f"Clé d'API enregistrée pour « {environment.value} » (se termine par {key_hint(key)}).")
+    if storage != context.settings.api.key_storage:
+        context.save_settings(chosen)
+    if isinstance(store, FileKeys):
+        print(FILE_STORE_WARNING.format(path=store.path_for(environment)), file=sys.stderr)
+    where = "un fichier protégé" if isinstance(store, FileKeys) else "le trousseau du système"
+    hint = key_hint(key)
+    print(f"Clé d'API enregistrée pour « {environment.value} » dans {where} (se termine par {hint}).")
     return Exit.OK
+
+
+def _keys(context: AppContext) -> KeyStore:
+    return key_store_for(context.settings.api, context.paths.config_dir)
 
 
 def _cmd_key_status(args: argparse.Namespace, context: AppContext) -> Exit:
     environments = [ApiEnvironment(args.env)] if args.env else list(ApiEnvironment)
-    keys = KeyringKeys()
+    keys = _keys(context)
     states: dict[str, str | None] = {}
     try:
         for environment in environments:
@@ -65,7 +79,7 @@ def _cmd_key_status(args: argparse.Namespace, context: AppContext) -> Exit:
 def _cmd_key_delete(args: argparse.Namespace, context: AppContext) -> Exit:
     environment = ApiEnvironment(args.env)
     try:
-        deleted = KeyringKeys().delete_key(environment)
+        deleted = _keys(context).delete_key(environment)
     except KeyStoreError as exc:
         return fail(args, Exit.FAILURE, str(exc))
     print(
@@ -81,6 +95,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     envs = [env.value for env in ApiEnvironment]
     key_set = key_actions.add_parser("set", help="enregistrer la clé lue sur l'entrée standard (sans écho)")
     key_set.add_argument("--env", choices=envs, required=True)
+    key_set.add_argument(
+        "--store",
+        choices=("keyring", "file"),
+        help="où garder la clé : keyring (trousseau du système, défaut) ou file (fichier lisible par ce "
+        "seul compte, pour un poste sans trousseau : voir docs/security.md)",
+    )
     key_set.set_defaults(handler=_cmd_key_set, json=False)
     key_status = key_actions.add_parser(
         "status", help="dire quelles clés sont enregistrées (4 derniers caractères)"

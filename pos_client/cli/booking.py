@@ -35,7 +35,8 @@ from typing import Any
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.environments import InsecureUrlError, base_url_for, check_base_url
-from pos_client.api.keys import KeyringKeys, KeyStoreError
+from pos_client.api.key_file import key_store_for
+from pos_client.api.keys import KeyStoreError
 from pos_client.app.backend import open_client
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
@@ -56,7 +57,7 @@ from pos_client.domain.outcomes import (
 )
 from pos_client.domain.ports import Journal, JournalError
 from pos_client.domain.scan import RawScan, Transport
-from pos_client.journal import JournalTooNewError, NotAJournalError, SqliteJournal, open_journal
+from pos_client.journal import SqliteJournal, open_journal
 from pos_client.scanner.payload import Contremarque, read_contremarque
 from pos_client.settings import ApiEnvironment
 
@@ -67,7 +68,7 @@ _SOURCE_ID = "cli"
 
 # ----------------------------------------------------------------------------- wiring
 def _environment(args: argparse.Namespace, context: AppContext) -> ApiEnvironment:
-    if args.url:
+    if args.url is not None:  # even empty: an empty --url is an error, never the production server
         return ApiEnvironment.CUSTOM
     if args.env:
         return ApiEnvironment(args.env)
@@ -76,7 +77,7 @@ def _environment(args: argparse.Namespace, context: AppContext) -> ApiEnvironmen
 
 def _base_url(args: argparse.Namespace, context: AppContext) -> str:
     environment = _environment(args, context)
-    if args.url:
+    if args.url is not None:
         return check_base_url(args.url)
     return base_url_for(environment, context.settings.api.custom_url)
 
@@ -85,7 +86,8 @@ def _base_url(args: argparse.Namespace, context: AppContext) -> str:
 def _client(args: argparse.Namespace, context: AppContext) -> Iterator[BookingsClient]:
     """Raises ``InsecureUrlError`` (bad URL) or ``KeyStoreError`` (keyring unusable)."""
     base_url = _base_url(args, context)
-    api_key = KeyringKeys().get_key(_environment(args, context))
+    keys = key_store_for(context.settings.api, context.paths.config_dir)
+    api_key = keys.get_key(_environment(args, context))
     with open_client(base_url, api_key, context.settings) as client:
         yield client
 
@@ -187,8 +189,8 @@ def _cmd_change(args: argparse.Namespace, context: AppContext) -> Exit:
             return _change_with_journal(args, operation, read.token, client, journal)
     except (InsecureUrlError, KeyStoreError) as exc:
         return _client_trouble(args, exc)
-    except (OSError, JournalError, JournalTooNewError, NotAJournalError) as exc:
-        return fail(args, Exit.FAILURE, f"Journal des ventes indisponible, rien n'a été envoyé : {exc}")
+    except JournalError as exc:  # damaged, foreign, newer, locked: the code ``journal`` and ``export`` give
+        return fail(args, Exit.BAD_JOURNAL, f"Journal des ventes inutilisable, rien n'a été envoyé : {exc}")
 
 
 _NOT_FROM_THIS_TILL = (

@@ -26,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1 par défaut : cette machine seule)"
     )
+    serve.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="accepter une adresse d'écoute joignable depuis le réseau (clés de démo publiques)",
+    )
     serve.add_argument("--seed", choices=("demo", "empty"), default="demo", help="données de départ")
     serve.add_argument("--db", type=Path, help="garder l'état dans ce fichier SQLite (sinon en mémoire)")
     serve.set_defaults(handler=_cmd_emulator)
@@ -38,9 +43,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> Exit:
     from pos_client.emulator import demo_data
-    from pos_client.emulator.control import EmulatorControl
+    from pos_client.emulator.control import CONTROL_TOKEN_HEADER, EmulatorControl, new_control_token
     from pos_client.emulator.server import build_server, listening_socket, make_state
 
+    if not _is_loopback(args.host) and not args.allow_network:
+        print(
+            f"Adresse d'écoute refusée : {args.host} rendrait l'émulateur (et ses clés de démo publiques) "
+            "joignable depuis le réseau. Ajoutez --allow-network si c'est voulu.",
+            file=sys.stderr,
+        )
+        return Exit.USAGE
     try:
         state = make_state(args.seed, args.db)
     except Exception as exc:  # noqa: BLE001 - any database trouble ends here with a message
@@ -60,11 +72,13 @@ def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> Exit:
     print(f"Clé API de démo : {demo_data.DEMO_API_KEY}")
     print(f"Autre fournisseur : {demo_data.OTHER_PROVIDER_API_KEY}")
     print(f"Fournisseur inactif : {demo_data.INACTIVE_PROVIDER_API_KEY}")
+    control_token = new_control_token()
+    print(f"API de contrôle (/_control) : en-tête {CONTROL_TOKEN_HEADER}: {control_token}")
     if args.seed == "demo":
         for case, token in demo_data.TOKENS.items():
             print(f"  {token}  {case:<17} {demo_data.describe(case)}")
     print("Ctrl+C pour arrêter.", flush=True)
-    server = build_server(state, EmulatorControl(state), log_level="info")
+    server = build_server(state, EmulatorControl(state), control_token, log_level="info")
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -73,6 +87,15 @@ def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> Exit:
         sock.close()
         state.store.close()
     return Exit.OK
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
 
 
 def _cmd_demo_codes(args: argparse.Namespace, context: AppContext) -> Exit:

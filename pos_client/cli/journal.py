@@ -21,8 +21,8 @@ from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.domain.formats import format_euros
 from pos_client.domain.fortnight import previous_fortnight
+from pos_client.domain.ports import JournalError
 from pos_client.journal.export import ExportFormat, export_to_binary, write_export
-from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal, open_journal
 from pos_client.journal.summaries import PeriodSummary, day_summary, fortnight_summary, period_summary
 
@@ -61,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _open(context: AppContext) -> SqliteJournal | None:
     try:
         return open_journal(context.paths.journal_file, till=context.settings.till_name)
-    except (JournalTooNewError, NotAJournalError) as exc:
-        print(str(exc), file=sys.stderr)
+    except JournalError as exc:  # newer, foreign, damaged, a folder, locked: the same for every command
+        print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
         return None
 
 
@@ -70,17 +70,39 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> Exit:
     if args.last_day < args.first_day:
         print("La date de fin (--to) est avant la date de début (--from).", file=sys.stderr)
         return Exit.USAGE
+    problem = None if args.out is None else _output_problem(args.out)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return Exit.USAGE
     journal = _open(context)
     if journal is None:
         return Exit.BAD_JOURNAL
     with journal:
         fmt = ExportFormat(args.format)
         if args.out is None:
-            export_to_stdout(journal, args.first_day, args.last_day, fmt)
-        else:
+            try:
+                export_to_stdout(journal, args.first_day, args.last_day, fmt)
+            except JournalError as exc:
+                print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
+                return Exit.BAD_JOURNAL
+            return Exit.OK
+        try:
             count = write_export(journal, args.first_day, args.last_day, fmt, args.out)
-            print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
+        except (JournalError, OSError) as exc:  # the temporary file is already deleted
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"Export impossible dans {args.out} : {reason}. Aucun fichier écrit.", file=sys.stderr)
+            return Exit.USAGE if isinstance(exc, OSError) else Exit.BAD_JOURNAL
+        print(f"{count} paiement(s) exporté(s) dans {args.out}", file=sys.stderr)
     return Exit.OK
+
+
+def _output_problem(out: Path) -> str | None:
+    """Why ``--out`` cannot be written (French), before anything is read or created."""
+    if out.is_dir():
+        return f"{out} est un dossier : indiquez un nom de fichier (--out {out / 'export.csv'})."
+    if not out.parent.is_dir():
+        return f"Le dossier {out.parent} n'existe pas : créez-le ou choisissez-en un autre."
+    return None
 
 
 def export_to_stdout(journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat) -> int:
@@ -108,16 +130,19 @@ def _cmd_journal(args: argparse.Namespace, context: AppContext) -> Exit:
     journal = _open(context)
     if journal is None:
         return Exit.BAD_JOURNAL
-    with journal:
-        fortnight = fortnight_summary(journal, day)
-        previous = period_summary(journal, *previous_fortnight(day))
-        print(_describe(f"Jour {day.isoformat()}", day_summary(journal, day)))
-        print(
-            _describe(f"Quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}", fortnight)
-        )
-        print(
-            _describe(
-                f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})", previous
-            )
-        )
+    try:
+        with journal:
+            _print_summaries(journal, day)
+    except JournalError as exc:  # opened, then unreadable (damaged further in, locked): the same answer
+        print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
+        return Exit.BAD_JOURNAL
     return Exit.OK
+
+
+def _print_summaries(journal: SqliteJournal, day: date) -> None:
+    fortnight = fortnight_summary(journal, day)
+    previous = period_summary(journal, *previous_fortnight(day))
+    print(_describe(f"Jour {day.isoformat()}", day_summary(journal, day)))
+    print(_describe(f"Quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}", fortnight))
+    before = f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})"
+    print(_describe(before, previous))

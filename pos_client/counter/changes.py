@@ -10,11 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from pos_client.domain.amounts import amount_problem
 from pos_client.domain.booking import Booking
 from pos_client.domain.ledger import Intent, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
     ChangeDone,
     ClaimedElsewhere,
+    MalformedResponse,
     Outcome,
     OutcomeUnknown,
     RereadVerdict,
@@ -54,7 +56,13 @@ def run_change(
     claims: BookingClaims | None = None,
 ) -> ChangeResult:
     """Off the owner thread: claim, intent, request, resolution. Never sends without a durable intent,
-    nor while another till holds the booking."""
+    nor while another till holds the booking. A booking whose amount cannot be a real sale is refused
+    before anything is claimed, written or sent."""
+    absurd = amount_problem(booking)
+    if absurd is not None:
+        log.warning("%s %s refused before sending: %s", operation.value, booking.token, absurd)
+        refusal = MalformedResponse(200, f"{absurd} : rien n'a été envoyé ni enregistré.")
+        return ChangeResult(operation, refusal)
     ticket: ClaimTicket | None = None
     if claims is not None:
         claimed = _claim(api, claims, operation, booking.token)

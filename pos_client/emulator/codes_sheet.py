@@ -16,6 +16,8 @@ from pathlib import Path
 
 import qrcode
 
+from pos_client.safety.private_files import write_private_file
+
 __all__ = ["SheetEntry", "demo_entries", "qr_matrix", "qr_payload", "render_pdf", "render_png"]
 
 
@@ -115,7 +117,7 @@ def render_pdf(entries: Sequence[SheetEntry], path: Path, title: str) -> None:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
-    path.write_bytes(bytes(out))
+    write_private_file(path, bytes(out))  # renamed into place: never half a sheet
 
 
 # -- PNG ------------------------------------------------------------------------------------------
@@ -151,4 +153,4 @@ def render_png(entries: Sequence[SheetEntry], path: Path, title: str) -> None:
     ok, encoded = cv2.imencode(".png", canvas)
     if not ok:
         raise OSError("PNG encoding failed")
-    path.write_bytes(encoded.tobytes())  # not cv2.imwrite: it fails on non-ASCII paths on Windows
+    write_private_file(path, encoded.tobytes())  # not cv2.imwrite: it fails on non-ASCII paths on Windows

@@ -2,11 +2,14 @@
 
 ``EmulatorControl`` is thread-safe (the store and the fault book have their own locks). The HTTP
 control API mirrors it with JSON bodies; it is not part of the pass Culture API and never under
-``/public``.
+``/public``. It changes bookings and injects faults, so every call must carry the token chosen at
+start (``X-Emulator-Token`` header; ``pos-client emulator`` prints it, ``RunningEmulator`` has it
+as ``control_token``/``control_headers``): without it, 401 and nothing done.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +22,14 @@ from pos_client.emulator.app import EmulatorState, SeenRequest
 from pos_client.emulator.faults import Fault, FaultKind
 from pos_client.emulator.rules import format_utc
 
-__all__ = ["CONTROL_PREFIX", "EmulatorControl", "control_routes"]
+__all__ = ["CONTROL_PREFIX", "CONTROL_TOKEN_HEADER", "EmulatorControl", "control_routes", "new_control_token"]
 
 CONTROL_PREFIX = "/_control"
+CONTROL_TOKEN_HEADER = "X-Emulator-Token"
+
+
+def new_control_token() -> str:
+    return secrets.token_urlsafe(18)
 
 
 class EmulatorControl:
@@ -146,8 +154,10 @@ def _parse_moment(text: str) -> datetime:
 _MOMENT_FIELDS = ("event_starts_at", "created_at")
 
 
-def control_routes(control: EmulatorControl) -> list[BaseRoute]:
-    """``/_control``: the same operations with JSON, answering 400 with a message on bad input."""
+def control_routes(control: EmulatorControl, token: str) -> list[BaseRoute]:
+    """``/_control``: the same operations with JSON, answering 400 with a message on bad input and
+    401 to a call without ``token`` in the ``X-Emulator-Token`` header."""
+    expected = token.encode("utf-8")
 
     async def create_booking(request: Request) -> Response:
         body = await request.json()
@@ -185,6 +195,9 @@ def control_routes(control: EmulatorControl) -> list[BaseRoute]:
 
     def guarded(endpoint: Any) -> Any:
         async def wrapper(request: Request) -> Response:
+            given = request.headers.get(CONTROL_TOKEN_HEADER, "").encode("utf-8")
+            if not secrets.compare_digest(given, expected):
+                return JSONResponse({"error": f"missing or wrong {CONTROL_TOKEN_HEADER}"}, status_code=401)
             try:
                 response: Response = await endpoint(request)
             except (ValueError, TypeError, KeyError) as exc:

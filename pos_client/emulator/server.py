@@ -22,7 +22,12 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pos_client.emulator import demo_data
 from pos_client.emulator.app import ConnectionRegistry, EmulatorState, build_app
-from pos_client.emulator.control import EmulatorControl, control_routes
+from pos_client.emulator.control import (
+    CONTROL_TOKEN_HEADER,
+    EmulatorControl,
+    control_routes,
+    new_control_token,
+)
 from pos_client.emulator.store import EmulatorClock, EmulatorStore
 from pos_client.host_os import HostOs, current_host_os
 
@@ -74,9 +79,12 @@ class _Server(uvicorn.Server):
             self.ready.set()
 
 
-def build_server(state: EmulatorState, control: EmulatorControl, *, log_level: str = "warning") -> Any:
-    """A uvicorn server for the emulator app (``.run(sockets=[...])`` serves it)."""
-    app = build_app(state, control_routes(control))
+def build_server(
+    state: EmulatorState, control: EmulatorControl, control_token: str, *, log_level: str = "warning"
+) -> Any:
+    """A uvicorn server for the emulator app (``.run(sockets=[...])`` serves it); its control API
+    answers only calls carrying ``control_token``."""
+    app = build_app(state, control_routes(control, control_token))
     # Everything uvicorn would load by name is fixed here (PyInstaller cannot follow names): our
     # protocol class, the plain asyncio loop, no websockets, no lifespan; and no logging set-up of
     # its own, so its messages go to pos-client's log (set up by the host process).
@@ -127,8 +135,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class RunningEmulator:
     """The emulator serving on ``base_url`` until ``stop()`` (or the end of a ``with`` block)."""
 
-    def __init__(self, state: EmulatorState, server: Any, sock: socket.socket) -> None:
+    def __init__(self, state: EmulatorState, server: Any, sock: socket.socket, control_token: str) -> None:
         self._state = state
+        self.control_token = control_token
         self._server = server
         self._socket = sock
         host, port = sock.getsockname()[:2]
@@ -154,18 +163,24 @@ class RunningEmulator:
         if rate_limit_per_minute is not None:
             state.limiter.per_minute = rate_limit_per_minute
         control = EmulatorControl(state)
-        server = build_server(state, control)
+        control_token = new_control_token()
+        server = build_server(state, control, control_token)
         try:
             sock = listening_socket(host, port)
         except OSError:
             state.store.close()
             raise
-        emulator = cls(state, server, sock)
+        emulator = cls(state, server, sock, control_token)
         emulator._thread.start()
         if not server.ready.wait(_START_TIMEOUT_S) or not server.started:
             emulator.stop()
             raise RuntimeError("the emulator did not start")
         return emulator
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header a client of the HTTP control API (``/_control``) must send."""
+        return {CONTROL_TOKEN_HEADER: self.control_token}
 
     def stop(self) -> None:
         if self._stopped:

@@ -4,9 +4,10 @@ Two channels, each optional (``Settings.handoff``): a folder drop (one JSON file
 to a temporary name, flushed to disk and renamed, the rename itself flushed to disk before the
 journal notes the delivery, so the register never reads half a file nor misses one) and an
 HTTP POST (JSON, with the record's unique id in the body and in an ``Idempotency-Key`` header so the
-receiver can drop repeats). What was acknowledged is recorded in the journal (``deliveries``), so
-undelivered records survive restarts: they are simply what has no delivery row yet. A failing
-channel is retried with exponential backoff; the other channel is not held up by it.
+receiver can drop repeats; each POST ends within one overall deadline and at most 64 KB of the answer
+is read, see ``pos_client.safety.http_limits``). What was acknowledged is recorded in the journal
+(``deliveries``), so undelivered records survive restarts: they are simply what has no delivery row
+yet. A failing channel is retried with exponential backoff; the other channel is not held up by it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +29,8 @@ from pos_client.domain.ledger import PaymentRecord
 from pos_client.domain.payment_document import PaymentLine, payment_document
 from pos_client.durable import durable_replace, sync_directory
 from pos_client.host_os import HostOs, current_host_os
+from pos_client.safety.http_limits import AnswerTooLarge, deadline, install_deadlines, read_capped
+from pos_client.safety.private_files import temporary_beside
 
 __all__ = ["FOLDER_CHANNEL", "HTTP_CHANNEL", "DeliveryPass", "Outbox", "OutboxJournal", "OutboxWorker"]
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 FOLDER_CHANNEL = "folder"
 HTTP_CHANNEL = "http"
 _BATCH = 100
+_MAX_RECEIVER_ANSWER_BYTES = 65_536  # only the status matters; the body is read to keep the connection
 
 
 class OutboxJournal(Protocol):
@@ -96,6 +99,9 @@ class Outbox:
                 else None
             )
         )
+        if self._http is not None:
+            install_deadlines(self._http)
+        self._deadline_s = 3 * timeout_s  # the whole POST, however slowly the receiver answers
         self._base_backoff_s = base_backoff_s
         self._max_backoff_s = max_backoff_s
         self._clock = clock
@@ -176,8 +182,8 @@ class Outbox:
                 return
             data = json.dumps(payment_document(row), ensure_ascii=False, indent=1).encode("utf-8")
             self._folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".pos-client-", suffix=".part", dir=self._folder)
-            try:
+            # A temporary file a kill leaves behind is deleted at the next start (private_files).
+            with temporary_beside(target) as (handle, temporary):
                 with os.fdopen(handle, "wb") as out:
                     out.write(data)
                     out.flush()
@@ -185,19 +191,20 @@ class Outbox:
                 # Renamed durably (the folder flushed too) before the journal notes the delivery: a
                 # power cut must not lose a file the journal records as handed over.
                 durable_replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
         except OSError as exc:
             raise DeliveryError(f"dossier {self._folder} inaccessible : {exc.strerror or exc}") from exc
 
     def _post(self, row: PaymentLine) -> None:
         assert self._http is not None and self._http_url is not None
         try:
-            response = self._http.post(
-                self._http_url, json=payment_document(row), headers={"Idempotency-Key": row.record.uid}
-            )
-        except httpx.HTTPError as exc:
+            headers = {"Idempotency-Key": row.record.uid}
+            with deadline(self._deadline_s), self._http.stream(
+                "POST", self._http_url, json=payment_document(row), headers=headers
+            ) as response:
+                read_capped(response, _MAX_RECEIVER_ANSWER_BYTES)
+        except AnswerTooLarge:
+            pass  # the status is the answer; an endless body is not read
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise DeliveryError(f"caisse injoignable ({type(exc).__name__})") from exc
         # 409: the receiver already has this id, which is an acknowledgement too.
         if not (response.is_success or response.status_code == 409):

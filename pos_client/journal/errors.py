@@ -55,6 +55,8 @@ def translated_error(exc: BaseException) -> JournalError | None:
         if reason is not None:
             return JournalUnavailable(reason)
         return JournalBug(f"erreur interne du journal ({type(exc).__name__})")
+    if isinstance(exc, OverflowError):  # an integer a 64-bit column cannot hold
+        return JournalBug("nombre trop grand pour le journal")
     if isinstance(exc, OSError):
         return JournalUnavailable(f"fichier du journal inaccessible ({exc.strerror or type(exc).__name__})")
     return None
@@ -67,7 +69,7 @@ def translated(method: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, OverflowError) as exc:
             error = translated_error(exc)
             assert error is not None
             raise error from exc

@@ -1,10 +1,13 @@
 """Exports of the payment records: CSV for a French spreadsheet, JSON lines for programs.
 
 CSV: UTF-8 with a BOM (so Excel detects the encoding), ``;`` as separator, a decimal comma and CRLF,
-as French spreadsheets expect. The EAN stays plain digits (no ``="…"`` text-forcing trick: see
-docs/journal.md). Both formats are produced as bytes (``export_to_binary``), so a file and the
-standard output get exactly the same ones whatever the console's encoding or text mode; a file is
-written to a temporary name, flushed to disk and renamed, so a reader never sees half an export.
+as French spreadsheets expect. Every text cell goes through ``safe_cell``: an offer name starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula a spreadsheet would run (OWASP
+"CSV injection"), so it gets a leading apostrophe. The EAN stays plain digits (no ``="…"``
+text-forcing trick: see docs/journal.md). Both formats are produced as bytes
+(``export_to_binary``), so a file and the standard output get exactly the same ones whatever the
+console's encoding or text mode; a file is written to a temporary name, flushed to disk and renamed,
+so a reader never sees half an export.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +27,8 @@ from pos_client.domain.ledger import Operation
 from pos_client.domain.payment_document import payment_document
 from pos_client.durable import durable_replace
 from pos_client.journal.store import SqliteJournal
+from pos_client.safety.csv_cells import safe_cell
+from pos_client.safety.private_files import temporary_beside
 
 __all__ = [
     "CSV_COLUMNS",
@@ -76,7 +80,8 @@ def export_payments(
             record = row.record
             local = record.recorded_at.astimezone(journal.local_zone)  # the validation's time
             writer.writerow(
-                (
+                safe_cell(cell)
+                for cell in (
                     row.local_day.isoformat(),
                     local.strftime("%H:%M:%S"),
                     record.till,
@@ -120,16 +125,14 @@ def write_export(
 ) -> int:
     """Export to ``path`` atomically (temporary file flushed to disk, renamed, folder flushed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
+    # A temporary file noted in the till's registry: one left by a killed export is deleted at the
+    # next start (pos_client.safety.private_files).
+    with temporary_beside(path) as (handle, temporary):
         with os.fdopen(handle, "wb") as out:
             count = export_to_binary(journal, first_day, last_day, fmt, out)
             out.flush()
             os.fsync(out.fileno())
         durable_replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return count
 
 

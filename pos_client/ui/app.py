@@ -26,16 +26,16 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from pos_client.api.keys import KeyringKeys, key_hint
+from pos_client.api.key_file import key_store_for
+from pos_client.api.keys import key_hint
 from pos_client.app.backend import Backend, open_backend
 from pos_client.app.context import AppContext, save_webcam_settings
 from pos_client.app.counter import build_counter
 from pos_client.app.exits import Exit
 from pos_client.counter.machine import Counter
-from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.ports import BookingsApi, Journal, JournalError
 from pos_client.domain.scan import ScanSource
 from pos_client.i18n import Translator
-from pos_client.journal import JournalTooNewError, NotAJournalError
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
 from pos_client.ui.main_window import MainWindow
@@ -105,7 +105,7 @@ def till_under(
     context = AppContext(paths=AppPaths.under(root), settings=settings)
     context.paths.ensure()
     with ExitStack() as stack:
-        store = keys if keys is not None else KeyringKeys()
+        store = keys if keys is not None else key_store_for(settings.api, context.paths.config_dir)
         backend = open_backend(context, demo=demo, keys=store, stack=stack)
         window = _window_for(backend, settings, sources, demo=demo)
         try:
@@ -178,7 +178,7 @@ def _run_app(
     keys: ApiKeyStore | None,
     ask_welcome: Callable[[], WelcomeChoice],
 ) -> int:
-    keys = keys if keys is not None else KeyringKeys()
+    keys = keys if keys is not None else key_store_for(context.settings.api, context.paths.config_dir)
     install_qt_translation(context.settings.ui.language)  # Qt's own texts: « Annuler », not "Cancel"
     # First run: no API key yet -> the welcome offers the settings or the demo mode.
     first_run = first_run_choice(
@@ -193,8 +193,9 @@ def _run_app(
         install_qt_translation(context.settings.ui.language)  # again: the settings may have changed it
         try:
             outcome = _run_once(app, context, keys, demo=demo, sources=sources, settings_first=settings_first)
-        except (JournalTooNewError, NotAJournalError) as exc:
-            # Refused untouched: say why (a desktop launch has no terminal to show a traceback).
+        except JournalError as exc:
+            # Newer, foreign, damaged, a folder, locked: refused untouched, say why (a desktop launch
+            # has no terminal to show a traceback); the same exit code as the command line's.
             log.error("journal refused: %s", exc)
             tr = Translator(context.settings.ui.language)
             QMessageBox.critical(None, tr("Caisse pass Culture"), str(exc))

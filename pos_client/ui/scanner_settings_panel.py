@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from pos_client.host_os import HostOs, current_host_os
 from pos_client.scanner.discovery import DetectedDevice, DeviceKind, Discovery, discover
 from pos_client.scanner.keymap import known_layouts, layout_for
-from pos_client.settings import ScannerSettings
+from pos_client.settings import ScannerSettings, setting_range
 
 __all__ = ["ScannerSourcesPanel"]
 
@@ -64,7 +64,8 @@ class ScannerSourcesPanel(QWidget):
             self.layout_choice.addItem(_LAYOUT_LABELS.get(layout_id, layout_id), layout_id)
         self._select(self.layout_choice, _canonical_layout(settings.scanner_layout))
         self.max_gap = QSpinBox()
-        self.max_gap.setRange(10, 150)
+        low, high = setting_range(ScannerSettings, "keyboard_max_gap_ms")
+        self.max_gap.setRange(int(low), int(high))
         self.max_gap.setSuffix(" ms")
         self.max_gap.setValue(settings.keyboard_max_gap_ms)
         self.serial = QCheckBox("Lire les douchettes USB série (port COM)")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from pos_client.api.environments import InsecureUrlError, check_base_url
 from pos_client.api.keys import KeyStoreError, key_hint
 from pos_client.i18n import LANGUAGES, Translator
-from pos_client.settings import ApiEnvironment, Settings
+from pos_client.settings import ApiEnvironment, ScannerSettings, Settings, UiSettings, setting_range
 from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
 
 if TYPE_CHECKING:
@@ -79,21 +79,23 @@ class SettingsDialog(QDialog):
         self.custom_url = QLineEdit(settings.api.custom_url)
         self.key_state = QLabel()
         self.key_state.setObjectName("settings_key_state")
+        self.key_state.setWordWrap(True)  # a long keyring error must not widen the dialog
         self.new_key = QLineEdit()
         self.new_key.setObjectName("settings_new_key")
         self.new_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_key.setPlaceholderText(tr("Nouvelle clé (laisser vide pour garder l'actuelle)"))
         self.till_name = QLineEdit(settings.till_name)
         self.guard = QDoubleSpinBox()
-        self.guard.setRange(0.5, 30.0)
+        self.guard.setRange(*setting_range(ScannerSettings, "guard_window_s"))
         self.guard.setValue(settings.scanner.guard_window_s)
         self.return_delay = QDoubleSpinBox()
-        self.return_delay.setRange(1.0, 120.0)
+        self.return_delay.setRange(*setting_range(UiSettings, "return_to_ready_s"))
         self.return_delay.setValue(settings.ui.return_to_ready_s)
         self.sound = QCheckBox()
         self.sound.setChecked(settings.ui.sound_enabled)
         self.volume = QSlider(Qt.Orientation.Horizontal)
-        self.volume.setRange(0, 100)
+        low, high = setting_range(UiSettings, "sound_volume")
+        self.volume.setRange(round(low * 100), round(high * 100))
         self.volume.setValue(round(settings.ui.sound_volume * 100))
         self.language = QComboBox()
         for code, name in LANGUAGES.items():
@@ -102,7 +104,7 @@ class SettingsDialog(QDialog):
             max(0, list(LANGUAGES).index(settings.ui.language) if settings.ui.language in LANGUAGES else 0)
         )
         self.font_scale = QDoubleSpinBox()
-        self.font_scale.setRange(0.8, 2.5)
+        self.font_scale.setRange(*setting_range(UiSettings, "font_scale"))
         self.font_scale.setSingleStep(0.1)
         self.font_scale.setValue(settings.ui.font_scale)
 

@@ -18,7 +18,8 @@ def emulator() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """A client with the demo provider's key, talking to the emulator over real HTTP."""
-    headers = {"Authorization": f"Bearer {demo_data.DEMO_API_KEY}"}
+    """A client with the demo provider's key (and the control API's token), talking to the emulator
+    over real HTTP."""
+    headers = {"Authorization": f"Bearer {demo_data.DEMO_API_KEY}", **emulator.control_headers}
     with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=10.0) as client:
         yield client

@@ -221,7 +221,7 @@ def test_sigkilled_till_never_loses_or_doubles_a_sale(
         assert killed or run.returncode in (0, EXIT_INCOMPLETE), f"child failed: {context()}"
         return run
 
-    with httpx.Client(base_url=emulator.base_url, timeout=10.0) as control:
+    with httpx.Client(base_url=emulator.base_url, headers=emulator.control_headers, timeout=10.0) as control:
         tokens = _create_bookings(control, rng, BOOKINGS_PER_BATCH)
         tokens_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
         kills = 0

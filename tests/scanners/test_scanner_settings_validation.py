@@ -96,10 +96,15 @@ def test_a_hand_edited_file_with_bad_scanner_values_loads(tmp_path: Path) -> Non
     assert Settings.load(path).scanner.serial_silence_ms == 250
 
 
-def test_other_sections_still_refuse_a_wrong_type_by_name(tmp_path: Path) -> None:
+def test_other_sections_fall_back_on_a_wrong_type_by_name(tmp_path: Path) -> None:
+    # Issue 15: every section is checked like [scanner]; only the server stays a hard error.
     path = tmp_path / "settings.toml"
     path.write_text('[ui]\nsound_volume = "fort"\n', encoding="utf-8")
-    with pytest.raises(SettingsError, match=r"ui\.sound_volume"):
+    settings = Settings.load(path)
+    assert settings.ui.sound_volume == 0.7
+    assert [note.split(" =")[0] for note in settings.warnings] == ["Réglage ui.sound_volume"]
+    path.write_text('[api]\nenvironment = "prod"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"api\.environment"):
         Settings.load(path)
 
 
