@@ -176,9 +176,11 @@ _SLOW = 0.2  # a byte every 0.2 s: never a per-read timeout, always past the 1 s
 _UNCHANGED, _OPEN, _PAID = (1, 0, 0), (1, 1, 0), (1, 0, 1)
 HOSTILE = [
     # The change never reaches the emulator; the re-read proves it: nothing changed, retry is safe.
-    Hostile("trickled PATCH body", lambda: {"PATCH": trickle(_SLOW)}, 5, "rien n'a changé", _UNCHANGED),
+    Hostile(
+        "trickled PATCH body", lambda: {"PATCH": trickle(_SLOW)}, 5, "Rien n'a été validé ni perdu", _UNCHANGED
+    ),
     Hostile("trickled PATCH headers", lambda: {"PATCH": trickle(_SLOW, in_headers=True)},
-            5, "rien n'a changé", _UNCHANGED),
+            5, "Rien n'a été validé ni perdu", _UNCHANGED),
     # ... and the re-read trickles too: unknown, the intent stays open for the next start.
     Hostile("trickled PATCH and re-read", lambda: {"PATCH": trickle(_SLOW),
             "GET": first_then(pass_on(), trickle(_SLOW))}, 6, "Résultat inconnu", _OPEN),
@@ -192,10 +194,10 @@ HOSTILE = [
     Hostile("trickled PATCH answer", lambda: {"PATCH": forwarded_then(trickle(_SLOW))}, 0, "validée", _PAID),
     # Unreadable before any change: nothing sent, nothing journaled.
     Hostile("trickled GET", lambda: {"GET": trickle(_SLOW)}, 5, "ne répond pas", None),
-    Hostile("endless GET", lambda: {"GET": endless_body(chunked=True)}, 5, "incompréhensible", None),
-    Hostile("deeply nested GET JSON", lambda: {"GET": fixed(200, DEEP_JSON)}, 5, "incompréhensible", None),
+    Hostile("endless GET", lambda: {"GET": endless_body(chunked=True)}, 5, "illisible", None),
+    Hostile("deeply nested GET JSON", lambda: {"GET": fixed(200, DEEP_JSON)}, 5, "illisible", None),
     Hostile("web page", lambda: {"GET": fixed(200, b"<html>proxy</html>", "text/html")},
-            5, "incompréhensible", None),
+            5, "illisible", None),
     Hostile("absurd amount", lambda: {"GET": pass_on(absurd_amount)}, 5, "montant invraisemblable", None),
 ]  # fmt: skip
 
@@ -230,7 +232,7 @@ def test_hostile_answers_to_validate(
 
 def test_hostile_answer_to_show(run: Run, server: HostileServer, emulator: RunningEmulator) -> None:
     server.behaviours["GET"] = fixed(200, DEEP_JSON)
-    _clean(*run("booking", "show", _new_token(emulator), "--url", server.url), 5, "incompréhensible")
+    _clean(*run("booking", "show", _new_token(emulator), "--url", server.url), 5, "illisible")
 
 
 # ----------------------------------------------------------------------------- unusable files

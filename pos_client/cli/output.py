@@ -22,6 +22,7 @@ from pos_client.domain.outcomes import (
     BookingCancelled,
     BookingPage,
     Found,
+    ImplausibleAmount,
     InactiveProvider,
     InvalidRequest,
     MalformedResponse,
@@ -65,7 +66,9 @@ def exit_code_for(outcome: Outcome) -> Exit:
         return Exit.USAGE
     if isinstance(outcome, AuthMissing | AuthInvalid | InactiveProvider):
         return Exit.CREDENTIALS
-    if isinstance(outcome, RateLimited | ServerError | NetworkUnreachable | TimedOut | MalformedResponse):
+    if isinstance(outcome, RateLimited | ServerError | NetworkUnreachable | TimedOut):
+        return Exit.TROUBLE
+    if isinstance(outcome, MalformedResponse | ImplausibleAmount):
         return Exit.TROUBLE
     if isinstance(outcome, OutcomeUnknown):
         return Exit.UNKNOWN

@@ -16,7 +16,7 @@ from pos_client.domain.ledger import Intent, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
     ChangeDone,
     ClaimedElsewhere,
-    MalformedResponse,
+    ImplausibleAmount,
     Outcome,
     OutcomeUnknown,
     RereadVerdict,
@@ -61,8 +61,7 @@ def run_change(
     absurd = amount_problem(booking)
     if absurd is not None:
         log.warning("%s %s refused before sending: %s", operation.value, booking.token, absurd)
-        refusal = MalformedResponse(200, f"{absurd} : rien n'a été envoyé ni enregistré.")
-        return ChangeResult(operation, refusal)
+        return ChangeResult(operation, ImplausibleAmount(booking.token, absurd))
     ticket: ClaimTicket | None = None
     if claims is not None:
         claimed = _claim(api, claims, operation, booking.token)

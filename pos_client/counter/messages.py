@@ -27,6 +27,7 @@ from pos_client.domain.outcomes import (
     CannotCancelAnymore,
     ClaimedElsewhere,
     HasActivationCodes,
+    ImplausibleAmount,
     InactiveProvider,
     InvalidRequest,
     MalformedResponse,
@@ -327,6 +328,13 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         "Le serveur pass Culture n'a pas répondu à temps." + _TROUBLE,
         Action.RETRY,
     ),
+    ImplausibleAmount: _rule(
+        State.SERVER_TROUBLE,
+        Tone.ERROR,
+        "Montant invraisemblable : rien n'a été envoyé",
+        "La réservation {token} annonce un {detail}. Rien n'a été envoyé ni enregistré : vérifiez-la "
+        "dans l'espace partenaire pass Culture.",
+    ),
     OutcomeUnknown: _rule(
         State.OUTCOME_UNKNOWN,
         Tone.ATTENTION,
@@ -376,12 +384,13 @@ def outcome_rule(outcome: Outcome) -> OutcomeRule:
 SERVER_CODE = _t("code {status}")
 
 
+_DETAILED = InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown | ImplausibleAmount
+
+
 def _outcome_detail(outcome: Outcome) -> object:
     if isinstance(outcome, ServerError):
         return SERVER_CODE(status=outcome.status_code)
-    if isinstance(
-        outcome, InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown
-    ):
+    if isinstance(outcome, _DETAILED):
         return outcome.detail
     if isinstance(outcome, StructureClosed | NotYetConfirmed):
         return outcome.api_message

@@ -11,8 +11,9 @@ Every answer the contract lists has its own outcome type, so callers switch on t
   ledger holds or made the change)
 - ``Credentials``: ``AuthMissing``, ``AuthInvalid``, ``InactiveProvider``
 - ``Trouble``: ``RateLimited``, ``ServerError``, ``NetworkUnreachable``, ``TimedOut``,
-  ``MalformedResponse``, ``OutcomeUnknown`` (a change may or may not have gone through, and
-  re-reading could not tell: the counter keeps the intent open and never says "validée").
+  ``MalformedResponse``, ``ImplausibleAmount``, ``OutcomeUnknown`` (a change may or may not have
+  gone through, and re-reading could not tell: the counter keeps the intent open and never says
+  "validée").
 
 The one table of what a re-read of a booking proves about a change whose answer was lost
 (``reread_verdict``) and which success each change expects (``done_outcome``) live here too, so the API
@@ -43,6 +44,7 @@ __all__ = [
     "Credentials",
     "Found",
     "HasActivationCodes",
+    "ImplausibleAmount",
     "InactiveProvider",
     "InvalidRequest",
     "MalformedResponse",
@@ -264,6 +266,15 @@ class MalformedResponse(Trouble):
 
 
 @dataclass(frozen=True)
+class ImplausibleAmount(Trouble):
+    """The booking's amount cannot be a real sale (a server's error or a hostile answer): refused
+    before anything is claimed, written or sent. ``detail`` is French."""
+
+    token: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class OutcomeUnknown(Trouble):
     """A change was sent, the answer was lost, and re-reading the booking could not settle it."""
 
@@ -297,6 +308,7 @@ Outcome = (
     | NetworkUnreachable
     | TimedOut
     | MalformedResponse
+    | ImplausibleAmount
     | OutcomeUnknown
 )
 
