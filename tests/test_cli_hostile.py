@@ -173,14 +173,13 @@ class Hostile:
 
 
 _SLOW = 0.2  # a byte every 0.2 s: never a per-read timeout, always past the 1 s deadline
+_NOTHING_CHANGED = "Rien n'a été validé ni perdu"
 _UNCHANGED, _OPEN, _PAID = (1, 0, 0), (1, 1, 0), (1, 0, 1)
 HOSTILE = [
     # The change never reaches the emulator; the re-read proves it: nothing changed, retry is safe.
-    Hostile(
-        "trickled PATCH body", lambda: {"PATCH": trickle(_SLOW)}, 5, "Rien n'a été validé ni perdu", _UNCHANGED
-    ),
+    Hostile("trickled PATCH body", lambda: {"PATCH": trickle(_SLOW)}, 5, _NOTHING_CHANGED, _UNCHANGED),
     Hostile("trickled PATCH headers", lambda: {"PATCH": trickle(_SLOW, in_headers=True)},
-            5, "Rien n'a été validé ni perdu", _UNCHANGED),
+            5, _NOTHING_CHANGED, _UNCHANGED),
     # ... and the re-read trickles too: unknown, the intent stays open for the next start.
     Hostile("trickled PATCH and re-read", lambda: {"PATCH": trickle(_SLOW),
             "GET": first_then(pass_on(), trickle(_SLOW))}, 6, "Résultat inconnu", _OPEN),

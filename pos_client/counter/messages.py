@@ -384,7 +384,10 @@ def outcome_rule(outcome: Outcome) -> OutcomeRule:
 SERVER_CODE = _t("code {status}")
 
 
-_DETAILED = InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown | ImplausibleAmount
+# Outcomes whose own detail is part of their text.
+_DETAILED = (
+    InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown | ImplausibleAmount
+)
 
 
 def _outcome_detail(outcome: Outcome) -> object:
