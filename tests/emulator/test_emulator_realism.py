@@ -76,12 +76,13 @@ def test_free_museum_cards_and_activation_codes_are_used_at_booking(api: httpx.C
         {"booking": "This booking has already been validated"},
     )
     assert api.get(f"/_control/bookings/{TOKENS['free_museum_card']}").json()["validationAuthor"] == "AUTO"
+    museum = demo_data.MUSEUM_VENUE_ID
     made = api.post("/_control/bookings", json={
-        "venue_id": demo_data.MUSEUM_VENUE_ID, "offer_name": "Code", "price_cents": 500, "activation_code": "K-1",
+        "venue_id": museum, "offer_name": "Code", "price_cents": 500, "activation_code": "K-1",
     }).json()["token"]  # fmt: skip
     assert api.get(f"/_control/bookings/{made}").json()["status"] == "USED"
     paid_card = api.post("/_control/bookings", json={
-        "venue_id": demo_data.MUSEUM_VENUE_ID, "offer_name": "Carte", "price_cents": 500, "subcategory": "CARTE_MUSEE",
+        "venue_id": museum, "offer_name": "Carte", "price_cents": 500, "subcategory": "CARTE_MUSEE",
     }).json()["token"]  # fmt: skip
     assert api.get(f"{V1}/token/{paid_card}").status_code == 200  # only free cards are auto-used
 

@@ -205,7 +205,7 @@ def test_list_needs_a_key_before_validation(emulator: RunningEmulator) -> None:
     assert (response.status_code, response.json()) == (401, {"auth": "API key required"})
 
 
-def test_a_broken_json_body_is_ignored_on_bodiless_routes_and_unknown_routes_are_404(api: httpx.Client) -> None:
+def test_a_broken_json_body_is_ignored_on_bodiless_routes_and_unknown_route_404(api: httpx.Client) -> None:
     # None of the bookings routes declares a body: the real server never parses one (blueprints.py).
     bad = api.patch(
         f"{V1}/use/token/{TOKENS['book']}", content=b"{oops", headers={"Content-Type": "application/json"}
