@@ -202,7 +202,7 @@ def _booking_json(booking: Booking) -> dict[str, Any]:
         "priceCategoryLabel": booking.price_category_label,
         "venueId": booking.venue_id,
         "venueName": booking.venue_name,
-        "creationDate": booking.creation_date.isoformat(),
+        "creationDate": booking.creation_date.isoformat() if booking.creation_date else None,
         "confirmationDate": booking.confirmation_date.isoformat() if booking.confirmation_date else None,
     }
 
@@ -234,7 +234,7 @@ def _card(booking: Booking) -> list[str]:
     lines = [
         f"  Offre        : {booking.offer_name}"
         + (f" (EAN {booking.offer_ean})" if booking.offer_ean else ""),
-        f"  Lieu         : {booking.venue_name}",
+        f"  Lieu         : {booking.venue_name or '—'}",
         f"  Prix         : {price}" + (" (duo)" if booking.is_duo else ""),
     ]
     if booking.price_category_label:

@@ -10,8 +10,9 @@ Every answer the contract lists has its own outcome type, so callers switch on t
   ``CannotCancelAnymore``, ``InvalidRequest``
 - ``Credentials``: ``AuthMissing``, ``AuthInvalid``, ``InactiveProvider``
 - ``Trouble``: ``RateLimited``, ``ServerError``, ``NetworkUnreachable``, ``TimedOut``,
-  ``MalformedResponse``, ``OutcomeUnknown`` (a change may or may not have gone through, and
-  re-reading could not tell: the counter keeps the intent open and never says "validée").
+  ``MalformedResponse``, ``WrongServerAddress`` (a 404 that is not the API's: a wrong base path or
+  a proxy's page; nothing reached a booking), ``OutcomeUnknown`` (a change may or may not have gone
+  through, and re-reading could not tell: the counter keeps the intent open and never says "validée").
 
 The one table of what a re-read of a booking proves about a change whose answer was lost
 (``reread_verdict``) and which success each change expects (``done_outcome``) live here too, so the API
@@ -61,6 +62,7 @@ __all__ = [
     "Trouble",
     "Validated",
     "ValidationReverted",
+    "WrongServerAddress",
     "done_outcome",
     "is_done",
     "reread_verdict",
@@ -250,6 +252,15 @@ class MalformedResponse(Trouble):
 
 
 @dataclass(frozen=True)
+class WrongServerAddress(Trouble):
+    """A 404 without the API's "countermark cannot be found": the request never reached the bookings
+    routes (a wrong base path, a moved route, a proxy's page). Nothing was changed or refused."""
+
+    status_code: int
+    detail: str
+
+
+@dataclass(frozen=True)
 class OutcomeUnknown(Trouble):
     """A change was sent, the answer was lost, and re-reading the booking could not settle it."""
 
@@ -282,6 +293,7 @@ Outcome = (
     | NetworkUnreachable
     | TimedOut
     | MalformedResponse
+    | WrongServerAddress
     | OutcomeUnknown
 )
 

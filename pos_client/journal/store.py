@@ -192,7 +192,7 @@ class SqliteJournal:
                     booking.venue_id,
                     booking.venue_name,
                     booking.price_category_label,
-                    _iso(booking.creation_date),
+                    _iso(booking.creation_date) if booking.creation_date else None,
                 ),
             )
             intent_id = cursor.lastrowid
