@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from pos_client.counter.evidence import ALONE, OtherTills
 from pos_client.counter.settlement import Settled, settle_token
 from pos_client.domain.booking import Booking
 from pos_client.domain.outcomes import AlreadyValidated, Outcome
@@ -30,11 +31,11 @@ class LookupResult:
     still_open: bool = False  # an open intent for the token that this read could not settle
 
 
-def read_booking(api: BookingsApi, journal: Journal, token: str) -> LookupResult:
+def read_booking(api: BookingsApi, journal: Journal, token: str, others: OtherTills = ALONE) -> LookupResult:
     """Read ``token``'s booking; a change of this till on it whose answer was lost is settled by the
     read; an already validated booking comes with this till's validation, if it made one."""
     outcome = api.get_booking(token)
-    settled, still_open = settle_token(journal, token, outcome)
+    settled, still_open = settle_token(journal, token, outcome, others)
     if isinstance(outcome, AlreadyValidated):
         at = _journal_read(journal.validated_by_this_till, token)
         booking = _journal_read(journal.validated_booking, token) if at is not None else None

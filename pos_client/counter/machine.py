@@ -37,6 +37,7 @@ from typing import TypeVar
 
 from pos_client.counter import messages as msg
 from pos_client.counter.changes import ChangeResult, run_change
+from pos_client.counter.evidence import ALONE, OtherTills
 from pos_client.counter.lookup import LookupResult, read_booking
 from pos_client.counter.messages import Text, outcome_rule, outcome_text
 from pos_client.counter.repeats import RepeatFilter, RepeatWindows
@@ -52,17 +53,23 @@ from pos_client.counter.view import (
     Tone,
 )
 from pos_client.domain.booking import Booking
+from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import Intent, IntentResolution, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
+    AlreadyValidated,
+    Credentials,
     Found,
     Outcome,
     OutcomeUnknown,
+    Trouble,
     Validated,
     ValidationReverted,
     done_outcome,
+    is_done,
 )
 from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.domain.venues import is_foreign
 from pos_client.scanner.payload import Contremarque, read_scan
 
 __all__ = ["SETTLE_EVERY_S", "SETTLE_MIN_AGE_S", "Counter", "CounterConfig"]
@@ -75,6 +82,8 @@ _T = TypeVar("_T")
 # in flight, the age keeps clear of one sent by another process on the same journal (the command line).
 SETTLE_EVERY_S = 30.0
 SETTLE_MIN_AGE_S = 120.0
+# A change unanswered this long is shown as slow, with a way out that leaves its outcome unknown.
+SLOW_AFTER_S = 5.0
 _KEYSTROKE_TRANSPORTS = frozenset({Transport.KEYBOARD, Transport.EVDEV})
 _CHANGE_STATE = {
     Operation.USE: State.VALIDATING,
@@ -96,6 +105,10 @@ class CounterConfig:
     suffix: str = ""
     host_layout: str | None = None
     settle_every_s: float | None = SETTLE_EVERY_S  # None: only when asked (``settle_in_background``)
+    # The venues this till serves (settings): a booking of another venue is refused before any change.
+    # Empty: not chosen yet, every venue the key reaches is accepted.
+    till_venue_ids: tuple[int, ...] = ()
+    slow_after_s: float = SLOW_AFTER_S
 
 
 @dataclass
@@ -130,12 +143,18 @@ class Counter:
         translate: Callable[[str], str] = str,
         on_view: Callable[[CounterView], None] = lambda _view: None,
         on_settled: Callable[[list[tuple[Intent, IntentResolution]]], None] = lambda _settled: None,
+        others: OtherTills = ALONE,
     ) -> None:
         """``on_settled`` is told (on the owner thread) of open intents settled by re-reading, so the
         day's lines can be re-read. Listeners can also be attached later with ``listen``."""
         self._tr = translate
         self._api = api
         self._journal = journal
+        self._others = others  # other tills' claims (the shared ledger), for "who validated?"
+        self._change_started_at: float | None = None
+        self._change_elapsed_shown = -1
+        self._abandoned: set[int] = set()  # ids of changes the cashier stopped waiting for
+        self._change_id = 0
         self._runner = runner
         self._monotonic = monotonic
         self._now = now
@@ -232,10 +251,10 @@ class Counter:
         self._lookup_serial += 1
         serial = self._lookup_serial
         self._show(State.LOOKING_UP, Tone.BUSY, msg.LOOKING_UP, msg.CODE_LINE(token=token), token=token)
-        api, journal = self._api, self._journal
+        api, journal, others = self._api, self._journal, self._others
 
         def work() -> LookupResult:
-            return read_booking(api, journal, token)
+            return read_booking(api, journal, token, others)
 
         self._runner.submit(
             work,
@@ -254,7 +273,13 @@ class Counter:
         if self._show_lost_answer(current, result):
             return
         outcome = result.outcome
+        if token in self._lost and isinstance(outcome, Trouble | Credentials):
+            self._show_still_unknown(current, outcome)
+            return
         if isinstance(outcome, Found):
+            if is_foreign(outcome.booking, self.config.till_venue_ids):
+                self._show_foreign(current, outcome)
+                return
             current.booking = outcome.booking
             current.rebuilt = False
             self._show_card()
@@ -263,6 +288,41 @@ class Counter:
             self._validated[token] = result.validated_booking
             self._rebuilt_tokens.add(token)
         self._show_outcome(outcome, validated_at=result.validated_by_this_till_at)
+
+    def _show_still_unknown(self, current: _Current, outcome: Outcome) -> None:
+        """A read after "Résultat inconnu" failed too: the lost change is still unknown (never "rien
+        n'a été validé", which would be a guess)."""
+        title, _ = outcome_text(outcome, token=current.token, amount_cents=None)
+        self._show(
+            State.OUTCOME_UNKNOWN,
+            Tone.ATTENTION,
+            msg.STILL_UNKNOWN_TITLE,
+            msg.STILL_UNKNOWN(token=current.token, detail=title),
+            token=current.token,
+            booking=current.card_booking,
+            id_checked=current.id_checked_at is not None,
+            actions=frozenset({Action.RETRY, Action.DISMISS}),
+            sound=Sound.ERROR,
+        )
+
+    def _show_foreign(self, current: _Current, found: Found) -> None:
+        """A booking of a venue this till does not serve: refused before any change, naming it."""
+        booking = found.booking
+        ids = ", ".join(str(venue_id) for venue_id in self.config.till_venue_ids)
+        self._show(
+            State.REFUSED,
+            Tone.ERROR,
+            msg.FOREIGN_VENUE_TITLE,
+            msg.FOREIGN_VENUE(
+                token=current.token,
+                venue=booking.venue_name or "—",
+                venue_id=booking.venue_id,
+                till_venues=msg.FOREIGN_VENUE_TILL(ids=ids),
+            ),
+            token=current.token,
+            actions=frozenset({Action.DISMISS}),
+            sound=Sound.ERROR,
+        )
 
     def _show_lost_answer(self, current: _Current, result: LookupResult) -> bool:
         """A change of ours whose result the cashier never saw: this read tells how it ended. True when
@@ -438,17 +498,60 @@ class Counter:
         )
         self.requests_sent[operation] += 1
         self._holds.add(current.token)  # before the intent exists: the background settlement keeps off
-        api, journal = self._api, self._journal
+        api, journal, others = self._api, self._journal, self._others
         raw, id_checked_at = current.raw, current.id_checked_at
+        self._change_id += 1
+        change_id = self._change_id
+        self._change_started_at = self._monotonic()
+        self._change_elapsed_shown = 0
 
         def work() -> ChangeResult:
-            return run_change(api, journal, operation, booking, raw, id_checked_at)
+            return run_change(api, journal, operation, booking, raw, id_checked_at, others)
 
         self._runner.submit(
             work,
-            lambda result: self._on_change_done(current, result),
-            lambda exc: self._on_change_failed(current, operation, exc),
+            lambda result: self._on_change_answer(change_id, current, result),
+            lambda exc: self._on_change_job_failed(change_id, current, operation, exc),
         )
+
+    def _on_change_answer(self, change_id: int, current: _Current, result: ChangeResult) -> None:
+        if change_id in self._abandoned:
+            self._abandoned.discard(change_id)
+            self._on_abandoned_answer(current, result)
+            return
+        self._change_started_at = None
+        self._on_change_done(current, result)
+
+    def _on_change_job_failed(
+        self, change_id: int, current: _Current, operation: Operation, exc: Exception
+    ) -> None:
+        if change_id in self._abandoned:
+            self._abandoned.discard(change_id)
+            log.error("%s %s (no longer awaited): the job failed: %r", operation.value, current.token, exc)
+            return  # its outcome stays unknown, as the cashier was told; the settlement reads it later
+        self._change_started_at = None
+        self._on_change_failed(current, operation, exc)
+
+    def _on_abandoned_answer(self, current: _Current, result: ChangeResult) -> None:
+        """The answer of a change the cashier stopped waiting for: the journal has recorded it; the
+        cashier is told in a notice, the screen stays on what is shown now."""
+        outcome = result.outcome
+        token = current.token
+        if outcome is None or isinstance(outcome, OutcomeUnknown) or token not in self._lost:
+            return  # still unknown: the settlement will tell
+        self._lost.forget(token)
+        if isinstance(outcome, Validated) and current.booking is not None and not result.to_check:
+            self._validated[token] = current.booking
+        booked = current.booking.total_cents if current.booking else 0
+        amount = abs(result.payment.amount_cents) if result.payment else booked
+        operation = result.operation
+        if result.to_check:
+            notice = msg.SETTLED_TO_CHECK(token=token, amount=format_euros(amount))
+        elif is_done(operation, outcome):
+            notice = msg.SETTLED_DONE[operation](token=token, amount=format_euros(amount))
+        else:
+            notice = msg.SETTLED_NOT_APPLIED[operation](token=token)
+        self._publish_notice(notice)
 
     def _on_change_done(self, current: _Current, result: ChangeResult) -> None:
         self._current = current
@@ -470,6 +573,8 @@ class Counter:
                 actions=frozenset({Action.RETRY, Action.DISMISS}),
                 sound=Sound.ERROR,
             )
+        elif result.to_check:
+            self._show_to_check(current)
         else:
             if isinstance(result.outcome, Validated) and current.booking is not None:
                 self._validated[token] = current.booking
@@ -482,6 +587,22 @@ class Counter:
                 record_pending=result.record_pending,
             )
         self._run_queued()
+
+    def _show_to_check(self, current: _Current) -> None:
+        """Lost answer, then "already validated", without evidence it was this till: "à vérifier"."""
+        amount = current.booking.total_cents if current.booking else None
+        self._show(
+            State.ALREADY_VALIDATED,
+            Tone.ATTENTION,
+            msg.TO_CHECK_TITLE,
+            msg.TO_CHECK(token=current.token, amount=format_euros(amount) if amount is not None else "—"),
+            token=current.token,
+            booking=current.card_booking,
+            id_checked=current.id_checked_at is not None,
+            amount_cents=amount,
+            actions=frozenset({Action.DISMISS}),
+            sound=Sound.ATTENTION,
+        )
 
     def _on_change_failed(self, current: _Current, operation: Operation, exc: Exception) -> None:
         """The change's job raised (a bug, the journal closed): whether the request left is unknown.
@@ -543,9 +664,11 @@ class Counter:
         actions = set(rule.actions)
         if rule.state in validated_states and token in self._validated:
             actions.add(Action.REVERT)
+        # Validated, not by this till: maybe at booking time (a museum card): a warning, not an alarm.
+        elsewhere = isinstance(outcome, AlreadyValidated) and validated_at is None
         self._show(
             rule.state,
-            rule.tone,
+            Tone.ATTENTION if elsewhere else rule.tone,
             title,
             detail,
             token=token or None,
@@ -595,11 +718,76 @@ class Counter:
         """Called a few times a second by the window: returns to ready after a result, and settles the
         journal's open intents every ``settle_every_s``."""
         now = self._monotonic()
+        self._show_elapsed(now)
         if self.state in AUTO_RETURN_STATES and now - self._shown_at >= self.config.return_to_ready_s:
             self._current = None
             self._show_ready()
         if self.config.settle_every_s is not None and now >= self._next_settle_at:
             self.settle_in_background(min_age_s=SETTLE_MIN_AGE_S)
+
+    def _show_elapsed(self, now: float) -> None:
+        """A change in flight: its elapsed time in the title; once slow, say so and offer a way out."""
+        started = self._change_started_at
+        current = self._current
+        if started is None or self.state not in CHANGE_STATES or current is None:
+            return
+        seconds = int(now - started)
+        if seconds < 1 or seconds == self._change_elapsed_shown:
+            return
+        self._change_elapsed_shown = seconds
+        operation = current.last_operation or Operation.USE
+        slow = now - started >= self.config.slow_after_s
+        view = self._view
+        self._show(
+            view.state,
+            Tone.BUSY,
+            msg.BUSY_ELAPSED(title=msg.BUSY_TITLES[operation], seconds=seconds),
+            msg.SLOW_SERVER if slow else msg.CODE_LINE(token=current.token),
+            token=view.token,
+            booking=view.booking,
+            id_checked=view.id_checked,
+            amount_cents=view.amount_cents,
+            actions=frozenset({Action.STOP_WAITING}) if slow else frozenset(),
+        )
+
+    def stop_waiting(self) -> bool:
+        """The cashier stops waiting for a slow change: its outcome is unknown (never a guess); its
+        answer, when it comes, is recorded by the journal and told in a notice, or the settlement
+        reads the booking later."""
+        current = self._current
+        if Action.STOP_WAITING not in self._view.actions or current is None:
+            return False
+        if self.state not in CHANGE_STATES:
+            return False
+        operation = current.last_operation or Operation.USE
+        self._abandoned.add(self._change_id)
+        self._change_started_at = None
+        self._lost.add(current.token, operation)
+        self._show(
+            State.OUTCOME_UNKNOWN,
+            Tone.ATTENTION,
+            msg.STOPPED_WAITING_TITLE,
+            msg.STOPPED_WAITING(token=current.token),
+            token=current.token,
+            booking=current.card_booking,
+            id_checked=current.id_checked_at is not None,
+            amount_cents=current.booking.total_cents if current.booking else None,
+            actions=frozenset({Action.RETRY, Action.DISMISS}),
+            sound=Sound.ATTENTION,
+        )
+        self._run_queued()
+        return True
+
+    def _publish_notice(self, notice: Text, *, reachable: bool = False) -> None:
+        """Show ``notice`` on the current screen (a result found in the background), at once."""
+        self._view = replace(
+            self._view,
+            notice=notice.render(self._tr),
+            serial=self._view.serial + 1,
+            sound=None,
+            reachable=reachable or self._view.reachable,
+        )
+        self._on_view(self._view)
 
     def settle_in_background(self, *, min_age_s: float = 0.0) -> bool:
         """Settle the journal's open intents (a crash, a lost answer nobody re-read, a resolution that
@@ -610,11 +798,13 @@ class Counter:
         if self._settling:
             return False
         self._settling = True
-        api, journal, holds = self._api, self._journal, self._holds
+        api, journal, holds, others = self._api, self._journal, self._holds, self._others
         created_before = self._now() - timedelta(seconds=min_age_s) if min_age_s > 0 else None
 
         def work() -> list[Settled]:
-            return settle_open(api, journal, skip=holds.__contains__, created_before=created_before)
+            return settle_open(
+                api, journal, skip=holds.__contains__, created_before=created_before, others=others
+            )
 
         self._runner.submit(work, self._on_background_settled, self._on_background_settle_failed)
         return True
@@ -629,6 +819,25 @@ class Counter:
         if settled:
             log.info("settled %d open intents by re-reading", len(settled))
             self._on_settled([(decided.intent, decided.resolution) for decided in settled])
+            self._tell_settled(settled)
+
+    def _tell_settled(self, settled: list[Settled]) -> None:
+        """The background found answers the cashier never saw: say so (code and amount), and the
+        connection is back (a read was answered)."""
+        notices: list[Text] = []
+        for decided in settled:
+            intent, token = decided.intent, decided.intent.token
+            amount = format_euros(abs(decided.payment.amount_cents)) if decided.payment else "—"
+            if decided.to_check:
+                notices.append(msg.SETTLED_TO_CHECK(token=token, amount=amount))
+            elif decided.resolution is IntentResolution.DONE:
+                notices.append(msg.SETTLED_DONE[intent.operation](token=token, amount=amount))
+            else:
+                notices.append(msg.SETTLED_NOT_APPLIED[intent.operation](token=token))
+        notice = notices[0]
+        for more in notices[1:]:
+            notice = notice + Text(" ") + more
+        self._publish_notice(notice, reachable=True)
 
     def _on_background_settle_failed(self, exc: Exception) -> None:
         self._settling = False

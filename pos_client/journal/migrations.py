@@ -106,6 +106,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE payments ADD COLUMN resolved_at TEXT;
     UPDATE payments SET resolved_at = recorded_at;
     """,
+    # 4: validations "to be checked": a lost answer re-read as "already validated" without the
+    # evidence that this till did it (another till claims it, or the shared ledger cannot tell).
+    # Their intent is resolved 'done' without a payment line; this table says why, for the reports.
+    """
+    CREATE TABLE to_check (
+        intent_id INTEGER PRIMARY KEY REFERENCES intents (id),
+        detail TEXT NOT NULL,
+        marked_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
