@@ -179,6 +179,13 @@ class ApiSettings:
     custom_url: str = _doc("", "URL du serveur quand environment = custom (https, sauf en local).")
     connect_timeout_s: float = _doc(3.0, "Délai maximal d'établissement d'une connexion (s).")
     read_timeout_s: float = _doc(8.0, "Délai maximal d'attente d'une réponse (s).")
+    venue_ids: str = _doc(
+        "",
+        "Lieux servis par cette caisse (identifiants pass Culture, séparés par des virgules), choisis "
+        "dans les réglages parmi ceux de la clé ; une réservation d'un autre lieu est refusée. Vide : "
+        "tous les lieux de la clé.",
+    )
+    venue_names: str = _doc("", "Noms de ces lieux, affichés dans la barre d'état.")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pos_client.domain.booking import Booking
 from pos_client.domain.outcomes import Success
 
-__all__ = ["ReachableVenue", "VenueList", "is_foreign", "venue_label"]
+__all__ = ["ReachableVenue", "VenueList", "is_foreign", "parse_venue_ids", "venue_label"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,13 @@ def is_foreign(booking: Booking, till_venue_ids: Iterable[int]) -> bool:
 def venue_label(venue: ReachableVenue) -> str:
     """"Librairie Les Mots Passants (n° 5401)", as settings and the status bar show it."""
     return f"{venue.name} (n° {venue.id})"
+
+
+def parse_venue_ids(text: str) -> tuple[int, ...]:
+    """"5401, 5402" -> (5401, 5402); parts that are not positive integers are left out."""
+    ids: list[int] = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if part.isascii() and part.isdigit() and int(part) > 0 and int(part) not in ids:
+            ids.append(int(part))
+    return tuple(ids)
