@@ -63,6 +63,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _open(context: AppContext) -> SqliteJournal | None:
+    # Open intents (a crash, a lost answer) are settled first by re-reading their bookings, as the
+    # window does, so the day's lines and the export have the sale.
+    from pos_client.api.commands import settle_with_settings
+
+    for line in settle_with_settings(context):
+        print(line, file=sys.stderr)
     try:
         return open_journal(context.paths.journal_file, till=context.settings.till_name)
     except (JournalTooNewError, NotAJournalError) as exc:
