@@ -24,7 +24,8 @@ work (API, journal) goes through an injected ``TaskRunner`` whose ``done`` callb
 owner thread. Time comes from injected clocks, so tests drive it with a fake clock and a fake API.
 
 Over 600 lines on purpose: these are the transitions of one machine, read together; every part that
-stands alone (texts, repeats, changes, lookups, settlement) is a module of its own beside it.
+stands alone (texts, repeats, changes, lookups, settlement, evidence, patience, notices) is a module
+of its own beside it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from pos_client.counter.changes import ChangeResult, run_change
 from pos_client.counter.evidence import ALONE, OtherTills
 from pos_client.counter.lookup import LookupResult, read_booking
 from pos_client.counter.messages import Text, outcome_rule, outcome_text
+from pos_client.counter.notices import late_answer_notice, settled_notice
+from pos_client.counter.patience import Patience
 from pos_client.counter.repeats import RepeatFilter, RepeatWindows
 from pos_client.counter.settlement import Holds, LostAnswers, Settled, settle_open
 from pos_client.counter.view import (
@@ -65,7 +68,6 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
     done_outcome,
-    is_done,
 )
 from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
 from pos_client.domain.scan import RawScan, Transport
@@ -151,14 +153,11 @@ class Counter:
         self._api = api
         self._journal = journal
         self._others = others  # other tills' claims (the shared ledger), for "who validated?"
-        self._change_started_at: float | None = None
-        self._change_elapsed_shown = -1
-        self._abandoned: set[int] = set()  # ids of changes the cashier stopped waiting for
-        self._change_id = 0
         self._runner = runner
         self._monotonic = monotonic
         self._now = now
         self.config = config or CounterConfig()
+        self._patience = Patience(self.config.slow_after_s)
         self.repeats = RepeatFilter(self.config.repeat)
         self._on_view = on_view
         self._on_settled = on_settled
@@ -293,16 +292,24 @@ class Counter:
         """A read after "Résultat inconnu" failed too: the lost change is still unknown (never "rien
         n'a été validé", which would be a guess)."""
         title, _ = outcome_text(outcome, token=current.token, amount_cents=None)
+        detail = msg.STILL_UNKNOWN(token=current.token, detail=title)
+        self._show_on_card(current, State.OUTCOME_UNKNOWN, msg.STILL_UNKNOWN_TITLE, detail, Action.RETRY)
+
+    def _show_on_card(
+        self, current: _Current, state: State, title: Text, detail: Text, *more: Action
+    ) -> None:
+        """A result about the booking on the card, which stays shown (an outcome still unsure)."""
         self._show(
-            State.OUTCOME_UNKNOWN,
+            state,
             Tone.ATTENTION,
-            msg.STILL_UNKNOWN_TITLE,
-            msg.STILL_UNKNOWN(token=current.token, detail=title),
+            title,
+            detail,
             token=current.token,
             booking=current.card_booking,
             id_checked=current.id_checked_at is not None,
-            actions=frozenset({Action.RETRY, Action.DISMISS}),
-            sound=Sound.ERROR,
+            amount_cents=current.booking.total_cents if current.booking else None,
+            actions=frozenset({*more, Action.DISMISS}),
+            sound=Sound.ATTENTION,
         )
 
     def _show_foreign(self, current: _Current, found: Found) -> None:
@@ -500,10 +507,7 @@ class Counter:
         self._holds.add(current.token)  # before the intent exists: the background settlement keeps off
         api, journal, others = self._api, self._journal, self._others
         raw, id_checked_at = current.raw, current.id_checked_at
-        self._change_id += 1
-        change_id = self._change_id
-        self._change_started_at = self._monotonic()
-        self._change_elapsed_shown = 0
+        change_id = self._patience.start(self._monotonic())
 
         def work() -> ChangeResult:
             return run_change(api, journal, operation, booking, raw, id_checked_at, others)
@@ -515,21 +519,17 @@ class Counter:
         )
 
     def _on_change_answer(self, change_id: int, current: _Current, result: ChangeResult) -> None:
-        if change_id in self._abandoned:
-            self._abandoned.discard(change_id)
+        if self._patience.answered(change_id):
             self._on_abandoned_answer(current, result)
             return
-        self._change_started_at = None
         self._on_change_done(current, result)
 
     def _on_change_job_failed(
         self, change_id: int, current: _Current, operation: Operation, exc: Exception
     ) -> None:
-        if change_id in self._abandoned:
-            self._abandoned.discard(change_id)
+        if self._patience.answered(change_id):
             log.error("%s %s (no longer awaited): the job failed: %r", operation.value, current.token, exc)
             return  # its outcome stays unknown, as the cashier was told; the settlement reads it later
-        self._change_started_at = None
         self._on_change_failed(current, operation, exc)
 
     def _on_abandoned_answer(self, current: _Current, result: ChangeResult) -> None:
@@ -543,15 +543,7 @@ class Counter:
         if isinstance(outcome, Validated) and current.booking is not None and not result.to_check:
             self._validated[token] = current.booking
         booked = current.booking.total_cents if current.booking else 0
-        amount = abs(result.payment.amount_cents) if result.payment else booked
-        operation = result.operation
-        if result.to_check:
-            notice = msg.SETTLED_TO_CHECK(token=token, amount=format_euros(amount))
-        elif is_done(operation, outcome):
-            notice = msg.SETTLED_DONE[operation](token=token, amount=format_euros(amount))
-        else:
-            notice = msg.SETTLED_NOT_APPLIED[operation](token=token)
-        self._publish_notice(notice)
+        self._publish_notice(late_answer_notice(token, result, booked))
 
     def _on_change_done(self, current: _Current, result: ChangeResult) -> None:
         self._current = current
@@ -590,19 +582,9 @@ class Counter:
 
     def _show_to_check(self, current: _Current) -> None:
         """Lost answer, then "already validated", without evidence it was this till: "à vérifier"."""
-        amount = current.booking.total_cents if current.booking else None
-        self._show(
-            State.ALREADY_VALIDATED,
-            Tone.ATTENTION,
-            msg.TO_CHECK_TITLE,
-            msg.TO_CHECK(token=current.token, amount=format_euros(amount) if amount is not None else "—"),
-            token=current.token,
-            booking=current.card_booking,
-            id_checked=current.id_checked_at is not None,
-            amount_cents=amount,
-            actions=frozenset({Action.DISMISS}),
-            sound=Sound.ATTENTION,
-        )
+        amount = format_euros(current.booking.total_cents) if current.booking else "—"
+        detail = msg.TO_CHECK(token=current.token, amount=amount)
+        self._show_on_card(current, State.ALREADY_VALIDATED, msg.TO_CHECK_TITLE, detail)
 
     def _on_change_failed(self, current: _Current, operation: Operation, exc: Exception) -> None:
         """The change's job raised (a bug, the journal closed): whether the request left is unknown.
@@ -727,16 +709,14 @@ class Counter:
 
     def _show_elapsed(self, now: float) -> None:
         """A change in flight: its elapsed time in the title; once slow, say so and offer a way out."""
-        started = self._change_started_at
         current = self._current
-        if started is None or self.state not in CHANGE_STATES or current is None:
+        if self.state not in CHANGE_STATES or current is None:
             return
-        seconds = int(now - started)
-        if seconds < 1 or seconds == self._change_elapsed_shown:
+        shown = self._patience.tick(now)
+        if shown is None:
             return
-        self._change_elapsed_shown = seconds
+        seconds, slow = shown
         operation = current.last_operation or Operation.USE
-        slow = now - started >= self.config.slow_after_s
         view = self._view
         self._show(
             view.state,
@@ -755,26 +735,17 @@ class Counter:
         answer, when it comes, is recorded by the journal and told in a notice, or the settlement
         reads the booking later."""
         current = self._current
-        if Action.STOP_WAITING not in self._view.actions or current is None:
-            return False
-        if self.state not in CHANGE_STATES:
+        if (
+            Action.STOP_WAITING not in self._view.actions
+            or current is None
+            or self.state not in CHANGE_STATES
+        ):
             return False
         operation = current.last_operation or Operation.USE
-        self._abandoned.add(self._change_id)
-        self._change_started_at = None
+        self._patience.abandon()
         self._lost.add(current.token, operation)
-        self._show(
-            State.OUTCOME_UNKNOWN,
-            Tone.ATTENTION,
-            msg.STOPPED_WAITING_TITLE,
-            msg.STOPPED_WAITING(token=current.token),
-            token=current.token,
-            booking=current.card_booking,
-            id_checked=current.id_checked_at is not None,
-            amount_cents=current.booking.total_cents if current.booking else None,
-            actions=frozenset({Action.RETRY, Action.DISMISS}),
-            sound=Sound.ATTENTION,
-        )
+        detail = msg.STOPPED_WAITING(token=current.token)
+        self._show_on_card(current, State.OUTCOME_UNKNOWN, msg.STOPPED_WAITING_TITLE, detail, Action.RETRY)
         self._run_queued()
         return True
 
@@ -824,19 +795,7 @@ class Counter:
     def _tell_settled(self, settled: list[Settled]) -> None:
         """The background found answers the cashier never saw: say so (code and amount), and the
         connection is back (a read was answered)."""
-        notices: list[Text] = []
-        for decided in settled:
-            intent, token = decided.intent, decided.intent.token
-            amount = format_euros(abs(decided.payment.amount_cents)) if decided.payment else "—"
-            if decided.to_check:
-                notices.append(msg.SETTLED_TO_CHECK(token=token, amount=amount))
-            elif decided.resolution is IntentResolution.DONE:
-                notices.append(msg.SETTLED_DONE[intent.operation](token=token, amount=amount))
-            else:
-                notices.append(msg.SETTLED_NOT_APPLIED[intent.operation](token=token))
-        notice = notices[0]
-        for more in notices[1:]:
-            notice = notice + Text(" ") + more
+        notice = settled_notice(settled)
         self._publish_notice(notice, reachable=True)
 
     def _on_background_settle_failed(self, exc: Exception) -> None:
@@ -868,4 +827,3 @@ class Counter:
         if state is not State.LOOKING_UP:
             self._notice = None
         self._on_view(self._view)
-
