@@ -131,4 +131,10 @@ def _cmd_journal(args: argparse.Namespace, context: AppContext) -> int:
                 f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})", previous
             )
         )
+        # Validations done on the API but not proven this till's (no payment line): to be checked.
+        for line in journal.to_check_lines():
+            print(
+                f"À vérifier : {line.token} {line.offer_name} {_euros(line.amount_cents)} "
+                f"({line.recorded_at.astimezone():%d/%m %H:%M}) — {line.detail}"
+            )
     return 0
