@@ -183,3 +183,36 @@ def test_a_slow_validation_shows_its_time_and_a_way_out_that_stays_unknown(
     till.qtbot.waitUntil(lambda: token in till.notice(), timeout=8000)
     assert "7,90" in till.notice()
     assert [line.amount_cents for line in till.journal.lines_for_day(date.today())] == [790]
+
+
+def test_the_settings_list_the_keys_venues_and_save_the_choice(
+    qtbot: QtBot, emulator: RunningEmulator
+) -> None:
+    from pos_client.settings import ApiEnvironment
+    from pos_client.ui.settings_dialog import SettingsDialog
+
+    class Keys:
+        def get_key(self, environment: ApiEnvironment) -> str | None:
+            return demo_data.DEMO_API_KEY
+
+        def set_key(self, environment: ApiEnvironment, key: str) -> None:
+            raise AssertionError("no key is typed here")
+
+    with BookingsClient(emulator.base_url, demo_data.DEMO_API_KEY) as client:
+        dialog = SettingsDialog(Settings(till_name="caisse-1"), Keys(), load_venues=client.offerer_venues)
+        qtbot.addWidget(dialog)
+        picker = dialog.venues
+        assert "tous les lieux" in picker.state.text()
+        picker.load_button.click()
+        qtbot.waitUntil(lambda: picker.list.count() > 0 and picker.load_button.isEnabled(), timeout=8000)
+        labels = [picker.list.item(row).text() for row in range(picker.list.count())]
+        assert any("Librairie Les Mots Passants (n° 5401)" in label for label in labels)
+        assert not any("Librairie Voisine" in label for label in labels)  # another provider's venue
+        assert "lieux atteints par la clé" in picker.state.text()
+        from PySide6.QtCore import Qt
+
+        for row in range(picker.list.count()):
+            if "(n° 5401)" in picker.list.item(row).text():
+                picker.list.item(row).setCheckState(Qt.CheckState.Checked)
+        chosen = dialog.result_settings().api
+        assert (chosen.venue_ids, chosen.venue_names) == ("5401", "Librairie Les Mots Passants")
