@@ -15,7 +15,7 @@ from pos_client.counter.changes import run_change
 from pos_client.counter.evidence import ALONE
 from pos_client.counter.settlement import settle_open
 from pos_client.domain.ledger import Intent, IntentResolution, Operation
-from pos_client.domain.outcomes import Found, OutcomeUnknown, Validated
+from pos_client.domain.outcomes import Found, OutcomeUnknown, Validated, WrongServerAddress
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.journal import SqliteJournal, open_journal
 
@@ -94,3 +94,20 @@ def test_the_settlement_asks_the_same_evidence(
     [settled] = settle_open(client, journal, others=SharedClaims({token}))
     assert settled.resolution is IntentResolution.DONE and settled.to_check and settled.payment is None
     assert [line.token for line in journal.to_check_lines()] == [token]
+
+
+def test_a_wrong_server_address_never_records_a_refusal(
+    rig: tuple[RunningEmulator, BookingsClient, SqliteJournal],
+) -> None:
+    emulator, client, journal = rig
+    token = TOKENS["book"]
+    booking = _found(client, token).booking
+    with BookingsClient(emulator.base_url + "/api", demo_data.DEMO_API_KEY, sleep=lambda _s: None) as wrong:
+        result = run_change(wrong, journal, Operation.USE, booking, SCAN, None)
+    assert isinstance(result.outcome, WrongServerAddress) and result.payment is None
+    [intent] = journal.open_intents()  # not "refused": nothing reached the bookings routes
+    assert intent.resolution is IntentResolution.UNKNOWN
+    # Once the address is right, a re-read settles it: the booking was never validated.
+    [settled] = settle_open(client, journal)
+    assert settled.resolution is IntentResolution.REFUSED
+    assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
