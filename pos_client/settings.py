@@ -232,6 +232,13 @@ class ApiSettings(_CheckedSection):
         "Durée maximale d'un échange complet avec le serveur, connexion et réponse entière (s, 1 à 300).",
         check=_between(1, 300, " s"),
     )
+    venue_ids: str = _doc(
+        "",
+        "Lieux servis par cette caisse (identifiants pass Culture, séparés par des virgules), choisis "
+        "dans les réglages parmi ceux de la clé ; une réservation d'un autre lieu est refusée. Vide : "
+        "tous les lieux de la clé.",
+    )
+    venue_names: str = _doc("", "Noms de ces lieux, affichés dans la barre d'état.")
 
 
 @dataclass(frozen=True)

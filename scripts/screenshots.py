@@ -16,6 +16,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 100_000
@@ -143,7 +144,67 @@ def capture(out: Path) -> int:
         window.show_camera(True)
         settle(State.ID_CHECK)  # the camera read the phone's code
         shoot("12-camera-open")
+        window.show_camera(False)
+        _truth_screens(window, backend, tokens, scan, settle, shoot, app)
     return 0
+
+
+def _truth_screens(
+    window: Any, backend: Any, tokens: Any, scan: Any, settle: Any, shoot: Any, app: Any
+) -> None:
+    """The screens of issue 14: another venue, validated at booking, unknown outcomes, a slow server."""
+    from pos_client.emulator import Fault, FaultKind
+    from pos_client.counter.view import Action, State
+
+    control = backend.emulator.control
+    counter = window.counter
+    # A till set up for the bookshop only (as the settings' venue choice does).
+    counter.config.till_venue_ids = (5401,)
+    window.venue_label.setText("Lieu : Librairie Les Mots Passants")
+    scan(tokens["concert_category"])
+    settle(State.REFUSED)
+    shoot("13-another-venue")
+    scan(tokens["free_museum_card"])
+    settle(State.ALREADY_VALIDATED)
+    shoot("14-validated-at-booking")
+    # A validation whose answer is lost, and the server failing the re-reads: unknown, still unknown.
+    token = tokens["book"]
+    scan(token)
+    settle(State.ID_CHECK)
+    control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
+    control.inject_fault(Fault(FaultKind.SERVER_ERROR, count=None, status_code=503, method="GET"))
+    counter.confirm_id_check(token)
+    counter.validate(token)
+    settle(State.OUTCOME_UNKNOWN)
+    counter.retry()
+    settle(State.OUTCOME_UNKNOWN)
+    deadline = time.monotonic() + 15
+    while "toujours" not in window.status_area.title.text().lower() and time.monotonic() < deadline:
+        app.processEvents()
+    shoot("15-still-unknown")
+    control.clear_faults()
+    counter.dismiss()
+    counter.settle_in_background()
+    while token not in window.status_area.notice.text() and time.monotonic() < deadline + 15:
+        app.processEvents()
+    shoot("16-result-found")
+    # A slow server: elapsed time, "le serveur est lent", and the way out.
+    slow = tokens["book_2"]
+    scan(slow)
+    settle(State.ID_CHECK)
+    control.inject_fault(Fault(FaultKind.LATENCY, latency_s=7.0, path_contains="/use/"))
+    counter.confirm_id_check(slow)
+    counter.validate(slow)
+    end = time.monotonic() + 15
+    while Action.STOP_WAITING not in counter.view.actions and time.monotonic() < end:
+        app.processEvents()
+    shoot("17-slow-server")
+    window.trigger(Action.STOP_WAITING)
+    settle(State.OUTCOME_UNKNOWN)
+    shoot("18-stopped-waiting")
+    end = time.monotonic() + 15
+    while slow not in window.status_area.notice.text() and time.monotonic() < end:
+        app.processEvents()
 
 
 def main() -> int:

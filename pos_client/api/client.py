@@ -34,14 +34,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
 from pos_client import APP_NAME, __version__
 from pos_client.api.environments import InsecureUrlError, check_base_url, is_loopback_host
 from pos_client.api.limiter import RequestLimiter
-from pos_client.api.mapping import map_change_answer, map_list_answer, map_read_answer, parse_retry_after
+from pos_client.api.mapping import (
+    map_change_answer,
+    map_list_answer,
+    map_read_answer,
+    map_venues_answer,
+    parse_retry_after,
+)
 from pos_client.domain.booking import BookingStatus
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import (
@@ -67,6 +73,7 @@ from pos_client.domain.outcomes import (
     reread_verdict,
 )
 from pos_client.domain.token import normalised_token
+from pos_client.domain.venues import VenueList
 from pos_client.logs import register_secret
 from pos_client.safety.http_limits import (
     MAX_ANSWER_BYTES,
@@ -77,11 +84,14 @@ from pos_client.safety.http_limits import (
     read_capped,
 )
 
+_R = TypeVar("_R")
+
 __all__ = ["BookingsClient", "ClientConfig", "checked_token", "user_agent"]
 
 log = logging.getLogger(__name__)
 
 _BOOKINGS_PATH = "/public/bookings/v1"
+_VENUES_PATH = "/public/offers/v1/offerer_venues"
 _CHANGE_PATHS = {Operation.USE: "use", Operation.KEEP: "keep", Operation.CANCEL: "cancel"}
 # A proxy's 502/503/504 may come after the backend did the work: ambiguous for a change.
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
@@ -293,6 +303,14 @@ class BookingsClient:
             lambda exchange: map_list_answer(_status(exchange), exchange.body, limit, exchange.retry_after_s),
         )
 
+    def offerer_venues(self) -> Outcome | VenueList:
+        """Every venue the key reaches (``GET /public/offers/v1/offerer_venues``), for the set-up."""
+        return self._read_any(
+            _VENUES_PATH,
+            None,
+            lambda exchange: map_venues_answer(_status(exchange), exchange.body, exchange.retry_after_s),
+        )
+
     # ------------------------------------------------------------------ transport
     def _send(self, method: str, path: str, params: dict[str, str | int] | None = None) -> _Exchange:
         if self._api_key is None:
@@ -362,6 +380,11 @@ class BookingsClient:
     def _read(
         self, path: str, params: dict[str, str | int] | None, mapper: Callable[[_Exchange], Outcome]
     ) -> Outcome:
+        return self._read_any(path, params, mapper)
+
+    def _read_any(
+        self, path: str, params: dict[str, str | int] | None, mapper: Callable[[_Exchange], _R]
+    ) -> _R | Outcome:
         attempt = 1
         while True:
             exchange = self._send("GET", path, params)
@@ -401,6 +424,12 @@ class BookingsClient:
         outcome: Outcome = OutcomeUnknown(checked, operation.value, "no attempt")
         for attempt in range(1, self._change_attempts + 1):
             outcome, ambiguous = self._send_change(operation, checked)
+            server_failed = isinstance(outcome, ServerError | MalformedResponse)
+            if ours_may_have_landed and not ambiguous and server_failed:
+                # After an unclear attempt, a 5xx or an unreadable answer is unclear too: the real
+                # server answers 500 to a validation overlapping ours (no lock; the finance event's
+                # unique index breaks), while ours may still commit. Only a re-read can tell.
+                return self._settle_after_resend(operation, checked, outcome)
             if not ambiguous:
                 return _after_our_attempt(operation, checked, outcome) if ours_may_have_landed else outcome
             ours_may_have_landed = True
@@ -421,6 +450,22 @@ class BookingsClient:
                 self._sleep(self._backoff(attempt))
         # Proven not applied after every attempt: the trouble stands, and trying again is safe.
         return outcome
+
+    def _settle_after_resend(self, operation: Operation, token: str, answer: Outcome) -> Outcome:
+        """The resend after an unclear attempt failed on the server's side: re-read; the state the
+        change leads to proves it went through, anything else leaves it unknown (never "not done":
+        the first attempt may still be in its transaction)."""
+        verdict, reread = self._reread(operation, token)
+        log.warning(
+            "%s %s resend answered %s; re-read says: %s", operation.value, token, answer, verdict.value
+        )
+        if verdict is _Verdict.APPLIED:
+            return done_outcome(operation, token, confirmed_by_reread=True)
+        detail = (
+            f"Demande renvoyée après une réponse perdue, le serveur a répondu {_describe(answer)} ; "
+            f"la relecture ({_describe(reread)}) ne permet pas de savoir si elle a abouti."
+        )
+        return OutcomeUnknown(token, operation.value, detail)
 
     def _reread(self, operation: Operation, token: str) -> tuple[_Verdict, Outcome]:
         reread = self.get_booking(token)

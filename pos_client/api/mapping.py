@@ -39,7 +39,9 @@ from pos_client.domain.outcomes import (
     StructureClosed,
     Validated,
     ValidationReverted,
+    WrongServerAddress,
 )
+from pos_client.domain.venues import ReachableVenue, VenueList
 
 __all__ = [
     "MalformedBooking",
@@ -47,6 +49,7 @@ __all__ = [
     "map_change_answer",
     "map_list_answer",
     "map_read_answer",
+    "map_venues_answer",
     "parse_booking",
     "parse_retry_after",
     "parse_valid_from",
@@ -58,12 +61,23 @@ class MalformedBooking(ValueError):
 
 
 # ----------------------------------------------------------------------------- booking JSON
+_MISSING = object()
+# Keys renamed by the platform before (June 2025): the old name is read when the new one is absent.
+_FORMER_NAMES = {"offerAddress": "venueAddress", "offerDepartmentCode": "venueDepartmentCode"}
+
+
 def _field(
     data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], *, nullable: bool = False
 ) -> Any:
-    if key not in data:
+    """A key the counter needs (``nullable=False``) must be there; any other may be absent or null
+    (the OpenAPI gives 11 of the 22 keys ``default: null``): it reads as None, shown "—"."""
+    value = data.get(key, _MISSING)
+    if value is _MISSING and key in _FORMER_NAMES:
+        value = data.get(_FORMER_NAMES[key], _MISSING)
+    if value is _MISSING:
+        if nullable:
+            return None
         raise MalformedBooking(f"missing key {key!r}")
-    value = data[key]
     if value is None and nullable:
         return None
     # bool is an int in Python; a JSON true is never a valid id or price.
@@ -97,6 +111,10 @@ def _date(data: Mapping[str, Any], key: str) -> date | None:
 def parse_booking(data: Any, token: str) -> Booking:
     """A ``GetBookingResponse`` object as a ``Booking``; raises ``MalformedBooking``.
 
+    Only what the counter cannot do without is required: the booking id, status, quantity, unit
+    price, offer name and venue id (the till checks the venue is its own). Every other key may be
+    missing or null (the schema requires some of them, but a till that refused a whole answer for
+    a missing e-mail would block every validation): it reads as None / 0 / "" and shows as "—".
     ``token`` is the contremarque the booking was fetched with (the JSON does not carry it; list
     entries get an empty token).
     """
@@ -110,13 +128,11 @@ def parse_booking(data: Any, token: str) -> Booking:
     price = _field(data, "price", int)
     if quantity < 1 or price < 0:
         raise MalformedBooking("quantity or price out of range")
-    creation = _datetime(data, "creationDate")
-    assert creation is not None  # not nullable
     beneficiary = Beneficiary(
         first_name=_field(data, "userFirstName", str, nullable=True),
         last_name=_field(data, "userLastName", str, nullable=True),
         birth_date=_date(data, "userBirthDate"),
-        email=_field(data, "userEmail", str),
+        email=_field(data, "userEmail", str, nullable=True) or "",
         phone_number=_field(data, "userPhoneNumber", str, nullable=True),
         postal_code=_field(data, "userPostalCode", str, nullable=True),
     )
@@ -126,17 +142,17 @@ def parse_booking(data: Any, token: str) -> Booking:
         status=status,
         quantity=quantity,
         unit_price_cents=price,
-        offer_id=_field(data, "offerId", int),
+        offer_id=_field(data, "offerId", int, nullable=True) or 0,
         offer_name=_field(data, "offerName", str),
         offer_ean=_field(data, "offerEan", str, nullable=True),
-        stock_id=_field(data, "stockId", int),
+        stock_id=_field(data, "stockId", int, nullable=True) or 0,
         price_category_id=_field(data, "priceCategoryId", int, nullable=True),
         price_category_label=_field(data, "priceCategoryLabel", str, nullable=True),
         venue_id=_field(data, "venueId", int),
-        venue_name=_field(data, "venueName", str),
+        venue_name=_field(data, "venueName", str, nullable=True) or "",
         offer_address=_field(data, "offerAddress", str, nullable=True),
         offer_department_code=_field(data, "offerDepartmentCode", str, nullable=True),
-        creation_date=creation,
+        creation_date=_datetime(data, "creationDate", nullable=True),
         confirmation_date=_datetime(data, "confirmationDate", nullable=True),
         beneficiary=beneficiary,
     )
@@ -222,24 +238,43 @@ def _common(status: int, messages: Mapping[str, list[str]], retry_after_s: float
     return None
 
 
+# The booking route's own 404 body; a routing 404 is ``{}`` and a proxy's is a web page.
+_NOT_FOUND_TEXT = "countermark cannot be found"
+
+
+def _not_found(token: str, messages: Mapping[str, list[str]]) -> Outcome:
+    """404 is "unknown code" only with the booking route's body; else the address is wrong."""
+    text = _first(messages, "global") or ""
+    if _NOT_FOUND_TEXT in text.lower():
+        return NotFound(token)
+    return WrongServerAddress(404, f"404 sans réponse de l'API : {_summary(messages)}"[:300])
+
+
+def _gone(token: str, messages: Mapping[str, list[str]]) -> Outcome | None:
+    """410: the routes' English strings, and the French lists of the global handlers that answer a
+    cancel racing another change (``booking_cancelled``, or ``booking`` "déjà validée")."""
+    if "booking_cancelled" in messages:
+        return Cancelled(token)
+    text = (_first(messages, "booking") or "").lower()
+    if "validated" in text or "validée" in text:
+        return AlreadyValidated(token)
+    if "cancelled" in text or "annulée" in text:
+        return Cancelled(token)
+    return None
+
+
 def _refusal(token: str, status: int, messages: Mapping[str, list[str]]) -> Outcome | None:
     """A booking-state refusal, recognised by its key and wording (they differ per endpoint)."""
     if status == 404:
-        return NotFound(token)
+        return _not_found(token, messages)
     if status == 403 and "payment" in messages:
         return Reimbursed(token)
+    if status == 410:
+        return _gone(token, messages)
     text = _first(messages, "booking")
-    if text is None:
+    if text is None or status != 403:
         return None
     lowered = text.lower()
-    if status == 410:
-        if "validated" in lowered:
-            return AlreadyValidated(token)
-        if "cancelled" in lowered:
-            return Cancelled(token)
-        return None
-    if status != 403:
-        return None
     if "vous pourrez valider" in lowered:
         return NotYetConfirmed(token, parse_valid_from(text), text)
     if "structure fermée" in lowered:
@@ -300,7 +335,45 @@ def map_list_answer(status: int, body: Any, limit: int, retry_after_s: float | N
         next_index = bookings[-1].id + 1 if bookings and len(bookings) >= limit else None
         return BookingPage(bookings, next_index)
     messages = error_messages(body)
-    if status == 404:
+    if status == 404 and ("venueId" in messages or "offerId" in messages):
         return InvalidRequest(_summary(messages))  # unknown offer or venue for this provider
+    if status == 404:
+        return WrongServerAddress(404, f"404 sans réponse de l'API : {_summary(messages)}"[:300])
+    outcome = _common(status, messages, retry_after_s)
+    return outcome or MalformedResponse(status, f"unexpected answer: {_summary(messages)}"[:300])
+
+
+def _venue(entry: Any, offerer_name: str) -> ReachableVenue:
+    if not isinstance(entry, dict):
+        raise MalformedBooking("venue is not a JSON object")
+    venue_id = _field(entry, "id", int)
+    name = _field(entry, "publicName", str, nullable=True) or _field(entry, "legalName", str, nullable=True)
+    location = entry.get("location")
+    address = location.get("address") if isinstance(location, dict) else None
+    return ReachableVenue(
+        venue_id, name or f"Lieu {venue_id}", offerer_name, address if isinstance(address, str) else None
+    )
+
+
+def map_venues_answer(status: int, body: Any, retry_after_s: float | None = None) -> Outcome | VenueList:
+    """``GET /public/offers/v1/offerer_venues``: a list of ``{"offerer": {...}, "venues": [...]}``."""
+    if status == 200:
+        if not isinstance(body, list):
+            return MalformedResponse(200, "offerer_venues is not a list")
+        venues: list[ReachableVenue] = []
+        try:
+            for entry in body:
+                offerer = entry.get("offerer") if isinstance(entry, dict) else None
+                listed = entry.get("venues") if isinstance(entry, dict) else None
+                if not isinstance(offerer, dict) or not isinstance(listed, list):
+                    raise MalformedBooking("offerer entry without offerer or venues")
+                offerer_name = _field(offerer, "name", str, nullable=True) or ""
+                venues.extend(_venue(venue, offerer_name) for venue in listed)
+        except MalformedBooking as exc:
+            return MalformedResponse(200, str(exc))
+        return VenueList(tuple(venues))
+    messages = error_messages(body)
+    if status == 404:
+        return WrongServerAddress(404, f"404 sans réponse de l'API : {_summary(messages)}"[:300])
     outcome = _common(status, messages, retry_after_s)
     return outcome or MalformedResponse(status, f"unexpected answer: {_summary(messages)}"[:300])

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pos_client.counter.machine import Counter, CounterConfig
 from pos_client.counter.repeats import RepeatWindows
 from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
+from pos_client.domain.venues import parse_venue_ids
 from pos_client.settings import Settings
 
 __all__ = ["build_counter", "counter_config"]
@@ -22,6 +23,7 @@ def counter_config(settings: Settings) -> CounterConfig:
         prefix=scanner.prefix,
         suffix=scanner.suffix,
         host_layout=scanner.host_layout or None,
+        till_venue_ids=parse_venue_ids(settings.api.venue_ids),
     )
 
 

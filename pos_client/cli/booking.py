@@ -42,9 +42,11 @@ from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.cli.output import booking_card, emit, fail
 from pos_client.counter.changes import run_change
+from pos_client.counter.settle_first import describe_settled, settle_before_command
+from pos_client.counter.settlement import Settled
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.formats import format_euros, format_when
-from pos_client.domain.ledger import Operation, PaymentRecord
+from pos_client.domain.ledger import IntentResolution, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
     AlreadyValidated,
     BookingPage,
@@ -53,10 +55,12 @@ from pos_client.domain.outcomes import (
     NotYetConfirmed,
     Outcome,
     StructureClosed,
+    Validated,
     ValidationReverted,
 )
 from pos_client.domain.ports import Journal, JournalError
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.domain.venues import is_foreign, parse_venue_ids
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.scanner.payload import Contremarque, read_contremarque
 from pos_client.settings import ApiEnvironment
@@ -126,7 +130,8 @@ def _cmd_show(args: argparse.Namespace, context: AppContext) -> Exit:
         return fail(args, Exit.USAGE, read)
     try:
         with _client(args, context) as client:
-            return emit(args, client.get_booking(read.token))
+            outcome = client.get_booking(read.token)
+            return emit(args, outcome, _settle_first(context, client, read.token, outcome))
     except (InsecureUrlError, KeyStoreError) as exc:
         return _client_trouble(args, exc)
 
@@ -186,7 +191,8 @@ def _cmd_change(args: argparse.Namespace, context: AppContext) -> Exit:
         return fail(args, Exit.USAGE, refusal)
     try:
         with _client(args, context) as client, _journal(context) as journal:
-            return _change_with_journal(args, operation, read.token, client, journal)
+            venues = parse_venue_ids(context.settings.api.venue_ids)
+            return _change_with_journal(args, operation, read.token, client, journal, venues)
     except (InsecureUrlError, KeyStoreError) as exc:
         return _client_trouble(args, exc)
     except JournalError as exc:  # damaged, foreign, newer, locked: the code ``journal`` and ``export`` give
@@ -201,16 +207,26 @@ _NOT_FROM_THIS_TILL = (
 
 
 def _change_with_journal(
-    args: argparse.Namespace, operation: Operation, token: str, client: BookingsClient, journal: Journal
+    args: argparse.Namespace,
+    operation: Operation,
+    token: str,
+    client: BookingsClient,
+    journal: Journal,
+    venue_ids: tuple[int, ...] = (),
 ) -> Exit:
-    if operation is Operation.USE:
-        validated_at = journal.validated_by_this_till(token)
-        if validated_at is not None:
-            when = format_when(validated_at)
-            return fail(args, Exit.REFUSED, f"Contremarque {token} déjà validée par cette caisse le {when}.")
+    # Read first, and settle what this till left open (a crash, a lost answer) by that read, as the
+    # window does; the journal having the booking is no reason to refuse: a moved event's validated
+    # bookings go back to "to collect" on the platform, and the API says so.
     lookup = client.get_booking(token)
+    settled = settle_before_command(client, journal, token=token, read=lookup)
+    found = describe_settled(settled)
+    notes = {"résultat retrouvé": " ".join(found)} if found else {}
+    if operation is Operation.USE and isinstance(lookup, AlreadyValidated):
+        return _already_validated(args, token, journal, settled, notes)
+    if isinstance(lookup, Found) and is_foreign(lookup.booking, venue_ids):
+        return fail(args, Exit.REFUSED, _foreign_text(lookup.booking))
     booking: Booking | None = lookup.booking if isinstance(lookup, Found) else None
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(notes)
     if operation is Operation.CANCEL and isinstance(lookup, NotYetConfirmed | StructureClosed):
         # A pending event booking, or any booking of a closed structure, cannot be read (403), but
         # the cancel route answers by the booking's own state (contract section 10: 204 for a
@@ -256,6 +272,70 @@ def _change_with_journal(
     if not isinstance(result.outcome, ValidationReverted):
         extra = {}  # the note is about a revert that went through
     return emit(args, result.outcome, {**_payment_lines(result.payment), **extra})
+
+
+def _settle_first(context: AppContext, client: BookingsClient, token: str, read: Outcome) -> dict[str, Any]:
+    """Before ``show``: settle this till's open intents (the token's by this read, older ones by
+    re-reading), as the window does; what was found, as output lines. A journal that cannot be opened
+    is no reason not to show the booking."""
+    try:
+        with _journal(context) as journal:
+            settled = settle_before_command(client, journal, token=token, read=read)
+    except JournalError:
+        return {}
+    return {"résultat retrouvé": " ".join(describe_settled(settled))} if settled else {}
+
+
+def _already_validated(
+    args: argparse.Namespace, token: str, journal: Journal, settled: list[Settled], notes: dict[str, str]
+) -> Exit:
+    """``validate`` of a booking the API says is validated: this till's own lost validation (settled
+    just now by the read), an earlier validation of this till, or someone else's."""
+    ours = [
+        decided
+        for decided in settled
+        if decided.intent.token == token
+        and decided.intent.operation is Operation.USE
+        and decided.resolution is IntentResolution.DONE
+    ]
+    if ours and not ours[-1].to_check:
+        payment = _payment_lines(ours[-1].payment)
+        return emit(args, Validated(token, confirmed_by_reread=True), {**payment, **notes})
+    validated_at = journal.validated_by_this_till(token)
+    if validated_at is not None:
+        when = format_when(validated_at)
+        return fail(args, Exit.REFUSED, f"Contremarque {token} déjà validée par cette caisse le {when}.")
+    return emit(args, AlreadyValidated(token), notes)
+
+
+def _foreign_text(booking: Booking) -> str:
+    return (
+        f"Contremarque {booking.token} : réservation de « {booking.venue_name or '—'} » (lieu n° "
+        f"{booking.venue_id}), pas d'un lieu de cette caisse (réglage api.venue_ids). Rien n'a été validé."
+    )
+
+
+def settle_with_settings(context: AppContext) -> list[str]:
+    """For the journal's own commands (``journal``, ``export``): settle the open intents old enough,
+    with the till's configured server and key; what was found, or why it could not be checked.
+    Nothing open: no request, no keyring."""
+    args = argparse.Namespace(url=None, env=None)
+    try:
+        with _journal(context) as journal:
+            if not journal.open_intents():
+                return []
+            with _client(args, context) as client:
+                settled = settle_before_command(client, journal)
+            left = len(journal.open_intents())
+    except (InsecureUrlError, KeyStoreError, JournalError) as exc:
+        return [f"Demandes ouvertes non vérifiées ({exc})."]
+    lines = describe_settled(settled)
+    if left:
+        lines.append(
+            f"{left} demande(s) au résultat encore inconnu : elles ne sont pas comptées ; la caisse les "
+            "vérifiera dès que le serveur répondra."
+        )
+    return lines
 
 
 # ----------------------------------------------------------------------------- parser

@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _open(context: AppContext) -> SqliteJournal | None:
+    # Open intents (a crash, a lost answer) are settled first by re-reading their bookings, as the
+    # window does, so the day's lines and the export have the sale.
+    from pos_client.cli.booking import settle_with_settings
+
+    for line in settle_with_settings(context):
+        print(line, file=sys.stderr)
     try:
         return open_journal(context.paths.journal_file, till=context.settings.till_name)
     except JournalError as exc:  # newer, foreign, damaged, a folder, locked: the same for every command
@@ -146,3 +152,9 @@ def _print_summaries(journal: SqliteJournal, day: date) -> None:
     print(_describe(f"Quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}", fortnight))
     before = f"Quinzaine précédente ({previous.first_day:%d/%m} au {previous.last_day:%d/%m})"
     print(_describe(before, previous))
+    # Validations done on the API but not proven this till's (no payment line): to be checked.
+    for line in journal.to_check_lines():
+        print(
+            f"À vérifier : {line.token} {line.offer_name} {format_euros(line.amount_cents)} "
+            f"({line.recorded_at.astimezone():%d/%m %H:%M}) — {line.detail}"
+        )

@@ -91,7 +91,7 @@ def _booking_json(booking: Booking) -> dict[str, Any]:
         "priceCategoryLabel": booking.price_category_label,
         "venueId": booking.venue_id,
         "venueName": booking.venue_name,
-        "creationDate": booking.creation_date.isoformat(),
+        "creationDate": booking.creation_date.isoformat() if booking.creation_date else None,
         "confirmationDate": booking.confirmation_date.isoformat() if booking.confirmation_date else None,
     }
 

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from pos_client.counter.evidence import ALONE, OtherTills, TillAlone, record_confirmed_change
 from pos_client.domain.amounts import amount_problem
 from pos_client.domain.booking import Booking
 from pos_client.domain.ledger import Intent, Operation, PaymentRecord
@@ -20,6 +21,7 @@ from pos_client.domain.outcomes import (
     Outcome,
     OutcomeUnknown,
     RereadVerdict,
+    WrongServerAddress,
     is_done,
     reread_verdict,
 )
@@ -36,7 +38,8 @@ class ChangeResult:
     """What ``run_change`` did: the API's outcome (None: the journal refused the intent, nothing was
     sent) and the payment record it wrote. ``record_pending``: the API answered but the journal could
     not write the resolution; the intent stays open and is settled later by re-reading.
-    ``journal_bug``: the journal's failure was a fault of the program, not of the disk."""
+    ``journal_bug``: the journal's failure was a fault of the program, not of the disk.
+    ``to_check``: done on the API but not proven this till's (``evidence``): no payment, "à vérifier"."""
 
     operation: Operation
     outcome: Outcome | None
@@ -44,6 +47,7 @@ class ChangeResult:
     journal_error: str = ""
     journal_bug: bool = False
     record_pending: bool = False
+    to_check: bool = False
 
 
 def run_change(
@@ -68,10 +72,23 @@ def run_change(
         if isinstance(claimed, ClaimedElsewhere):
             return ChangeResult(operation, claimed)
         ticket = claimed
-    result = _intent_request_resolution(api, journal, operation, booking, raw, id_checked_at)
+    # Who validated, should a lost answer be re-read as "already validated": with the claim held, no
+    # other till can have sent this change; with the ledger unreachable, nobody can tell.
+    others: OtherTills = ALONE if claims is None else _ClaimEvidence(None if ticket is None else False)
+    result = _intent_request_resolution(api, journal, operation, booking, raw, id_checked_at, others)
     if claims is not None and ticket is not None:
         claims.finish(ticket, went_through=_went_through(operation, result.outcome))
     return result
+
+
+class _ClaimEvidence(TillAlone):
+    """What the claims say of other tills for this change (False: none, None: cannot tell)."""
+
+    def __init__(self, others_claim: bool | None) -> None:
+        self._others_claim = others_claim
+
+    def claims(self, intent: Intent) -> bool | None:
+        return self._others_claim
 
 
 def _went_through(operation: Operation, outcome: Outcome | None) -> bool | None:
@@ -103,6 +120,7 @@ def _intent_request_resolution(
     booking: Booking,
     raw: RawScan,
     id_checked_at: datetime | None,
+    others: OtherTills,
 ) -> ChangeResult:
     try:
         intent: Intent = journal.begin(
@@ -118,16 +136,24 @@ def _intent_request_resolution(
     call = {Operation.USE: api.validate, Operation.KEEP: api.keep, Operation.CANCEL: api.cancel}[operation]
     outcome = call(booking.token)
     payment: PaymentRecord | None = None
+    to_check = False
     try:
         if is_done(operation, outcome):
             assert isinstance(outcome, ChangeDone)
-            payment = journal.resolve_done(intent, confirmed_by_reread=outcome.confirmed_by_reread)
+            recorded = record_confirmed_change(
+                journal, intent, others, confirmed_by_reread=outcome.confirmed_by_reread
+            )
+            payment, to_check = recorded.payment, recorded.to_check
         elif isinstance(outcome, OutcomeUnknown):
             journal.resolve_unknown(intent, outcome.detail)
+        elif isinstance(outcome, WrongServerAddress):
+            # The request never reached the bookings routes: no refusal to record. The intent stays
+            # open and is settled by re-reading once the address is right.
+            journal.resolve_unknown(intent, f"adresse du serveur incorrecte ({outcome.detail})")
         else:
             journal.resolve_refused(intent, type(outcome).__name__)
     except JournalError:
         # The API answered; the intent stays open and is settled later by re-reading the booking.
         log.exception("journal resolution failed")
         return ChangeResult(operation, outcome, record_pending=True)
-    return ChangeResult(operation, outcome, payment)
+    return ChangeResult(operation, outcome, payment, to_check=to_check)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from pos_client.counter.evidence import ALONE, ClaimsEvidence, OtherTills
 from pos_client.counter.settlement import Settled, settle_token
 from pos_client.domain.booking import Booking
 from pos_client.domain.outcomes import AlreadyValidated, Found, Outcome
@@ -37,7 +38,8 @@ def read_booking(
     read; an already validated booking comes with this till's validation, if it made one. With a
     shared ledger, a booking another till is changing now, or validated, says so at once."""
     outcome: Outcome = api.get_booking(token)
-    settled, still_open = settle_token(journal, token, outcome)
+    others: OtherTills = ALONE if claims is None else ClaimsEvidence(claims)
+    settled, still_open = settle_token(journal, token, outcome, others)
     if isinstance(outcome, AlreadyValidated):
         at = _journal_read(journal.validated_by_this_till, token)
         booking = _journal_read(journal.validated_booking, token) if at is not None else None

@@ -24,7 +24,8 @@ work (API, journal) goes through an injected ``TaskRunner`` whose ``done`` callb
 owner thread. Time comes from injected clocks, so tests drive it with a fake clock and a fake API.
 
 Over 600 lines on purpose: these are the transitions of one machine, read together; every part that
-stands alone (texts, repeats, changes, lookups, settlement) is a module of its own beside it.
+stands alone (texts, repeats, changes, lookups, settlement, evidence, patience, notices) is a module
+of its own beside it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ from typing import TypeVar
 
 from pos_client.counter import messages as msg
 from pos_client.counter.changes import ChangeResult, run_change
+from pos_client.counter.evidence import ALONE, ClaimsEvidence, OtherTills
 from pos_client.counter.lookup import LookupResult, read_booking
 from pos_client.counter.messages import Text, outcome_rule, outcome_text
+from pos_client.counter.notices import late_answer_notice, settled_notice
+from pos_client.counter.patience import Patience
 from pos_client.counter.repeats import RepeatFilter, RepeatWindows
 from pos_client.counter.settlement import Holds, LostAnswers, Settled, settle_open
 from pos_client.counter.view import (
@@ -52,17 +56,22 @@ from pos_client.counter.view import (
     Tone,
 )
 from pos_client.domain.booking import Booking
+from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import Intent, IntentResolution, Operation, PaymentRecord
 from pos_client.domain.outcomes import (
+    AlreadyValidated,
+    Credentials,
     Found,
     Outcome,
     OutcomeUnknown,
+    Trouble,
     Validated,
     ValidationReverted,
     done_outcome,
 )
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, TaskRunner
 from pos_client.domain.scan import RawScan, Transport
+from pos_client.domain.venues import is_foreign
 from pos_client.scanner.payload import Contremarque, read_scan
 
 __all__ = ["SETTLE_EVERY_S", "SETTLE_MIN_AGE_S", "Counter", "CounterConfig"]
@@ -75,6 +84,8 @@ _T = TypeVar("_T")
 # in flight, the age keeps clear of one sent by another process on the same journal (the command line).
 SETTLE_EVERY_S = 30.0
 SETTLE_MIN_AGE_S = 120.0
+# A change unanswered this long is shown as slow, with a way out that leaves its outcome unknown.
+SLOW_AFTER_S = 5.0
 _KEYSTROKE_TRANSPORTS = frozenset({Transport.KEYBOARD, Transport.EVDEV})
 _CHANGE_STATE = {
     Operation.USE: State.VALIDATING,
@@ -96,6 +107,10 @@ class CounterConfig:
     suffix: str = ""
     host_layout: str | None = None
     settle_every_s: float | None = SETTLE_EVERY_S  # None: only when asked (``settle_in_background``)
+    # The venues this till serves (settings): a booking of another venue is refused before any change.
+    # Empty: not chosen yet, every venue the key reaches is accepted.
+    till_venue_ids: tuple[int, ...] = ()
+    slow_after_s: float = SLOW_AFTER_S
 
 
 @dataclass
@@ -139,9 +154,12 @@ class Counter:
         self._journal = journal
         self._runner = runner
         self._claims = claims  # the shared ledger's claims (None: a single till)
+        # Other tills' claims, for "who validated?" after a lost answer.
+        self._others: OtherTills = ALONE if claims is None else ClaimsEvidence(claims)
         self._monotonic = monotonic
         self._now = now
         self.config = config or CounterConfig()
+        self._patience = Patience(self.config.slow_after_s)
         self.repeats = RepeatFilter(self.config.repeat)
         self._on_view = on_view
         self._on_settled = on_settled
@@ -234,9 +252,7 @@ class Counter:
         self._lookup_serial += 1
         serial = self._lookup_serial
         self._show(State.LOOKING_UP, Tone.BUSY, msg.LOOKING_UP, msg.CODE_LINE(token=token), token=token)
-        api, journal = self._api, self._journal
-
-        claims = self._claims
+        api, journal, claims = self._api, self._journal, self._claims
 
         def work() -> LookupResult:
             return read_booking(api, journal, token, claims)
@@ -258,7 +274,13 @@ class Counter:
         if self._show_lost_answer(current, result):
             return
         outcome = result.outcome
+        if token in self._lost and isinstance(outcome, Trouble | Credentials):
+            self._show_still_unknown(current, outcome)
+            return
         if isinstance(outcome, Found):
+            if is_foreign(outcome.booking, self.config.till_venue_ids):
+                self._show_foreign(current, outcome)
+                return
             current.booking = outcome.booking
             current.rebuilt = False
             self._show_card()
@@ -267,6 +289,49 @@ class Counter:
             self._validated[token] = result.validated_booking
             self._rebuilt_tokens.add(token)
         self._show_outcome(outcome, validated_at=result.validated_by_this_till_at)
+
+    def _show_still_unknown(self, current: _Current, outcome: Outcome) -> None:
+        """A read after "Résultat inconnu" failed too: the lost change is still unknown (never "rien
+        n'a été validé", which would be a guess)."""
+        title, _ = outcome_text(outcome, token=current.token, amount_cents=None)
+        detail = msg.STILL_UNKNOWN(token=current.token, detail=title)
+        self._show_on_card(current, State.OUTCOME_UNKNOWN, msg.STILL_UNKNOWN_TITLE, detail, Action.RETRY)
+
+    def _show_on_card(
+        self, current: _Current, state: State, title: Text, detail: Text, *more: Action
+    ) -> None:
+        """A result about the booking on the card, which stays shown (an outcome still unsure)."""
+        self._show(
+            state,
+            Tone.ATTENTION,
+            title,
+            detail,
+            token=current.token,
+            booking=current.card_booking,
+            id_checked=current.id_checked_at is not None,
+            amount_cents=current.booking.total_cents if current.booking else None,
+            actions=frozenset({*more, Action.DISMISS}),
+            sound=Sound.ATTENTION,
+        )
+
+    def _show_foreign(self, current: _Current, found: Found) -> None:
+        """A booking of a venue this till does not serve: refused before any change, naming it."""
+        booking = found.booking
+        ids = ", ".join(str(venue_id) for venue_id in self.config.till_venue_ids)
+        self._show(
+            State.REFUSED,
+            Tone.ERROR,
+            msg.FOREIGN_VENUE_TITLE,
+            msg.FOREIGN_VENUE(
+                token=current.token,
+                venue=booking.venue_name or "—",
+                venue_id=booking.venue_id,
+                till_venues=msg.FOREIGN_VENUE_TILL(ids=ids),
+            ),
+            token=current.token,
+            actions=frozenset({Action.DISMISS}),
+            sound=Sound.ERROR,
+        )
 
     def _show_lost_answer(self, current: _Current, result: LookupResult) -> bool:
         """A change of ours whose result the cashier never saw: this read tells how it ended. True when
@@ -444,15 +509,43 @@ class Counter:
         self._holds.add(current.token)  # before the intent exists: the background settlement keeps off
         api, journal, claims = self._api, self._journal, self._claims
         raw, id_checked_at = current.raw, current.id_checked_at
+        change_id = self._patience.start(self._monotonic())
 
         def work() -> ChangeResult:
             return run_change(api, journal, operation, booking, raw, id_checked_at, claims)
 
         self._runner.submit(
             work,
-            lambda result: self._on_change_done(current, result),
-            lambda exc: self._on_change_failed(current, operation, exc),
+            lambda result: self._on_change_answer(change_id, current, result),
+            lambda exc: self._on_change_job_failed(change_id, current, operation, exc),
         )
+
+    def _on_change_answer(self, change_id: int, current: _Current, result: ChangeResult) -> None:
+        if self._patience.answered(change_id):
+            self._on_abandoned_answer(current, result)
+            return
+        self._on_change_done(current, result)
+
+    def _on_change_job_failed(
+        self, change_id: int, current: _Current, operation: Operation, exc: Exception
+    ) -> None:
+        if self._patience.answered(change_id):
+            log.error("%s %s (no longer awaited): the job failed: %r", operation.value, current.token, exc)
+            return  # its outcome stays unknown, as the cashier was told; the settlement reads it later
+        self._on_change_failed(current, operation, exc)
+
+    def _on_abandoned_answer(self, current: _Current, result: ChangeResult) -> None:
+        """The answer of a change the cashier stopped waiting for: the journal has recorded it; the
+        cashier is told in a notice, the screen stays on what is shown now."""
+        outcome = result.outcome
+        token = current.token
+        if outcome is None or isinstance(outcome, OutcomeUnknown) or token not in self._lost:
+            return  # still unknown: the settlement will tell
+        self._lost.forget(token)
+        if isinstance(outcome, Validated) and current.booking is not None and not result.to_check:
+            self._validated[token] = current.booking
+        booked = current.booking.total_cents if current.booking else 0
+        self._publish_notice(late_answer_notice(token, result, booked))
 
     def _on_change_done(self, current: _Current, result: ChangeResult) -> None:
         self._current = current
@@ -474,6 +567,8 @@ class Counter:
                 actions=frozenset({Action.RETRY, Action.DISMISS}),
                 sound=Sound.ERROR,
             )
+        elif result.to_check:
+            self._show_to_check(current)
         else:
             if isinstance(result.outcome, Validated) and current.booking is not None:
                 self._validated[token] = current.booking
@@ -486,6 +581,12 @@ class Counter:
                 record_pending=result.record_pending,
             )
         self._run_queued()
+
+    def _show_to_check(self, current: _Current) -> None:
+        """Lost answer, then "already validated", without evidence it was this till: "à vérifier"."""
+        amount = format_euros(current.booking.total_cents) if current.booking else "—"
+        detail = msg.TO_CHECK(token=current.token, amount=amount)
+        self._show_on_card(current, State.ALREADY_VALIDATED, msg.TO_CHECK_TITLE, detail)
 
     def _on_change_failed(self, current: _Current, operation: Operation, exc: Exception) -> None:
         """The change's job raised (a bug, the journal closed): whether the request left is unknown.
@@ -547,9 +648,11 @@ class Counter:
         actions = set(rule.actions)
         if rule.state in validated_states and token in self._validated:
             actions.add(Action.REVERT)
+        # Validated, not by this till: maybe at booking time (a museum card): a warning, not an alarm.
+        elsewhere = isinstance(outcome, AlreadyValidated) and validated_at is None
         self._show(
             rule.state,
-            rule.tone,
+            Tone.ATTENTION if elsewhere else rule.tone,
             title,
             detail,
             token=token or None,
@@ -599,11 +702,65 @@ class Counter:
         """Called a few times a second by the window: returns to ready after a result, and settles the
         journal's open intents every ``settle_every_s``."""
         now = self._monotonic()
+        self._show_elapsed(now)
         if self.state in AUTO_RETURN_STATES and now - self._shown_at >= self.config.return_to_ready_s:
             self._current = None
             self._show_ready()
         if self.config.settle_every_s is not None and now >= self._next_settle_at:
             self.settle_in_background(min_age_s=SETTLE_MIN_AGE_S)
+
+    def _show_elapsed(self, now: float) -> None:
+        """A change in flight: its elapsed time in the title; once slow, say so and offer a way out."""
+        current = self._current
+        if self.state not in CHANGE_STATES or current is None:
+            return
+        shown = self._patience.tick(now)
+        if shown is None:
+            return
+        seconds, slow = shown
+        operation = current.last_operation or Operation.USE
+        view = self._view
+        self._show(
+            view.state,
+            Tone.BUSY,
+            msg.BUSY_ELAPSED(title=msg.BUSY_TITLES[operation], seconds=seconds),
+            msg.SLOW_SERVER if slow else msg.CODE_LINE(token=current.token),
+            token=view.token,
+            booking=view.booking,
+            id_checked=view.id_checked,
+            amount_cents=view.amount_cents,
+            actions=frozenset({Action.STOP_WAITING}) if slow else frozenset(),
+        )
+
+    def stop_waiting(self) -> bool:
+        """The cashier stops waiting for a slow change: its outcome is unknown (never a guess); its
+        answer, when it comes, is recorded by the journal and told in a notice, or the settlement
+        reads the booking later."""
+        current = self._current
+        if (
+            Action.STOP_WAITING not in self._view.actions
+            or current is None
+            or self.state not in CHANGE_STATES
+        ):
+            return False
+        operation = current.last_operation or Operation.USE
+        self._patience.abandon()
+        self._lost.add(current.token, operation)
+        detail = msg.STOPPED_WAITING(token=current.token)
+        self._show_on_card(current, State.OUTCOME_UNKNOWN, msg.STOPPED_WAITING_TITLE, detail, Action.RETRY)
+        self._run_queued()
+        return True
+
+    def _publish_notice(self, notice: Text, *, reachable: bool = False) -> None:
+        """Show ``notice`` on the current screen (a result found in the background), at once."""
+        self._view = replace(
+            self._view,
+            notice=notice.render(self._tr),
+            serial=self._view.serial + 1,
+            sound=None,
+            reachable=reachable or self._view.reachable,
+        )
+        self._on_view(self._view)
 
     def settle_in_background(self, *, min_age_s: float = 0.0) -> bool:
         """Settle the journal's open intents (a crash, a lost answer nobody re-read, a resolution that
@@ -614,11 +771,13 @@ class Counter:
         if self._settling:
             return False
         self._settling = True
-        api, journal, holds = self._api, self._journal, self._holds
+        api, journal, holds, others = self._api, self._journal, self._holds, self._others
         created_before = self._now() - timedelta(seconds=min_age_s) if min_age_s > 0 else None
 
         def work() -> list[Settled]:
-            return settle_open(api, journal, skip=holds.__contains__, created_before=created_before)
+            return settle_open(
+                api, journal, skip=holds.__contains__, created_before=created_before, others=others
+            )
 
         self._runner.submit(work, self._on_background_settled, self._on_background_settle_failed)
         return True
@@ -633,6 +792,13 @@ class Counter:
         if settled:
             log.info("settled %d open intents by re-reading", len(settled))
             self._on_settled([(decided.intent, decided.resolution) for decided in settled])
+            self._tell_settled(settled)
+
+    def _tell_settled(self, settled: list[Settled]) -> None:
+        """The background found answers the cashier never saw: say so (code and amount), and the
+        connection is back (a read was answered)."""
+        notice = settled_notice(settled)
+        self._publish_notice(notice, reachable=True)
 
     def _on_background_settle_failed(self, exc: Exception) -> None:
         self._settling = False
@@ -663,4 +829,3 @@ class Counter:
         if state is not State.LOOKING_UP:
             self._notice = None
         self._on_view(self._view)
-

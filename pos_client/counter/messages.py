@@ -44,6 +44,7 @@ from pos_client.domain.outcomes import (
     TimedOut,
     Validated,
     ValidationReverted,
+    WrongServerAddress,
 )
 
 __all__ = [
@@ -169,6 +170,62 @@ FOUND_LINE = _t("Contremarque {token} valable : {offer}, {amount}.")
 PAGE_LINE = _t("{count} réservation(s){more}.")
 PAGE_MORE = _t(" ; suite avec --first-index {first_index}")
 CLI_SET_KEY = _t("(pos-client api-key set --env ENV)")
+# A booking of a venue this till does not serve (the key reaches every venue linked to its provider).
+FOREIGN_VENUE_TITLE = _t("Réservation d'un autre lieu : ne remettez rien")
+FOREIGN_VENUE = _t(
+    "La contremarque {token} est une réservation de « {venue} » (lieu n° {venue_id}), pas de {till_venues}. "
+    "Rien n'a été validé. Le bénéficiaire doit la retirer dans ce lieu-là."
+)
+FOREIGN_VENUE_TILL = _t("ce lieu-ci (n° {ids})")
+# Lost answer, then "already validated", without the evidence that this till did it.
+TO_CHECK_TITLE = _t("Validée, peut-être par une autre caisse : à vérifier")
+TO_CHECK = _t(
+    "La réponse s'était perdue ; la contremarque {token} est maintenant validée, mais rien ne prouve "
+    "que c'est par cette caisse (une autre caisse l'a aussi demandée, ou les autres caisses ne "
+    "peuvent pas être consultées). Aucun paiement n'est inscrit : la ligne est notée « à vérifier » "
+    "au journal ({amount}). Vérifiez avec les autres caisses avant de remettre le produit."
+)
+# A read after "Résultat inconnu" that cannot tell either: the lost change is still unknown.
+STILL_UNKNOWN_TITLE = _t("Résultat toujours inconnu : ne remettez rien")
+STILL_UNKNOWN = _t(
+    "La relecture de la contremarque {token} n'a pas abouti ({detail}) : on ne sait toujours pas si la "
+    "demande précédente est passée. Elle n'est pas comptée comme validée ; la caisse la vérifiera "
+    "d'elle-même dès que le serveur répondra. Réessayez dans un instant."
+)
+# The background settlement found the answer of a change whose result the cashier never saw.
+SETTLED_DONE = {
+    Operation.USE: _t("Résultat retrouvé : la contremarque {token} était bien validée ({amount} inscrits)."),
+    Operation.KEEP: _t("Résultat retrouvé : la validation de {token} était bien annulée ({amount})."),
+    Operation.CANCEL: _t("Résultat retrouvé : la réservation {token} était bien annulée."),
+}
+SETTLED_TO_CHECK = _t(
+    "Résultat retrouvé : {token} est validée, peut-être par une autre caisse ({amount}) : à vérifier."
+)
+SETTLED_NOT_APPLIED = {
+    Operation.USE: _t("Résultat retrouvé : la validation de {token} n'avait pas abouti ; rien n'est compté."),
+    Operation.KEEP: _t("Résultat retrouvé : l'annulation de la validation de {token} n'avait pas abouti."),
+    Operation.CANCEL: _t("Résultat retrouvé : l'annulation de la réservation {token} n'avait pas abouti."),
+}
+# A change that takes long: elapsed time, then "slow" and a way out that leaves the outcome unknown.
+BUSY_ELAPSED = _t("{title} ({seconds} s)")
+SLOW_SERVER = _t(
+    "Le serveur est lent. Vous pouvez attendre, ou « Ne plus attendre » : le résultat restera inconnu "
+    "(rien n'est compté comme validé) et la caisse le vérifiera d'elle-même plus tard."
+)
+STOPPED_WAITING_TITLE = _t("Résultat inconnu : ne remettez rien")
+STOPPED_WAITING = _t(
+    "Vous avez arrêté d'attendre la réponse pour la contremarque {token}. On ne sait pas si la demande "
+    "a abouti : elle n'est pas comptée comme validée. La caisse vérifiera d'elle-même et vous le dira ; "
+    "sinon, relisez-la (Réessayer) avant de remettre le produit."
+)
+# Already validated, not by this till: also what the first scan of a booking used at booking time
+# (activation codes, free museum cards, library subscriptions) gets.
+VALIDATED_ELSEWHERE = _t(
+    "La contremarque {token} est déjà validée, mais pas par cette caisse. Certaines réservations sont "
+    "validées automatiquement dès la réservation (codes d'activation, cartes musée gratuites, "
+    "abonnements de bibliothèque ou de médiathèque) : remettez alors ce que l'offre prévoit. Sinon, "
+    "elle a été validée ailleurs : ne remettez pas le produit une deuxième fois."
+)
 # Shown on the screen that follows a re-read proving this till's change was not applied.
 NOT_APPLIED = {
     Operation.USE: _t("La validation précédente n'a pas abouti : la contremarque n'est pas validée."),
@@ -247,9 +304,9 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         State.NOT_FOUND,
         Tone.ERROR,
         "Contremarque introuvable",
-        "Aucune réservation {token} pour ce lieu. Vérifiez que la réservation est bien pour ce lieu "
-        "(la clé d'API est celle du lieu) et que le code lu est le bon : un code déformé vient souvent "
-        "d'une douchette réglée sur une autre disposition de clavier.",
+        "Aucune réservation {token} parmi celles que la clé d'API de cette caisse peut lire. Vérifiez "
+        "que le code lu est le bon : un code déformé vient souvent d'une douchette réglée sur une autre "
+        "disposition de clavier.",
     ),
     NotUsed: _rule(
         State.REFUSED,
@@ -335,6 +392,16 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         "La réservation {token} annonce un {detail}. Rien n'a été envoyé ni enregistré : vérifiez-la "
         "dans l'espace partenaire pass Culture.",
     ),
+    WrongServerAddress: _rule(
+        State.SERVER_TROUBLE,
+        Tone.ERROR,
+        "Adresse du serveur incorrecte",
+        "Le serveur a répondu « introuvable » sans passer par l'API pass Culture : l'adresse du serveur "
+        "dans les réglages est sans doute incorrecte (ou un proxy répond à sa place). La contremarque "
+        "{token} n'a été ni validée ni refusée. Vérifiez l'adresse dans les réglages.",
+        Action.RETRY,
+        Action.OPEN_SETTINGS,
+    ),
     OutcomeUnknown: _rule(
         State.OUTCOME_UNKNOWN,
         Tone.ATTENTION,
@@ -386,7 +453,13 @@ SERVER_CODE = _t("code {status}")
 
 # Outcomes whose own detail is part of their text.
 _DETAILED = (
-    InvalidRequest | NetworkUnreachable | TimedOut | MalformedResponse | OutcomeUnknown | ImplausibleAmount
+    InvalidRequest
+    | NetworkUnreachable
+    | TimedOut
+    | MalformedResponse
+    | OutcomeUnknown
+    | ImplausibleAmount
+    | WrongServerAddress
 )
 
 
@@ -435,6 +508,10 @@ def outcome_text(
         detail = head + (RECORD_PENDING if record_pending else RECORD_ALREADY)(**values)
     if isinstance(outcome, Validated | ValidationReverted | BookingCancelled) and outcome.confirmed_by_reread:
         detail = detail + CONFIRMED_BY_REREAD
-    if isinstance(outcome, AlreadyValidated) and validated_here_at is not None:
-        detail = VALIDATED_HERE(when=format_when(validated_here_at))
+    if isinstance(outcome, AlreadyValidated):
+        detail = (
+            VALIDATED_HERE(when=format_when(validated_here_at))
+            if validated_here_at is not None
+            else VALIDATED_ELSEWHERE(**values)
+        )
     return rule.title, detail

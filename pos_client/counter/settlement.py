@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pos_client.counter.evidence import ALONE, OtherTills, record_confirmed_change
 from pos_client.domain.ledger import Intent, IntentResolution, Operation, PaymentRecord
 from pos_client.domain.outcomes import Outcome, RereadVerdict, reread_verdict
 from pos_client.domain.ports import BookingsApi, Journal, JournalError
@@ -26,11 +27,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Settled:
     """An open intent settled by re-reading its booking: DONE (with its payment record, if the journal
-    wrote one) or REFUSED (the change was not applied)."""
+    wrote one; ``to_check``: done, but recorded "à vérifier", not as this till's sale) or REFUSED
+    (the change was not applied)."""
 
     intent: Intent
     resolution: IntentResolution
     payment: PaymentRecord | None = None
+    to_check: bool = False
 
 
 class Holds:
@@ -107,19 +110,23 @@ class LostAnswers:
         return None, None
 
 
-def _settle_by_reread(journal: Journal, intent: Intent, outcome: Outcome, when: str) -> Settled | None:
+def _settle_by_reread(
+    journal: Journal, intent: Intent, outcome: Outcome, when: str, others: OtherTills = ALONE
+) -> Settled | None:
     """Settle one open intent by what a read of its booking showed; None when the read cannot tell."""
     verdict = reread_verdict(intent.operation, outcome)
     if verdict is RereadVerdict.APPLIED:
-        payment = journal.resolve_done(intent, confirmed_by_reread=True)
-        return Settled(intent, IntentResolution.DONE, payment)
+        recorded = record_confirmed_change(journal, intent, others, confirmed_by_reread=True)
+        return Settled(intent, IntentResolution.DONE, recorded.payment, recorded.to_check)
     if verdict is RereadVerdict.NOT_APPLIED:
         journal.resolve_refused(intent, f"not applied (re-read {when})")
         return Settled(intent, IntentResolution.REFUSED)
     return None
 
 
-def settle_token(journal: Journal, token: str, outcome: Outcome) -> tuple[Settled | None, bool]:
+def settle_token(
+    journal: Journal, token: str, outcome: Outcome, others: OtherTills = ALONE
+) -> tuple[Settled | None, bool]:
     """Off the owner thread, after a read of ``token``'s booking: settle this till's open intents for it
     by that read. Returns the latest one settled, and whether one stays open (the read could not tell)."""
     try:
@@ -131,7 +138,7 @@ def settle_token(journal: Journal, token: str, outcome: Outcome) -> tuple[Settle
     still_open = False
     for intent in intents:
         try:
-            decided = _settle_by_reread(journal, intent, outcome, "on a scan")
+            decided = _settle_by_reread(journal, intent, outcome, "on a scan", others)
         except JournalError:
             log.exception("settling intent %d failed; it stays open", intent.id)
             decided = None
@@ -148,6 +155,7 @@ def settle_open(
     *,
     skip: Callable[[str], bool] = lambda _token: False,
     created_before: datetime | None = None,
+    others: OtherTills = ALONE,
 ) -> list[Settled]:
     """Off the GUI thread (at start-up, before a command, then from time to time): settle intents left
     open by re-reading each booking. Never re-sends a change. ``skip(token)``: tokens someone else
@@ -161,7 +169,7 @@ def settle_open(
         if skip(intent.token):  # the counter took this booking up while it was being read
             continue
         try:
-            decided = _settle_by_reread(journal, intent, outcome, "in the background")
+            decided = _settle_by_reread(journal, intent, outcome, "in the background", others)
         except JournalError:
             log.exception("settling intent %d failed; it stays open", intent.id)
             continue

@@ -114,6 +114,7 @@ class Action(StrEnum):
     RETRY = "retry"
     DISMISS = "dismiss"  # back to ready
     OPEN_SETTINGS = "open_settings"
+    STOP_WAITING = "stop_waiting"  # a slow change: stop waiting, its outcome stays unknown
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,15 @@ class CounterView:
     sound: Sound | None = None  # play once when this view is shown
     notice: str = ""  # the previous result, when a queued scan replaced it on screen
     serial: int = 0  # increases with every change; lets the UI tell a new view from a repeat
+    # The API answered a background read since this view was made: the connection is back, whatever
+    # this (older) view says.
+    reachable: bool = False
 
     @property
     def connection(self) -> Connection | None:
         """What this view proves about the connection; None when it says nothing new."""
+        if self.reachable:
+            return Connection.OK
         if self.state in TROUBLE_STATES:
             return Connection.TROUBLE
         return None if self.state in _SAYS_NOTHING_OF_THE_CONNECTION else Connection.OK

@@ -64,7 +64,7 @@ class Booking:
     venue_name: str
     offer_address: str | None
     offer_department_code: str | None
-    creation_date: datetime
+    creation_date: datetime | None  # optional in the API's schema: None when the answer leaves it out
     confirmation_date: datetime | None
     beneficiary: Beneficiary = field(compare=False)
 

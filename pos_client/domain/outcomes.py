@@ -11,9 +11,10 @@ Every answer the contract lists has its own outcome type, so callers switch on t
   ledger holds or made the change)
 - ``Credentials``: ``AuthMissing``, ``AuthInvalid``, ``InactiveProvider``
 - ``Trouble``: ``RateLimited``, ``ServerError``, ``NetworkUnreachable``, ``TimedOut``,
-  ``MalformedResponse``, ``ImplausibleAmount``, ``OutcomeUnknown`` (a change may or may not have
-  gone through, and re-reading could not tell: the counter keeps the intent open and never says
-  "validée").
+  ``MalformedResponse``, ``WrongServerAddress`` (a 404 that is not the API's: a wrong base path or
+  a proxy's page; nothing reached a booking), ``ImplausibleAmount``, ``OutcomeUnknown`` (a change may
+  or may not have gone through, and re-reading could not tell: the counter keeps the intent open and
+  never says "validée").
 
 The one table of what a re-read of a booking proves about a change whose answer was lost
 (``reread_verdict``) and which success each change expects (``done_outcome``) live here too, so the API
@@ -65,6 +66,7 @@ __all__ = [
     "Trouble",
     "Validated",
     "ValidationReverted",
+    "WrongServerAddress",
     "done_outcome",
     "is_done",
     "reread_verdict",
@@ -266,6 +268,15 @@ class MalformedResponse(Trouble):
 
 
 @dataclass(frozen=True)
+class WrongServerAddress(Trouble):
+    """A 404 without the API's "countermark cannot be found": the request never reached the bookings
+    routes (a wrong base path, a moved route, a proxy's page). Nothing was changed or refused."""
+
+    status_code: int
+    detail: str
+
+
+@dataclass(frozen=True)
 class ImplausibleAmount(Trouble):
     """The booking's amount cannot be a real sale (a server's error or a hostile answer): refused
     before anything is claimed, written or sent. ``detail`` is French."""
@@ -309,6 +320,7 @@ Outcome = (
     | TimedOut
     | MalformedResponse
     | ImplausibleAmount
+    | WrongServerAddress
     | OutcomeUnknown
 )
 

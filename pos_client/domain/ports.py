@@ -106,6 +106,10 @@ class Journal(Protocol):
 
     def resolve_unknown(self, intent: Intent, detail: str) -> None: ...
 
+    def resolve_to_check(self, intent: Intent, detail: str) -> None:
+        """Done on the API, but not proven this till's: no payment line, listed "à vérifier"."""
+        ...
+
     def open_intents(self) -> list[Intent]:
         """Intents still PENDING or UNKNOWN (resolved at start-up by re-reading the booking)."""
         ...

@@ -30,7 +30,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pos_client.emulator import rules
 from pos_client.emulator.faults import Fault, FaultBook, FaultKind, Malformation
-from pos_client.emulator.store import EmulatorStore, ProviderKey
+from pos_client.emulator.realism import (
+    CANCEL_RACE_CANCELLED,
+    CANCEL_RACE_VALIDATED,
+    METHOD_NOT_ALLOWED,
+    InFlight,
+    Realism,
+    offerer_venues_json,
+    reshape_booking_json,
+)
+from pos_client.emulator.store import BookingRow, EmulatorStore, ProviderKey
 from pos_client.host_os import HostOs, current_host_os
 
 __all__ = ["ConnectionRegistry", "EmulatorState", "SeenRequest", "build_app"]
@@ -38,8 +47,9 @@ __all__ = ["ConnectionRegistry", "EmulatorState", "SeenRequest", "build_app"]
 log = logging.getLogger(__name__)
 
 PUBLIC_PREFIX = "/public/bookings/v1"
+OFFERER_VENUES_PATH = "/public/offers/v1/offerer_venues"
+_VENUES_CREATED = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)  # the demo world's venues were all made then
 DEFAULT_RATE_LIMIT_PER_MINUTE = 200
-_BAD_JSON = {"global": ["The browser (or proxy) sent a request that this server could not understand."]}
 # struct linger {on, seconds}: two ints on POSIX, two u_shorts on Windows.
 _LINGER_ZERO = struct.pack("HH" if current_host_os() is HostOs.WINDOWS else "ii", 1, 0)
 _PROXY_PAGES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
@@ -119,6 +129,8 @@ class EmulatorState:
     faults: FaultBook = field(default_factory=FaultBook)
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(DEFAULT_RATE_LIMIT_PER_MINUTE))
     connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
+    realism: Realism = field(default_factory=Realism)
+    in_flight: InFlight = field(default_factory=InFlight)
     _seen_changed: threading.Condition = field(default_factory=threading.Condition)
     # Bounded: a demo till can run for days.
     _seen: deque[SeenRequest] = field(default_factory=lambda: deque(maxlen=100_000))
@@ -297,26 +309,53 @@ async def _authenticate(request: Request, state: EmulatorState) -> ProviderKey |
     return provider
 
 
-async def _bad_json_body(request: Request) -> Response | None:
-    """The public blueprint rejects a body declared JSON that does not parse, before auth."""
-    if "json" not in request.headers.get("content-type", ""):
-        return None
-    body = await request.body()
-    if not body:
-        return None
-    try:
-        json.loads(body)
-    except ValueError:
-        return _json(400, _BAD_JSON)
-    return None
-
-
 async def _admit(request: Request, state: EmulatorState) -> ProviderKey | Response:
-    """What runs before every route: the JSON body check, then authentication."""
-    rejected = await _bad_json_body(request)
-    if rejected is not None:
-        return rejected
+    """What runs before every route: authentication. None of these routes declares a body, so the
+    real server never parses one (its JSON check applies only to routes with a ``body``)."""
     return await _authenticate(request, state)
+
+
+def _booking_answer(state: EmulatorState, booking: BookingRow) -> Response:
+    return _json(200, reshape_booking_json(rules.booking_json(booking), state.realism))
+
+
+async def _racing_change(
+    state: EmulatorState, booking: BookingRow, action: str, provider_id: int
+) -> Response | BookingRow:
+    """A change while another of the same booking is in flight: a validation breaks the finance
+    event's unique index (500); a cancel waits for the stock's lock, then re-reads the booking and,
+    when it changed, answers the global handlers' French 410. Else the (re-read) booking to go on."""
+    flight = state.in_flight.current(booking.id)
+    if flight is None:
+        return booking
+    if action == "use":
+        return _answer(rules.SERVER_ERROR)
+    await flight[1].wait()
+    fresh = state.store.find_booking(booking.token, provider_id)
+    if fresh is None:
+        return _answer(rules.NOT_FOUND)
+    if action == "cancel" and fresh.status == "CANCELLED":
+        return _answer(CANCEL_RACE_CANCELLED)
+    if action == "cancel" and fresh.status == "USED":
+        return _answer(CANCEL_RACE_VALIDATED)
+    return fresh
+
+
+def _apply_change(state: EmulatorState, booking: BookingRow, action: str) -> rules.Answer | None:
+    store, now = state.store, state.now()
+    if action == "use":
+        refusal = rules.usable_refusal(booking, now)
+        if refusal is None:
+            store.mark_used(booking.id)
+    elif action == "keep":
+        refusal = rules.keep_refusal(booking)
+        if refusal is None:
+            store.mark_unused(booking.id)
+    else:
+        refusal = rules.cancel_refusal(booking, now)
+        if refusal is None:
+            store.cancel_by_offerer(booking.id)
+    return refusal
 
 
 def _token_route(state: EmulatorState, action: str) -> Callable[[Request], Any]:
@@ -329,23 +368,52 @@ def _token_route(state: EmulatorState, action: str) -> Callable[[Request], Any]:
         booking = store.find_booking(request.path_params["token"], provider.provider_id)
         if booking is None:
             return _answer(rules.NOT_FOUND)
-        now = state.now()
         if action == "get":
-            refusal = rules.usable_refusal(booking, now)
-            return _answer(refusal) if refusal else _json(200, rules.booking_json(booking))
-        if action == "use":
-            refusal = rules.usable_refusal(booking, now)
-            if refusal is None:
-                store.mark_used(booking.id)
-        elif action == "keep":
-            refusal = rules.keep_refusal(booking)
-            if refusal is None:
-                store.mark_unused(booking.id)
+            refusal = rules.usable_refusal(booking, state.now())
+            return _answer(refusal) if refusal else _booking_answer(state, booking)
+        window = state.realism.race_window_s
+        if window > 0 and action in ("use", "cancel"):
+            raced = await _racing_change(state, booking, action, provider.provider_id)
+            if isinstance(raced, Response):
+                return raced
+            booking = raced
+            # The checks pass now; the change commits at the end of the window (the transaction).
+            refusal = (
+                rules.usable_refusal(booking, state.now())
+                if action == "use"
+                else rules.cancel_refusal(booking, state.now())
+            )
+            if refusal is not None:
+                return _answer(refusal)
+            state.in_flight.open(booking.id, action)
+            try:
+                await asyncio.sleep(window)
+                refusal = _apply_change(state, booking, action)
+            finally:
+                state.in_flight.close(booking.id)
         else:
-            refusal = rules.cancel_refusal(booking, now)
-            if refusal is None:
-                store.cancel_by_offerer(booking.id)
+            refusal = _apply_change(state, booking, action)
         return _answer(refusal) if refusal else Response(status_code=204)
+
+    return endpoint
+
+
+def _offerer_venues_route(state: EmulatorState) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        provider = await _admit(request, state)
+        if isinstance(provider, Response):
+            return provider
+        siren = request.query_params.get("siren")
+        extra = [name for name in request.query_params if name != "siren"]
+        if extra:
+            return _json(400, {name: ["Extra inputs are not permitted"] for name in extra})
+        if siren is not None and not re.fullmatch(r"\d{9}", siren):
+            return _json(400, {"siren": ['string does not match regex "^\\d{9}$"']})
+        rows = state.store.offerer_venues(provider.provider_id)
+        answer = offerer_venues_json(rows, _VENUES_CREATED)
+        if siren is not None:
+            answer = [entry for entry in answer if entry["offerer"]["siren"] == siren]
+        return _json(200, answer)
 
     return endpoint
 
@@ -428,14 +496,17 @@ def _list_route(state: EmulatorState) -> Callable[[Request], Any]:
         if values.get("beginningDatetime") is not None:
             values["beginningDatetime"] = values["beginningDatetime"].replace(tzinfo=None).isoformat()
         bookings = store.list_bookings(provider.provider_id, values, values["firstIndex"], values["limit"])
-        return _json(200, {"bookings": [rules.booking_json(booking) for booking in bookings]})
+        entries = [reshape_booking_json(rules.booking_json(booking), state.realism) for booking in bookings]
+        return _json(200, {"bookings": entries})
 
     return endpoint
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    # Flask's routing errors on the public API carry an empty JSON object.
+    # Flask's routing errors on the public API carry an empty JSON object, except 405 (its own handler).
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 405:
+        return _answer(METHOD_NOT_ALLOWED)
     return _json(status, {} if status < 500 else rules.SERVER_ERROR.body)
 
 
@@ -446,7 +517,10 @@ def build_app(state: EmulatorState, control_routes: list[BaseRoute]) -> ASGIApp:
         Route(PUBLIC_PREFIX + "/keep/token/{token}", _token_route(state, "keep"), methods=["PATCH"]),
         Route(PUBLIC_PREFIX + "/cancel/token/{token}", _token_route(state, "cancel"), methods=["PATCH"]),
         Route(PUBLIC_PREFIX + "/bookings", _list_route(state), methods=["GET"]),
+        Route(OFFERER_VENUES_PATH, _offerer_venues_route(state), methods=["GET"]),
         *control_routes,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _http_error})
+    # Flask answers 404 to ".../bookings/" (strict slashes), never a redirect.
+    app.router.redirect_slashes = False
     return FrontDoor(app, state)

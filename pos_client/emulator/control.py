@@ -112,6 +112,18 @@ class EmulatorControl:
         self._state.limiter.per_minute = per_minute
         self._state.limiter.reset()
 
+    def set_realism(self, **switches: Any) -> dict[str, Any]:
+        """Switch real-platform behaviours on or off (``race_window_s``, ``omit_optional_fields``,
+        ``legacy_address_names``: see ``realism``); returns them all. ValueError on a bad one."""
+        self._state.realism.update(switches)
+        return self._state.realism.as_json()
+
+    def move_event(self, token: str, starts_at: datetime) -> int:
+        """The venue moves the event of ``token`` (its whole stock) to ``starts_at``."""
+        if starts_at.tzinfo is None:
+            raise ValueError("starts_at needs a time zone")
+        return self._state.store.move_event(token, starts_at)
+
     def booking_state(self, token: str) -> dict[str, Any]:
         """Status and dates of a booking, whoever owns it; raises KeyError if unknown."""
         store = self._state.store
@@ -190,6 +202,16 @@ def control_routes(control: EmulatorControl, token: str) -> list[BaseRoute]:
         control.inject_fault(Fault(**body))
         return Response(status_code=204)
 
+    async def realism(request: Request) -> Response:
+        if request.method == "POST":
+            return JSONResponse(control.set_realism(**(await request.json())))
+        return JSONResponse(control.set_realism())
+
+    async def move_event(request: Request) -> Response:
+        body = await request.json()
+        moved = control.move_event(request.path_params["token"], _parse_moment(body["starts_at"]))
+        return JSONResponse({"bookings": moved})
+
     async def requests_seen(request: Request) -> Response:
         return JSONResponse([list(seen) for seen in control.requests_seen()])
 
@@ -212,4 +234,6 @@ def control_routes(control: EmulatorControl, token: str) -> list[BaseRoute]:
         Route(CONTROL_PREFIX + "/clock", guarded(clock), methods=["GET", "POST"]),
         Route(CONTROL_PREFIX + "/faults", guarded(faults), methods=["POST", "DELETE"]),
         Route(CONTROL_PREFIX + "/requests", guarded(requests_seen), methods=["GET"]),
+        Route(CONTROL_PREFIX + "/realism", guarded(realism), methods=["GET", "POST"]),
+        Route(CONTROL_PREFIX + "/events/{token}/move", guarded(move_event), methods=["POST"]),
     ]

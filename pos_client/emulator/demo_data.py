@@ -83,6 +83,16 @@ CASES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "CDACT5",
             "Produit numérique à code d'activation, déjà validé : ne peut pas être dé-validé.",
         ),
+        "free_museum_card": (
+            "GRATU5",
+            "Carte musée gratuite : validée automatiquement dès la réservation (410 au premier scan) ; "
+            "la caisse dit qu'elle a été validée à la réservation, pas « ne remettez pas ».",
+        ),
+        "moved_event": (
+            "DEPLC6",
+            "Spectacle validé puis déplacé de plus de 48 h par le lieu : la plateforme l'a remis à "
+            "retirer ; validable de nouveau à partir de la nouvelle date affichée.",
+        ),
     }
 )
 TOKENS: Mapping[str, str] = MappingProxyType({case: token for case, (token, _) in CASES.items()})
@@ -256,6 +266,23 @@ _BOOKINGS: list[tuple[str, int, str, int, timedelta, dict[str, Any]]] = [
             "activation_code": "XK42-9PQ3-77LM",
         },
     ),
+    (
+        "free_museum_card",
+        MUSEUM_VENUE_ID,
+        "Carte jeune du Musée de la Ville",
+        0,
+        timedelta(days=1),
+        {**_PRODUCT, "subcategory": "CARTE_MUSEE"},
+    ),
+    (
+        "moved_event",
+        THEATRE_VENUE_ID,
+        "Théâtre : Le Malade imaginaire",
+        1200,
+        timedelta(days=5),
+        {"subcategory": "SPECTACLE_REPRESENTATION", "starts_in": timedelta(0), "status": "USED",
+         "used_ago": timedelta(hours=2), "moved_to": timedelta(days=10)},
+    ),
 ]
 
 
@@ -273,8 +300,11 @@ def seed(store: EmulatorStore, name: str) -> None:
         fields = dict(extra)
         starts_in: timedelta | None = fields.pop("starts_in", None)
         used_ago: timedelta | None = fields.pop("used_ago", None)
+        moved_to: timedelta | None = fields.pop("moved_to", None)
         store.create_booking(
             token=TOKENS[case], venue_id=venue_id, offer_name=offer_name, price_cents=price_cents,
             created_at=now - booked_ago, event_starts_at=None if starts_in is None else evening + starts_in,
             used_at=None if used_ago is None else now - used_ago, **_PEOPLE[index % len(_PEOPLE)], **fields,
         )  # fmt: skip
+        if moved_to is not None:  # the venue moved the show after this booking was validated
+            store.move_event(TOKENS[case], evening + moved_to)

@@ -42,6 +42,8 @@ AUTO_USE_AFTER_EVENT = timedelta(hours=48)
 BOOKS_EXPIRY = timedelta(days=10)
 OTHERS_EXPIRY = timedelta(days=30)
 BOOK_SUBCATEGORY = "LIVRE_PAPIER"
+# Free bookings of these are marked used (author AUTO) when booked (core/bookings/api.py, book_offer).
+AUTO_USED_WHEN_FREE = frozenset({"CARTE_MUSEE", "ABO_BIBLIOTHEQUE", "ABO_MEDIATHEQUE"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS provider (
@@ -433,6 +435,13 @@ class EmulatorStore:
             )
             token = str(fields.get("token") or self.new_token(db)).upper()
             used_at = fields.get("used_at") or (now if status in ("USED", "REIMBURSED") else None)
+            author = "OFFERER" if used_at else None
+            auto_used = fields.get("activation_code") is not None or (
+                price_cents == 0 and subcategory in AUTO_USED_WHEN_FREE
+            )
+            if status == "CONFIRMED" and auto_used:
+                # Activation codes and free museum cards / library subscriptions: used at booking time.
+                status, used_at, author = "USED", booked_at, "AUTO"
             self._insert(
                 db,
                 "booking",
@@ -445,7 +454,7 @@ class EmulatorStore:
                     "date_created": to_db(booked_at),
                     "cancellation_limit_date": to_db(limit),
                     "date_used": to_db(used_at),
-                    "validation_author": "OFFERER" if used_at else None,
+                    "validation_author": author,
                     "cancellation_reason": "BENEFICIARY" if status == "CANCELLED" else None,
                     "has_paid_pricing": int(bool(fields.get("has_paid_pricing"))),
                     "activation_code": fields.get("activation_code"),
@@ -567,6 +576,45 @@ class EmulatorStore:
                 " WHERE id = ?",
                 (booking_id,),
             )
+
+    def offerer_venues(self, provider_id: int) -> list[dict[str, Any]]:
+        """The venues an active link ties to the provider, with their offerer (``offerer_venues``)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT v.id, v.name, v.street, v.department_code, r.id, r.name FROM venue v"
+                " JOIN offerer r ON r.id = v.offerer_id JOIN venue_provider vp ON vp.venue_id = v.id"
+                " WHERE vp.provider_id = ? AND vp.is_active = 1 ORDER BY r.id, v.id",
+                (provider_id,),
+            ).fetchall()
+        keys = ("id", "name", "street", "department_code", "offerer_id", "offerer_name")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def move_event(self, token: str, starts_at: datetime) -> int:
+        """Move the event of ``token``'s stock to ``starts_at``, as a venue editing its date does:
+        every booking's confirmation date becomes min(new start, now + 48 h), and when the new start is
+        more than 48 h away, its validated (not reimbursed) bookings go back to CONFIRMED. Returns the
+        number of bookings touched; raises ValueError for a product or an unknown token."""
+        now = self.clock.now()
+        booking = self.find_booking(token, None)
+        if booking is None or booking.beginning_datetime is None:
+            raise ValueError(f"{token} is not an event booking")
+        limit = min(starts_at, now + CONFIRM_AFTER_CREATION)
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE stock SET beginning_datetime = ? WHERE id = ?", (to_db(starts_at), booking.stock_id)
+            )
+            touched = db.execute(
+                "UPDATE booking SET cancellation_limit_date = ? WHERE stock_id = ? AND status != 'CANCELLED'",
+                (to_db(limit), booking.stock_id),
+            ).rowcount
+            if starts_at - now > CONFIRM_BEFORE_EVENT:
+                db.execute(
+                    "UPDATE booking SET status = 'CONFIRMED', date_used = NULL, validation_author = NULL"
+                    " WHERE stock_id = ? AND status = 'USED' AND has_paid_pricing = 0",
+                    (booking.stock_id,),
+                )
+            self._remember_now(db, now)
+        return int(touched)
 
     def cancel_by_offerer(self, booking_id: int) -> None:
         with self.transaction() as db:

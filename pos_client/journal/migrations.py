@@ -136,6 +136,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER feed_payment AFTER INSERT ON payments
         BEGIN INSERT INTO feed (kind, row_id) VALUES ('payment', NEW.id); END;
     """,
+    # 5: validations "to be checked": a lost answer re-read as "already validated" without the
+    # evidence that this till did it (another till claims it, or the shared ledger cannot tell).
+    # Their intent is resolved 'done' without a payment line; this table says why, for the reports.
+    """
+    CREATE TABLE to_check (
+        intent_id INTEGER PRIMARY KEY REFERENCES intents (id),
+        detail TEXT NOT NULL,
+        marked_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

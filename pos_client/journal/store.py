@@ -30,7 +30,15 @@ from pos_client.journal.errors import JournalClosedError, translated, translated
 from pos_client.journal.feed import feed_position, read_feed
 from pos_client.journal.migrations import NotAJournalError, migrate
 
-__all__ = ["PAYMENT_MODE", "JournalClosedError", "PaymentRow", "SqliteJournal", "open_journal", "utc_now"]
+__all__ = [
+    "PAYMENT_MODE",
+    "JournalClosedError",
+    "PaymentRow",
+    "SqliteJournal",
+    "ToCheckLine",
+    "open_journal",
+    "utc_now",
+]
 
 PAYMENT_MODE = "pass Culture"
 _BUSY_TIMEOUT_S = 10.0
@@ -42,6 +50,18 @@ def utc_now() -> datetime:
 
 # A keep applied on the API for a validation that has no payment line in this journal.
 _DONE_ELSEWHERE = "sans ligne de paiement : validation faite hors de cette caisse"
+
+
+@dataclass(frozen=True)
+class ToCheckLine:
+    """A validation recorded "à vérifier": done on the API, not proven this till's; no payment line."""
+
+    recorded_at: datetime
+    token: str
+    offer_name: str
+    amount_cents: int
+    detail: str
+
 
 @dataclass(frozen=True)
 class PaymentRow:
@@ -194,7 +214,7 @@ class SqliteJournal:
                     booking.venue_id,
                     booking.venue_name,
                     booking.price_category_label,
-                    _iso(booking.creation_date),
+                    _iso(booking.creation_date) if booking.creation_date else None,
                 ),
             )
             intent_id = cursor.lastrowid
@@ -296,6 +316,39 @@ class SqliteJournal:
                     "INSERT INTO unknown_marks (intent_id, detail, marked_at) VALUES (?, ?, ?)",
                     (intent.id, detail, _iso(self._clock())),
                 )
+
+    @translated
+    def resolve_to_check(self, intent: Intent, detail: str) -> None:
+        """The change is done on the API but this till cannot prove it did it (a lost answer, then
+        "already validated", and another till's claim or none to compare with): resolved without a
+        payment line and listed "à vérifier" (``to_check_lines``)."""
+        now = _iso(self._clock())
+        with self._transaction() as db:
+            if self._resolution_of(db, intent.id) is None:
+                db.execute(
+                    "INSERT INTO resolutions VALUES (?, 'done', ?, 1, ?)",
+                    (intent.id, f"à vérifier : {detail}", now),
+                )
+                db.execute(
+                    "INSERT INTO to_check (intent_id, detail, marked_at) VALUES (?, ?, ?)",
+                    (intent.id, detail, now),
+                )
+
+    @translated
+    def to_check_lines(self) -> list[ToCheckLine]:
+        """Validations to be checked, oldest first: token, offer, amount, why, when (no payment line)."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT i.created_at, i.token, i.offer_name, i.unit_price_cents * i.quantity, c.detail"
+                " FROM to_check c JOIN intents i ON i.id = c.intent_id ORDER BY i.id"
+            )
+            .fetchall()
+        )
+        return [
+            ToCheckLine(_parse(at), token, name, int(amount), detail)
+            for at, token, name, amount, detail in rows
+        ]
 
     @translated
     def open_intents(self) -> list[Intent]:

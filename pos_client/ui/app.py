@@ -230,7 +230,11 @@ def _run_once(
         def open_settings() -> None:
             nonlocal restart
             dialog = SettingsDialog(
-                context.settings, keys, window, attach_scanner_test=window.attach_scanner_test
+                context.settings,
+                keys,
+                window,
+                attach_scanner_test=window.attach_scanner_test,
+                load_venues=getattr(backend.api, "offerer_venues", None),  # the key's venues
             )
             if dialog.exec():
                 context.save_settings(dialog.result_settings())

@@ -250,8 +250,8 @@ class BookingCard(QGroupBox):
         self.total.setText(format_euros(booking.total_cents) + quantity)
         self.category.setText(booking.price_category_label or "—")
         self.ean.setText(booking.offer_ean or "—")
-        self.venue.setText(booking.venue_name)
-        self.booked_on.setText(format_when(booking.creation_date))
+        self.venue.setText(booking.venue_name or "—")
+        self.booked_on.setText(format_when(booking.creation_date) if booking.creation_date else "—")
         self.id_panel.setVisible(show_identity)
         if not show_identity:
             self._clear_identity()

@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
             (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
             (Action.CONFIRM_CANCEL, "Annuler définitivement (Alt+D)", "Alt+D"),
             (Action.OPEN_SETTINGS, "Réglages (F2)", ""),
+            (Action.STOP_WAITING, "Ne plus attendre (résultat inconnu)", ""),
             (Action.DISMISS, "Fermer (Échap)", ""),
         ):
             button = QPushButton(tr(label))
@@ -220,6 +221,10 @@ class MainWindow(QMainWindow):
 
         self.env_label = QLabel(tr("Serveur : {env}", env=tr(environment_label)))
         self.env_label.setObjectName("status_env")
+        # The venue(s) this till serves (settings); a booking of another venue is refused.
+        venue_names = settings.api.venue_names or tr("tous ceux de la clé")
+        self.venue_label = ElidedLabel(tr("Lieu : {names}", names=venue_names), min_chars=12)
+        self.venue_label.setObjectName("status_venue")
         self.connection_label = QLabel(tr("Connexion : —"))
         self.connection_label.setObjectName("status_connection")
         self.key_label = QLabel()
@@ -261,6 +266,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.handoff_label, 1)
         for permanent in (
             self.scanners_label,
+            self.venue_label,
             self.env_label,
             self.connection_label,
             self.key_label,
@@ -333,6 +339,8 @@ class MainWindow(QMainWindow):
             done = self.counter.request_cancel(token)
         elif action is Action.CONFIRM_CANCEL:
             done = self.counter.confirm_cancel(token, self.cancel_word.text())
+        elif action is Action.STOP_WAITING:
+            done = self.counter.stop_waiting()
         elif action is Action.OPEN_SETTINGS:
             self.settings_requested.emit()
         elif action is Action.DISMISS:

@@ -30,6 +30,7 @@ from pos_client.api.keys import KeyStoreError, key_hint
 from pos_client.i18n import LANGUAGES, Translator
 from pos_client.settings import ApiEnvironment, ScannerSettings, Settings, UiSettings, setting_range
 from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
+from pos_client.ui.venue_picker import VenueLoader, VenuePicker
 
 if TYPE_CHECKING:
     from pos_client.ui.scanner_test_window import ScannerTestWindow
@@ -62,6 +63,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         attach_scanner_test: Callable[[ScannerTestWindow], None] | None = None,
+        load_venues: VenueLoader | None = None,
     ) -> None:
         """``attach_scanner_test`` feeds « Tester le scanner » with the running till's scans and keys."""
         super().__init__(parent)
@@ -85,6 +87,8 @@ class SettingsDialog(QDialog):
         self.new_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_key.setPlaceholderText(tr("Nouvelle clé (laisser vide pour garder l'actuelle)"))
         self.till_name = QLineEdit(settings.till_name)
+        # The venue(s) this till serves, among those the key reaches (``load_venues``: the API's list).
+        self.venues = VenuePicker(settings.api.venue_ids, settings.api.venue_names, tr, load_venues)
         self.guard = QDoubleSpinBox()
         self.guard.setRange(*setting_range(ScannerSettings, "guard_window_s"))
         self.guard.setValue(settings.scanner.guard_window_s)
@@ -114,6 +118,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Clé d'API"), self.key_state)
         form.addRow("", self.new_key)
         form.addRow(tr("Nom de la caisse"), self.till_name)
+        form.addRow(tr("Lieux de cette caisse"), self.venues)
         form.addRow(tr("Fenêtre anti-double lecture (s)"), self.guard)
         form.addRow(tr("Retour à l'attente après (s)"), self.return_delay)
         form.addRow(tr("Sons"), self.sound)
@@ -197,7 +202,13 @@ class SettingsDialog(QDialog):
         return replace(
             s,
             till_name=self.till_name.text().strip() or s.till_name,
-            api=replace(s.api, environment=self._environment(), custom_url=self.custom_url.text().strip()),
+            api=replace(
+                s.api,
+                environment=self._environment(),
+                custom_url=self.custom_url.text().strip(),
+                venue_ids=self.venues.result()[0],
+                venue_names=self.venues.result()[1],
+            ),
             scanner=self.scanners.result(replace(s.scanner, guard_window_s=self.guard.value())),
             ui=replace(
                 s.ui,

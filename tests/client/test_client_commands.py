@@ -173,7 +173,7 @@ def test_validate_goes_through_the_journal(
     journal = journal_of()
     assert journal.total_for_day_cents(date.today()) == 790
     assert journal.validated_by_this_till(token) is not None
-    # A second validation is refused from the journal, before any request.
+    # A second validation is refused from the journal after its read, before any change is sent.
     sent = patches(emulator)
     code, _, err = run("booking", "validate", token, "--id-checked")
     assert code == Exit.REFUSED and "déjà validée par cette caisse" in err
@@ -341,3 +341,73 @@ def test_keep_with_the_flag_of_a_validation_of_this_till_pays_it_back(
     assert code == Exit.OK
     assert "-7,90\u00a0€" in out and "aucune ligne" not in out
     assert journal_of().total_for_day_cents(date.today()) == 0
+
+
+# ----------------------------------------------------------------------------- truth (issue 14)
+def test_show_and_validate_settle_what_a_lost_answer_left_open(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    # A lost answer whose re-read is refused too: the intent stays open, the booking is USED.
+    token = TOKENS["book_2"]
+    emulator.control.set_rate_limit(1)
+    emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
+    assert run("booking", "validate", token, "--id-checked")[0] == Exit.UNKNOWN
+    emulator.control.set_rate_limit(1000)
+    # A later "show" settles it by its read (not "déjà validée" with the sale missing from the day).
+    code, out, err = run("booking", "show", token)
+    assert "Résultat retrouvé" in out + err and "8,90" in out + err
+    assert journal_of().open_intents() == []
+    assert journal_of().total_for_day_cents(date.today()) == 890
+    # And a "validate" of a lost validation settles it too, and says it is validated (exit 0).
+    other = TOKENS["book"]
+    emulator.control.set_rate_limit(1)
+    emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
+    assert run("booking", "validate", other, "--id-checked")[0] == Exit.UNKNOWN
+    emulator.control.set_rate_limit(1000)
+    code, out, _ = run("booking", "validate", other, "--id-checked")
+    assert code == Exit.OK and "relisant" in out, out
+    assert journal_of().total_for_day_cents(date.today()) == 890 + 790
+
+
+def test_a_moved_event_validated_again_is_not_refused_from_the_journal(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    from datetime import timedelta
+
+    control = emulator.control
+    now = control.now()
+    token = control.create_booking(
+        venue_id=demo_data.THEATRE_VENUE_ID, offer_name="Théâtre : Ondine", price_cents=1300,
+        created_at=now - timedelta(days=5), event_starts_at=now + timedelta(days=1),
+    )  # fmt: skip
+    assert run("booking", "validate", token, "--id-checked")[0] == Exit.OK
+    # The venue moves the show 10 days away: the platform puts the booking back to collect, pending.
+    control.move_event(token, now + timedelta(days=10))
+    code, _, err = run("booking", "validate", token, "--id-checked")
+    assert code == Exit.REFUSED and "Vous pourrez valider" in err  # the new date, from the API
+    control.advance_clock(timedelta(hours=48, minutes=1))
+    code, out, _ = run("booking", "validate", token, "--id-checked")
+    assert code == Exit.OK, out
+    assert control.booking_state(token)["status"] == "USED"
+    assert journal_of().total_for_day_cents(date.today()) == 1300  # one sale, one payment
+
+
+def test_the_command_line_refuses_a_booking_of_another_venue(
+    run: Runner, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    from pos_client.settings import Settings
+
+    settings_file = AppPaths.resolve(str(tmp_path)).settings_file
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    Settings().with_values(api={"venue_ids": str(demo_data.BOOKSHOP_VENUE_ID)}).save(settings_file)
+    code, _, err = run("booking", "validate", TOKENS["concert_category"], "--id-checked")
+    assert code == Exit.REFUSED and "Salle Étoile Concerts" in err
+    assert patches(emulator) == 0
+    assert run("booking", "validate", TOKENS["book"], "--id-checked")[0] == Exit.OK
+
+
+def test_a_wrong_server_path_is_not_an_unknown_code(
+    run: Runner, emulator: RunningEmulator, journal_of: Callable[[], SqliteJournal]
+) -> None:
+    code, _, err = run("booking", "show", TOKENS["book"], "--url", emulator.base_url + "/api", url=False)
+    assert code == Exit.TROUBLE and "Adresse du serveur incorrecte" in err

@@ -232,6 +232,12 @@ class RecordingJournal:
     def resolve_unknown(self, intent: Intent, detail: str) -> None:
         self._resolve(intent, IntentResolution.UNKNOWN, lambda: self.store.resolve_unknown(intent, detail))
 
+    def resolve_to_check(self, intent: Intent, detail: str) -> None:
+        if self.fail_resolve is not None:
+            raise self.fail_resolve
+        self.store.resolve_to_check(intent, detail)
+        self.events.append(f"journal.to_check:{intent.token}")
+
     def open_intents(self) -> list[Intent]:
         return self.store.open_intents()
 

@@ -30,6 +30,7 @@ from pos_client.domain.outcomes import (
     ServerError,
     StructureClosed,
     TimedOut,
+    WrongServerAddress,
 )
 from pos_client.domain.ports import JournalUnavailable
 from pos_client.domain.scan import Transport
@@ -200,7 +201,8 @@ def test_garbage_during_a_card_does_not_disturb_it(rig: Rig) -> None:
 # ----------------------------------------------------------------------------- outcome table
 LOOKUP_CASES: list[tuple[Outcome, State, Tone, str, set[Action]]] = [
     (NotFound("352UW4"), State.NOT_FOUND, Tone.ERROR, "disposition de clavier", set()),
-    (AlreadyValidated("352UW4"), State.ALREADY_VALIDATED, Tone.ERROR, "déjà été validée", set()),
+    # Not by this till: maybe validated automatically at booking (museum card, activation code).
+    (AlreadyValidated("352UW4"), State.ALREADY_VALIDATED, Tone.ATTENTION, "dès la réservation", set()),
     (Cancelled("352UW4"), State.CANCELLED, Tone.ERROR, "a été annulée", set()),
     (Reimbursed("352UW4"), State.REIMBURSED, Tone.ERROR, "remboursée", set()),
     (
@@ -219,6 +221,13 @@ LOOKUP_CASES: list[tuple[Outcome, State, Tone, str, set[Action]]] = [
     (MalformedResponse(200, "x"), State.SERVER_TROUBLE, Tone.ATTENTION, "pas pu être lue", {Action.RETRY}),
     (NetworkUnreachable("refused"), State.NETWORK_TROUBLE, Tone.ATTENTION, "injoignable", {Action.RETRY}),
     (TimedOut("read"), State.NETWORK_TROUBLE, Tone.ATTENTION, "pas répondu", {Action.RETRY}),
+    (
+        WrongServerAddress(404, "{}"),
+        State.SERVER_TROUBLE,
+        Tone.ERROR,
+        "adresse du serveur",
+        {Action.RETRY, Action.OPEN_SETTINGS},
+    ),
 ]
 
 

@@ -188,11 +188,11 @@ def test_double_click_and_double_scan_send_one_validation(till: Till) -> None:
 @pytest.mark.parametrize(
     ("case", "state", "title", "text"),
     [
-        ("used", State.ALREADY_VALIDATED, "Contremarque déjà validée", "déjà été validée"),
+        ("used", State.ALREADY_VALIDATED, "Contremarque déjà validée", "pas par cette caisse"),
         ("cancelled", State.CANCELLED, "Réservation annulée", "ne peut plus être validée"),
         ("reimbursed", State.REIMBURSED, "Réservation déjà remboursée", "remboursée"),
         ("pending_event", State.NOT_YET_CONFIRMED, "Pas encore validable", "à partir du"),
-        ("other_venue", State.NOT_FOUND, "Contremarque introuvable", "pour ce lieu"),
+        ("other_venue", State.NOT_FOUND, "Contremarque introuvable", "clé d'API de cette caisse"),
         ("closed_structure", State.STRUCTURE_CLOSED, "Structure fermée", "structure fermée"),
     ],
 )
