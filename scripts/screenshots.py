@@ -153,8 +153,8 @@ def _truth_screens(
     window: Any, backend: Any, tokens: Any, scan: Any, settle: Any, shoot: Any, app: Any
 ) -> None:
     """The screens of issue 14: another venue, validated at booking, unknown outcomes, a slow server."""
-    from pos_client.emulator import Fault, FaultKind
     from pos_client.counter.view import Action, State
+    from pos_client.emulator import Fault, FaultKind
 
     control = backend.emulator.control
     counter = window.counter
