@@ -76,7 +76,7 @@ ADAPTERS = ("api", "journal", "handoff", "scanner", "emulator", "reconcile", "le
 # Shared infrastructure any room may use. ``settings`` is allowed only where the adapter reads its own
 # section's types: api (ApiEnvironment for keys and URLs), scanner (ScannerSettings for the source
 # factory in discovery), journal (open_journal's default till name); handoff and emulator don't.
-INFRASTRUCTURE = ("host_os", "logs", "paths", "durable", "i18n")
+INFRASTRUCTURE = ("host_os", "logs", "paths", "durable", "i18n", "safety")
 SETTINGS_USERS = {"api", "scanner", "journal", "ledger"}
 # Only these may import every room (the composition root, the faces, the self-test).
 COMPOSERS = ("app", "cli", "ui", "selftest", "__main__")

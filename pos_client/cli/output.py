@@ -35,6 +35,7 @@ from pos_client.domain.outcomes import (
     TimedOut,
     Validated,
     ValidationReverted,
+    WrongServerAddress,
 )
 
 __all__ = ["booking_card", "describe_outcome", "emit", "exit_code_for", "fail"]
@@ -66,7 +67,7 @@ def exit_code_for(outcome: Outcome) -> Exit:
         return Exit.USAGE
     if isinstance(outcome, AuthMissing | AuthInvalid | InactiveProvider):
         return Exit.CREDENTIALS
-    if isinstance(outcome, RateLimited | ServerError | NetworkUnreachable | TimedOut):
+    if isinstance(outcome, RateLimited | ServerError | NetworkUnreachable | TimedOut | WrongServerAddress):
         return Exit.TROUBLE
     if isinstance(outcome, MalformedResponse | ImplausibleAmount):
         return Exit.TROUBLE

@@ -19,9 +19,10 @@ import logging
 import os
 import secrets
 import stat
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from pos_client.host_os import HostOs, current_host_os
 
 __all__ = [
     "FILE_MODE",
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
-_POSIX = sys.platform != "win32"
+_POSIX = current_host_os() is not HostOs.WINDOWS
 _registry: Path | None = None
 
 
@@ -170,10 +171,11 @@ def clean_abandoned_temp_files(registry: Path) -> int:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if sys.platform == "win32":
+    if current_host_os() is HostOs.WINDOWS:
         import ctypes
 
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        # WinDLL exists on Windows only (this branch), which mypy on Linux does not know.
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
         handle = kernel32.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
         if not handle:
             return False

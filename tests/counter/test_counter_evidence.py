@@ -11,10 +11,10 @@ import pytest
 
 from pos_client.api.client import BookingsClient
 from pos_client.counter.changes import run_change
-from pos_client.counter.evidence import ALONE
 from pos_client.counter.settlement import settle_open
 from pos_client.domain.ledger import Intent, IntentResolution, Operation
-from pos_client.domain.outcomes import Found, OutcomeUnknown, Validated, WrongServerAddress
+from pos_client.domain.outcomes import ClaimedElsewhere, Found, OutcomeUnknown, Validated, WrongServerAddress
+from pos_client.domain.ports import ClaimTicket
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.journal import SqliteJournal, open_journal
@@ -24,14 +24,27 @@ SCAN = RawScan(text="x", transport=Transport.SERIAL, source_id="serial:test")
 
 
 class SharedClaims:
-    """What a shared ledger answers (the ledger itself is another piece of work): the tokens another
-    till claimed, or None when it cannot be read."""
+    """What the other tills' evidence answers (``OtherTills``): the tokens another till claimed, or
+    None when it cannot be read."""
 
     def __init__(self, claimed: set[str] | None) -> None:
         self.claimed = claimed
 
     def claims(self, intent: Intent) -> bool | None:
         return None if self.claimed is None else intent.token in self.claimed
+
+
+class UnreachableLedger:
+    """The shared ledger's claims (the ``BookingClaims`` port) while the ledger cannot be reached."""
+
+    def claim(self, token: str, operation: Operation) -> ClaimTicket | ClaimedElsewhere | None:
+        return None
+
+    def finish(self, ticket: ClaimTicket, *, went_through: bool | None) -> None:
+        raise AssertionError("no claim was granted")
+
+    def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
+        return None
 
 
 @pytest.fixture
@@ -50,21 +63,20 @@ def _found(client: BookingsClient, token: str) -> Found:
     return found
 
 
-@pytest.mark.parametrize("claimed", [{TOKENS["book"]}, None])
-def test_a_lost_validation_claimed_elsewhere_or_unverifiable_is_to_be_checked(
-    rig: tuple[RunningEmulator, BookingsClient, SqliteJournal], claimed: set[str] | None
+def test_a_lost_validation_with_the_ledger_unreachable_is_to_be_checked(
+    rig: tuple[RunningEmulator, BookingsClient, SqliteJournal],
 ) -> None:
     emulator, client, journal = rig
     token = TOKENS["book"]
     booking = _found(client, token).booking
     emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
-    result = run_change(client, journal, Operation.USE, booking, SCAN, None, SharedClaims(claimed))
+    result = run_change(client, journal, Operation.USE, booking, SCAN, None, UnreachableLedger())
     assert result.outcome == Validated(token, confirmed_by_reread=True)
     assert result.to_check and result.payment is None
     assert journal.open_intents() == []
     [line] = journal.to_check_lines()
     assert (line.token, line.amount_cents) == (token, 790)
-    assert ("autre caisse" in line.detail) is (claimed is not None)
+    assert "impossible de consulter les autres caisses" in line.detail
     assert journal.validated_by_this_till(token) is None  # not this till's sale
 
 
@@ -75,7 +87,7 @@ def test_alone_its_own_intent_is_the_evidence(
     token = TOKENS["book"]
     booking = _found(client, token).booking
     emulator.control.inject_fault(Fault(FaultKind.DROP_AFTER_COMMIT, path_contains="/use/"))
-    result = run_change(client, journal, Operation.USE, booking, SCAN, None, ALONE)
+    result = run_change(client, journal, Operation.USE, booking, SCAN, None)  # no ledger: alone
     assert not result.to_check and result.payment is not None and result.payment.amount_cents == 790
 
 
