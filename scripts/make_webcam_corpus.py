@@ -43,8 +43,10 @@ POSITIVE_CONDITIONS = (
     "inverted",
     "noise",
     "jpeg",
+    "specular",
+    "finger",
 )
-NEGATIVE_CONDITIONS = ("ean13", "clutter", "text", "empty")
+NEGATIVE_CONDITIONS = ("ean13", "clutter", "text", "empty", "glossy")
 CONDITIONS = POSITIVE_CONDITIONS + NEGATIVE_CONDITIONS
 
 # Frame sizes are given as (width, height); sizes in pixels below are for a 1280-wide frame
@@ -109,6 +111,23 @@ class Glare:
     centre: tuple[float, float]  # on the screen texture, as fractions of its size
     radius: float  # fraction of the screen width
     elongation: float = 1.6
+    angle_deg: float = 0.0  # direction of the spot's long axis
+    # Bloom: light above full scale spills into the neighbouring pixels (sensor and lens), this
+    # fraction of the excess spread with a Gaussian of ``bloom_px`` texture pixels.
+    bloom: float = 0.0
+    bloom_px: float = 12.0
+
+
+@dataclass(frozen=True)
+class Finger:
+    """A fingertip over the code, coming in across one edge of the symbol (never over a finder
+    pattern). In symbol modules (29 for pass Culture's version 3), from the symbol's top-left."""
+
+    edge: str  # "top", "right", "bottom", "left": the edge the finger crosses
+    along: float  # where it crosses that edge: the finger's centre line, in modules
+    width: float  # finger width, in modules
+    reach: float  # how far its tip goes into the symbol, in modules
+    tone: tuple[int, int, int] = (120, 150, 205)  # BGR skin
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,7 @@ class Phone:
     grid_strength: float = 0.12  # darkening of the screen's pixel grid (moiré source)
     grid_period: int = 3
     glare: Glare | None = None
+    finger: Finger | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +223,8 @@ def _screen_texture(phone: Phone, rng: np.random.Generator) -> Image:
     body[_BEZEL:-_BEZEL, _BEZEL:-_BEZEL] = screen
     if phone.glare is not None:
         body = _add_glare(body, phone.glare)
+    if phone.finger is not None and phone.content not in ("ean13", "blank"):
+        body = _add_finger(body, phone.finger)
     return body
 
 
@@ -212,8 +234,116 @@ def _add_glare(texture: Image, glare: Glare) -> Image:
     cx, cy = glare.centre[0] * w, glare.centre[1] * h
     rx = glare.radius * w * glare.elongation
     ry = glare.radius * w
-    spot = np.exp(-(((xs - cx) / rx) ** 2 + ((ys - cy) / ry) ** 2) * 2.0) * glare.strength
-    return np.clip(texture.astype(np.float32) + spot[:, :, None], 0, 255).astype(np.uint8)
+    cos, sin = math.cos(math.radians(glare.angle_deg)), math.sin(math.radians(glare.angle_deg))
+    u, v = (xs - cx) * cos + (ys - cy) * sin, (ys - cy) * cos - (xs - cx) * sin
+    spot = np.exp(-((u / rx) ** 2 + (v / ry) ** 2) * 2.0) * glare.strength
+    lit = texture.astype(np.float32) + spot[:, :, None]
+    if glare.bloom > 0:
+        excess = np.maximum(lit - 255.0, 0.0)
+        lit += cv2.GaussianBlur(excess, (0, 0), glare.bloom_px) * glare.bloom
+    return np.clip(lit, 0, 255).astype(np.uint8)
+
+
+# Where the code's symbol lies on the texture: 240 px for 29 modules plus a 1-module border.
+_CODE_MODULES = 29
+_MODULE_TEX_PX = 240 / (_CODE_MODULES + 2)
+
+
+def finger_mask(finger: Finger, shape: tuple[int, int], origin: tuple[float, float], module: float) -> Image:
+    """The fingertip as a float mask (1 = finger) over an image of ``shape``, the symbol's top-left
+    module at ``origin`` and ``module`` pixels per module: a capsule, its rounded tip inside."""
+    half = finger.width / 2
+    outside = 30.0  # the finger goes on well beyond the symbol
+    # Along the finger's axis, from its root (outside) to its tip; in module coordinates.
+    if finger.edge == "top":
+        root, tip = (finger.along, -outside), (finger.along, finger.reach - half)
+    elif finger.edge == "bottom":
+        root, tip = (
+            (finger.along, _CODE_MODULES + outside),
+            (finger.along, _CODE_MODULES - finger.reach + half),
+        )
+    elif finger.edge == "left":
+        root, tip = (-outside, finger.along), (finger.reach - half, finger.along)
+    else:
+        root, tip = (
+            (_CODE_MODULES + outside, finger.along),
+            (_CODE_MODULES - finger.reach + half, finger.along),
+        )
+    mask = np.zeros(shape, np.uint8)
+
+    def px(point: tuple[float, float]) -> tuple[int, int]:
+        return (
+            round((origin[0] + point[0] * module) * 16),
+            round((origin[1] + point[1] * module) * 16),
+        )
+
+    thickness = max(1, round(finger.width * module))
+    cv2.line(mask, px(root), px(tip), 255, thickness, cv2.LINE_AA, shift=4)
+    return mask.astype(np.float32) / 255.0
+
+
+def finger_coverage(finger: Finger) -> float:
+    """Fraction of the symbol's area the finger covers."""
+    scale = 8.0
+    mask = finger_mask(finger, (_CODE_MODULES * 8, _CODE_MODULES * 8), (0.0, 0.0), scale)
+    return float(mask.mean())
+
+
+def finger_on_finder(finger: Finger) -> bool:
+    """True when the finger touches a finder pattern or its separator (8x8 modules at three corners)."""
+    scale = 8.0
+    mask = finger_mask(finger, (_CODE_MODULES * 8, _CODE_MODULES * 8), (0.0, 0.0), scale) > 0.02
+    corner = int(8 * scale)
+    far = int((_CODE_MODULES - 8) * scale)
+    return bool(mask[:corner, :corner].any() or mask[:corner, far:].any() or mask[far:, :corner].any())
+
+
+def _add_finger(texture: Image, finger: Finger) -> Image:
+    """Skin over the screen: shaded like a cylinder, soft edged (nearer than the focus plane), with
+    a faint shadow on the screen beside it."""
+    h, w = texture.shape[:2]
+    origin = (_BEZEL + (_SCREEN_W - _CODE_TEX_PX) / 2 + _MODULE_TEX_PX, _BEZEL + 300 + _MODULE_TEX_PX)
+    mask = finger_mask(finger, (h, w), origin, _MODULE_TEX_PX)
+    soft = cv2.GaussianBlur(mask, (0, 0), 2.0)
+    # Cylinder shading: brightest along the axis, darker towards the sides.
+    core = cv2.GaussianBlur(mask, (0, 0), finger.width * _MODULE_TEX_PX / 4)
+    shade = 0.55 + 0.45 * np.clip(core / max(float(core.max()), 1e-6), 0, 1)
+    skin = np.array(finger.tone, np.float32)[None, None, :] * shade[:, :, None]
+    shadow = 1.0 - 0.25 * np.clip(cv2.GaussianBlur(mask, (0, 0), 6.0) - soft, 0, 1)
+    out = texture.astype(np.float32) * shadow[:, :, None]
+    out = out * (1 - soft[:, :, None]) + skin * soft[:, :, None]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def random_finger(rng: np.random.Generator, coverage: float) -> Finger:
+    """A fingertip covering about ``coverage`` of the symbol, never a finder pattern."""
+    ranges = {  # where a finger of the edge can cross it without reaching a finder's 8 modules
+        "top": (8.0, _CODE_MODULES - 8.0),
+        "left": (8.0, _CODE_MODULES - 8.0),
+        "bottom": (8.0, float(_CODE_MODULES)),
+        "right": (8.0, float(_CODE_MODULES)),
+    }
+    best: Finger | None = None
+    for _ in range(200):
+        edge = str(rng.choice(["bottom", "bottom", "right", "right", "top", "left"]))
+        width = float(rng.uniform(7.0, 12.0))
+        lo, hi = ranges[edge]
+        along = float(rng.uniform(lo + 0.3 * width, max(hi - 0.3 * width, lo + 0.3 * width)))
+        finger = Finger(edge, along, width, reach=1.0)
+        # The reach that gives the coverage, by bisection (coverage grows with reach).
+        low, high = 0.5, 24.0
+        for _ in range(14):
+            middle = (low + high) / 2
+            if finger_coverage(replace(finger, reach=middle)) < coverage:
+                low = middle
+            else:
+                high = middle
+        finger = replace(finger, reach=high)
+        if not finger_on_finder(finger):
+            tone = rng.uniform([95, 120, 170], [150, 175, 230])
+            return replace(finger, tone=(int(tone[0]), int(tone[1]), int(tone[2])))
+        best = best or finger
+    raise ValueError(f"no finger of coverage {coverage} fits between the finder patterns")
 
 
 def _rotation(tilt_x: float, tilt_y: float, roll: float) -> np.ndarray:
@@ -417,11 +547,15 @@ def condition_scene(
 ) -> tuple[Scene, tuple[str, ...]]:
     """One random scene of a condition, and the payloads it shows."""
     payload = contremarque_payload(random_token(rng))
-    content = {"ean13": "ean13", "clutter": "fake_qr", "text": "blank", "empty": "blank"}.get(
-        condition, payload
-    )
+    content = {
+        "ean13": "ean13",
+        "clutter": "fake_qr",
+        "text": "blank",
+        "empty": "blank",
+        "glossy": "fake_qr",
+    }.get(condition, payload)
     phone, camera = _baseline(rng, content)
-    extras = condition if condition in NEGATIVE_CONDITIONS else ""
+    extras = condition if condition in ("ean13", "clutter", "text") else ""
     u = float(rng.random())  # severity within the condition's range
     if condition == "moire":
         phone = replace(phone, grid_strength=0.3 + 0.4 * u, grid_period=int(rng.integers(2, 4)))
@@ -433,6 +567,33 @@ def condition_scene(
             radius=float(rng.uniform(0.12, 0.3)),
         )
         phone = replace(phone, glare=glare)
+    elif condition == "specular":
+        # A lamp's reflection on the code (the review's severities): +0.5 to +1.2 of full scale at
+        # its centre, a blob up to a third of the code wide, with bloom around what saturates.
+        glare = Glare(
+            strength=255.0 * (0.5 + 0.7 * u),
+            centre=(float(rng.uniform(0.36, 0.64)), float(rng.uniform(0.39, 0.57))),
+            radius=float(rng.uniform(0.12, 0.28)),
+            elongation=float(rng.uniform(1.0, 2.2)),
+            angle_deg=float(rng.uniform(0, 180)),
+            bloom=float(rng.uniform(0.3, 0.8)),
+            bloom_px=float(rng.uniform(6.0, 16.0)),
+        )
+        phone = replace(phone, glare=glare)
+    elif condition == "glossy":
+        # The worst negative for the glare fusion: a QR-like pattern (real finder patterns, random
+        # modules) under a moving reflection, which the fusion aligns and reads like a code.
+        glare = Glare(
+            strength=255.0 * (0.5 + 0.7 * u),
+            centre=(float(rng.uniform(0.36, 0.64)), float(rng.uniform(0.39, 0.57))),
+            radius=float(rng.uniform(0.12, 0.28)),
+            elongation=float(rng.uniform(1.0, 2.2)),
+            bloom=0.5,
+        )
+        phone = replace(phone, glare=glare)
+    elif condition == "finger":
+        # A fingertip over 2-14 % of the symbol, never over a finder pattern.
+        phone = replace(phone, finger=random_finger(rng, 0.02 + 0.12 * u))
     elif condition == "small":
         phone = replace(phone, code_px=90 - 42 * u)
     elif condition == "tilted":
@@ -481,6 +642,77 @@ def generate_corpus(
             )
             quads = tuple(code_quad(p, size) for p in scene.phones if p.content in expected)
             yield CorpusFrame(condition, index, renderer.render(scene, rng), expected, quads)
+
+
+# ----------------------------------------------------------------------------- hand-held sequences
+@dataclass(frozen=True)
+class CorpusSequence:
+    """Consecutive frames (30 fps) of one phone held by hand in one condition."""
+
+    condition: str
+    index: int
+    frames: tuple[CorpusFrame, ...]
+
+
+def handheld_sequence(
+    condition: str,
+    rng: np.random.Generator,
+    background_seed: int,
+    length: int = 8,
+    size: tuple[int, int] = (1280, 720),
+    renderer: SceneRenderer | None = None,
+) -> list[tuple[Image, tuple[str, ...], np.ndarray]]:
+    """``length`` frames of a phone held by hand: it trembles (a few pixels, a fraction of a
+    degree per frame) and, on the glass, a lamp's reflection moves much more than the phone does
+    (a reflection turns twice as fast as the mirror: 1 degree of tremor moves it by about a
+    quarter of the code at 25 cm). Returns (BGR frame, payloads, code quad) per frame."""
+    renderer = renderer or SceneRenderer(size)
+    scene, expected = condition_scene(condition, rng, background_seed)
+    phone = scene.phones[0]
+    out = []
+    drift = rng.normal(0.0, 1.0, 2)
+    drift /= max(float(np.hypot(*drift)), 1e-6)
+    for number in range(length):
+        shaken = replace(
+            phone,
+            centre=(
+                phone.centre[0] + float(rng.normal(0, 0.003)),
+                phone.centre[1] + float(rng.normal(0, 0.004)),
+            ),
+            roll_deg=phone.roll_deg + float(rng.normal(0, 0.4)),
+            tilt_x_deg=phone.tilt_x_deg + float(rng.normal(0, 0.6)),
+            tilt_y_deg=phone.tilt_y_deg + float(rng.normal(0, 0.6)),
+        )
+        if phone.glare is not None:
+            step = float(rng.uniform(0.015, 0.04))  # screen fractions per frame, mostly one way
+            cx = phone.glare.centre[0] + number * step * float(drift[0]) + float(rng.normal(0, 0.01))
+            cy = phone.glare.centre[1] + number * step * float(drift[1]) * 0.5 + float(rng.normal(0, 0.01))
+            shaken = replace(shaken, glare=replace(phone.glare, centre=(cx, cy)))
+        frame_scene = replace(scene, phones=(shaken,))
+        out.append((renderer.render(frame_scene, rng), expected, code_quad(shaken, size)))
+    return out
+
+
+def generate_sequences(
+    per_condition: int,
+    conditions: Sequence[str],
+    length: int = 8,
+    size: tuple[int, int] = (1280, 720),
+    seed: int = 7,
+) -> Iterator[CorpusSequence]:
+    """``per_condition`` hand-held sequences per condition, reproducible from ``seed``."""
+    renderer = SceneRenderer(size)
+    for number, condition in enumerate(conditions):
+        for index in range(per_condition):
+            rng = np.random.default_rng([seed, 1000 + number, index])
+            frames = handheld_sequence(
+                condition, rng, seed * 1000 + 500 + number * 100 + index, length, size, renderer
+            )
+            yield CorpusSequence(
+                condition,
+                index,
+                tuple(CorpusFrame(condition, index, image, exp, (quad,)) for image, exp, quad in frames),
+            )
 
 
 # ----------------------------------------------------------------------------- videos

@@ -76,6 +76,7 @@ _ROI_MARGIN = 0.5  # fraction of the code's side added around it (quiet zone, in
 _ROI_MAX_CROP_PX = 400.0  # bounds the cost of one rescue attempt
 _PARTIAL_BELOW_PX = 64.0
 _PARTIAL_REACH = 1.5
+_LEVEL_MIN_SPAN = 24.0  # below this local range (grey levels) a region is flat: not stretched into noise
 _STRETCH_BELOW = 150  # stretch contrast when the 1st-99th percentile range is narrower than this
 # Motion-blur rescue: the square examined is this fraction of the frame width (320 px at 720p:
 # a 200 px code plus its smear), the blur lengths looked for, and how far the cepstrum's peak
@@ -103,6 +104,7 @@ class Stage(StrEnum):
     UPSCALED = "upscaled"
     ROI = "roi"
     DEBLUR = "deblur"
+    FUSED = "fused"  # several frames fused against glare (webcam_fusion.GlareFusion)
     PYZBAR = "pyzbar"
 
 
@@ -133,7 +135,7 @@ class DecoderOptions:
     upscaled_centre: bool = True
     roi_rescue: bool = True
     max_rois: int = 2
-    roi_variants: tuple[str, ...] = ("median", "sharpen")
+    roi_variants: tuple[str, ...] = ("median", "sharpen", "level")
     # The rescues whose predicted cost would take the frame past this many ms are skipped (the
     # capture loop tries again on the next frame); 0: no limit. The cost of a full-frame rescue
     # is predicted from the first pass on the same frame, so the choice holds under CPU load.
@@ -418,6 +420,20 @@ def _sharpen(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binariz
     return _sharpened(crop, scale), zxingcpp.Binarizer.LocalAverage
 
 
+def _levelled(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
+    """Local contrast normalisation of the code's region: each pixel is placed between the local
+    black and white levels (grey opening and closing over ~4 modules, smoothed), so a glare's
+    slope and its bloom, which lift the dark modules near the hot spot, no longer drown the
+    modules' contrast. Saturated pixels stay lost (no contrast left to stretch)."""
+    window = max(int(_ROI_TARGET_PX / 31 * 4) | 1, 9)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
+    white = cv2.blur(cv2.dilate(crop, kernel), (window, window)).astype(np.float32)
+    black = cv2.blur(cv2.erode(crop, kernel), (window, window)).astype(np.float32)
+    span = np.maximum(white - black, _LEVEL_MIN_SPAN)
+    levelled = (crop.astype(np.float32) - black) * (255.0 / span)
+    return _u8(np.clip(levelled, 0, 255).astype(np.uint8)), zxingcpp.Binarizer.LocalAverage
+
+
 def _fixed(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
     return _u8(cv2.GaussianBlur(crop, (0, 0), 0.8 * max(scale, 1.0))), zxingcpp.Binarizer.FixedThreshold
 
@@ -426,6 +442,7 @@ _ROI_VARIANTS: dict[str, Callable[[GreyImage, float], tuple[GreyImage, zxingcpp.
     "median": _median,
     "sharpen": _sharpen,
     "fixed": _fixed,
+    "level": _levelled,
 }
 
 
