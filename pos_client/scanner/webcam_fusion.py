@@ -113,6 +113,7 @@ class GlareFusion:
         self._frames: deque[_Seen] = deque(maxlen=depth)
         self._regions: list[tuple[float, Quad]] = []
         self._box: _Box | None = None
+        self.fusions_tried = 0  # frames where the fusion ran (for the tests and the bench)
         self.fused_reads = 0
 
     def analyse(
@@ -145,6 +146,7 @@ class GlareFusion:
             options = replace(options, budget_ms=max(options.budget_ms - _COST_MS, 0.1))
         analysis = analyse_frame(grey, roi_hints=roi_hints, options=options)
         if not analysis.codes and target is not None:
+            self.fusions_tried += 1
             code = self._fused_read(this, target)
             if code is not None:
                 self.fused_reads += 1
