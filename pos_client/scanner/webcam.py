@@ -389,9 +389,16 @@ def _estimate_motion_blur(square: GreyImage) -> tuple[float, float] | None:
 def _wiener_deblur(square: GreyImage, length: float, angle_deg: float) -> GreyImage:
     """``square`` deconvolved by a line of ``length`` px at ``angle_deg`` (Wiener filter)."""
     side = square.shape[0]
-    size = max(3, int(np.ceil(length)) | 1)
+    # A line of exactly ``length`` pixels (its two end pixels weighted by the fraction left over):
+    # the smear the cepstrum measured. Rounding it up to a whole odd number of pixels, as before,
+    # made the filter 1-2 px too long, and a 15-20 px smear was then not read back.
+    size = max(3, int(np.ceil(length)) + 2 | 1)
     line = np.zeros((size, size), np.float32)
-    line[size // 2, :] = 1.0
+    whole = min(int(length), size - 2)
+    start = (size - whole) // 2
+    line[size // 2, start : start + whole] = 1.0
+    edge = max(length - whole, 0.0) / 2
+    line[size // 2, start - 1] = line[size // 2, start + whole] = edge
     # Image rows grow downwards: the cepstrum's angle turns the other way in OpenCV's rotation.
     rotation = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), -angle_deg, 1.0)
     line = np.asarray(cv2.warpAffine(line, rotation, (size, size)), dtype=np.float32)

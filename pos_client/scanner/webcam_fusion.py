@@ -113,6 +113,7 @@ class GlareFusion:
         self._frames: deque[_Seen] = deque(maxlen=depth)
         self._regions: list[tuple[float, Quad]] = []
         self._box: _Box | None = None
+        self._fused_at = float("-inf")
         self.fusions_tried = 0  # frames where the fusion ran (for the tests and the bench)
         self.fused_reads = 0
 
@@ -129,31 +130,34 @@ class GlareFusion:
         grey = to_grey(frame)
         self._regions = [(t, q) for t, q in self._regions if now - t <= self.memory_s]
         self._frames = deque((f for f in self._frames if now - f.at <= self.memory_s), maxlen=self.depth)
-        # Where the code is: seen there lately, or, when the reflection hid even its finder
-        # patterns, the busiest part of the frame (the code has the most edges, as for the deblur
-        # stage). A reflection there calls for the fusion, whose cost is then kept out of the
-        # single-frame rescues' budget.
         this = _Seen(now, grey)
-        target: _Box | None = None
-        if self._frames:
-            seen = [*roi_hints, *(q for _, q in self._regions)]
-            target = self._sticky(
-                _box(grey.shape, max(seen, key=quad_side) if seen else _busiest_square(grey))
-            )
-            if target is not None and not _glare_in(this.region(target)):
-                target = None
-        if target is not None and options.budget_ms > 0:
+        # During a glare episode (a fusion tried lately) the single-frame rescues leave the fusion
+        # its share of the frame's budget.
+        if now - self._fused_at <= self.memory_s and options.budget_ms > 0:
             options = replace(options, budget_ms=max(options.budget_ms - _COST_MS, 0.1))
         analysis = analyse_frame(grey, roi_hints=roi_hints, options=options)
-        if not analysis.codes and target is not None:
-            self.fusions_tried += 1
-            code = self._fused_read(this, target)
-            if code is not None:
-                self.fused_reads += 1
-                analysis = FrameAnalysis(codes=(code,), unread=())
+        if not analysis.codes and self._frames:
+            target = self._target(this, [*analysis.unread, *roi_hints, *(q for _, q in self._regions)])
+            if target is not None:
+                self.fusions_tried += 1
+                self._fused_at = now
+                code = self._fused_read(this, target)
+                if code is not None:
+                    self.fused_reads += 1
+                    analysis = FrameAnalysis(codes=(code,), unread=())
         self._regions += [(now, c.quad) for c in analysis.codes] + [(now, q) for q in analysis.unread]
         self._frames.append(this)
         return analysis
+
+    def _target(self, this: _Seen, seen: Sequence[Quad]) -> _Box | None:
+        """Where to fuse: where a code was seen lately or, when a reflection hid even its finder
+        patterns, the busiest part of the frame (the code has the most edges, as for the deblur
+        stage); only when that region has a reflection (clipped pixels) in this frame."""
+        quad = max(seen, key=quad_side) if seen else _busiest_square(this.grey)
+        target = self._sticky(_box(this.grey.shape, quad))
+        if target is None or not _glare_in(this.region(target)):
+            return None
+        return target
 
     def _sticky(self, box: _Box | None) -> _Box | None:
         """``box``, or the previous one when it is about the same (the cut-out regions are then
