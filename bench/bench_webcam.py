@@ -253,33 +253,34 @@ def stream_decoders() -> dict[str, Callable[[], StreamDecoder]]:
 
 
 def run_streams(sequences: Sequence[Any], makers: dict[str, Callable[[], StreamDecoder]]) -> dict[str, Tally]:
-    """Every decoder over every hand-held sequence at 30 fps, tallied per corpus condition."""
+    """Every decoder over every hand-held sequence at 30 fps, tallied per corpus condition. The
+    decoders take turns on each frame, so a change in the machine's load hits them all alike."""
     tallies = {name: Tally() for name in makers}
-    for name, make in makers.items():
-        tally = tallies[name]
-        for sequence in sequences:
-            decode = make()
-            seen: list[tuple[float, Quad]] = []
-            for number, frame in enumerate(sequence.frames):
-                now = number / 30.0
-                seen = [(t, q) for t, q in seen if now - t <= _HINT_MEMORY_S]
+    for sequence in sequences:
+        decoders = {name: make() for name, make in makers.items()}
+        seen: dict[str, list[tuple[float, Quad]]] = {name: [] for name in makers}
+        for number, frame in enumerate(sequence.frames):
+            now = number / 30.0
+            for name, decode in decoders.items():
+                tally = tallies[name]
+                recent = seen[name] = [(t, q) for t, q in seen[name] if now - t <= _HINT_MEMORY_S]
                 began, began_cpu = time.perf_counter(), time.thread_time()
-                analysis = decode(frame.image, now, [q for _, q in seen])
+                analysis = decode(frame.image, now, [q for _, q in recent])
                 tally.times_ms.append((time.thread_time() - began_cpu) * 1000)
                 tally.wall_ms.append((time.perf_counter() - began) * 1000)
                 tally.by_condition.setdefault(frame.condition, []).append(tally.times_ms[-1])
-                seen += [(now, c.quad) for c in analysis.codes] + [(now, q) for q in analysis.unread]
-                got = set(analysis.texts)
-                false = len(got - set(frame.expected))
-                tally.false_tokens += false
-                tally.false_by_condition[frame.condition] = (
-                    tally.false_by_condition.get(frame.condition, 0) + false
-                )
-                if frame.expected:
-                    tally.shown[frame.condition] = tally.shown.get(frame.condition, 0) + 1
-                    hit = set(frame.expected) <= got
-                    tally.read[frame.condition] = tally.read.get(frame.condition, 0) + hit
+                recent += [(now, c.quad) for c in analysis.codes] + [(now, q) for q in analysis.unread]
+                _count(tally, frame, set(analysis.texts))
     return tallies
+
+
+def _count(tally: Tally, frame: Any, got: set[str]) -> None:
+    false = len(got - set(frame.expected))
+    tally.false_tokens += false
+    tally.false_by_condition[frame.condition] = tally.false_by_condition.get(frame.condition, 0) + false
+    if frame.expected:
+        tally.shown[frame.condition] = tally.shown.get(frame.condition, 0) + 1
+        tally.read[frame.condition] = tally.read.get(frame.condition, 0) + (set(frame.expected) <= got)
 
 
 def print_summary(tallies: dict[str, Tally], negatives: Sequence[str], sequences: int, length: int) -> None:
