@@ -23,12 +23,16 @@ listed in ``docs/webcam.md``):
    (far, small codes; same pixel count as the frame).
 4. ``roi``: each code located but unread (and each region hinted by the capture loop) is cut out
    with a margin, scaled so the code is about 220 px wide (small codes get bigger), and retried
-   with a median filter, then sharpened (blur); a fixed-threshold binarizer variant exists but
-   gained nothing in the bench, so it is not in the defaults.
+   with a median filter, then sharpened (blur); fixed-threshold binarizer, local contrast
+   normalisation ("level", against glare) and Gaussian deconvolution ("defocus") variants exist
+   but gained nothing within the time budget in the bench, so they are not in the defaults.
 
 Each rescue runs only when its predicted cost keeps the frame within ``DecoderOptions.budget_ms``
 (9 ms of CPU time; the capture loop tries again on the next frame), which keeps p95 under the
 12 ms per 720p frame the till can afford.
+
+A code blinded by a reflection is read from several frames by ``webcam_fusion.GlareFusion``,
+which the capture loop uses around this function.
 
 zxing-cpp releases the GIL while it works, so the capture thread does not stall the Qt GUI.
 pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when asked for.
