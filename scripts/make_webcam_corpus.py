@@ -12,7 +12,8 @@ with a phone on it, the phone screen rendered as a texture (app header, text, th
 screen's pixel grid) and projected with a perspective camera, then degraded like a cheap webcam:
 glare on the glass, defocus or motion blur, low light, sensor noise, MJPG compression.
 
-Each positive condition stresses one thing on top of a mild baseline; each negative has no
+Fingertips are drawn by ``webcam_fingers.py`` (beside this script). Each positive condition
+stresses one thing on top of a mild baseline; each negative has no
 pass Culture code at all (EAN-13 barcodes, clutter with QR-like patterns, text, nothing).
 """
 
@@ -30,6 +31,7 @@ import numpy as np
 import qrcode
 import qrcode.constants
 import zxingcpp
+from webcam_fingers import Finger, add_finger, random_finger
 
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ234567"
 POSITIVE_CONDITIONS = (
@@ -119,18 +121,6 @@ class Glare:
 
 
 @dataclass(frozen=True)
-class Finger:
-    """A fingertip over the code, coming in across one edge of the symbol (never over a finder
-    pattern). In symbol modules (29 for pass Culture's version 3), from the symbol's top-left."""
-
-    edge: str  # "top", "right", "bottom", "left": the edge the finger crosses
-    along: float  # where it crosses that edge: the finger's centre line, in modules
-    width: float  # finger width, in modules
-    reach: float  # how far its tip goes into the symbol, in modules
-    tone: tuple[int, int, int] = (120, 150, 205)  # BGR skin
-
-
-@dataclass(frozen=True)
 class Phone:
     """One phone in view. ``content``: a payload string, or "ean13", "blank", "fake_qr"."""
 
@@ -177,6 +167,7 @@ class CorpusFrame:
 # ----------------------------------------------------------------------------- rendering
 _SCREEN_W, _SCREEN_H, _BEZEL = 420, 880, 22
 _CODE_TEX_PX = 240  # code width on the screen texture
+_MODULE_TEX_PX = _CODE_TEX_PX / 31  # pass Culture's 29 modules plus a 1-module border
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -224,7 +215,8 @@ def _screen_texture(phone: Phone, rng: np.random.Generator) -> Image:
     if phone.glare is not None:
         body = _add_glare(body, phone.glare)
     if phone.finger is not None and phone.content not in ("ean13", "blank"):
-        body = _add_finger(body, phone.finger)
+        origin = (_BEZEL + (_SCREEN_W - _CODE_TEX_PX) / 2 + _MODULE_TEX_PX, _BEZEL + 300 + _MODULE_TEX_PX)
+        body = add_finger(body, phone.finger, origin, _MODULE_TEX_PX)
     return body
 
 
@@ -242,108 +234,6 @@ def _add_glare(texture: Image, glare: Glare) -> Image:
         excess = np.maximum(lit - 255.0, 0.0)
         lit += cv2.GaussianBlur(excess, (0, 0), glare.bloom_px) * glare.bloom
     return np.clip(lit, 0, 255).astype(np.uint8)
-
-
-# Where the code's symbol lies on the texture: 240 px for 29 modules plus a 1-module border.
-_CODE_MODULES = 29
-_MODULE_TEX_PX = 240 / (_CODE_MODULES + 2)
-
-
-def finger_mask(finger: Finger, shape: tuple[int, int], origin: tuple[float, float], module: float) -> Image:
-    """The fingertip as a float mask (1 = finger) over an image of ``shape``, the symbol's top-left
-    module at ``origin`` and ``module`` pixels per module: a capsule, its rounded tip inside."""
-    half = finger.width / 2
-    outside = 30.0  # the finger goes on well beyond the symbol
-    # Along the finger's axis, from its root (outside) to its tip; in module coordinates.
-    if finger.edge == "top":
-        root, tip = (finger.along, -outside), (finger.along, finger.reach - half)
-    elif finger.edge == "bottom":
-        root, tip = (
-            (finger.along, _CODE_MODULES + outside),
-            (finger.along, _CODE_MODULES - finger.reach + half),
-        )
-    elif finger.edge == "left":
-        root, tip = (-outside, finger.along), (finger.reach - half, finger.along)
-    else:
-        root, tip = (
-            (_CODE_MODULES + outside, finger.along),
-            (_CODE_MODULES - finger.reach + half, finger.along),
-        )
-    mask = np.zeros(shape, np.uint8)
-
-    def px(point: tuple[float, float]) -> tuple[int, int]:
-        return (
-            round((origin[0] + point[0] * module) * 16),
-            round((origin[1] + point[1] * module) * 16),
-        )
-
-    thickness = max(1, round(finger.width * module))
-    cv2.line(mask, px(root), px(tip), 255, thickness, cv2.LINE_AA, shift=4)
-    return mask.astype(np.float32) / 255.0
-
-
-def finger_coverage(finger: Finger) -> float:
-    """Fraction of the symbol's area the finger covers."""
-    scale = 8.0
-    mask = finger_mask(finger, (_CODE_MODULES * 8, _CODE_MODULES * 8), (0.0, 0.0), scale)
-    return float(mask.mean())
-
-
-def finger_on_finder(finger: Finger) -> bool:
-    """True when the finger touches a finder pattern or its separator (8x8 modules at three corners)."""
-    scale = 8.0
-    mask = finger_mask(finger, (_CODE_MODULES * 8, _CODE_MODULES * 8), (0.0, 0.0), scale) > 0.02
-    corner = int(8 * scale)
-    far = int((_CODE_MODULES - 8) * scale)
-    return bool(mask[:corner, :corner].any() or mask[:corner, far:].any() or mask[far:, :corner].any())
-
-
-def _add_finger(texture: Image, finger: Finger) -> Image:
-    """Skin over the screen: shaded like a cylinder, soft edged (nearer than the focus plane), with
-    a faint shadow on the screen beside it."""
-    h, w = texture.shape[:2]
-    origin = (_BEZEL + (_SCREEN_W - _CODE_TEX_PX) / 2 + _MODULE_TEX_PX, _BEZEL + 300 + _MODULE_TEX_PX)
-    mask = finger_mask(finger, (h, w), origin, _MODULE_TEX_PX)
-    soft = cv2.GaussianBlur(mask, (0, 0), 2.0)
-    # Cylinder shading: brightest along the axis, darker towards the sides.
-    core = cv2.GaussianBlur(mask, (0, 0), finger.width * _MODULE_TEX_PX / 4)
-    shade = 0.55 + 0.45 * np.clip(core / max(float(core.max()), 1e-6), 0, 1)
-    skin = np.array(finger.tone, np.float32)[None, None, :] * shade[:, :, None]
-    shadow = 1.0 - 0.25 * np.clip(cv2.GaussianBlur(mask, (0, 0), 6.0) - soft, 0, 1)
-    out = texture.astype(np.float32) * shadow[:, :, None]
-    out = out * (1 - soft[:, :, None]) + skin * soft[:, :, None]
-    return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def random_finger(rng: np.random.Generator, coverage: float) -> Finger:
-    """A fingertip covering about ``coverage`` of the symbol, never a finder pattern."""
-    ranges = {  # where a finger of the edge can cross it without reaching a finder's 8 modules
-        "top": (8.0, _CODE_MODULES - 8.0),
-        "left": (8.0, _CODE_MODULES - 8.0),
-        "bottom": (8.0, float(_CODE_MODULES)),
-        "right": (8.0, float(_CODE_MODULES)),
-    }
-    best: Finger | None = None
-    for _ in range(200):
-        edge = str(rng.choice(["bottom", "bottom", "right", "right", "top", "left"]))
-        width = float(rng.uniform(7.0, 12.0))
-        lo, hi = ranges[edge]
-        along = float(rng.uniform(lo + 0.3 * width, max(hi - 0.3 * width, lo + 0.3 * width)))
-        finger = Finger(edge, along, width, reach=1.0)
-        # The reach that gives the coverage, by bisection (coverage grows with reach).
-        low, high = 0.5, 24.0
-        for _ in range(14):
-            middle = (low + high) / 2
-            if finger_coverage(replace(finger, reach=middle)) < coverage:
-                low = middle
-            else:
-                high = middle
-        finger = replace(finger, reach=high)
-        if not finger_on_finder(finger):
-            tone = rng.uniform([95, 120, 170], [150, 175, 230])
-            return replace(finger, tone=(int(tone[0]), int(tone[1]), int(tone[2])))
-        best = best or finger
-    raise ValueError(f"no finger of coverage {coverage} fits between the finder patterns")
 
 
 def _rotation(tilt_x: float, tilt_y: float, roll: float) -> np.ndarray:

@@ -4,6 +4,7 @@ frame, without ever mixing two codes or reading one from a codeless stream."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from types import ModuleType
 
@@ -46,12 +47,13 @@ def test_specular_glare_is_the_reviews_blob_on_the_code(corpus: ModuleType) -> N
 def test_a_fingertip_covers_its_share_of_the_symbol_and_never_a_finder(
     corpus: ModuleType, coverage: float
 ) -> None:
+    fingers = importlib.import_module("webcam_fingers")  # beside the corpus script (on the path)
     for seed in range(6):
-        finger = corpus.random_finger(np.random.default_rng([seed, int(coverage * 100)]), coverage)
-        assert corpus.finger_coverage(finger) == pytest.approx(coverage, abs=0.003)
-        assert not corpus.finger_on_finder(finger)
+        finger = fingers.random_finger(np.random.default_rng([seed, int(coverage * 100)]), coverage)
+        assert fingers.finger_coverage(finger) == pytest.approx(coverage, abs=0.003)
+        assert not fingers.finger_on_finder(finger)
     # The check itself: a finger from the left edge at the top-left finder's height touches it.
-    assert corpus.finger_on_finder(corpus.Finger("left", 3.5, 7.0, 6.0))
+    assert fingers.finger_on_finder(fingers.Finger("left", 3.5, 7.0, 6.0))
 
 
 def test_the_new_conditions_are_reproducible_from_the_seed(corpus: ModuleType) -> None:
