@@ -12,7 +12,8 @@ with a phone on it, the phone screen rendered as a texture (app header, text, th
 screen's pixel grid) and projected with a perspective camera, then degraded like a cheap webcam:
 glare on the glass, defocus or motion blur, low light, sensor noise, MJPG compression.
 
-Each positive condition stresses one thing on top of a mild baseline; each negative has no
+Fingertips are drawn by ``webcam_fingers.py`` (beside this script). Each positive condition
+stresses one thing on top of a mild baseline; each negative has no
 pass Culture code at all (EAN-13 barcodes, clutter with QR-like patterns, text, nothing).
 """
 
@@ -30,6 +31,7 @@ import numpy as np
 import qrcode
 import qrcode.constants
 import zxingcpp
+from webcam_fingers import Finger, add_finger, random_finger
 
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ234567"
 POSITIVE_CONDITIONS = (
@@ -43,8 +45,10 @@ POSITIVE_CONDITIONS = (
     "inverted",
     "noise",
     "jpeg",
+    "specular",
+    "finger",
 )
-NEGATIVE_CONDITIONS = ("ean13", "clutter", "text", "empty")
+NEGATIVE_CONDITIONS = ("ean13", "clutter", "text", "empty", "glossy")
 CONDITIONS = POSITIVE_CONDITIONS + NEGATIVE_CONDITIONS
 
 # Frame sizes are given as (width, height); sizes in pixels below are for a 1280-wide frame
@@ -109,6 +113,11 @@ class Glare:
     centre: tuple[float, float]  # on the screen texture, as fractions of its size
     radius: float  # fraction of the screen width
     elongation: float = 1.6
+    angle_deg: float = 0.0  # direction of the spot's long axis
+    # Bloom: light above full scale spills into the neighbouring pixels (sensor and lens), this
+    # fraction of the excess spread with a Gaussian of ``bloom_px`` texture pixels.
+    bloom: float = 0.0
+    bloom_px: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ class Phone:
     grid_strength: float = 0.12  # darkening of the screen's pixel grid (moiré source)
     grid_period: int = 3
     glare: Glare | None = None
+    finger: Finger | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,7 @@ class CorpusFrame:
 # ----------------------------------------------------------------------------- rendering
 _SCREEN_W, _SCREEN_H, _BEZEL = 420, 880, 22
 _CODE_TEX_PX = 240  # code width on the screen texture
+_MODULE_TEX_PX = _CODE_TEX_PX / 31  # pass Culture's 29 modules plus a 1-module border
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -203,6 +214,9 @@ def _screen_texture(phone: Phone, rng: np.random.Generator) -> Image:
     body[_BEZEL:-_BEZEL, _BEZEL:-_BEZEL] = screen
     if phone.glare is not None:
         body = _add_glare(body, phone.glare)
+    if phone.finger is not None and phone.content not in ("ean13", "blank"):
+        origin = (_BEZEL + (_SCREEN_W - _CODE_TEX_PX) / 2 + _MODULE_TEX_PX, _BEZEL + 300 + _MODULE_TEX_PX)
+        body = add_finger(body, phone.finger, origin, _MODULE_TEX_PX)
     return body
 
 
@@ -212,8 +226,14 @@ def _add_glare(texture: Image, glare: Glare) -> Image:
     cx, cy = glare.centre[0] * w, glare.centre[1] * h
     rx = glare.radius * w * glare.elongation
     ry = glare.radius * w
-    spot = np.exp(-(((xs - cx) / rx) ** 2 + ((ys - cy) / ry) ** 2) * 2.0) * glare.strength
-    return np.clip(texture.astype(np.float32) + spot[:, :, None], 0, 255).astype(np.uint8)
+    cos, sin = math.cos(math.radians(glare.angle_deg)), math.sin(math.radians(glare.angle_deg))
+    u, v = (xs - cx) * cos + (ys - cy) * sin, (ys - cy) * cos - (xs - cx) * sin
+    spot = np.exp(-((u / rx) ** 2 + (v / ry) ** 2) * 2.0) * glare.strength
+    lit = texture.astype(np.float32) + spot[:, :, None]
+    if glare.bloom > 0:
+        excess = np.maximum(lit - 255.0, 0.0)
+        lit += cv2.GaussianBlur(excess, (0, 0), glare.bloom_px) * glare.bloom
+    return np.clip(lit, 0, 255).astype(np.uint8)
 
 
 def _rotation(tilt_x: float, tilt_y: float, roll: float) -> np.ndarray:
@@ -417,11 +437,15 @@ def condition_scene(
 ) -> tuple[Scene, tuple[str, ...]]:
     """One random scene of a condition, and the payloads it shows."""
     payload = contremarque_payload(random_token(rng))
-    content = {"ean13": "ean13", "clutter": "fake_qr", "text": "blank", "empty": "blank"}.get(
-        condition, payload
-    )
+    content = {
+        "ean13": "ean13",
+        "clutter": "fake_qr",
+        "text": "blank",
+        "empty": "blank",
+        "glossy": "fake_qr",
+    }.get(condition, payload)
     phone, camera = _baseline(rng, content)
-    extras = condition if condition in NEGATIVE_CONDITIONS else ""
+    extras = condition if condition in ("ean13", "clutter", "text") else ""
     u = float(rng.random())  # severity within the condition's range
     if condition == "moire":
         phone = replace(phone, grid_strength=0.3 + 0.4 * u, grid_period=int(rng.integers(2, 4)))
@@ -433,6 +457,33 @@ def condition_scene(
             radius=float(rng.uniform(0.12, 0.3)),
         )
         phone = replace(phone, glare=glare)
+    elif condition == "specular":
+        # A lamp's reflection on the code (the review's severities): +0.5 to +1.2 of full scale at
+        # its centre, a blob up to a third of the code wide, with bloom around what saturates.
+        glare = Glare(
+            strength=255.0 * (0.5 + 0.7 * u),
+            centre=(float(rng.uniform(0.36, 0.64)), float(rng.uniform(0.39, 0.57))),
+            radius=float(rng.uniform(0.12, 0.28)),
+            elongation=float(rng.uniform(1.0, 2.2)),
+            angle_deg=float(rng.uniform(0, 180)),
+            bloom=float(rng.uniform(0.3, 0.8)),
+            bloom_px=float(rng.uniform(6.0, 16.0)),
+        )
+        phone = replace(phone, glare=glare)
+    elif condition == "glossy":
+        # The worst negative for the glare fusion: a QR-like pattern (real finder patterns, random
+        # modules) under a moving reflection, which the fusion aligns and reads like a code.
+        glare = Glare(
+            strength=255.0 * (0.5 + 0.7 * u),
+            centre=(float(rng.uniform(0.36, 0.64)), float(rng.uniform(0.39, 0.57))),
+            radius=float(rng.uniform(0.12, 0.28)),
+            elongation=float(rng.uniform(1.0, 2.2)),
+            bloom=0.5,
+        )
+        phone = replace(phone, glare=glare)
+    elif condition == "finger":
+        # A fingertip over 2-14 % of the symbol, never over a finder pattern.
+        phone = replace(phone, finger=random_finger(rng, 0.02 + 0.12 * u))
     elif condition == "small":
         phone = replace(phone, code_px=90 - 42 * u)
     elif condition == "tilted":
@@ -481,6 +532,77 @@ def generate_corpus(
             )
             quads = tuple(code_quad(p, size) for p in scene.phones if p.content in expected)
             yield CorpusFrame(condition, index, renderer.render(scene, rng), expected, quads)
+
+
+# ----------------------------------------------------------------------------- hand-held sequences
+@dataclass(frozen=True)
+class CorpusSequence:
+    """Consecutive frames (30 fps) of one phone held by hand in one condition."""
+
+    condition: str
+    index: int
+    frames: tuple[CorpusFrame, ...]
+
+
+def handheld_sequence(
+    condition: str,
+    rng: np.random.Generator,
+    background_seed: int,
+    length: int = 8,
+    size: tuple[int, int] = (1280, 720),
+    renderer: SceneRenderer | None = None,
+) -> list[tuple[Image, tuple[str, ...], np.ndarray]]:
+    """``length`` frames of a phone held by hand: it trembles (a few pixels, a fraction of a
+    degree per frame) and, on the glass, a lamp's reflection moves much more than the phone does
+    (a reflection turns twice as fast as the mirror: 1 degree of tremor moves it by about a
+    quarter of the code at 25 cm). Returns (BGR frame, payloads, code quad) per frame."""
+    renderer = renderer or SceneRenderer(size)
+    scene, expected = condition_scene(condition, rng, background_seed)
+    phone = scene.phones[0]
+    out = []
+    drift = rng.normal(0.0, 1.0, 2)
+    drift /= max(float(np.hypot(*drift)), 1e-6)
+    for number in range(length):
+        shaken = replace(
+            phone,
+            centre=(
+                phone.centre[0] + float(rng.normal(0, 0.003)),
+                phone.centre[1] + float(rng.normal(0, 0.004)),
+            ),
+            roll_deg=phone.roll_deg + float(rng.normal(0, 0.4)),
+            tilt_x_deg=phone.tilt_x_deg + float(rng.normal(0, 0.6)),
+            tilt_y_deg=phone.tilt_y_deg + float(rng.normal(0, 0.6)),
+        )
+        if phone.glare is not None:
+            step = float(rng.uniform(0.015, 0.04))  # screen fractions per frame, mostly one way
+            cx = phone.glare.centre[0] + number * step * float(drift[0]) + float(rng.normal(0, 0.01))
+            cy = phone.glare.centre[1] + number * step * float(drift[1]) * 0.5 + float(rng.normal(0, 0.01))
+            shaken = replace(shaken, glare=replace(phone.glare, centre=(cx, cy)))
+        frame_scene = replace(scene, phones=(shaken,))
+        out.append((renderer.render(frame_scene, rng), expected, code_quad(shaken, size)))
+    return out
+
+
+def generate_sequences(
+    per_condition: int,
+    conditions: Sequence[str],
+    length: int = 8,
+    size: tuple[int, int] = (1280, 720),
+    seed: int = 7,
+) -> Iterator[CorpusSequence]:
+    """``per_condition`` hand-held sequences per condition, reproducible from ``seed``."""
+    renderer = SceneRenderer(size)
+    for number, condition in enumerate(conditions):
+        for index in range(per_condition):
+            rng = np.random.default_rng([seed, 1000 + number, index])
+            frames = handheld_sequence(
+                condition, rng, seed * 1000 + 500 + number * 100 + index, length, size, renderer
+            )
+            yield CorpusSequence(
+                condition,
+                index,
+                tuple(CorpusFrame(condition, index, image, exp, (quad,)) for image, exp, quad in frames),
+            )
 
 
 # ----------------------------------------------------------------------------- videos

@@ -23,12 +23,16 @@ listed in ``docs/webcam.md``):
    (far, small codes; same pixel count as the frame).
 4. ``roi``: each code located but unread (and each region hinted by the capture loop) is cut out
    with a margin, scaled so the code is about 220 px wide (small codes get bigger), and retried
-   with a median filter, then sharpened (blur); a fixed-threshold binarizer variant exists but
-   gained nothing in the bench, so it is not in the defaults.
+   with a median filter, then sharpened (blur); fixed-threshold binarizer, local contrast
+   normalisation ("level", against glare) and Gaussian deconvolution ("defocus") variants exist
+   but gained nothing within the time budget in the bench, so they are not in the defaults.
 
 Each rescue runs only when its predicted cost keeps the frame within ``DecoderOptions.budget_ms``
 (9 ms of CPU time; the capture loop tries again on the next frame), which keeps p95 under the
 12 ms per 720p frame the till can afford.
+
+A code blinded by a reflection is read from several frames by ``webcam_fusion.GlareFusion``,
+which the capture loop uses around this function.
 
 zxing-cpp releases the GIL while it works, so the capture thread does not stall the Qt GUI.
 pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when asked for.
@@ -76,6 +80,9 @@ _ROI_MARGIN = 0.5  # fraction of the code's side added around it (quiet zone, in
 _ROI_MAX_CROP_PX = 400.0  # bounds the cost of one rescue attempt
 _PARTIAL_BELOW_PX = 64.0
 _PARTIAL_REACH = 1.5
+_DEFOCUS_SIGMA_MODULES = 0.5  # the Gaussian blur the "defocus" ROI variant undoes, in modules
+_DEFOCUS_MAX_PX = 256  # wider crops are deconvolved at half size
+_LEVEL_MIN_SPAN = 24.0  # below this local range (grey levels) a region is flat: not stretched into noise
 _STRETCH_BELOW = 150  # stretch contrast when the 1st-99th percentile range is narrower than this
 # Motion-blur rescue: the square examined is this fraction of the frame width (320 px at 720p:
 # a 200 px code plus its smear), the blur lengths looked for, and how far the cepstrum's peak
@@ -103,6 +110,7 @@ class Stage(StrEnum):
     UPSCALED = "upscaled"
     ROI = "roi"
     DEBLUR = "deblur"
+    FUSED = "fused"  # several frames fused against glare (webcam_fusion.GlareFusion)
     PYZBAR = "pyzbar"
 
 
@@ -133,6 +141,9 @@ class DecoderOptions:
     upscaled_centre: bool = True
     roi_rescue: bool = True
     max_rois: int = 2
+    # "fixed" (fixed-threshold binarizer), "level" (local contrast normalisation) and "defocus"
+    # (Gaussian Wiener) exist too: within the time budget none read more codes in the bench, and
+    # "defocus" (which reads defocused codes when time is no object) costs p95.
     roi_variants: tuple[str, ...] = ("median", "sharpen")
     # The rescues whose predicted cost would take the frame past this many ms are skipped (the
     # capture loop tries again on the next frame); 0: no limit. The cost of a full-frame rescue
@@ -385,9 +396,16 @@ def _estimate_motion_blur(square: GreyImage) -> tuple[float, float] | None:
 def _wiener_deblur(square: GreyImage, length: float, angle_deg: float) -> GreyImage:
     """``square`` deconvolved by a line of ``length`` px at ``angle_deg`` (Wiener filter)."""
     side = square.shape[0]
-    size = max(3, int(np.ceil(length)) | 1)
+    # A line of exactly ``length`` pixels (its two end pixels weighted by the fraction left over):
+    # the smear the cepstrum measured. Rounding it up to a whole odd number of pixels, as before,
+    # made the filter 1-2 px too long, and a 15-20 px smear was then not read back.
+    size = max(3, int(np.ceil(length)) + 2 | 1)
     line = np.zeros((size, size), np.float32)
-    line[size // 2, :] = 1.0
+    whole = min(int(length), size - 2)
+    start = (size - whole) // 2
+    line[size // 2, start : start + whole] = 1.0
+    edge = max(length - whole, 0.0) / 2
+    line[size // 2, start - 1] = line[size // 2, start + whole] = edge
     # Image rows grow downwards: the cepstrum's angle turns the other way in OpenCV's rotation.
     rotation = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), -angle_deg, 1.0)
     line = np.asarray(cv2.warpAffine(line, rotation, (size, size)), dtype=np.float32)
@@ -418,6 +436,47 @@ def _sharpen(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binariz
     return _sharpened(crop, scale), zxingcpp.Binarizer.LocalAverage
 
 
+def _levelled(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
+    """Local contrast normalisation of the code's region: each pixel is placed between the local
+    black and white levels (grey opening and closing over ~4 modules, smoothed), so a glare's
+    slope and its bloom, which lift the dark modules near the hot spot, no longer drown the
+    modules' contrast. Saturated pixels stay lost (no contrast left to stretch)."""
+    window = max(int(_ROI_TARGET_PX / 31 * 4) | 1, 9)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
+    white = cv2.blur(cv2.dilate(crop, kernel), (window, window)).astype(np.float32)
+    black = cv2.blur(cv2.erode(crop, kernel), (window, window)).astype(np.float32)
+    span = np.maximum(white - black, _LEVEL_MIN_SPAN)
+    levelled = (crop.astype(np.float32) - black) * (255.0 / span)
+    return _u8(np.clip(levelled, 0, 255).astype(np.uint8)), zxingcpp.Binarizer.LocalAverage
+
+
+def _defocused(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
+    """Out-of-focus codes (a fixed-focus webcam, a phone held too close): a Wiener deconvolution
+    by a Gaussian of half a module, the blur left when the unsharp mask no longer helps (it
+    reads the corpus' sigma ~0.6 module codes; sigmas 0.4-0.7 module all work)."""
+    if crop.shape[1] > _DEFOCUS_MAX_PX:
+        # Deconvolved at half size: 4x cheaper DFTs, and a blurred code has no detail to lose.
+        crop = _u8(cv2.resize(crop, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    height, width = crop.shape
+    # The crop is about twice the code's side (``_ROI_MARGIN``); pass Culture's code is 31 modules.
+    sigma = max(_DEFOCUS_SIGMA_MODULES * width / 2 / 31, 1.0)
+    rows, cols = cv2.getOptimalDFTSize(height), cv2.getOptimalDFTSize(width)
+    padded = cv2.copyMakeBorder(crop, 0, rows - height, 0, cols - width, cv2.BORDER_REPLICATE)
+    taps = cv2.getGaussianKernel(int(6 * sigma) | 1, sigma)
+    bump = (taps @ taps.T).astype(np.float32)
+    kernel = np.zeros((rows, cols), np.float32)
+    size = bump.shape[0]
+    kernel[:size, :size] = bump
+    kernel = np.roll(kernel, (-(size // 2), -(size // 2)), axis=(0, 1))
+    kernel_spectrum = cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT)
+    image_spectrum = cv2.dft(padded.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
+    power = cv2.magnitude(kernel_spectrum[..., 0], kernel_spectrum[..., 1]) ** 2 + _DEBLUR_NOISE_TO_SIGNAL
+    product = np.asarray(cv2.mulSpectrums(image_spectrum, kernel_spectrum, 0, conjB=True), dtype=np.float32)
+    product /= power[..., None]
+    sharp = cv2.dft(product, flags=cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)[:height, :width]
+    return _u8(np.clip(sharp, 0, 255).astype(np.uint8)), zxingcpp.Binarizer.LocalAverage
+
+
 def _fixed(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
     return _u8(cv2.GaussianBlur(crop, (0, 0), 0.8 * max(scale, 1.0))), zxingcpp.Binarizer.FixedThreshold
 
@@ -426,6 +485,8 @@ _ROI_VARIANTS: dict[str, Callable[[GreyImage, float], tuple[GreyImage, zxingcpp.
     "median": _median,
     "sharpen": _sharpen,
     "fixed": _fixed,
+    "level": _levelled,
+    "defocus": _defocused,
 }
 
 

@@ -52,10 +52,10 @@ from pos_client.scanner.webcam import (
     GreyImage,
     PyzbarDecoder,
     Quad,
-    analyse_frame,
     quad_side,
     to_grey,
 )
+from pos_client.scanner.webcam_fusion import GlareFusion
 
 __all__ = [
     "DECODERS",
@@ -323,6 +323,7 @@ class WebcamSource:
         self._backend = backend
         self._resolution = resolution
         self._options = options or DecoderOptions()
+        self._fusion = GlareFusion()  # the decoder thread's: recent frames fused against glare
         self._tracker = AppearanceTracker(gone_after_s)
         self._retry_s = retry_s
         self._freeze_after_s = freeze_after_s
@@ -573,7 +574,7 @@ class WebcamSource:
     def _analyse(self, grey: GreyImage, roi_hints: Sequence[Quad]) -> FrameAnalysis:
         if self._pyzbar_primary and self._pyzbar is not None and self._pyzbar.available:
             return self._pyzbar.analyse(grey)
-        return analyse_frame(grey, roi_hints=roi_hints, options=self._options)
+        return self._fusion.analyse(grey, roi_hints=roi_hints, options=self._options)
 
     @staticmethod
     def _preview(frame: Frame, analysis: FrameAnalysis, hint: str, decode_ms: float) -> PreviewFrame:
