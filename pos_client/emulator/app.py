@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pos_client.emulator import rules
 from pos_client.emulator.faults import Fault, FaultBook, FaultKind, Malformation
+from pos_client.emulator.products import product_routes
 from pos_client.emulator.store import EmulatorStore, ProviderKey
 from pos_client.host_os import HostOs, current_host_os
 
@@ -446,6 +447,7 @@ def build_app(state: EmulatorState, control_routes: list[BaseRoute]) -> ASGIApp:
         Route(PUBLIC_PREFIX + "/keep/token/{token}", _token_route(state, "keep"), methods=["PATCH"]),
         Route(PUBLIC_PREFIX + "/cancel/token/{token}", _token_route(state, "cancel"), methods=["PATCH"]),
         Route(PUBLIC_PREFIX + "/bookings", _list_route(state), methods=["GET"]),
+        *product_routes(state, _admit),
         *control_routes,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _http_error})

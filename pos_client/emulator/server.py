@@ -23,6 +23,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from pos_client.emulator import demo_data
 from pos_client.emulator.app import ConnectionRegistry, EmulatorState, build_app
 from pos_client.emulator.control import EmulatorControl, control_routes
+from pos_client.emulator.products import ProductControl
 from pos_client.emulator.store import EmulatorClock, EmulatorStore
 from pos_client.host_os import HostOs, current_host_os
 
@@ -135,6 +136,7 @@ class RunningEmulator:
         self.base_url = f"http://{host}:{port}"
         self.port: int = port
         self.control = EmulatorControl(state)
+        self.products = ProductControl.for_store(state.store)
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"emulator:{port}", daemon=True
         )
