@@ -32,6 +32,7 @@ __all__ = [
     "ApiEnvironment",
     "ApiSettings",
     "HandOffSettings",
+    "OfferSettings",
     "ScannerSettings",
     "Settings",
     "SettingsError",
@@ -254,6 +255,15 @@ class HandOffSettings:
     http_url: str = _doc("", "URL où envoyer chaque paiement en JSON (vide : non).")
 
 
+@dataclass(frozen=True)
+class OfferSettings:
+    venue_id: int = _doc(0, "Offre sur-mesure : identifiant pass Culture du lieu de la boutique (0 : non réglé).")
+    close_after_booking: bool = _doc(
+        False, "Offre sur-mesure : la fermer (stock à 0) dès sa contremarque validée à cette caisse."
+    )
+    wait_s: float = _doc(60.0, "Offre sur-mesure : attente maximale de sa création par pass Culture (s).")
+
+
 def _default_till_name() -> str:
     return socket.gethostname() or "caisse"
 
@@ -271,6 +281,7 @@ class Settings:
     webcam: WebcamSettings = field(default_factory=WebcamSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     handoff: HandOffSettings = field(default_factory=HandOffSettings)
+    offer: OfferSettings = field(default_factory=OfferSettings)
 
     # ----------------------------------------------------------------- load / save
     @classmethod

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "journal": "pos_client.cli.journal",
     "reconcile": "pos_client.cli.reconcile",
     "demo-reimbursement-file": "pos_client.cli.reconcile",
+    "offer": "pos_client.cli.offer",
     "emulator": "pos_client.cli.emulator",
     "demo-codes": "pos_client.cli.emulator",
     "startup-probe": "pos_client.cli.diagnostics",

@@ -233,7 +233,7 @@ class ProductControl:
             db.execute("INSERT INTO product_stock VALUES (?, ?, 1)", (stock_id, wanted))
             return
         stock_id = row[0]
-        booked = _booked(db, offer_id)
+        booked = _booked(db, stock_id)
         db.execute("UPDATE stock SET price_cents = ? WHERE id = ?", (int(stock["price"]), stock_id))
         db.execute(
             "UPDATE product_stock SET quantity = ? WHERE stock_id = ?",
@@ -254,7 +254,7 @@ class ProductControl:
     def _offer_json(self, db: Any, venue_id: int, row: tuple[Any, ...]) -> dict[str, Any]:
         offer_id, name, ean, subcategory, author, performer = row
         stock_row = _active_stock(db, offer_id)
-        booked = _booked(db, offer_id)
+        booked = 0 if stock_row is None else _booked(db, stock_row[0])
         stock = None
         status = "INACTIVE"
         if stock_row is not None:
@@ -359,11 +359,11 @@ def _active_stock(db: Any, offer_id: int) -> tuple[int, int, int | None] | None:
     return None if row is None else (int(row[0]), int(row[1]), row[2])
 
 
-def _booked(db: Any, offer_id: int) -> int:
+def _booked(db: Any, stock_id: int) -> int:
+    """``dnBookedQuantity``: the stock's bookings not cancelled."""
     row = db.execute(
-        "SELECT COALESCE(SUM(b.quantity), 0) FROM booking b JOIN stock s ON s.id = b.stock_id"
-        " WHERE s.offer_id = ? AND b.status != 'CANCELLED'",
-        (offer_id,),
+        "SELECT COALESCE(SUM(quantity), 0) FROM booking WHERE stock_id = ? AND status != 'CANCELLED'",
+        (stock_id,),
     ).fetchone()
     return int(row[0])
 
