@@ -33,7 +33,7 @@ from pos_client.cli.booking import _base_url, _environment, server_options
 from pos_client.cli.output import fail
 from pos_client.domain.formats import format_euros
 from pos_client.domain.offers import OfferQueued
-from pos_client.domain.outcomes import Credentials, Refusal, Trouble
+from pos_client.domain.outcomes import Credentials, InvalidRequest, Refusal, Trouble
 from pos_client.offers import OfferDesk, OfferReady, StillWaiting
 from pos_client.offers.desk import DeskOutcome
 from pos_client.offers.messages import describe
@@ -56,6 +56,8 @@ def parse_euros(text: str) -> int | None:
 def _exit_for(outcome: DeskOutcome) -> Exit:
     if isinstance(outcome, OfferReady | OfferQueued | StillWaiting):
         return Exit.OK
+    if isinstance(outcome, InvalidRequest):
+        return Exit.USAGE
     if isinstance(outcome, Credentials):
         return Exit.CREDENTIALS
     if isinstance(outcome, Trouble):
