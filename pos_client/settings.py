@@ -257,7 +257,9 @@ class HandOffSettings:
 
 @dataclass(frozen=True)
 class OfferSettings:
-    venue_id: int = _doc(0, "Offre sur-mesure : identifiant pass Culture du lieu de la boutique (0 : non réglé).")
+    venue_id: int = _doc(
+        0, "Offre sur-mesure : identifiant pass Culture du lieu de la boutique (0 : non réglé)."
+    )
     close_after_booking: bool = _doc(
         False, "Offre sur-mesure : la fermer (stock à 0) dès sa contremarque validée à cette caisse."
     )

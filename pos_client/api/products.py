@@ -94,7 +94,9 @@ class ProductsClient:
         loopback = is_loopback_host(httpx.URL(self.base_url).host)
         if limiter is None:
             shared = self._api_key is not None and not loopback
-            limiter = RequestLimiter.for_key(self.base_url, self._api_key or "") if shared else RequestLimiter()
+            limiter = (
+                RequestLimiter.for_key(self.base_url, self._api_key or "") if shared else RequestLimiter()
+            )
         self._limiter = limiter
         self._attempts = max(1, config.read_attempts)
         self._backoff_s = config.backoff_s
@@ -108,9 +110,11 @@ class ProductsClient:
             base_url=self.base_url,
             headers=headers,
             timeout=httpx.Timeout(
-                connect=config.connect_timeout_s, read=config.read_timeout_s,
-                write=config.read_timeout_s, pool=config.connect_timeout_s,
-            ),  # fmt: skip
+                connect=config.connect_timeout_s,
+                read=config.read_timeout_s,
+                write=config.read_timeout_s,
+                pool=config.connect_timeout_s,
+            ),
             verify=True,
             follow_redirects=False,
             trust_env=not loopback,

@@ -16,7 +16,7 @@ from pos_client.offers import OfferDesk, PendingStore
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
 
-__all__ = ["DESK_FILE", "DEMO_DESK_FILE", "open_offer_desk", "venue_for"]
+__all__ = ["DEMO_DESK_FILE", "DESK_FILE", "open_offer_desk", "venue_for"]
 
 DESK_FILE = "offer-desk.json"
 DEMO_DESK_FILE = "demo-offer-desk.json"

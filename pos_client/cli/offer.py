@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pos_client.api.environments import InsecureUrlError
@@ -32,25 +31,13 @@ from pos_client.app.offer import open_offer_desk
 from pos_client.cli.booking import _base_url, _environment, server_options
 from pos_client.cli.output import fail
 from pos_client.domain.formats import format_euros
-from pos_client.domain.offers import OfferQueued
+from pos_client.domain.offers import OfferQueued, parse_euros
 from pos_client.domain.outcomes import Credentials, InvalidRequest, Refusal, Trouble
 from pos_client.offers import OfferDesk, OfferReady, StillWaiting
 from pos_client.offers.desk import DeskOutcome
 from pos_client.offers.messages import describe
 
-__all__ = ["parse_euros", "register"]
-
-
-def parse_euros(text: str) -> int | None:
-    """``12,99`` / ``12.99`` / ``12`` / ``12,99 €`` as cents, or None."""
-    cleaned = text.replace("€", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    return int(value * 100)
+__all__ = ["register"]
 
 
 def _exit_for(outcome: DeskOutcome) -> Exit:
@@ -71,12 +58,23 @@ def _report(args: argparse.Namespace, outcome: DeskOutcome) -> Exit:
     code = _exit_for(outcome)
     message = describe(outcome)
     if args.json:
-        data: dict[str, Any] = {"outcome": type(outcome).__name__, "exitCode": int(code), "title": message.title,
-                                "message": message.detail}  # fmt: skip
+        data: dict[str, Any] = {
+            "outcome": type(outcome).__name__,
+            "exitCode": int(code),
+            "title": message.title,
+            "message": message.detail,
+        }
         if isinstance(outcome, OfferReady):
             offer = outcome.offer
-            data.update(offerId=offer.offer_id, ean=offer.ean, name=offer.name, link=outcome.link,
-                        priceCents=offer.price_cents, remaining=offer.remaining, status=offer.status)  # fmt: skip
+            data.update(
+                offerId=offer.offer_id,
+                ean=offer.ean,
+                name=offer.name,
+                link=outcome.link,
+                priceCents=offer.price_cents,
+                remaining=offer.remaining,
+                status=offer.status,
+            )
         print(json.dumps(data, ensure_ascii=False))
         return code
     stream = sys.stdout if code is Exit.OK else sys.stderr
@@ -107,7 +105,7 @@ def _open(args: argparse.Namespace, context: AppContext) -> OfferDesk | Exit:
     if args.venue:
         desk.venue_id = args.venue
     if desk.venue_id <= 0:
-        desk.api.close()  # type: ignore[attr-defined]
+        desk.api.close()
         return fail(args, Exit.USAGE, "Aucun lieu réglé : indiquez --venue ID ou réglez offer.venue_id.")
     return desk
 
@@ -135,36 +133,57 @@ def _run(args: argparse.Namespace, context: AppContext, step: str) -> Exit:
             outcome = desk.wait(_progress(args))
         return _report(args, outcome)
     finally:
-        desk.api.close()  # type: ignore[attr-defined]
+        desk.api.close()
 
 
 def _status(args: argparse.Namespace, desk: OfferDesk) -> Exit:
     pending = desk.pending
     made = desk.made()
     if args.json:
-        print(json.dumps({
-            "pending": None if pending is None else {"ean": pending.ean, "priceCents": pending.price_cents,
-                                                     "quantity": pending.quantity, "purpose": pending.purpose},
-            "made": [{"offerId": m.offer_id, "ean": m.ean, "name": m.name, "priceCents": m.price_cents,
-                      "closed": m.closed} for m in made],
-        }, ensure_ascii=False))  # fmt: skip
+        pending_json = None
+        if pending is not None:
+            pending_json = {
+                "ean": pending.ean,
+                "priceCents": pending.price_cents,
+                "quantity": pending.quantity,
+            }
+        made_json = [
+            {
+                "offerId": m.offer_id,
+                "ean": m.ean,
+                "name": m.name,
+                "priceCents": m.price_cents,
+                "closed": m.closed,
+            }
+            for m in made
+        ]
+        print(json.dumps({"pending": pending_json, "made": made_json}, ensure_ascii=False))
     else:
         for entry in made:
             state = "fermée" if entry.closed else "ouverte"
-            print(f"  {entry.offer_id}  {entry.ean}  {format_euros(entry.price_cents):>10}  {state:<8} {entry.name}")
+            print(
+                f"  {entry.offer_id}  {entry.ean}  {format_euros(entry.price_cents):>10}"
+                f"  {state:<8} {entry.name}"
+            )
         if pending is None:
             print("Aucune offre en attente.")
         else:
-            print(f"En attente : EAN {pending.ean}, {format_euros(pending.price_cents)} ; reprise de l'attente…")
+            print(
+                f"En attente : EAN {pending.ean}, {format_euros(pending.price_cents)} ; reprise de l'attente…"
+            )
     if pending is not None and not args.no_wait:
         return _report(args, desk.wait(_progress(args)))
     return Exit.OK
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    offer = subparsers.add_parser("offer", help="offre sur-mesure : mettre un livre, un CD ou un vinyle sur pass Culture")
+    offer = subparsers.add_parser(
+        "offer", help="offre sur-mesure : mettre un livre, un CD ou un vinyle sur pass Culture"
+    )
     actions = offer.add_subparsers(dest="offer_command", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="créer ou mettre à jour l'offre d'un EAN et attendre qu'elle existe")
+    create = actions.add_parser(
+        "create", help="créer ou mettre à jour l'offre d'un EAN et attendre qu'elle existe"
+    )
     create.add_argument("--ean", required=True, help="EAN-13 (ISBN) de l'article")
     create.add_argument("--price", required=True, help="prix en euros (12,99)")
     create.add_argument("--quantity", type=int, default=1, help="quantité réservable (1 par défaut)")

@@ -12,6 +12,7 @@ the offer to new bookings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Protocol
 
@@ -33,6 +34,7 @@ from pos_client.domain.outcomes import (
 __all__ = [
     "ALLOWED_SUBCATEGORIES",
     "MAX_PRICE_CENTS",
+    "SUBCATEGORY_LABELS",
     "EanAvailable",
     "EanRefused",
     "EanRejection",
@@ -42,7 +44,6 @@ __all__ = [
     "OfferQueued",
     "OverCredit",
     "PriceRefused",
-    "SUBCATEGORY_LABELS",
     "ProductOffer",
     "ProductOffers",
     "ProductsApi",
@@ -52,6 +53,7 @@ __all__ = [
     "ean_check_digit",
     "normalised_ean",
     "offer_link",
+    "parse_euros",
 ]
 
 MAX_PRICE_CENTS = 30000
@@ -74,13 +76,27 @@ def ean_check_digit(first_twelve: str) -> int:
 
 
 def ean13_is_valid(text: str) -> bool:
-    return len(text) == 13 and text.isascii() and text.isdigit() and ean_check_digit(text[:12]) == int(text[12])
+    return (
+        len(text) == 13 and text.isascii() and text.isdigit() and ean_check_digit(text[:12]) == int(text[12])
+    )
 
 
 def normalised_ean(text: str) -> str | None:
     """The EAN-13 in what a scanner or a cashier gave (blanks and dashes dropped), or None."""
     candidate = "".join(char for char in text.strip() if char not in " -\t")
     return candidate if ean13_is_valid(candidate) else None
+
+
+def parse_euros(text: str) -> int | None:
+    """``12,99`` / ``12.99`` / ``12`` / ``12,99 €`` as cents, or None."""
+    cleaned = text.replace("€", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100)
 
 
 def offer_link(base_url: str, offer_id: int) -> str:
@@ -237,4 +253,8 @@ class ProductsApi(Protocol):
 
     def offers_by_ean(self, venue_id: int, ean: str) -> OfferOutcome:
         """``ProductOffers``, ``VenueNotLinked`` or a trouble."""
+        ...
+
+    def close(self) -> None:
+        """Release the connections."""
         ...

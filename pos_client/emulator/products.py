@@ -16,10 +16,10 @@ import json
 import re
 import threading
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
-from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from starlette.requests import Request
@@ -65,7 +65,9 @@ def _ean(stem: str) -> str:
 
 # case -> product; "unknown" is an EAN that pass Culture does not know (never stored).
 CATALOGUE: dict[str, SeededProduct] = {
-    "book": SeededProduct("9782070612758", "Le Petit Prince", "LIVRE_PAPIER", author="Antoine de Saint-Exupéry"),
+    "book": SeededProduct(
+        "9782070612758", "Le Petit Prince", "LIVRE_PAPIER", author="Antoine de Saint-Exupéry"
+    ),
     "book_2": SeededProduct(_ean("978207036822"), "La Peste", "LIVRE_PAPIER", author="Albert Camus"),
     "cd": SeededProduct(_ean("370018767964"), "Chansons du Port (CD)", "SUPPORT_PHYSIQUE_MUSIQUE_CD",
                         performer="Les Mouettes"),
@@ -192,7 +194,8 @@ class ProductControl:
         now = to_db(self.store.clock.now())
         with self.store._lock:
             due = self.store._db.execute(
-                "SELECT id, venue_id, products FROM ean_job WHERE done = 0 AND due_at <= ? ORDER BY id", (now,)
+                "SELECT id, venue_id, products FROM ean_job WHERE done = 0 AND due_at <= ? ORDER BY id",
+                (now,),
             ).fetchall()
         for job_id, venue_id, products in due:
             with self.store.transaction() as db:
@@ -202,7 +205,7 @@ class ProductControl:
         return len(due)
 
     def _upsert_one(self, db: Any, venue_id: int, ean: str, stock: dict[str, Any]) -> None:
-        quantity = stock.get("quantity")
+        quantity = stock["quantity"]  # validated by the route: an int or "unlimited"
         wanted: int | None = None if quantity == "unlimited" else int(quantity)
         existing = db.execute(
             "SELECT id FROM offer WHERE venue_id = ? AND ean = ? AND is_event = 0 ORDER BY id DESC LIMIT 1",
@@ -220,7 +223,9 @@ class ProductControl:
                  "is_event": 0, "can_expire": 1},
             )  # fmt: skip
             stock_id = self.store._insert(
-                db, "stock", {"offer_id": offer_id, "beginning_datetime": None, "price_cents": int(stock["price"])}
+                db,
+                "stock",
+                {"offer_id": offer_id, "beginning_datetime": None, "price_cents": int(stock["price"])},
             )
             db.execute("INSERT INTO product_stock VALUES (?, ?, 1)", (stock_id, wanted))
             return
@@ -228,7 +233,9 @@ class ProductControl:
         row = _active_stock(db, offer_id)
         if row is None:
             stock_id = self.store._insert(
-                db, "stock", {"offer_id": offer_id, "beginning_datetime": None, "price_cents": int(stock["price"])}
+                db,
+                "stock",
+                {"offer_id": offer_id, "beginning_datetime": None, "price_cents": int(stock["price"])},
             )
             db.execute("INSERT INTO product_stock VALUES (?, ?, 1)", (stock_id, wanted))
             return
@@ -284,7 +291,11 @@ class ProductControl:
 
     def availability(self, eans: list[str]) -> dict[str, Any]:
         available: list[str] = []
-        rejected: dict[str, list[str]] = {"notFound": [], "subcategoryNotAllowed": [], "notCompliantWithCgu": []}
+        rejected: dict[str, list[str]] = {
+            "notFound": [],
+            "subcategoryNotAllowed": [],
+            "notCompliantWithCgu": [],
+        }
         with self.store._lock:
             for ean in eans:
                 row = self.store._db.execute(
@@ -303,7 +314,9 @@ class ProductControl:
     def is_virtual(self, venue_id: int) -> bool:
         with self.store._lock:
             return (
-                self.store._db.execute("SELECT 1 FROM virtual_venue WHERE venue_id = ?", (venue_id,)).fetchone()
+                self.store._db.execute(
+                    "SELECT 1 FROM virtual_venue WHERE venue_id = ?", (venue_id,)
+                ).fetchone()
                 is not None
             )
 
@@ -453,7 +466,9 @@ def product_routes(state: Any, admit: Admit) -> list[BaseRoute]:
         if not state.store.venue_reachable(provider.provider_id, venue_id):
             return JSONResponse({"global": "Venue cannot be found"}, status_code=404)
         if control.is_virtual(venue_id):
-            return JSONResponse({"location": ["Cannot create product offer for virtual venues"]}, status_code=400)
+            return JSONResponse(
+                {"location": ["Cannot create product offer for virtual venues"]}, status_code=400
+            )
         control.queue_upsert(provider.provider_id, venue_id, products)
         return Response(status_code=204)
 

@@ -155,7 +155,9 @@ class OfferDesk:
             (
                 entry
                 for entry in reversed(self.made())
-                if entry.ean == ean and not entry.closed and self._clock() - entry.made_at < DOUBLE_SCAN_GUARD_S
+                if entry.ean == ean
+                and not entry.closed
+                and self._clock() - entry.made_at < DOUBLE_SCAN_GUARD_S
             ),
             None,
         )

@@ -68,7 +68,8 @@ def _ean_refused(outcome: EanRefused) -> OfferMessage:
         return OfferMessage(
             "Ce type de produit ne peut pas être proposé par EAN",
             "Seuls les livres papier, les CD et les vinyles peuvent être mis en offre depuis la caisse. "
-            f"Pour un autre produit éligible (DVD, instrument…), créez l'offre dans l'espace pro ({PRO_SPACE}).",
+            "Pour un autre produit éligible (DVD, instrument…), créez l'offre dans l'espace pro "
+            f"({PRO_SPACE}).",
             Tone.REFUSED,
         )
     return OfferMessage(
@@ -98,13 +99,15 @@ def _ready(outcome: OfferReady) -> OfferMessage:
     if outcome.purpose == "close":
         return OfferMessage(
             f"Offre fermée : {offer.name}",
-            "Stock à 0 : personne d'autre ne peut la réserver. Les réservations déjà faites restent valables.",
+            "Stock à 0 : personne d'autre ne peut la réserver. Les réservations déjà faites restent "
+            "valables.",
             Tone.GOOD,
         )
     price = format_euros(offer.price_cents or 0)
     return OfferMessage(
         offer.name,
-        f"{kind[0].upper()}{kind[1:]}, {price}, {offer.remaining} disponible(s). Le jeune scanne ce QR code avec "
+        f"{kind[0].upper()}{kind[1:]}, {price}, {offer.remaining} disponible(s). "
+        "Le jeune scanne ce QR code avec "
         "son téléphone, réserve dans l'application, puis montre sa contremarque.",
         Tone.GOOD,
     )
@@ -130,7 +133,9 @@ def _troubles(outcome: DeskOutcome) -> OfferMessage | None:
             Tone.TROUBLE,
         )
     if isinstance(outcome, NetworkUnreachable | TimedOut):
-        return OfferMessage("Serveur injoignable", f"{outcome.detail} Réessayez dans un instant.", Tone.TROUBLE)
+        return OfferMessage(
+            "Serveur injoignable", f"{outcome.detail} Réessayez dans un instant.", Tone.TROUBLE
+        )
     if isinstance(outcome, ServerError):
         return OfferMessage(
             "Erreur du serveur pass Culture",
@@ -138,12 +143,16 @@ def _troubles(outcome: DeskOutcome) -> OfferMessage | None:
             Tone.TROUBLE,
         )
     if isinstance(outcome, MalformedResponse):
-        return OfferMessage("Réponse illisible", f"{outcome.detail}. Réessayez ; si cela dure, prévenez le support.",
-                            Tone.TROUBLE)  # fmt: skip
+        return OfferMessage(
+            "Réponse illisible",
+            f"{outcome.detail}. Réessayez ; si cela dure, prévenez le support.",
+            Tone.TROUBLE,
+        )
     if isinstance(outcome, JobNeverDone):
         return OfferMessage(
             "L'offre n'est pas apparue",
-            f"pass Culture a accepté la demande mais l'offre n'est pas visible après {outcome.waited_s:.0f} s. "
+            "pass Culture a accepté la demande mais l'offre n'est pas visible après "
+            f"{outcome.waited_s:.0f} s. "
             f"Vérifiez dans l'espace pro ({PRO_SPACE}) : l'offre de l'EAN {outcome.ean} sur ce lieu, son "
             "stock et son prix ; le produit a pu être retiré de la base entre-temps. Vous pouvez "
             "relancer : une demande identique ne crée pas de doublon.",
@@ -157,7 +166,8 @@ def _refusals(outcome: DeskOutcome) -> OfferMessage | None:
         return OfferMessage(
             "Lieu non rattaché à la clé d'API",
             f"Le lieu {outcome.venue_id} n'est pas relié à ce logiciel de caisse (ou le lien est désactivé). "
-            f"Vérifiez l'identifiant du lieu dans les réglages, et le lien avec le logiciel dans l'espace pro "
+            "Vérifiez l'identifiant du lieu dans les réglages, et le lien avec le logiciel dans "
+            "l'espace pro "
             f"({PRO_SPACE}).",
             Tone.REFUSED,
         )

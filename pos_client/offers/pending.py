@@ -8,6 +8,7 @@ One small JSON file, replaced durably (``pos_client.durable``); an unreadable fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -77,10 +78,8 @@ class PendingStore:
             )
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             log.warning("offer desk state unreadable (%s): set aside, starting empty", type(exc).__name__)
-            try:
+            with contextlib.suppress(OSError):
                 os.replace(self.path, self.path.with_suffix(".unreadable"))
-            except OSError:
-                pass
             return DeskState()
 
     def save(self, state: DeskState) -> None:

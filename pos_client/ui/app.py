@@ -39,6 +39,7 @@ from pos_client.journal import JournalTooNewError, NotAJournalError
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
 from pos_client.ui.main_window import MainWindow
+from pos_client.ui.offer_panel import attach_offer_desk
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
 from pos_client.ui.welcome import WelcomeChoice, ask_first_run_choice, first_run_choice
@@ -107,6 +108,7 @@ def till_under(
         store = keys if keys is not None else KeyringKeys()
         backend = open_backend(context, demo=demo, keys=store, stack=stack)
         window = _window_for(backend, settings, sources, demo=demo)
+        attach_offer_desk(window, backend, context, demo=demo, stack=stack)
         try:
             yield window, backend
         finally:
@@ -198,6 +200,7 @@ def _run_once(
             build_sources(context.settings) if sources is None else sources,
             demo=demo,
         )
+        attach_offer_desk(window, backend, context, demo=demo, stack=stack)
 
         def open_settings() -> None:
             nonlocal restart

@@ -15,13 +15,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "client"))
 
-from memory_keyring import MemoryKeyring  # noqa: E402
+from memory_keyring import MemoryKeyring
 
-from pos_client.api.client import ClientConfig  # noqa: E402
-from pos_client.api.limiter import RequestLimiter  # noqa: E402
-from pos_client.api.products import ProductsClient  # noqa: E402
-from pos_client.emulator import RunningEmulator, demo_data  # noqa: E402
-from pos_client.offers import OfferDesk, PendingStore  # noqa: E402
+from pos_client.api.client import ClientConfig
+from pos_client.api.limiter import RequestLimiter
+from pos_client.api.products import ProductsClient
+from pos_client.emulator import RunningEmulator, demo_data
+from pos_client.offers import OfferDesk, PendingStore
 
 # Jobs wait this long on the emulator's clock: a test runs them with ``run_jobs`` (clock moved on).
 JOB_DELAY_S = 3600.0
@@ -89,7 +89,9 @@ def clock() -> FakeClock:
 def make_desk(
     make_products: Callable[..., ProductsClient], clock: FakeClock, tmp_path: Path
 ) -> Callable[..., OfferDesk]:
-    def make(*, venue_id: int = demo_data.BOOKSHOP_VENUE_ID, path: Path | None = None, **options: Any) -> OfferDesk:
+    def make(
+        *, venue_id: int = demo_data.BOOKSHOP_VENUE_ID, path: Path | None = None, **options: Any
+    ) -> OfferDesk:
         client = make_products(**options.pop("client_options", {}))
         store = PendingStore(path if path is not None else tmp_path / "offer-desk.json")
         options.setdefault("wait_s", 60.0)

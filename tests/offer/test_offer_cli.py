@@ -12,17 +12,21 @@ from memory_keyring import MemoryKeyring
 
 from pos_client.app.exits import Exit
 from pos_client.cli import main
-from pos_client.cli.offer import parse_euros
+from pos_client.domain.offers import parse_euros
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.emulator.products import CATALOGUE, DEMO_EANS, DIGITAL_VENUE_ID
 
 Runner = Callable[..., tuple[int, str, str]]
 VINYL = CATALOGUE["vinyl"].ean
+BOOKSHOP = demo_data.BOOKSHOP_VENUE_ID
 
 
 @pytest.fixture
 def run(
-    tmp_path: Path, emulator: RunningEmulator, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
 ) -> Iterator[Runner]:
     memory_keyring.set_password("pos-client", "api-key-custom", demo_data.DEMO_API_KEY)
 
@@ -50,8 +54,8 @@ def test_create_then_close(run: Runner, emulator: RunningEmulator) -> None:
 @pytest.mark.parametrize(
     ("argv", "venue", "exit_code", "words"),
     [
-        (("--ean", DEMO_EANS["unknown"][0], "--price", "10"), demo_data.BOOKSHOP_VENUE_ID, Exit.REFUSED, "espace pro"),
-        (("--ean", DEMO_EANS["dvd"][0], "--price", "10"), demo_data.BOOKSHOP_VENUE_ID, Exit.REFUSED, "livres papier"),
+        (("--ean", DEMO_EANS["unknown"][0], "--price", "10"), BOOKSHOP, Exit.REFUSED, "espace pro"),
+        (("--ean", DEMO_EANS["dvd"][0], "--price", "10"), BOOKSHOP, Exit.REFUSED, "livres papier"),
         (("--ean", VINYL, "--price", "32", "--credit", "20"), demo_data.BOOKSHOP_VENUE_ID, Exit.REFUSED,
          "à compléter par le jeune"),
         (("--ean", VINYL, "--price", "10"), demo_data.OTHER_VENUE_ID, Exit.REFUSED, "pas relié"),
@@ -80,7 +84,7 @@ def test_a_stalled_job_times_out(run: Runner, emulator: RunningEmulator, tmp_pat
 def test_status_resumes_a_wait_left_by_a_restart(run: Runner, emulator: RunningEmulator) -> None:
     code, out, _ = run("offer", "create", "--ean", VINYL, "--price", "10", "--no-wait")
     assert code == Exit.OK and "Demande envoyée" in out
-    code, _, err = run("offer", "create", "--ean", VINYL, "--price", "10", "--no-wait")
+    code, _, _ = run("offer", "create", "--ean", VINYL, "--price", "10", "--no-wait")
     assert code == Exit.OK  # the same EAN again: the pending wait is resumed, nothing resent
     run_jobs(emulator)
     code, out, _ = run("offer", "status")
@@ -94,7 +98,8 @@ def test_no_venue_is_a_usage_error(run: Runner) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "cents"), [("12,99", 1299), ("12.5", 1250), ("7", 700), ("3,00 €", 300), ("1,234", None), ("-1", None)]
+    ("text", "cents"),
+    [("12,99", 1299), ("12.5", 1250), ("7", 700), ("3,00 €", 300), ("1,234", None), ("-1", None)],
 )
 def test_parse_euros(text: str, cents: int | None) -> None:
     assert parse_euros(text) == cents

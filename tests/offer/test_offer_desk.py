@@ -46,7 +46,10 @@ def test_create_wait_book_validate_close(make_desk: DeskFactory, emulator: Runni
     assert isinstance(ready, OfferReady)
     offer = ready.offer
     assert (offer.name, offer.price_cents, offer.remaining, offer.status) == (
-        "Les Nuits Électriques (vinyle 33 tours)", 2450, 1, "ACTIVE"
+        "Les Nuits Électriques (vinyle 33 tours)",
+        2450,
+        1,
+        "ACTIVE",
     )
     assert ready.link == f"{emulator.base_url}/offre/{offer.offer_id}"
     assert desk.made_here(offer.offer_id) is not None and desk.pending is None
@@ -184,7 +187,7 @@ def test_a_restart_while_waiting_resumes_the_wait(
     state_file = tmp_path / "desk.json"
     first = make_desk(path=state_file)
     first.submit(VINYL, 1500)
-    first.api.close()  # type: ignore[attr-defined]
+    first.api.close()
     saved = json.loads(state_file.read_text(encoding="utf-8"))
     assert saved["pending"]["ean"] == VINYL
     text = state_file.read_text(encoding="utf-8")
@@ -199,9 +202,7 @@ def test_a_restart_while_waiting_resumes_the_wait(
     assert len(posts) == 1  # resumed, not sent again
 
 
-def test_a_pending_wait_is_not_resumed_against_another_server(
-    make_desk: DeskFactory, tmp_path: Path
-) -> None:
+def test_a_pending_wait_is_not_resumed_against_another_server(make_desk: DeskFactory, tmp_path: Path) -> None:
     from pos_client.offers import PendingOffer, PendingStore
     from pos_client.offers.pending import DeskState
 

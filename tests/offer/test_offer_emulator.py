@@ -12,7 +12,9 @@ PATH = "/public/offers/v1/products/ean"
 VINYL = CATALOGUE["vinyl"].ean
 
 
-def _upsert(ean: str, price: object = 1500, quantity: object = 1, venue: object = demo_data.BOOKSHOP_VENUE_ID) -> dict[str, object]:
+def _upsert(
+    ean: str, price: object = 1500, quantity: object = 1, venue: object = demo_data.BOOKSHOP_VENUE_ID
+) -> dict[str, object]:
     return {"products": [{"ean": ean, "stock": {"price": price, "quantity": quantity}}],
             "location": {"type": "physical", "venueId": venue}}  # fmt: skip
 
@@ -35,7 +37,9 @@ def test_upsert_is_asynchronous(api: httpx.Client, emulator: RunningEmulator) ->
     read = api.get(PATH, params={"eans": VINYL, "venueId": demo_data.BOOKSHOP_VENUE_ID})
     assert read.status_code == 200 and read.json() == {"products": []}
     run_jobs(emulator)
-    products = api.get(PATH, params={"eans": VINYL, "venueId": demo_data.BOOKSHOP_VENUE_ID}).json()["products"]
+    products = api.get(PATH, params={"eans": VINYL, "venueId": demo_data.BOOKSHOP_VENUE_ID}).json()[
+        "products"
+    ]
     assert len(products) == 1
     offer = products[0]
     assert offer["categoryRelatedFields"]["category"] == "SUPPORT_PHYSIQUE_MUSIQUE_VINYLE"
