@@ -62,7 +62,7 @@ def qr_pixmap(text: str, side_px: int = QR_SIDE_PX) -> QPixmap:
     """A QR code of ``text`` drawn module by module (sharp at any size, no Pillow needed)."""
     matrix = qr_matrix(text)
     count = len(matrix)
-    module = max(1, side_px // count)
+    module = max(1, -(-side_px // count))  # at least side_px: rounded up to whole modules
     image = QImage(count * module, count * module, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
