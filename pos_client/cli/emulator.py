@@ -89,5 +89,8 @@ def _cmd_demo_codes(args: argparse.Namespace, context: AppContext) -> Exit:
     except OSError as exc:
         print(f"Impossible d'écrire {output} : {exc}", file=sys.stderr)
         return Exit.USAGE
-    print(f"{output} écrit : {len(demo_entries())} contremarques de démonstration.")
+    entries = demo_entries()
+    eans = sum(entry.is_ean for entry in entries)
+    print(f"{output} écrit : {len(entries) - eans} contremarques de démonstration et {eans} EAN de produits "
+          "(offre sur-mesure, F7).")  # fmt: skip
     return Exit.OK

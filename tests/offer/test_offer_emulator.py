@@ -92,3 +92,20 @@ def test_control_books_an_offer_over_http(api: httpx.Client, emulator: RunningEm
     assert again.status_code == 409 and "plus réservable" in again.json()["error"]
     jobs = httpx.post(f"{emulator.base_url}/_control/products/jobs", json={"delay_s": 0, "stalled": True})
     assert jobs.json() == {"delay_s": 0.0, "stalled": True, "pending": 0}
+
+
+def test_ean13_bars() -> None:
+    import pytest
+
+    from pos_client.emulator.ean_barcode import ean13_modules, ean13_square_matrix
+
+    bars = ean13_modules("9782070612758")
+    assert (
+        len(bars) == 95
+        and bars[:3] == [True, False, True]
+        and bars[45:50] == [False, True, False, True, False]
+    )
+    matrix = ean13_square_matrix("9782070612758")
+    assert len(matrix) == len(matrix[0]) == 113 and not any(matrix[0])
+    with pytest.raises(ValueError, match="EAN-13"):
+        ean13_modules("9782070612759")
