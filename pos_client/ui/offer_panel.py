@@ -122,6 +122,7 @@ class OfferPanel(QDialog):
         self.progress = QProgressBar()
         self.progress.setObjectName("offer_progress")
         self.progress.setVisible(False)
+        self.progress.setFormat(tr("%v s sur %m s"))
         self.qr = QLabel()
         self.qr.setObjectName("offer_qr")
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -159,8 +160,9 @@ class OfferPanel(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addWidget(self.progress)
-        layout.addWidget(self.qr, 1)
+        layout.addWidget(self.qr)
         layout.addWidget(self.link)
+        layout.addStretch(1)  # the texts stay under the fields when there is no QR code
         self.ean.returnPressed.connect(self.price.setFocus)
         self.price.returnPressed.connect(self.create_offer)
         self._poll_timer = QTimer(self)
@@ -215,11 +217,15 @@ class OfferPanel(QDialog):
         """Close an offer made here (its contremarque was just validated)."""
         self._submit(lambda: self.desk.close(offer_id))
 
-    def _abandon(self) -> None:
-        self.desk.abandon()
+    def _stop_waiting(self) -> None:
         self._poll_timer.stop()
         self.progress.setVisible(False)
         self.abandon_button.setVisible(False)
+        self.create_button.setEnabled(True)
+
+    def _abandon(self) -> None:
+        self.desk.abandon()
+        self._stop_waiting()
         self.detail.setText(self._tr("Attente abandonnée : vérifiez l'offre plus tard dans l'espace pro."))
 
     def resume(self) -> None:
@@ -246,7 +252,7 @@ class OfferPanel(QDialog):
 
     def _on_submitted(self, outcome: DeskOutcome) -> None:
         self._busy = False
-        self.create_button.setEnabled(True)
+        self.create_button.setEnabled(self.desk.pending is None)
         self._show(outcome)
         if isinstance(outcome, OfferQueued):
             self._start_waiting()
@@ -264,6 +270,7 @@ class OfferPanel(QDialog):
         self.progress.setRange(0, max(1, int(self.desk.wait_s)))
         self.progress.setValue(0)
         self.abandon_button.setVisible(True)
+        self.create_button.setEnabled(False)
         self.qr.setVisible(False)
         self._poll_timer.start()
 
@@ -278,9 +285,7 @@ class OfferPanel(QDialog):
         if isinstance(outcome, StillWaiting):
             self.progress.setValue(min(self.progress.maximum(), int(outcome.elapsed_s)))
         if not isinstance(outcome, StillWaiting) and not (isinstance(outcome, Trouble) and self.desk.pending):
-            self._poll_timer.stop()
-            self.progress.setVisible(False)
-            self.abandon_button.setVisible(False)
+            self._stop_waiting()
         self._show(outcome)
 
     # ------------------------------------------------------------------ output
