@@ -291,8 +291,9 @@ class OfferPanel(QDialog):
     # ------------------------------------------------------------------ output
     def _show(self, outcome: DeskOutcome) -> None:
         message = describe(outcome)
-        self.title.setText(self._tr(message.title))
-        self.detail.setText(self._tr(message.detail))
+        title, detail = message.render(self._tr)
+        self.title.setText(title)
+        self.detail.setText(detail)
         self.title.setStyleSheet(f"color: {_TONE_COLOURS[message.tone]};")
         if isinstance(outcome, OverCredit):
             self._suggested_credit = outcome.credit_cents

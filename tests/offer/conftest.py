@@ -14,8 +14,10 @@ import keyring
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "client"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from memory_keyring import MemoryKeyring
+from offer_fixtures import JOB_DELAY_S, FakeClock
 
 from pos_client.api.client import ClientConfig
 from pos_client.api.limiter import RequestLimiter
@@ -23,38 +25,12 @@ from pos_client.api.products import ProductsClient
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.offers import OfferDesk, PendingStore
 
-# Jobs wait this long on the emulator's clock: a test runs them with ``run_jobs`` (clock moved on).
-JOB_DELAY_S = 3600.0
-
-
-class FakeClock:
-    """The desk's wall clock; ``sleep`` moves it (the desk's waits take no time)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
 
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:
     with RunningEmulator.start(seed="demo") as running:
         running.products.set_jobs(delay_s=JOB_DELAY_S)
         yield running
-
-
-def run_jobs(emulator: RunningEmulator) -> int:
-    """Move the emulator's clock past every queued job's time and run them."""
-    from datetime import timedelta
-
-    emulator.control.advance_clock(timedelta(seconds=JOB_DELAY_S + 1))
-    return emulator.products.run_due_jobs()
 
 
 @pytest.fixture

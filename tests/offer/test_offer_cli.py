@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_jobs
 from memory_keyring import MemoryKeyring
+from offer_fixtures import run_jobs
 
 from pos_client.app.exits import Exit
 from pos_client.cli import main

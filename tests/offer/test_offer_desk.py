@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, run_jobs
+from offer_fixtures import FakeClock, run_jobs
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.limiter import RequestLimiter

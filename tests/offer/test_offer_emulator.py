@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import run_jobs
+from offer_fixtures import run_jobs
 
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.emulator.products import CATALOGUE, DEMO_EANS, DIGITAL_VENUE_ID

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import run_jobs
+from offer_fixtures import run_jobs
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
