@@ -349,10 +349,17 @@ class ProductControl:
                 f"il reste {credit_cents / 100:.2f} € au jeune."
             )
         category = offer["categoryRelatedFields"]["category"]
-        return self.store.create_booking(
+        token = self.store.create_booking(
             venue_id=offer["location"]["venueId"], offer_name=offer["name"], price_cents=stock["price"],
             ean=offer["categoryRelatedFields"]["ean"], subcategory=category, can_expire=True, **_YOUNG_PERSON,
         )  # fmt: skip
+        # create_booking picks a stock by price: put the booking on the offer's active stock (a seeded
+        # booking of the same offer may have a stock at the same price).
+        with self.store.transaction() as db:
+            active = _active_stock(db, offer_id)
+            if active is not None:
+                db.execute("UPDATE booking SET stock_id = ? WHERE token = ?", (active[0], token))
+        return token
 
     def last_offer_id(self) -> int | None:
         with self.store._lock:

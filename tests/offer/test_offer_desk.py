@@ -259,3 +259,17 @@ def test_the_job_advances_with_the_emulator_clock(emulator: RunningEmulator, mak
     emulator.control.advance_clock(timedelta(seconds=10))
     assert emulator.products.run_due_jobs() == 0
     assert emulator.products.pending_jobs() == 1
+
+
+def test_a_book_the_venue_already_sold_gets_its_own_stock(
+    make_desk: DeskFactory, emulator: RunningEmulator
+) -> None:
+    book = CATALOGUE["book"].ean  # the demo's bookshop has a booking of this book at 7,90 €
+    desk = make_desk()
+    desk.submit(book, 790)
+    run_jobs(emulator)
+    ready = desk.poll()
+    assert isinstance(ready, OfferReady) and ready.offer.booked_quantity == 0
+    emulator.products.book_offer(ready.offer.offer_id)
+    summary = emulator.products.offer_summary(ready.offer.offer_id)
+    assert summary is not None and summary["status"] == "SOLD_OUT" and summary["stock"]["bookedQuantity"] == 1
