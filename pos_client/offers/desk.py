@@ -129,6 +129,11 @@ class OfferDesk:
     ) -> DeskOutcome:
         """Create or update the venue's offer for this EAN: ``OfferQueued`` (now ``poll``), an
         ``OfferReady`` already shown (double scan), or why not."""
+        if self.venue_id <= 0:
+            return InvalidRequest(
+                "Aucun lieu n'est réglé pour les offres sur-mesure : indiquez l'identifiant pass Culture du "
+                "lieu de la boutique (réglage offer.venue_id, visible dans l'espace pro)."
+            )
         ean = normalised_ean(ean_text)
         if ean is None:
             return InvalidRequest("EAN-13 illisible : 13 chiffres attendus, clé de contrôle comprise.")

@@ -71,3 +71,31 @@ def test_every_outcome_is_explained_in_both_languages(outcome: object) -> None:
     title, detail = message.render(Translator("en"))
     assert (title, detail) != (message.title, message.detail)
     assert "{" not in title + detail
+
+
+def test_offer_links_point_to_the_app_of_the_server() -> None:
+    from pos_client.api.environments import BASE_URLS
+    from pos_client.domain.offers import offer_link
+    from pos_client.settings import ApiEnvironment
+
+    assert offer_link(BASE_URLS[ApiEnvironment.PRODUCTION], 42) == "https://passculture.app/offre/42"
+    assert (
+        offer_link(BASE_URLS[ApiEnvironment.INTEGRATION], 42)
+        == "https://integration.passculture.app/offre/42"
+    )
+    assert offer_link("http://127.0.0.1:8088/", 42) == "http://127.0.0.1:8088/offre/42"
+
+
+def test_a_desk_without_venue_says_which_setting(tmp_path: object) -> None:
+    from pos_client.domain.outcomes import InvalidRequest
+    from pos_client.offers import OfferDesk, PendingStore
+
+    class NoServer:
+        base_url = "http://127.0.0.1:9"
+
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"nothing may be sent ({name})")
+
+    desk = OfferDesk(NoServer(), PendingStore(None), venue_id=0)  # type: ignore[arg-type]
+    outcome = desk.submit("3700187679712", 1000)
+    assert isinstance(outcome, InvalidRequest) and "offer.venue_id" in outcome.detail
