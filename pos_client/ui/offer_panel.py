@@ -81,9 +81,19 @@ class OfferPanel(QDialog):
     outcome_shown = Signal(object)
 
     def __init__(
-        self, desk: OfferDesk, runner: QtTaskRunner, tr: Translator, parent: QWidget | None = None
+        self,
+        desk: OfferDesk,
+        runner: QtTaskRunner,
+        tr: Translator,
+        parent: QWidget | None = None,
+        *,
+        demo_booker: Callable[[int], str] | None = None,
     ) -> None:
+        """``demo_booker`` (demo mode: the emulator's young person) books an offer and answers the
+        contremarque, so the demo runs without a phone."""
         super().__init__(parent)
+        self._demo_booker = demo_booker
+        self._shown_offer_id: int | None = None
         self.setObjectName("offer_panel")
         self.setWindowTitle(tr("Offre sur-mesure"))
         self.desk = desk
@@ -146,6 +156,10 @@ class OfferPanel(QDialog):
         self.abandon_button.setObjectName("offer_abandon")
         self.abandon_button.setVisible(False)
         self.abandon_button.clicked.connect(self._abandon)
+        self.demo_book_button = QPushButton(tr("Démo : le jeune réserve"))
+        self.demo_book_button.setObjectName("offer_demo_book")
+        self.demo_book_button.setVisible(False)
+        self.demo_book_button.clicked.connect(self._demo_book)
         buttons = QHBoxLayout()
         for button in (
             self.create_button,
@@ -162,6 +176,7 @@ class OfferPanel(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.qr)
         layout.addWidget(self.link)
+        layout.addWidget(self.demo_book_button)
         layout.addStretch(1)  # the texts stay under the fields when there is no QR code
         self.ean.returnPressed.connect(self.price.setFocus)
         self.price.returnPressed.connect(self.create_offer)
@@ -305,11 +320,38 @@ class OfferPanel(QDialog):
             self.qr.setPixmap(qr_pixmap(outcome.link))
             self.qr.setVisible(True)
             self.link.setText(outcome.link)
+            self._shown_offer_id = outcome.offer.offer_id
         elif isinstance(outcome, OfferReady):
             self.qr.setVisible(False)
             self.link.clear()
+            self._shown_offer_id = None
+        self.demo_book_button.setVisible(self._demo_booker is not None and self._shown_offer_id is not None)
         self._refresh_close_button()
         self.outcome_shown.emit(outcome)
+
+    def _demo_book(self) -> None:
+        """Demo mode: the emulator's young person books the offer shown; its contremarque replaces the
+        QR code, to scan (webcam, phone photo) or type on the ready screen."""
+        booker, offer_id = self._demo_booker, self._shown_offer_id
+        if booker is None or offer_id is None:
+            return
+        self._runner.submit(lambda: booker(offer_id), self._show_demo_token, self._demo_refused)
+
+    def _show_demo_token(self, token: str) -> None:
+        self._shown_offer_id = None
+        self.demo_book_button.setVisible(False)
+        self.qr.setPixmap(qr_pixmap(f"PASSCULTURE:v3;TOKEN:{token}"))
+        self.link.setText(token)
+        self.title.setText(self._tr("Contremarque du jeune (démo) : {token}", token=token))
+        self.detail.setText(
+            self._tr(
+                "Fermez ce panneau, puis scannez ou tapez cette contremarque : la validation normale suit."
+            )
+        )
+
+    def _demo_refused(self, exc: Exception) -> None:
+        self.title.setText(self._tr("Réservation refusée (démo)"))
+        self.detail.setText(str(exc))
 
     def _refresh_close_button(self) -> None:
         last = self.desk.last_made()
@@ -319,7 +361,14 @@ class OfferPanel(QDialog):
 class OfferController(QObject):
     """The offer desk in the window: button, F7, EAN scans, the card's note, closing after a sale."""
 
-    def __init__(self, window: MainWindow, desk: OfferDesk, *, close_after_booking: bool) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        desk: OfferDesk,
+        *,
+        close_after_booking: bool,
+        demo_booker: Callable[[int], str] | None = None,
+    ) -> None:
         super().__init__(window)
         self.setObjectName("offer_controller")
         self.window = window
@@ -327,7 +376,7 @@ class OfferController(QObject):
         self.close_after_booking = close_after_booking
         self.runner = QtTaskRunner(self)
         tr = window.tr_
-        self.panel = OfferPanel(desk, self.runner, tr, window)
+        self.panel = OfferPanel(desk, self.runner, tr, window, demo_booker=demo_booker)
         self.button = QPushButton(tr("Offre sur-mesure (F7)"))
         self.button.setObjectName("offer_button")
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -397,6 +446,9 @@ def attach_offer_desk(
         return None
     desk = open_offer_desk(base_url, backend.api_key, context.settings, context.paths, demo=demo)
     stack.callback(desk.api.close)
-    controller = OfferController(window, desk, close_after_booking=context.settings.offer.close_after_booking)
+    booker = backend.emulator.products.book_offer if demo and backend.emulator is not None else None
+    controller = OfferController(
+        window, desk, close_after_booking=context.settings.offer.close_after_booking, demo_booker=booker
+    )
     stack.callback(lambda: controller.runner.wait_idle(5_000))
     return controller

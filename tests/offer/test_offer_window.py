@@ -169,3 +169,30 @@ def test_f7_opens_the_panel_and_a_second_scan_keeps_the_qr_code(
             window.on_scan(RawScan(CATALOGUE["cd"].ean, Transport.TYPED, "clavier"))
         assert panel.qr.isVisible() and "Déjà en cours" in panel.title.text()
         assert len([seen for seen in emulator.control.requests_seen() if seen.method == "POST"]) == 1
+
+
+def test_the_demo_runs_without_a_phone(qtbot: QtBot, tmp_path: Path) -> None:
+    from pos_client.ui.app import demo_till
+
+    settings = Settings(till_name="caisse-démo").with_values(ui={"sound_enabled": False})
+    with demo_till(tmp_path, settings) as (window, backend):
+        qtbot.addWidget(window)
+        window.show()
+        assert backend.emulator is not None
+        backend.emulator.products.set_jobs(delay_s=0)
+        controller = window.findChild(OfferController)
+        assert controller is not None and controller.desk.venue_id == demo_data.BOOKSHOP_VENUE_ID
+        panel = controller.panel
+        window.on_scan(RawScan(CATALOGUE["cd"].ean, Transport.TYPED, "clavier"))
+        panel.price.setText("12,99")
+        panel.create_button.click()
+        qtbot.waitUntil(panel.demo_book_button.isVisible, timeout=8000)
+        panel.demo_book_button.click()
+        qtbot.waitUntil(lambda: "démo" in panel.title.text(), timeout=8000)
+        token = panel.link.text()
+        assert len(token) == 6 and token in panel.title.text() and panel.qr.isVisible()
+        panel.hide()
+        window.on_scan(RawScan(token, Transport.TYPED, "clavier"))
+        qtbot.waitUntil(lambda: window.counter.state is State.ID_CHECK, timeout=8000)
+        assert controller.note.isVisible() and "Chansons du Port" in controller.note.text()
+        controller.runner.wait_idle()
