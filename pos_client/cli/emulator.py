@@ -63,6 +63,12 @@ def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> Exit:
     if args.seed == "demo":
         for case, token in demo_data.TOKENS.items():
             print(f"  {token}  {case:<17} {demo_data.describe(case)}")
+    if args.seed == "demo":
+        from pos_client.emulator.products import DEMO_EANS
+
+        print("EAN de démonstration (offre sur-mesure, F7) :")
+        for case, (ean, what) in DEMO_EANS.items():
+            print(f"  {ean}  {case:<13} {what}")
     print("Ctrl+C pour arrêter.", flush=True)
     server = build_server(state, EmulatorControl(state), log_level="info")
     try:

@@ -109,3 +109,17 @@ def test_ean13_bars() -> None:
     assert len(matrix) == len(matrix[0]) == 113 and not any(matrix[0])
     with pytest.raises(ValueError, match="EAN-13"):
         ean13_modules("9782070612759")
+
+
+def test_a_queued_job_survives_an_emulator_restart(tmp_path: object) -> None:
+    from pathlib import Path
+
+    db = Path(str(tmp_path)) / "emulator.sqlite3"
+    with RunningEmulator.start(db_path=db) as first:
+        first.products.set_jobs(delay_s=3600)
+        headers = {"Authorization": f"Bearer {demo_data.DEMO_API_KEY}"}
+        assert httpx.post(f"{first.base_url}{PATH}", json=_upsert(VINYL), headers=headers).status_code == 204
+    with RunningEmulator.start(db_path=db) as second:
+        assert second.products.pending_jobs() == 1
+        assert run_jobs(second) == 1
+        assert second.products.availability([VINYL])["available"] == [VINYL]  # the catalogue, once
