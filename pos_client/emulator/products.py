@@ -452,15 +452,16 @@ def _upsert_body(body: Any) -> tuple[int | None, list[dict[str, Any]], dict[str,
 Admit = Callable[[Request, Any], Awaitable[Any]]
 
 
-def product_routes(state: Any, admit: Admit) -> list[BaseRoute]:
-    """The public product routes (behind the front door: auth, faults, rate limit), the offer's page
-    and the control routes. ``state`` is the ``EmulatorState``; ``admit`` its one authentication
-    (shared with the bookings routes): a provider, or the refusal to send."""
-    control = ProductControl.for_store(state.store)
-    _admit = admit
+class _ProductRoutes:
+    """The routes' endpoints, one method each, sharing the state, its authentication and the control."""
 
-    async def upsert(request: Request) -> Response:
-        provider = await _admit(request, state)
+    def __init__(self, state: Any, admit: Admit) -> None:
+        self.state = state
+        self.admit = admit
+        self.control = ProductControl.for_store(self.state.store)
+
+    async def upsert(self, request: Request) -> Response:
+        provider = await self.admit(request, self.state)
         if isinstance(provider, Response):
             return provider
         try:
@@ -470,17 +471,17 @@ def product_routes(state: Any, admit: Admit) -> list[BaseRoute]:
         venue_id, products, errors = _upsert_body(body)
         if errors or venue_id is None:
             return JSONResponse(errors, status_code=400)
-        if not state.store.venue_reachable(provider.provider_id, venue_id):
+        if not self.state.store.venue_reachable(provider.provider_id, venue_id):
             return JSONResponse({"global": "Venue cannot be found"}, status_code=404)
-        if control.is_virtual(venue_id):
+        if self.control.is_virtual(venue_id):
             return JSONResponse(
                 {"location": ["Cannot create product offer for virtual venues"]}, status_code=400
             )
-        control.queue_upsert(provider.provider_id, venue_id, products)
+        self.control.queue_upsert(provider.provider_id, venue_id, products)
         return Response(status_code=204)
 
-    async def read(request: Request) -> Response:
-        provider = await _admit(request, state)
+    async def read(self, request: Request) -> Response:
+        provider = await self.admit(request, self.state)
         if isinstance(provider, Response):
             return provider
         eans, errors = _ean_list(request.query_params.get("eans"))
@@ -490,22 +491,22 @@ def product_routes(state: Any, admit: Admit) -> list[BaseRoute]:
         if errors:
             return JSONResponse(errors, status_code=400)
         venue_id = int(raw_venue)
-        if not state.store.venue_reachable(provider.provider_id, venue_id):
+        if not self.state.store.venue_reachable(provider.provider_id, venue_id):
             return JSONResponse({"venue_id": ["The venue could not be found"]}, status_code=404)
-        control.run_due_jobs()
-        return JSONResponse({"products": control.offers_json(venue_id, eans)})
+        self.control.run_due_jobs()
+        return JSONResponse({"products": self.control.offers_json(venue_id, eans)})
 
-    async def availability(request: Request) -> Response:
-        provider = await _admit(request, state)
+    async def availability(self, request: Request) -> Response:
+        provider = await self.admit(request, self.state)
         if isinstance(provider, Response):
             return provider
         eans, errors = _ean_list(request.query_params.get("eans"))
         if errors:
             return JSONResponse(errors, status_code=400)
-        return JSONResponse(control.availability(eans))
+        return JSONResponse(self.control.availability(eans))
 
-    async def offer_page(request: Request) -> Response:
-        offer = control.offer_summary(int(request.path_params["offer_id"]))
+    async def offer_page(self, request: Request) -> Response:
+        offer = self.control.offer_summary(int(request.path_params["offer_id"]))
         if offer is None:
             return HTMLResponse("<h1>Offre introuvable</h1>", status_code=404)
         price = "—" if offer["stock"] is None else f"{offer['stock']['price'] / 100:.2f} €".replace(".", ",")
@@ -517,32 +518,38 @@ def product_routes(state: Any, admit: Admit) -> list[BaseRoute]:
         )
         return HTMLResponse(page)
 
-    async def jobs(request: Request) -> Response:
+    async def jobs(self, request: Request) -> Response:
         if request.method == "POST":
             body = await request.json()
-            control.set_jobs(delay_s=body.get("delay_s"), stalled=body.get("stalled"))
+            self.control.set_jobs(delay_s=body.get("delay_s"), stalled=body.get("stalled"))
         return JSONResponse(
-            {"delay_s": control.job_delay.total_seconds(), "stalled": control.jobs_stalled,
-             "pending": control.pending_jobs()}
+            {"delay_s": self.control.job_delay.total_seconds(), "stalled": self.control.jobs_stalled,
+             "pending": self.control.pending_jobs()}
         )  # fmt: skip
 
-    async def book(request: Request) -> Response:
+    async def book(self, request: Request) -> Response:
         body = await request.json() if await request.body() else {}
         try:
-            token = control.book_offer(int(request.path_params["offer_id"]), **body)
+            token = self.control.book_offer(int(request.path_params["offer_id"]), **body)
         except OfferBookingRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         except (TypeError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"token": token}, status_code=201)
 
+
+def product_routes(state: Any, admit: Admit) -> list[BaseRoute]:
+    """The public product routes (behind the front door: auth, faults, rate limit), the offer's page
+    and the control routes. ``state`` is the ``EmulatorState``; ``admit`` its one authentication
+    (shared with the bookings routes): a provider, or the refusal to send."""
+    endpoints = _ProductRoutes(state, admit)
     return [
-        Route(OFFERS_PREFIX, upsert, methods=["POST"]),
-        Route(OFFERS_PREFIX, read, methods=["GET"]),
-        Route(OFFERS_PREFIX + "/check_availability", availability, methods=["GET"]),
-        Route("/offre/{offer_id:int}", offer_page, methods=["GET"]),
-        Route(CONTROL_PREFIX + "/jobs", jobs, methods=["GET", "POST"]),
-        Route(CONTROL_PREFIX + "/offers/{offer_id:int}/book", book, methods=["POST"]),
+        Route(OFFERS_PREFIX, endpoints.upsert, methods=["POST"]),
+        Route(OFFERS_PREFIX, endpoints.read, methods=["GET"]),
+        Route(OFFERS_PREFIX + "/check_availability", endpoints.availability, methods=["GET"]),
+        Route("/offre/{offer_id:int}", endpoints.offer_page, methods=["GET"]),
+        Route(CONTROL_PREFIX + "/jobs", endpoints.jobs, methods=["GET", "POST"]),
+        Route(CONTROL_PREFIX + "/offers/{offer_id:int}/book", endpoints.book, methods=["POST"]),
     ]
 
 
