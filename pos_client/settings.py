@@ -35,6 +35,7 @@ __all__ = [
     "ApiSettings",
     "HandOffSettings",
     "LedgerSettings",
+    "OfferSettings",
     "ScannerSettings",
     "Settings",
     "SettingsError",
@@ -360,6 +361,25 @@ class LedgerSettings(_CheckedSection):
     )
 
 
+@dataclass(frozen=True)
+class OfferSettings(_CheckedSection):
+    """The offer made at the till (``pos_client.offers``)."""
+
+    SECTION: ClassVar[str] = "offer"
+
+    venue_id: int = _doc(
+        0, "Offre sur-mesure : identifiant pass Culture du lieu de la boutique (0 : non réglé)."
+    )
+    close_after_booking: bool = _doc(
+        False, "Offre sur-mesure : la fermer (stock à 0) dès sa contremarque validée à cette caisse."
+    )
+    wait_s: float = _doc(
+        60.0,
+        "Offre sur-mesure : attente maximale de sa création par pass Culture (s, 5 à 600).",
+        check=_between(5, 600, " s"),
+    )
+
+
 def _default_till_name() -> str:
     return socket.gethostname() or "caisse"
 
@@ -378,6 +398,7 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     handoff: HandOffSettings = field(default_factory=HandOffSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    offer: OfferSettings = field(default_factory=OfferSettings)
 
     # ----------------------------------------------------------------- load / save
     @classmethod

@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "ledger": "pos_client.cli.ledger",
     "reconcile": "pos_client.cli.reconcile",
     "demo-reimbursement-file": "pos_client.cli.reconcile",
+    "offer": "pos_client.cli.offer",
     "emulator": "pos_client.cli.emulator",
     "demo-codes": "pos_client.cli.emulator",
     "startup-probe": "pos_client.cli.diagnostics",

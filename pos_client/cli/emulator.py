@@ -77,6 +77,12 @@ def _cmd_emulator(args: argparse.Namespace, context: AppContext) -> Exit:
     if args.seed == "demo":
         for case, token in demo_data.TOKENS.items():
             print(f"  {token}  {case:<17} {demo_data.describe(case)}")
+    if args.seed == "demo":
+        from pos_client.emulator.products import DEMO_EANS
+
+        print("EAN de démonstration (offre sur-mesure, F7) :")
+        for case, (ean, what) in DEMO_EANS.items():
+            print(f"  {ean}  {case:<13} {what}")
     print("Ctrl+C pour arrêter.", flush=True)
     server = build_server(state, EmulatorControl(state), control_token, log_level="info")
     try:
@@ -112,5 +118,8 @@ def _cmd_demo_codes(args: argparse.Namespace, context: AppContext) -> Exit:
     except OSError as exc:
         print(f"Impossible d'écrire {output} : {exc}", file=sys.stderr)
         return Exit.USAGE
-    print(f"{output} écrit : {len(demo_entries())} contremarques de démonstration.")
+    entries = demo_entries()
+    eans = sum(entry.is_ean for entry in entries)
+    print(f"{output} écrit : {len(entries) - eans} contremarques de démonstration et {eans} EAN de produits "
+          "(offre sur-mesure, F7).")  # fmt: skip
     return Exit.OK

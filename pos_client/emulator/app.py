@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pos_client.emulator import rules
 from pos_client.emulator.faults import Fault, FaultBook, FaultKind, Malformation
+from pos_client.emulator.products import product_routes
 from pos_client.emulator.realism import (
     CANCEL_RACE_CANCELLED,
     CANCEL_RACE_VALIDATED,
@@ -518,6 +519,7 @@ def build_app(state: EmulatorState, control_routes: list[BaseRoute]) -> ASGIApp:
         Route(PUBLIC_PREFIX + "/cancel/token/{token}", _token_route(state, "cancel"), methods=["PATCH"]),
         Route(PUBLIC_PREFIX + "/bookings", _list_route(state), methods=["GET"]),
         Route(OFFERER_VENUES_PATH, _offerer_venues_route(state), methods=["GET"]),
+        *product_routes(state, _admit),
         *control_routes,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _http_error})

@@ -1,4 +1,5 @@
-"""A printable sheet of the demo bookings' QR codes, each with its token and what it should do.
+"""A printable sheet of the demo bookings' QR codes, each with its token and what it should do, and
+the demo products' EAN-13 bars for the offer made at the till (``ean_barcode``).
 
 PDF is written by hand (vector squares, Helvetica in WinAnsi so French accents print) and PNG with
 OpenCV, because Pillow is not among the dependencies. The QR payload is the current app format
@@ -18,14 +19,32 @@ import qrcode
 
 from pos_client.safety.private_files import write_private_file
 
-__all__ = ["SheetEntry", "demo_entries", "qr_matrix", "qr_payload", "render_pdf", "render_png"]
+__all__ = [
+    "SheetEntry",
+    "demo_entries",
+    "entry_matrix",
+    "qr_matrix",
+    "qr_payload",
+    "render_pdf",
+    "render_png",
+]
 
 
 @dataclass(frozen=True)
 class SheetEntry:
     case: str
-    token: str
+    token: str  # the contremarque, or the EAN's 13 digits for a product (``is_ean``)
     description: str
+    is_ean: bool = False
+
+
+def entry_matrix(entry: SheetEntry) -> list[list[bool]]:
+    """What to draw for an entry: the contremarque's QR code, or the product's EAN-13 bars."""
+    if entry.is_ean:
+        from pos_client.emulator.ean_barcode import ean13_square_matrix
+
+        return ean13_square_matrix(entry.token)
+    return qr_matrix(qr_payload(entry.token))
 
 
 def qr_payload(token: str) -> str:
@@ -43,8 +62,14 @@ def qr_matrix(payload: str) -> list[list[bool]]:
 
 def demo_entries() -> list[SheetEntry]:
     from pos_client.emulator import demo_data
+    from pos_client.emulator.products import DEMO_EANS
 
-    return [SheetEntry(case, token, demo_data.describe(case)) for case, token in demo_data.TOKENS.items()]
+    bookings = [SheetEntry(case, token, demo_data.describe(case)) for case, token in demo_data.TOKENS.items()]
+    products = [
+        SheetEntry(f"EAN {case}", ean, f"Offre sur-mesure (F7) : {what}", is_ean=True)
+        for case, (ean, what) in DEMO_EANS.items()
+    ]
+    return bookings + products
 
 
 # -- PDF ------------------------------------------------------------------------------------------
@@ -60,7 +85,7 @@ def _pdf_text(text: str) -> bytes:
 
 
 def _cell_stream(entry: SheetEntry, left: float, top: float) -> bytes:
-    matrix = qr_matrix(qr_payload(entry.token))
+    matrix = entry_matrix(entry)
     module = _QR_SIZE / len(matrix)
     parts = [b"0 g\n"]
     for row_index, row in enumerate(matrix):
@@ -140,9 +165,10 @@ def render_png(entries: Sequence[SheetEntry], path: Path, title: str) -> None:
     for index, entry in enumerate(entries):
         left = (index % columns) * cell_w + 10
         top = 60 + (index // columns) * cell_h
-        matrix = np.array(qr_matrix(qr_payload(entry.token)), dtype=bool)
+        matrix = np.array(entry_matrix(entry), dtype=bool)
         modules = np.where(matrix, 0, 255).astype(np.uint8)
-        image = np.kron(modules, np.ones((module_px, module_px), dtype=np.uint8))
+        side_px = module_px if len(matrix) < 60 else 2  # EAN bars: 113 modules, 2 px each
+        image = np.kron(modules, np.ones((side_px, side_px), dtype=np.uint8))
         height, width = image.shape
         canvas[top : top + height, left : left + width] = image
         text_left, y = left + width + 10, top + 40

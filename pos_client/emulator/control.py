@@ -22,10 +22,38 @@ from pos_client.emulator.app import EmulatorState, SeenRequest
 from pos_client.emulator.faults import Fault, FaultKind
 from pos_client.emulator.rules import format_utc
 
-__all__ = ["CONTROL_PREFIX", "CONTROL_TOKEN_HEADER", "EmulatorControl", "control_routes", "new_control_token"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "CONTROL_TOKEN_HEADER",
+    "ControlTokenGate",
+    "EmulatorControl",
+    "control_routes",
+    "new_control_token",
+]
 
 CONTROL_PREFIX = "/_control"
 CONTROL_TOKEN_HEADER = "X-Emulator-Token"
+
+
+class ControlTokenGate:
+    """Every ``/_control...`` route, whoever registers it (products, festival...), answers only calls
+    carrying the token: a plain ASGI wrapper around the whole app, so no control route can be added
+    unguarded."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self._app = app
+        self._expected = token.encode("utf-8")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and str(scope.get("path", "")).startswith("/_control"):
+            headers = dict(scope.get("headers") or [])
+            given = headers.get(CONTROL_TOKEN_HEADER.lower().encode("latin-1"), b"")
+            if not secrets.compare_digest(given, self._expected):
+                refusal = {"error": f"missing or wrong {CONTROL_TOKEN_HEADER}"}
+                response = JSONResponse(refusal, status_code=401)
+                await response(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
 
 
 def new_control_token() -> str:

@@ -24,10 +24,12 @@ from pos_client.emulator import demo_data
 from pos_client.emulator.app import ConnectionRegistry, EmulatorState, build_app
 from pos_client.emulator.control import (
     CONTROL_TOKEN_HEADER,
+    ControlTokenGate,
     EmulatorControl,
     control_routes,
     new_control_token,
 )
+from pos_client.emulator.products import ProductControl
 from pos_client.emulator.store import EmulatorClock, EmulatorStore
 from pos_client.host_os import HostOs, current_host_os
 
@@ -84,7 +86,7 @@ def build_server(
 ) -> Any:
     """A uvicorn server for the emulator app (``.run(sockets=[...])`` serves it); its control API
     answers only calls carrying ``control_token``."""
-    app = build_app(state, control_routes(control, control_token))
+    app = ControlTokenGate(build_app(state, control_routes(control, control_token)), control_token)
     # Everything uvicorn would load by name is fixed here (PyInstaller cannot follow names): our
     # protocol class, the plain asyncio loop, no websockets, no lifespan; and no logging set-up of
     # its own, so its messages go to pos-client's log (set up by the host process).
@@ -144,6 +146,7 @@ class RunningEmulator:
         self.base_url = f"http://{host}:{port}"
         self.port: int = port
         self.control = EmulatorControl(state)
+        self.products = ProductControl.for_store(state.store)
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"emulator:{port}", daemon=True
         )

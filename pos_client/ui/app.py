@@ -39,6 +39,7 @@ from pos_client.i18n import Translator
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
 from pos_client.ui.main_window import MainWindow
+from pos_client.ui.offer_panel import attach_offer_desk
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
 from pos_client.ui.termination import stop_on_termination
@@ -108,6 +109,7 @@ def till_under(
         store = keys if keys is not None else key_store_for(settings.api, context.paths.config_dir)
         backend = open_backend(context, demo=demo, keys=store, stack=stack)
         window = _window_for(backend, settings, sources, demo=demo)
+        attach_offer_desk(window, backend, context, demo=demo, stack=stack)
         try:
             yield window, backend
         finally:
@@ -226,6 +228,7 @@ def _run_once(
             build_sources(context.settings) if sources is None else sources,
             demo=demo,
         )
+        attach_offer_desk(window, backend, context, demo=demo, stack=stack)
 
         def open_settings() -> None:
             nonlocal restart

@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         self.counter = counter
         counter.listen(self._on_view, self._on_intents_settled)
         self.history_lines: list[JournalLine] = []
+        # Scans something else takes before the counter (the offer desk's bare EAN-13: ui.offer_panel).
+        self.scan_interceptors: list[Callable[[RawScan], bool]] = []
         self.day_total_cents = 0
 
         body = QWidget()
@@ -312,11 +314,12 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- inputs
     def on_scan(self, scan: RawScan) -> None:
-        """A scan from any source, on the GUI thread."""
-        self.counter.scan(scan)
+        """A scan from any source, on the GUI thread (an interceptor may take it: the offer desk's EANs)."""
+        if not any(intercept(scan) for intercept in self.scan_interceptors):
+            self.counter.scan(scan)
 
     def _on_code_typed(self, text: str) -> None:
-        self.counter.scan(RawScan(text=text, transport=Transport.TYPED, source_id="clavier"))
+        self.on_scan(RawScan(text=text, transport=Transport.TYPED, source_id="clavier"))
 
     def trigger(self, action: Action) -> bool:
         """Run an action of the current view (buttons and shortcuts land here)."""

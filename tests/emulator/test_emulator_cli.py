@@ -17,10 +17,13 @@ import zxingcpp
 
 from pos_client.cli import main
 from pos_client.emulator import RunningEmulator, demo_data
+from pos_client.emulator.products import DEMO_EANS
 from pos_client.emulator.store import EmulatorClock, EmulatorStore
 
 V1 = "/public/bookings/v1"
 EXPECTED_PAYLOADS = {f"PASSCULTURE:v3;TOKEN:{token}" for token in demo_data.TOKENS.values()}
+# The demo products' EAN-13 bars, for the offer made at the till, are on the same sheet.
+EXPECTED_PAYLOADS |= {ean for ean, _ in DEMO_EANS.values()}
 
 
 def _decode(gray: np.ndarray) -> set[str]:
