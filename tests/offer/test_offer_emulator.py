@@ -85,13 +85,17 @@ def test_control_books_an_offer_over_http(api: httpx.Client, emulator: RunningEm
     run_jobs(emulator)
     offer_id = api.get(PATH, params={"eans": VINYL, "venueId": 5401}).json()["products"][0]["id"]
     booked = httpx.post(
-        f"{emulator.base_url}/_control/products/offers/{offer_id}/book", json={}, headers=emulator.control_headers
+        f"{emulator.base_url}/_control/products/offers/{offer_id}/book",
+        json={},
+        headers=emulator.control_headers,
     )
     assert booked.status_code == 201
     token = booked.json()["token"]
     assert api.get(f"/public/bookings/v1/token/{token}").json()["offerId"] == offer_id
     again = httpx.post(
-        f"{emulator.base_url}/_control/products/offers/{offer_id}/book", json={}, headers=emulator.control_headers
+        f"{emulator.base_url}/_control/products/offers/{offer_id}/book",
+        json={},
+        headers=emulator.control_headers,
     )
     assert again.status_code == 409 and "plus réservable" in again.json()["error"]
     jobs = httpx.post(
