@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from pos_client.emulator import demo_data
+from pos_client.emulator import demo_data, festival
 from pos_client.emulator.app import EmulatorState, SeenRequest
 from pos_client.emulator.faults import Fault, FaultKind
 from pos_client.emulator.rules import format_utc
@@ -199,4 +199,5 @@ def control_routes(control: EmulatorControl) -> list[BaseRoute]:
         Route(CONTROL_PREFIX + "/clock", guarded(clock), methods=["GET", "POST"]),
         Route(CONTROL_PREFIX + "/faults", guarded(faults), methods=["POST", "DELETE"]),
         Route(CONTROL_PREFIX + "/requests", guarded(requests_seen), methods=["GET"]),
+        *festival.festival_routes(lambda: control._state.store, CONTROL_PREFIX),
     ]

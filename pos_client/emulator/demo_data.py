@@ -49,7 +49,7 @@ CLOSED_VENUE_ID = 5406
 OTHER_VENUE_ID = 5407
 INACTIVE_LINK_VENUE_ID = 5408
 
-SEEDS = ("demo", "empty")
+SEEDS = ("demo", "empty", "festival")
 
 # case name -> (token, what the till should do, in French)
 CASES: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -278,3 +278,7 @@ def seed(store: EmulatorStore, name: str) -> None:
             created_at=now - booked_ago, event_starts_at=None if starts_in is None else evening + starts_in,
             used_at=None if used_ago is None else now - used_ago, **_PEOPLE[index % len(_PEOPLE)], **fields,
         )  # fmt: skip
+    if name == "festival":  # the demo's cases and a three-evening festival (gate mode)
+        from pos_client.emulator import festival
+
+        festival.install(store)
