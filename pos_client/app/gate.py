@@ -27,7 +27,7 @@ from pos_client.gate.validation import ValidationSender
 from pos_client.gate.verdict import GateScope
 from pos_client.gate.worker import GateWorker, Lookup
 
-__all__ = ["GateSession", "GateSetup", "gate_store_path", "open_gate"]
+__all__ = ["GateSession", "GateSetup", "gate_store_path", "open_gate", "saved_setup"]
 
 KEY_REQUESTS_PER_MINUTE = 200
 
@@ -73,6 +73,30 @@ class GateSession:
         self.gate.store.close()
 
 
+def _scope_meta(setup: GateSetup) -> dict[str, object]:
+    return {
+        "venue_id": setup.venue_id, "days": sorted(d.isoformat() for d in setup.days),
+        "offers": sorted(setup.offers), "price_labels": sorted(setup.price_labels),
+    }  # fmt: skip
+
+
+def saved_setup(store_path: Path, name: str) -> GateSetup:
+    """The setup the last ``gate load`` chose (venue, dates, offers, prices), to reopen the gate."""
+    setup = GateSetup(name=name, venue_id=0, store_path=store_path)
+    if not store_path.exists():
+        return setup
+    store = GateStore(store_path)
+    try:
+        saved = json.loads(store.meta("scope") or "{}")
+    finally:
+        store.close()
+    setup.venue_id = int(saved.get("venue_id", 0))
+    setup.days = frozenset(date.fromisoformat(d) for d in saved.get("days", []))
+    setup.offers = frozenset(saved.get("offers", []))
+    setup.price_labels = frozenset(saved.get("price_labels", []))
+    return setup
+
+
 def open_gate(setup: GateSetup, api: BookingsApi, *, on_lookup: Callable[[Lookup], None] = lambda _: None,
               start_worker: bool = True, tick_s: float = 0.5) -> GateSession:  # fmt: skip
     store = GateStore(setup.store_path)
@@ -86,11 +110,16 @@ def open_gate(setup: GateSetup, api: BookingsApi, *, on_lookup: Callable[[Lookup
         gate.add_to_roster(entries, people)
         gate.restore_entries()
         store.set_meta("loaded_at", datetime.now(UTC).isoformat())
+        store.set_meta("scope", json.dumps(_scope_meta(setup)))
     else:
         gate.restore()
     loaded = store.meta("loaded_at")
     offer_ids: dict[str, int] = json.loads(store.meta("offer_ids") or "{}")
-    names = {entry.offer_name for entry in gate.roster.by_token.values() if not setup.offers or entry.offer_name in setup.offers}
+    names = {
+        entry.offer_name
+        for entry in gate.roster.by_token.values()
+        if not setup.offers or entry.offer_name in setup.offers
+    }
     if not names <= offer_ids.keys():
         found = discover_offer_ids(api, budget, setup.venue_id, names, sleep=time.sleep)
         if isinstance(found, dict):
@@ -101,7 +130,8 @@ def open_gate(setup: GateSetup, api: BookingsApi, *, on_lookup: Callable[[Lookup
     starts = sorted({
         (offer_ids[entry.offer_name], entry.starts_at)
         for entry in gate.roster.by_token.values()
-        if entry.offer_name in offer_ids and entry.starts_at is not None and (not setup.days or entry.day in setup.days)
+        if entry.offer_name in offer_ids and entry.starts_at is not None
+        and (not setup.days or entry.day in setup.days)
     })  # fmt: skip
     refresher = Refresher(api, budget, gate, starts)
     worker = GateWorker(

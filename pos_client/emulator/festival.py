@@ -35,8 +35,32 @@ __all__ = [
 FESTIVAL_VENUE_ID = 5460
 FESTIVAL_OFFER_NAME = "Festival Les Nuits du Port"
 PRICE_CATEGORIES = (("Fosse", 3000), ("Gradins", 2500), ("Carré or", 4500))
-_FIRST_NAMES = ("Léa", "Yanis", "Inès", "Lucas", "Chloé", "Adam", "Manon", "Hugo", "Jade", "Nathan", "Lina", "Théo")
-_LAST_NAMES = ("Dubois", "Morel", "Petit", "Garcia", "Roux", "Fontaine", "Lambert", "Bonnet", "Mercier", "Faure")
+_FIRST_NAMES = (
+    "Léa",
+    "Yanis",
+    "Inès",
+    "Lucas",
+    "Chloé",
+    "Adam",
+    "Manon",
+    "Hugo",
+    "Jade",
+    "Nathan",
+    "Lina",
+    "Théo",
+)
+_LAST_NAMES = (
+    "Dubois",
+    "Morel",
+    "Petit",
+    "Garcia",
+    "Roux",
+    "Fontaine",
+    "Lambert",
+    "Bonnet",
+    "Mercier",
+    "Faure",
+)
 EXPORT_HEADER = (
     "Lieu", "Nom de l’offre", "Date de l'évènement", "EAN", "Nom et prénom du bénéficiaire",
     "Email du bénéficiaire", "Téléphone du bénéficiaire", "Date et heure de réservation",
@@ -99,7 +123,8 @@ def install(store: EmulatorStore, *, bookings: int = 3000, seed: int = 19) -> No
         db.executemany(
             "INSERT INTO booking (id, token, stock_id, quantity, amount_cents, status, date_created,"
             " cancellation_limit_date, cancellation_reason, user_email, user_first_name, user_last_name,"
-            " user_phone, user_birth_date, user_postal_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " user_phone, user_birth_date, user_postal_code)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
@@ -130,7 +155,8 @@ def cancel_some(store: EmulatorStore, count: int, *, seed: int | None = None) ->
     rng = random.Random(seed)
     with store.transaction() as db:
         rows = db.execute(
-            "SELECT b.id, b.token FROM booking b JOIN stock s ON s.id = b.stock_id JOIN offer o ON o.id = s.offer_id"
+            "SELECT b.id, b.token FROM booking b JOIN stock s ON s.id = b.stock_id"
+            " JOIN offer o ON o.id = s.offer_id"
             " WHERE o.venue_id = ? AND b.status = 'CONFIRMED' ORDER BY b.id", (FESTIVAL_VENUE_ID,),
         ).fetchall()  # fmt: skip
         chosen = rng.sample(rows, min(count, len(rows)))
@@ -148,7 +174,8 @@ def export_csv(store: EmulatorStore, venue_id: int = FESTIVAL_VENUE_ID) -> str:
             "SELECT v.name, o.name, s.beginning_datetime, o.ean, b.user_last_name, b.user_first_name,"
             " b.user_email, b.user_phone, b.date_created, b.date_used, b.token, s.price_category_label,"
             " b.amount_cents, b.status, b.quantity FROM booking b JOIN stock s ON s.id = b.stock_id"
-            " JOIN offer o ON o.id = s.offer_id JOIN venue v ON v.id = o.venue_id WHERE v.id = ? ORDER BY b.id",
+            " JOIN offer o ON o.id = s.offer_id JOIN venue v ON v.id = o.venue_id"
+            " WHERE v.id = ? ORDER BY b.id",
             (venue_id,),
         ).fetchall()
     out = io.StringIO()

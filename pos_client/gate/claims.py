@@ -13,7 +13,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from pos_client.domain.gate import AlreadyClaimed, ClaimResult, Claimed, ClaimsUnavailable, EntryClaims
+from pos_client.domain.gate import AlreadyClaimed, Claimed, ClaimResult, ClaimsUnavailable, EntryClaims
 
 __all__ = ["FileClaims", "MemoryClaims", "SwitchableClaims"]
 
@@ -46,7 +46,9 @@ class FileClaims:
         self._path = path
         db = self._db()
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS claim (token TEXT PRIMARY KEY, gate TEXT NOT NULL, at TEXT NOT NULL)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS claim (token TEXT PRIMARY KEY, gate TEXT NOT NULL, at TEXT NOT NULL)"
+        )
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -60,7 +62,8 @@ class FileClaims:
         try:
             db = self._db()
             inserted = db.execute(
-                "INSERT OR IGNORE INTO claim (token, gate, at) VALUES (?, ?, ?)", (token, gate, at.isoformat())
+                "INSERT OR IGNORE INTO claim (token, gate, at) VALUES (?, ?, ?)",
+                (token, gate, at.isoformat()),
             ).rowcount
             if inserted:
                 return Claimed(token, gate, at)
@@ -85,7 +88,13 @@ class SwitchableClaims:
         self.down = False
 
     def claim(self, token: str, gate: str, at: datetime) -> ClaimResult:
-        return ClaimsUnavailable("registre partagé injoignable") if self.down else self.inner.claim(token, gate, at)
+        return (
+            ClaimsUnavailable("registre partagé injoignable")
+            if self.down
+            else self.inner.claim(token, gate, at)
+        )
 
     def who_entered(self, token: str) -> AlreadyClaimed | ClaimsUnavailable | None:
-        return ClaimsUnavailable("registre partagé injoignable") if self.down else self.inner.who_entered(token)
+        return (
+            ClaimsUnavailable("registre partagé injoignable") if self.down else self.inner.who_entered(token)
+        )

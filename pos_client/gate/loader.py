@@ -53,7 +53,9 @@ class LoadStatus:
 class Refresher:
     """One request per ``step`` at most, when the budget allows; thread-confined to its worker."""
 
-    def __init__(self, api: BookingsApi, budget: RateBudget, gate: Gate, starts: list[tuple[int, datetime]]) -> None:
+    def __init__(
+        self, api: BookingsApi, budget: RateBudget, gate: Gate, starts: list[tuple[int, datetime]]
+    ) -> None:
         self._api = api
         self.budget = budget
         self._gate = gate
@@ -104,6 +106,7 @@ class Refresher:
             self._pending.appendleft((query, outcome.next_first_index))
         elif not self._pending:
             self.status.first_load_done = True
+            self._gate.names_lost = False  # the list gave the names back
 
     def _next_round(self) -> None:
         for offer_id, starts_at in self._starts:
@@ -113,7 +116,12 @@ class Refresher:
 
 
 def discover_offer_ids(
-    api: BookingsApi, budget: RateBudget, venue_id: int, names: Iterable[str], *, max_pages: int = 20,
+    api: BookingsApi,
+    budget: RateBudget,
+    venue_id: int,
+    names: Iterable[str],
+    *,
+    max_pages: int = 20,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int] | Outcome:
     """The ids of the offers named in the export, from the venue's bookings (``venueId`` filter),

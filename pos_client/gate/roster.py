@@ -154,9 +154,11 @@ class Roster:
         ``beginningDatetime`` filter: its entries carry no date); returns how many entries changed."""
         changed = 0
         for booking in bookings:
-            token = self.token_of_id.get(booking.id) or self._by_key.get(
-                _match_key(booking.offer_name, booking.creation_date) or ("", "")
-            ) or None
+            token = (
+                self.token_of_id.get(booking.id)
+                or self._by_key.get(_match_key(booking.offer_name, booking.creation_date) or ("", ""))
+                or None
+            )
             person = Person(booking.beneficiary.full_name, booking.beneficiary.birth_date)
             if token is None:
                 entry = RosterEntry(
@@ -204,7 +206,9 @@ class Roster:
             booking_id=booking.id,
             offer_id=booking.offer_id,
         )
-        self.add([entry], {booking.token: Person(booking.beneficiary.full_name, booking.beneficiary.birth_date)})
+        self.add(
+            [entry], {booking.token: Person(booking.beneficiary.full_name, booking.beneficiary.birth_date)}
+        )
         return entry
 
     def expected(self) -> Iterable[RosterEntry]:

@@ -116,7 +116,12 @@ class Gate:
     def scan(self, text: str) -> Verdict:
         token = token_from_scan(text)
         if token is None:
-            return Verdict(VerdictKind.UNREADABLE, "", "Code illisible : rescanner", "Ni QR pass Culture ni code à 6 caractères.")
+            return Verdict(
+                VerdictKind.UNREADABLE,
+                "",
+                "Code illisible : rescanner",
+                "Ni QR pass Culture ni code à 6 caractères.",
+            )
         with self._lock:
             entry = self.roster.by_token.get(token)
             person = self.roster.names.get(token)
@@ -154,7 +159,11 @@ class Gate:
             self._entered[verdict.token] = (at, self.name)
             self._entered_persons[verdict.token] = (verdict.persons, day)
         self.store.record_entry(stored, validate=self.validate_on_entry)
-        return replace(verdict, detail=verdict.detail + (" — hors registre partagé" if isinstance(result, ClaimsUnavailable) else ""))
+        return replace(
+            verdict,
+            detail=verdict.detail
+            + (" — hors registre partagé" if isinstance(result, ClaimsUnavailable) else ""),
+        )
 
     def reconcile_claims(self) -> list[LateReentry]:
         """Claim the entries admitted while the claims were unreachable; list the re-entries found."""
@@ -183,7 +192,9 @@ class Gate:
             persons = dict(self._entered_persons)
         for entry in expected:
             if entry.status in (BookingStatus.CONFIRMED, BookingStatus.USED) and self._in_offers(entry):
-                counters.expected_by_day[entry.day] = counters.expected_by_day.get(entry.day, 0) + entry.quantity
+                counters.expected_by_day[entry.day] = (
+                    counters.expected_by_day.get(entry.day, 0) + entry.quantity
+                )
         by_gate: Counter[str] = Counter()
         for token, (count, day) in persons.items():
             counters.entered_by_day[day] = counters.entered_by_day.get(day, 0) + count

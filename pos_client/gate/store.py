@@ -112,7 +112,8 @@ class GateStore:
             rows = self._db.execute("SELECT * FROM roster").fetchall()
         return [
             RosterEntry(
-                token=row[0], booking_id=row[1], offer_id=row[2], offer_name=row[3], starts_at=_moment(row[4]),
+                token=row[0], booking_id=row[1], offer_id=row[2], offer_name=row[3],
+                starts_at=_moment(row[4]),
                 price_label=row[5], quantity=row[6], status=BookingStatus(row[7]), booked_at=_moment(row[8]),
             )
             for row in rows
@@ -155,14 +156,23 @@ class GateStore:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO late_reentry VALUES (?, ?, ?, ?, ?)",
-                (late.token, late.our_gate, late.our_at.isoformat(), late.first_gate, late.first_at.isoformat()),
+                (
+                    late.token,
+                    late.our_gate,
+                    late.our_at.isoformat(),
+                    late.first_gate,
+                    late.first_at.isoformat(),
+                ),
             )
             db.execute("UPDATE entry SET claimed = 1 WHERE token = ?", (late.token,))
 
     def late_reentries(self) -> list[LateReentry]:
         with self._lock:
             rows = self._db.execute("SELECT * FROM late_reentry ORDER BY our_at").fetchall()
-        return [LateReentry(r[0], r[1], datetime.fromisoformat(r[2]), r[3], datetime.fromisoformat(r[4])) for r in rows]
+        return [
+            LateReentry(r[0], r[1], datetime.fromisoformat(r[2]), r[3], datetime.fromisoformat(r[4]))
+            for r in rows
+        ]
 
     # -- validations ---------------------------------------------------------------------------
     def pending_validations(self, limit: int = 20) -> list[str]:

@@ -90,7 +90,8 @@ def decide(
     if entered is not None:
         at, gate = entered
         return Verdict(
-            VerdictKind.ALREADY_IN, token, f"Déjà entrée à {at.astimezone().strftime('%H:%M')} (porte {gate})",
+            VerdictKind.ALREADY_IN, token,
+            f"Déjà entrée à {at.astimezone().strftime('%H:%M')} (porte {gate})",
             _describe(entry), entry=entry,
         )  # fmt: skip
     if entry.status is BookingStatus.CANCELLED:

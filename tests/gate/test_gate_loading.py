@@ -40,7 +40,9 @@ def test_first_load_matches_the_export_and_refresh_brings_cancellations(
     session = open_test_gate(api, export_text=export_text)
     assert session.refresher.load_all(sleep=lambda _: None)
     gate = session.gate
-    assert session.offer_ids == {festival.FESTIVAL_OFFER_NAME: session.offer_ids[festival.FESTIVAL_OFFER_NAME]}
+    assert session.offer_ids == {
+        festival.FESTIVAL_OFFER_NAME: session.offer_ids[festival.FESTIVAL_OFFER_NAME]
+    }
     tonight = [e for e in gate.roster.by_token.values() if e.day in gate.scope.days]
     assert tonight and all(e.booking_id is not None for e in tonight)
     assert not gate.roster.unmatched

@@ -19,7 +19,8 @@ from pos_client.gate.verdict import Colour, VerdictKind
 def _tonight(session_gate: object) -> list[str]:
     gate = session_gate
     return sorted(
-        e.token for e in gate.roster.by_token.values()  # type: ignore[attr-defined]
+        e.token
+        for e in gate.roster.by_token.values()  # type: ignore[attr-defined]
         if e.day in gate.scope.days and e.status.value == "CONFIRMED"  # type: ignore[attr-defined]
     )
 
@@ -54,8 +55,11 @@ def test_a_restart_during_an_outage_keeps_entries_and_says_names_are_unavailable
     assert first.gate.scan(waiting).name
     first.close()
     names = {p.full_name for p in first.gate.roster.names.values()}
-    on_disk = store_path.read_bytes() + (store_path.with_name(store_path.name + "-wal").read_bytes()
-                                         if store_path.with_name(store_path.name + "-wal").exists() else b"")
+    on_disk = store_path.read_bytes() + (
+        store_path.with_name(store_path.name + "-wal").read_bytes()
+        if store_path.with_name(store_path.name + "-wal").exists()
+        else b""
+    )
     assert not any(name.encode() in on_disk for name in list(names)[:200])  # no personal data kept
 
     again = open_test_gate(UnconfiguredServer("réseau coupé"), "A", store_path=store_path)
@@ -81,7 +85,10 @@ def test_two_gates_racing_on_one_code_admit_it_once(
         start.wait()
         finals[name] = gate.confirm(verdict)  # type: ignore[attr-defined]
 
-    threads = [threading.Thread(target=let_in, args=(n, g, v)) for n, g, v in zip("AB", (gate_a, gate_b), both_green, strict=True)]
+    threads = [
+        threading.Thread(target=let_in, args=(n, g, v))
+        for n, g, v in zip("AB", (gate_a, gate_b), both_green, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -112,7 +119,10 @@ def test_with_the_claims_down_both_admit_and_the_reentry_is_listed_later(
 
 
 def test_validations_go_out_once_even_across_a_restart(
-    api: BookingsClient, festival_emulator: RunningEmulator, export_text: str, open_test_gate: GateOpener,
+    api: BookingsClient,
+    festival_emulator: RunningEmulator,
+    export_text: str,
+    open_test_gate: GateOpener,
     tmp_path: Path,
 ) -> None:
     store_path = tmp_path / "gate-validate.sqlite3"

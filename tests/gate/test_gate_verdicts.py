@@ -49,7 +49,11 @@ def gate(tmp_path: Path) -> Gate:
 
 def test_single_entry_is_green_with_the_name(gate: Gate) -> None:
     verdict = gate.scan("PASSCULTURE:v3;TOKEN:AAAAAA")
-    assert (verdict.kind, verdict.colour, verdict.headline) == (VerdictKind.ADMIT, Colour.GREEN, "Entrée : 1 personne")
+    assert (verdict.kind, verdict.colour, verdict.headline) == (
+        VerdictKind.ADMIT,
+        Colour.GREEN,
+        "Entrée : 1 personne",
+    )
     assert verdict.name == "Léa Dubois" and not verdict.name_unavailable
 
 
@@ -74,13 +78,19 @@ def test_cancelled_is_red(gate: Gate) -> None:
 
 def test_other_date_is_red_and_names_the_right_one(gate: Gate) -> None:
     verdict = gate.scan("SATURD")
-    assert verdict.kind is VerdictKind.WRONG_EVENT and verdict.headline == "Pas pour cette date / ce spectacle"
+    assert (
+        verdict.kind is VerdictKind.WRONG_EVENT and verdict.headline == "Pas pour cette date / ce spectacle"
+    )
     assert OFFER in verdict.detail and "11/07" in verdict.detail and "Gradins" in verdict.detail
 
 
 def test_unknown_is_amber(gate: Gate) -> None:
     verdict = gate.scan("ZZZZZZ")
-    assert (verdict.kind, verdict.colour, verdict.headline) == (VerdictKind.UNKNOWN, Colour.AMBER, "Inconnue : vérifier")
+    assert (verdict.kind, verdict.colour, verdict.headline) == (
+        VerdictKind.UNKNOWN,
+        Colour.AMBER,
+        "Inconnue : vérifier",
+    )
 
 
 def test_unreadable_scan_is_amber(gate: Gate) -> None:
