@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from pos_client.app.gate import GateSession
@@ -88,6 +88,7 @@ class GateWindow(QMainWindow):
         self._central = central
         self._paint(_IDLE)
         self._show_idle()
+        self.bridge = bridge
         bridge.answered.connect(self._on_lookup)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh_status)
@@ -118,7 +119,7 @@ class GateWindow(QMainWindow):
         self.headline.setText("Prêt : scanner un billet")
         self.detail.setText("")
         self.name_label.setText("")
-        self.enter_button.setEnabled(False)
+        self.enter_button.setVisible(False)
 
     # -- scanning ------------------------------------------------------------------------------
     def _on_return(self) -> None:
@@ -140,7 +141,7 @@ class GateWindow(QMainWindow):
             )
         else:
             self.name_label.setText("")
-        self.enter_button.setEnabled(verdict.kind is VerdictKind.ADMIT)
+        self.enter_button.setVisible(verdict.kind is VerdictKind.ADMIT)
         self.sounds.play("duo" if verdict.persons == 2 else verdict.kind.value)
         if verdict.kind is VerdictKind.UNKNOWN and verdict.entry is None and verdict.token:
             self.session.worker.look_up(verdict.token)
@@ -165,6 +166,10 @@ class GateWindow(QMainWindow):
         if self.current is not None and self.current.token == lookup.token and lookup.verdict is not None:
             self.show_verdict(lookup.verdict)
 
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self._timer.stop()  # the session closes after the window: no refresh on a closed file
+        super().closeEvent(event)
+
     def clear_verdict(self) -> None:
         self.current = None
         self._paint(_IDLE)
@@ -176,8 +181,8 @@ class GateWindow(QMainWindow):
         parts = []
         for day in sorted(self.gate.scope.days) or sorted(d for d in counters.expected_by_day if d):
             parts.append(
-                f"{day.strftime('%d/%m')} : {counters.entered_by_day.get(day, 0)} entrées / "
-                f"{counters.expected_by_day.get(day, 0)} attendues"
+                f"{day.strftime('%d/%m')} : {counters.entered_by_day.get(day, 0)} entrée(s) / "
+                f"{counters.expected_by_day.get(day, 0)} attendue(s)"
             )
         parts.extend(f"porte {g} : {n}" for g, n in sorted(counters.entered_by_gate.items()))
         status = self.session.refresher.status

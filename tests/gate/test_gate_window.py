@@ -1,0 +1,74 @@
+"""The gate window on the festival emulator: typed scans, one key to let in, a live lookup, sounds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from pos_client.app.gate_demo import DemoGate, open_demo_gate
+from pos_client.domain.booking import BookingStatus
+from pos_client.ui.gate_window import GateWindow, LookupBridge
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[DemoGate]:
+    demo = open_demo_gate(tmp_path / "gate.sqlite3", start_worker=False)
+    yield demo
+    demo.close()
+
+
+@pytest.fixture
+def window(demo: DemoGate, qtbot: QtBot) -> Iterator[GateWindow]:
+    window = GateWindow(demo.session, LookupBridge(), sounds_enabled=False)
+    qtbot.addWidget(window)
+    yield window
+    window.close()
+
+
+def _tonight(demo: DemoGate, quantity: int) -> str:
+    gate = demo.session.gate
+    return min(
+        e.token for e in gate.roster.by_token.values()
+        if gate.scope.admits(e) and e.status is BookingStatus.CONFIRMED and e.quantity == quantity
+    )  # fmt: skip
+
+
+def test_scan_let_in_with_space_then_the_reentry_is_red(
+    demo: DemoGate, qtbot: QtBot, window: GateWindow
+) -> None:
+    token = _tonight(demo, 2)
+    qtbot.keyClicks(window.code_field, f"PASSCULTURE:v3;TOKEN:{token}")
+    qtbot.keyClick(window.code_field, Qt.Key.Key_Return)
+    assert window.headline.text() == "Duo : 2 personnes" and window.name_label.text()
+    assert window.sounds.played == ["duo"]
+    qtbot.keyClick(window.code_field, Qt.Key.Key_Space)
+    assert demo.session.gate.counters().entered_by_gate == {"A": 2}
+    qtbot.keyClicks(window.code_field, token)
+    qtbot.keyClick(window.code_field, Qt.Key.Key_Return)
+    assert window.headline.text().startswith("Déjà entrée à") and window.headline.text().endswith("(porte A)")
+    assert window.sounds.played[-1] == "already_in" and not window.enter_button.isVisibleTo(window)
+
+
+def test_an_unknown_code_is_looked_up_and_the_screen_updates(
+    demo: DemoGate, qtbot: QtBot, window: GateWindow
+) -> None:
+    evening = demo.session.refresher.status  # the first load is done
+    assert evening.first_load_done
+    token = demo.emulator.control.create_booking(
+        venue_id=5460, offer_name="Festival Les Nuits du Port", price_cents=3000, price_category="Fosse",
+        event_starts_at=sorted(e.starts_at for e in demo.session.gate.roster.by_token.values() if e.starts_at)[0],
+    )  # fmt: skip
+    for _ in range(6):  # a refresh round lists it (its date known), without its contremarque
+        demo.session.refresher.step()
+    window.show_verdict(demo.session.gate.scan(token))
+    assert window.headline.text() == "Inconnue : vérifier" and window.sounds.played == ["unknown"]
+    requested = demo.session.worker._lookups.get_nowait()
+    bridge = window.bridge
+    with qtbot.waitSignal(bridge.answered):
+        bridge.deliver(demo.session.worker._lookup(requested))
+    assert window.headline.text() == "Entrée : 1 personne" and window.name_label.text()
+    assert window.sounds.played == ["unknown", "admit"]
