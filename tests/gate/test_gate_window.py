@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from pos_client.app.gate_demo import DemoGate, open_demo_gate
 from pos_client.domain.booking import BookingStatus
+from pos_client.emulator import festival
 from pos_client.ui.gate_window import GateWindow, LookupBridge
 
 
@@ -58,9 +59,10 @@ def test_an_unknown_code_is_looked_up_and_the_screen_updates(
 ) -> None:
     evening = demo.session.refresher.status  # the first load is done
     assert evening.first_load_done
+    tonight = festival.festival_evenings(demo.emulator.control.now())[0]
     token = demo.emulator.control.create_booking(
-        venue_id=5460, offer_name="Festival Les Nuits du Port", price_cents=3000, price_category="Fosse",
-        event_starts_at=sorted(e.starts_at for e in demo.session.gate.roster.by_token.values() if e.starts_at)[0],
+        venue_id=festival.FESTIVAL_VENUE_ID, offer_name=festival.FESTIVAL_OFFER_NAME, price_cents=3000,
+        price_category="Fosse", event_starts_at=tonight,
     )  # fmt: skip
     for _ in range(6):  # a refresh round lists it (its date known), without its contremarque
         demo.session.refresher.step()
