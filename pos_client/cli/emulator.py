@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1 par défaut : cette machine seule)"
     )
-    serve.add_argument("--seed", choices=("demo", "empty"), default="demo", help="données de départ")
+    serve.add_argument(
+        "--seed", choices=("demo", "empty", "festival"), default="demo", help="données de départ"
+    )
     serve.add_argument("--db", type=Path, help="garder l'état dans ce fichier SQLite (sinon en mémoire)")
     serve.set_defaults(handler=_cmd_emulator)
     codes = subparsers.add_parser(

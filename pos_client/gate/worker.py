@@ -1,7 +1,7 @@
 """The gate's background worker: refresh the list, send validations, reconcile claims, look up.
 
 One daemon thread per gate; each tick does at most a few quick things, so stopping is prompt. Live
-lookups (an « Inconnue » code) go first, then validations, then the list refresh, all through the
+lookups (an « Inconnue » code) go first, then the list refresh, then validations, all through the
 same rate budget.
 """
 
@@ -85,9 +85,10 @@ class GateWorker:
                 self._lookups.put(token)
                 break
             self._on_lookup(self._lookup(token))
-        self.validations.step()
+        # The list first (cancellations matter at the door), validations with what is left.
         if not self.refresher.status.first_load_done or tick % self._refresh_every == 0:
             self.refresher.step()
+        self.validations.step()
         if tick % 20 == 0:
             self.late_reentries += len(self.gate.reconcile_claims())
 

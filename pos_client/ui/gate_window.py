@@ -166,7 +166,7 @@ class GateWindow(QMainWindow):
         if self.current is not None and self.current.token == lookup.token and lookup.verdict is not None:
             self.show_verdict(lookup.verdict)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()  # the session closes after the window: no refresh on a closed file
         super().closeEvent(event)
 
