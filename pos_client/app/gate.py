@@ -72,6 +72,29 @@ class GateSession:
         self.worker.stop()
         self.gate.store.close()
 
+    def choices(self) -> tuple[list[tuple[str, datetime]], list[str]]:
+        """What can be controlled: (offer, event start) pairs and price categories of the roster."""
+        entries = list(self.gate.roster.by_token.values())
+        starts = sorted({(e.offer_name, e.starts_at) for e in entries if e.starts_at is not None})
+        labels = sorted({e.price_label for e in entries if e.price_label})
+        return starts, labels
+
+    def change_scope(self, scope: GateScope) -> None:
+        """Control other dates, offers or price categories from now on (the refresh follows)."""
+        self.gate.scope = scope
+        starts = sorted({
+            (self.offer_ids[entry.offer_name], entry.starts_at)
+            for entry in self.gate.roster.by_token.values()
+            if entry.offer_name in self.offer_ids and entry.starts_at is not None and scope.admits(entry)
+        })  # fmt: skip
+        self.refresher.set_starts(starts)
+        saved = json.loads(self.gate.store.meta("scope") or "{}")
+        saved.update({
+            "days": sorted(d.isoformat() for d in scope.days), "offers": sorted(scope.offers),
+            "price_labels": sorted(scope.price_labels),
+        })  # fmt: skip
+        self.gate.store.set_meta("scope", json.dumps(saved))
+
 
 def _scope_meta(setup: GateSetup) -> dict[str, object]:
     return {

@@ -63,9 +63,24 @@ class Refresher:
         self.status = LoadStatus()
         # The first load: every page of every event start; then rounds of refreshes.
         self._pending: deque[tuple[ListQuery, int]] = deque((ListQuery(o, s), 1) for o, s in starts)
+        self._new_starts: list[tuple[int, datetime]] | None = None
+
+    def set_starts(self, starts: list[tuple[int, datetime]]) -> None:
+        """Control other event starts from now on (any thread: picked up at the next step)."""
+        self._new_starts = list(starts)
+
+    def _take_new_starts(self) -> None:
+        starts, self._new_starts = self._new_starts, None
+        if starts is None:
+            return
+        for offer_id, starts_at in starts:
+            if (offer_id, starts_at) not in self._starts:
+                self._pending.append((ListQuery(offer_id, starts_at), 1))  # its first load
+        self._starts = starts
 
     def step(self, now: datetime | None = None) -> bool:
         """Send the next request if the budget allows; True when a request went out."""
+        self._take_new_starts()
         if not self._pending:
             self._next_round()
         if not self.budget.try_acquire():

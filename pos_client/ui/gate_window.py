@@ -2,7 +2,8 @@
 
 A scanner typing like a keyboard (or a typed code) ends with Entrée: the verdict fills the screen
 (green, red or amber) with the number of persons and the name to compare with the ID. Espace, Entrée
-on an empty field, or a touch on « Laisser entrer » lets in; Échap clears. An « Inconnue » code is
+on an empty field, or a touch on « Laisser entrer » lets in; Échap clears; F2 (or the button) chooses
+the evenings and price categories this gate admits. An « Inconnue » code is
 looked up on the API in the background when the network allows, and the screen updates. The bottom
 line shows entered / expected tonight and per gate, what was loaded and when, and the validations.
 """
@@ -16,8 +17,9 @@ from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from pos_client.app.gate import GateSession
-from pos_client.gate.verdict import Colour, Verdict, VerdictKind
+from pos_client.gate.verdict import Colour, GateScope, Verdict, VerdictKind
 from pos_client.gate.worker import Lookup
+from pos_client.ui.gate_scope_dialog import GateScopeDialog
 from pos_client.ui.gate_sounds import GateSounds
 
 __all__ = ["CodeField", "GateWindow", "LookupBridge"]
@@ -40,6 +42,7 @@ class CodeField(QLineEdit):
 
     let_in = Signal()
     cleared = Signal()
+    choose = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not self.text():
@@ -47,6 +50,8 @@ class CodeField(QLineEdit):
         elif event.key() == Qt.Key.Key_Escape:
             self.clear()
             self.cleared.emit()
+        elif event.key() == Qt.Key.Key_F2:
+            self.choose.emit()
         else:
             super().keyPressEvent(event)
 
@@ -69,6 +74,9 @@ class GateWindow(QMainWindow):
         self.code_field = CodeField()
         self.code_field.let_in.connect(self.let_in)
         self.code_field.cleared.connect(self.clear_verdict)
+        self.code_field.choose.connect(self.choose_scope)
+        self.scope_button = QPushButton("Choisir quoi contrôler (F2)")
+        self.scope_button.clicked.connect(self.choose_scope)
         self.code_field.setPlaceholderText("Scanner le QR code ou taper la contremarque, puis Entrée")
         self.code_field.setFont(QFont("", 16))
         self.code_field.returnPressed.connect(self._on_return)
@@ -83,6 +91,7 @@ class GateWindow(QMainWindow):
         layout.addStretch(1)
         layout.addWidget(self.enter_button)
         layout.addWidget(self.code_field)
+        layout.addWidget(self.scope_button)
         layout.addWidget(self.status_label)
         self.setCentralWidget(central)
         self._central = central
@@ -109,6 +118,7 @@ class GateWindow(QMainWindow):
         self._central.setStyleSheet(f"background-color: {background};")
         self.code_field.setStyleSheet("background-color: white; color: black;")
         self.enter_button.setStyleSheet("background-color: white; color: black;")
+        self.scope_button.setStyleSheet("background-color: #dddddd; color: black;")
 
     def _show_idle(self) -> None:
         scope = self.gate.scope
@@ -169,6 +179,17 @@ class GateWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()  # the session closes after the window: no refresh on a closed file
         super().closeEvent(event)
+
+    def choose_scope(self) -> None:
+        starts, labels = self.session.choices()
+        dialog = GateScopeDialog(starts, labels, self.gate.scope, self)
+        if dialog.exec() == GateScopeDialog.DialogCode.Accepted:
+            self.apply_scope(dialog.scope())
+
+    def apply_scope(self, scope: GateScope) -> None:
+        self.session.change_scope(scope)
+        self.clear_verdict()
+        self.refresh_status()
 
     def clear_verdict(self) -> None:
         self.current = None

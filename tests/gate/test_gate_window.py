@@ -12,12 +12,14 @@ from pytestqt.qtbot import QtBot
 from pos_client.app.gate_demo import DemoGate, open_demo_gate
 from pos_client.domain.booking import BookingStatus
 from pos_client.emulator import festival
+from pos_client.gate.budget import MinuteBudget
 from pos_client.ui.gate_window import GateWindow, LookupBridge
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[DemoGate]:
     demo = open_demo_gate(tmp_path / "gate.sqlite3", start_worker=False)
+    demo.session.refresher.budget = MinuteBudget(10**6)  # the first load spent the demo's share
     yield demo
     demo.close()
 
@@ -74,3 +76,40 @@ def test_an_unknown_code_is_looked_up_and_the_screen_updates(
         bridge.deliver(demo.session.worker._lookup(requested))
     assert window.headline.text() == "Entrée : 1 personne" and window.name_label.text()
     assert window.sounds.played == ["unknown", "admit"]
+
+
+def test_choosing_another_evening_changes_the_verdicts_and_the_refresh(
+    demo: DemoGate, qtbot: QtBot, window: GateWindow
+) -> None:
+    gate = demo.session.gate
+    starts, labels = demo.session.choices()
+    assert len(starts) == 3 and labels == ["Carré or", "Fosse", "Gradins"]
+    from pos_client.ui.gate_scope_dialog import GateScopeDialog
+
+    dialog = GateScopeDialog(starts, labels, gate.scope)
+    qtbot.addWidget(dialog)
+    assert [box.isChecked() for box, _, _ in dialog.start_boxes] == [True, False, False]
+    dialog.start_boxes[0][0].setChecked(False)
+    dialog.start_boxes[1][0].setChecked(True)
+    dialog.label_boxes[2][0].setChecked(True)  # Gradins only
+    window.apply_scope(dialog.scope())
+    second = starts[1][1].date()
+    token = min(
+        e.token for e in gate.roster.by_token.values()
+        if e.day == second and e.price_label == "Gradins" and e.status is BookingStatus.CONFIRMED
+    )  # fmt: skip
+    fosse = min(
+        e.token for e in gate.roster.by_token.values() if e.day == second and e.price_label == "Fosse"
+    )
+    window.show_verdict(gate.scan(token))
+    assert window.headline.text() in ("Entrée : 1 personne", "Duo : 2 personnes")
+    window.show_verdict(gate.scan(fosse))
+    assert (
+        window.headline.text() == "Pas pour cette date / ce spectacle" and "(Fosse)" in window.detail.text()
+    )
+    assert gate.roster.by_token[token].booking_id is None  # only the first evening was listed
+    for _ in range(40):  # the rest of tonight's round, then the new evening's ~20 pages
+        if gate.roster.by_token[token].booking_id is not None:
+            break
+        demo.session.refresher.step()
+    assert gate.roster.by_token[token].booking_id is not None  # the new evening's list was read
