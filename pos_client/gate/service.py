@@ -20,7 +20,7 @@ from pos_client.domain.gate import AlreadyClaimed, Claimed, ClaimsUnavailable, E
 from pos_client.domain.token import normalised_token
 from pos_client.gate.roster import Person, Roster, RosterEntry
 from pos_client.gate.store import GateStore, LateReentry, StoredEntry
-from pos_client.gate.verdict import GateScope, Verdict, VerdictKind, decide
+from pos_client.gate.verdict import GateScope, Verdict, VerdictKind, decide, make_verdict
 
 __all__ = ["Counters", "Gate", "token_from_scan"]
 
@@ -131,9 +131,9 @@ class Gate:
             if isinstance(known, AlreadyClaimed):
                 entered = (known.at, known.gate)
         if entry is not None and entered is None and self.scope.days and entry.day is None:
-            return Verdict(
-                VerdictKind.UNKNOWN, token, "Inconnue : vérifier",
-                f"{entry.offer_name} : date du billet inconnue.", entry=entry,
+            return make_verdict(
+                VerdictKind.UNKNOWN, token, "Inconnue : vérifier", "{offer} : date du billet inconnue.",
+                {"offer": entry.offer_name}, entry=entry,
             )  # fmt: skip
         return decide(token, entry, person, entered, self.scope)
 
@@ -159,11 +159,10 @@ class Gate:
             self._entered[verdict.token] = (at, self.name)
             self._entered_persons[verdict.token] = (verdict.persons, day)
         self.store.record_entry(stored, validate=self.validate_on_entry)
-        return replace(
-            verdict,
-            detail=verdict.detail
-            + (" — hors registre partagé" if isinstance(result, ClaimsUnavailable) else ""),
-        )
+        if isinstance(result, ClaimsUnavailable):  # said on screen: reconciled when the claims are back
+            note = "hors registre partagé"
+            return replace(verdict, detail=f"{verdict.detail} — {note}", note=note)
+        return verdict
 
     def reconcile_claims(self) -> list[LateReentry]:
         """Claim the entries admitted while the claims were unreachable; list the re-entries found."""

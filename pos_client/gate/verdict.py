@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pos_client.domain.booking import BookingStatus
 from pos_client.gate.roster import Person, RosterEntry
 
-__all__ = ["Colour", "GateScope", "Verdict", "VerdictKind", "decide"]
+__all__ = ["Colour", "GateScope", "Verdict", "VerdictKind", "decide", "make_verdict"]
 
 
 class VerdictKind(StrEnum):
@@ -65,16 +67,45 @@ class Verdict:
     name: str | None = None
     name_unavailable: bool = False
     entry: RosterEntry | None = None
+    # The French templates and their values, for a translated screen (``render``).
+    templates: tuple[str, str] = ("", "")
+    values: tuple[tuple[str, str], ...] = ()
+    note: str = ""  # a French remark after the detail (« hors registre partagé »)
 
     @property
     def colour(self) -> Colour:
         return COLOURS[self.kind]
 
+    def render(self, translate: Callable[..., str]) -> tuple[str, str]:
+        """(headline, detail) through ``translate`` (``pos_client.i18n.Translator``)."""
+        note = f" — {translate(self.note)}" if self.note else ""
+        if not self.templates[0]:
+            return translate(self.headline), (translate(self.detail) if self.detail else "") + note
+        values = dict(self.values)
+        headline, detail = self.templates
+        return translate(headline, **values), (translate(detail, **values) if detail else "") + note
 
-def _describe(entry: RosterEntry) -> str:
-    when = "" if entry.starts_at is None else entry.starts_at.astimezone().strftime(" le %d/%m à %H:%M")
-    price = f" ({entry.price_label})" if entry.price_label else ""
-    return f"{entry.offer_name}{when}{price}"
+
+def make_verdict(
+    kind: VerdictKind, token: str, headline: str, detail: str = "", values: dict[str, str] | None = None,
+    **more: Any,
+) -> Verdict:  # fmt: skip
+    """A verdict from French templates (``{name}`` fields) and their values."""
+    values = values or {}
+    return Verdict(
+        kind, token, headline.format(**values), detail.format(**values) if detail else "",
+        templates=(headline, detail), values=tuple(sorted(values.items())), **more,
+    )  # fmt: skip
+
+
+def _describe(entry: RosterEntry, prefix: str = "") -> tuple[str, dict[str, str]]:
+    values = {"offer": entry.offer_name, "price": entry.price_label or ""}
+    price = " ({price})" if entry.price_label else ""
+    if entry.starts_at is None:
+        return prefix + "{offer}" + price, values
+    local = entry.starts_at.astimezone()
+    values.update(day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
+    return prefix + "{offer} le {day} à {time}" + price, values
 
 
 def decide(
@@ -86,28 +117,29 @@ def decide(
 ) -> Verdict:
     """The verdict for ``token``: ``entered`` is (when, gate) of an earlier entry, if any."""
     if entry is None:
-        return Verdict(VerdictKind.UNKNOWN, token, "Inconnue : vérifier", "Contremarque absente de la liste.")
+        return make_verdict(
+            VerdictKind.UNKNOWN, token, "Inconnue : vérifier", "Contremarque absente de la liste."
+        )
+    detail, values = _describe(entry)
     if entered is not None:
         at, gate = entered
-        return Verdict(
-            VerdictKind.ALREADY_IN, token,
-            f"Déjà entrée à {at.astimezone().strftime('%H:%M')} (porte {gate})",
-            _describe(entry), entry=entry,
-        )  # fmt: skip
-    if entry.status is BookingStatus.CANCELLED:
-        return Verdict(VerdictKind.CANCELLED, token, "Réservation annulée", _describe(entry), entry=entry)
-    if not scope.admits(entry):
-        return Verdict(
-            VerdictKind.WRONG_EVENT, token, "Pas pour cette date / ce spectacle",
-            f"Billet pour : {_describe(entry)}", entry=entry,
-        )  # fmt: skip
-    if entry.status in (BookingStatus.USED, BookingStatus.REIMBURSED):
-        return Verdict(
-            VerdictKind.ALREADY_IN, token, "Déjà validée (hors de ces portes)", _describe(entry), entry=entry
+        values.update(at=at.astimezone().strftime("%H:%M"), gate=gate)
+        return make_verdict(
+            VerdictKind.ALREADY_IN, token, "Déjà entrée à {at} (porte {gate})", detail, values, entry=entry
         )
+    if entry.status is BookingStatus.CANCELLED:
+        return make_verdict(VerdictKind.CANCELLED, token, "Réservation annulée", detail, values, entry=entry)
+    if not scope.admits(entry):
+        detail, values = _describe(entry, "Billet pour : ")
+        return make_verdict(
+            VerdictKind.WRONG_EVENT, token, "Pas pour cette date / ce spectacle", detail, values, entry=entry
+        )
+    if entry.status in (BookingStatus.USED, BookingStatus.REIMBURSED):
+        headline = "Déjà validée (hors de ces portes)"
+        return make_verdict(VerdictKind.ALREADY_IN, token, headline, detail, values, entry=entry)
     persons = entry.quantity
     headline = "Duo : 2 personnes" if persons == 2 else "Entrée : 1 personne"
-    return Verdict(
-        VerdictKind.ADMIT, token, headline, _describe(entry), persons=persons,
+    return make_verdict(
+        VerdictKind.ADMIT, token, headline, detail, values, persons=persons,
         name=None if person is None else person.full_name, name_unavailable=person is None, entry=entry,
     )  # fmt: skip

@@ -16,6 +16,7 @@ from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.app.gate import GateSession, gate_store_path, open_gate, saved_setup
 from pos_client.domain.ports import BookingsApi
+from pos_client.i18n import Translator
 from pos_client.ui.gate_window import GateWindow, LookupBridge
 
 __all__ = ["run_gate_app"]
@@ -57,6 +58,6 @@ def run_gate_app(context: AppContext, *, demo: bool, gate_name: str = "A") -> in
                 api = UnconfiguredServer(str(exc))
             session = open_gate(setup, api, on_lookup=bridge.deliver)
             stack.callback(session.close)
-        window = GateWindow(session, bridge)
+        window = GateWindow(session, bridge, translate=Translator(context.settings.ui.language))
         window.showFullScreen()
         return int(app.exec())

@@ -7,6 +7,7 @@ from datetime import datetime
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QVBoxLayout, QWidget
 
 from pos_client.gate.verdict import GateScope
+from pos_client.i18n import Translator
 
 __all__ = ["GateScopeDialog"]
 
@@ -14,22 +15,31 @@ __all__ = ["GateScopeDialog"]
 class GateScopeDialog(QDialog):
     def __init__(
         self, starts: list[tuple[str, datetime]], labels: list[str], current: GateScope,
-        parent: QWidget | None = None,
+        parent: QWidget | None = None, translate: Translator | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
-        self.setWindowTitle("Choisir quoi contrôler")
+        t = translate or Translator("fr")
+        self.setWindowTitle(t("Choisir quoi contrôler"))
         layout = QVBoxLayout(self)
-        dates_box = QGroupBox("Spectacles et dates admis à cette porte")
+        dates_box = QGroupBox(t("Spectacles et dates admis à cette porte"))
         dates_layout = QVBoxLayout(dates_box)
         self.start_boxes: list[tuple[QCheckBox, str, datetime]] = []
         for offer, starts_at in starts:
-            box = QCheckBox(f"{offer} — {starts_at.astimezone().strftime('%d/%m/%Y à %H:%M')}")
+            local = starts_at.astimezone()
+            box = QCheckBox(
+                t(
+                    "{offer} — {day} à {time}",
+                    offer=offer,
+                    day=local.strftime("%d/%m/%Y"),
+                    time=local.strftime("%H:%M"),
+                )
+            )
             chosen = (not current.offers or offer in current.offers) and starts_at.date() in current.days
             box.setChecked(chosen)
             dates_layout.addWidget(box)
             self.start_boxes.append((box, offer, starts_at))
         layout.addWidget(dates_box)
-        labels_box = QGroupBox("Catégories de prix (aucune cochée : toutes)")
+        labels_box = QGroupBox(t("Catégories de prix (aucune cochée : toutes)"))
         labels_layout = QVBoxLayout(labels_box)
         self.label_boxes: list[tuple[QCheckBox, str]] = []
         for label in labels:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QVBox
 from pos_client.app.gate import GateSession
 from pos_client.gate.verdict import Colour, GateScope, Verdict, VerdictKind
 from pos_client.gate.worker import Lookup
+from pos_client.i18n import Translator
 from pos_client.ui.gate_scope_dialog import GateScopeDialog
 from pos_client.ui.gate_sounds import GateSounds
 
@@ -57,13 +58,18 @@ class CodeField(QLineEdit):
 
 
 class GateWindow(QMainWindow):
-    def __init__(self, session: GateSession, bridge: LookupBridge, *, sounds_enabled: bool = True) -> None:
+    def __init__(
+        self, session: GateSession, bridge: LookupBridge, *, sounds_enabled: bool = True,
+        translate: Translator | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
+        self._t = translate or Translator("fr")
+        t = self._t
         self.session = session
         self.gate = session.gate
         self.sounds = GateSounds(self, enabled=sounds_enabled)
         self.current: Verdict | None = None
-        self.setWindowTitle(f"pos-client — contrôle d'entrée, porte {self.gate.name}")
+        self.setWindowTitle(t("pos-client — contrôle d'entrée, porte {gate}", gate=session.gate.name))
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -75,12 +81,12 @@ class GateWindow(QMainWindow):
         self.code_field.let_in.connect(self.let_in)
         self.code_field.cleared.connect(self.clear_verdict)
         self.code_field.choose.connect(self.choose_scope)
-        self.scope_button = QPushButton("Choisir quoi contrôler (F2)")
+        self.scope_button = QPushButton(t("Choisir quoi contrôler (F2)"))
         self.scope_button.clicked.connect(self.choose_scope)
-        self.code_field.setPlaceholderText("Scanner le QR code ou taper la contremarque, puis Entrée")
+        self.code_field.setPlaceholderText(t("Scanner le QR code ou taper la contremarque, puis Entrée"))
         self.code_field.setFont(QFont("", 16))
         self.code_field.returnPressed.connect(self._on_return)
-        self.enter_button = QPushButton("Laisser entrer (Espace)")
+        self.enter_button = QPushButton(t("Laisser entrer (Espace)"))
         self.enter_button.setMinimumHeight(72)
         self.enter_button.setFont(QFont("", 24, QFont.Weight.Bold))
         self.enter_button.clicked.connect(self.let_in)
@@ -121,12 +127,14 @@ class GateWindow(QMainWindow):
         self.scope_button.setStyleSheet("background-color: #dddddd; color: black;")
 
     def _show_idle(self) -> None:
-        scope = self.gate.scope
-        days = ", ".join(day.strftime("%d/%m") for day in sorted(scope.days)) or "toutes dates"
-        offers = ", ".join(sorted(scope.offers)) or "toutes les offres"
+        scope, t = self.gate.scope, self._t
+        days = ", ".join(day.strftime("%d/%m") for day in sorted(scope.days)) or t("toutes dates")
+        offers = ", ".join(sorted(scope.offers)) or t("toutes les offres")
         prices = f" — {', '.join(sorted(scope.price_labels))}" if scope.price_labels else ""
-        self.scope_label.setText(f"Porte {self.gate.name} : {offers}, {days}{prices}")
-        self.headline.setText("Prêt : scanner un billet")
+        self.scope_label.setText(
+            t("Porte {gate} : {offers}, {days}", gate=self.gate.name, offers=offers, days=days) + prices
+        )
+        self.headline.setText(t("Prêt : scanner un billet"))
         self.detail.setText("")
         self.name_label.setText("")
         self.enter_button.setVisible(False)
@@ -143,11 +151,13 @@ class GateWindow(QMainWindow):
     def show_verdict(self, verdict: Verdict) -> None:
         self.current = verdict
         self._paint(_BACKGROUNDS[verdict.colour])
-        self.headline.setText(verdict.headline)
-        self.detail.setText(verdict.detail)
+        headline, detail = verdict.render(self._t)
+        self.headline.setText(headline)
+        self.detail.setText(detail)
         if verdict.kind is VerdictKind.ADMIT:
             self.name_label.setText(
-                verdict.name or "Nom indisponible (redémarrage hors ligne) : vérifier le billet et la pièce"
+                verdict.name
+                or self._t("Nom indisponible (redémarrage hors ligne) : vérifier le billet et la pièce")
             )
         else:
             self.name_label.setText("")
@@ -155,7 +165,7 @@ class GateWindow(QMainWindow):
         self.sounds.play("duo" if verdict.persons == 2 else verdict.kind.value)
         if verdict.kind is VerdictKind.UNKNOWN and verdict.entry is None and verdict.token:
             self.session.worker.look_up(verdict.token)
-            self.detail.setText(verdict.detail + " Vérification en ligne demandée…")
+            self.detail.setText(detail + " " + self._t("Vérification en ligne demandée…"))
 
     def let_in(self) -> None:
         if self.current is None or self.current.kind is not VerdictKind.ADMIT:
@@ -168,7 +178,9 @@ class GateWindow(QMainWindow):
         self._paint(_IDLE)
         self._show_idle()
         self.headline.setText(
-            f"Entré{'s' if final.persons == 2 else ''} : {final.persons} — scanner le suivant"
+            self._t(
+                "Entrés : 2 — scanner le suivant" if final.persons == 2 else "Entré : 1 — scanner le suivant"
+            )
         )
         self.refresh_status()
 
@@ -182,7 +194,7 @@ class GateWindow(QMainWindow):
 
     def choose_scope(self) -> None:
         starts, labels = self.session.choices()
-        dialog = GateScopeDialog(starts, labels, self.gate.scope, self)
+        dialog = GateScopeDialog(starts, labels, self.gate.scope, self, translate=self._t)
         if dialog.exec() == GateScopeDialog.DialogCode.Accepted:
             self.apply_scope(dialog.scope())
 
@@ -198,28 +210,33 @@ class GateWindow(QMainWindow):
 
     # -- status line ---------------------------------------------------------------------------
     def refresh_status(self) -> None:
-        counters = self.gate.counters()
+        counters, t = self.gate.counters(), self._t
         parts = []
         for day in sorted(self.gate.scope.days) or sorted(d for d in counters.expected_by_day if d):
-            parts.append(
-                f"{day.strftime('%d/%m')} : {counters.entered_by_day.get(day, 0)} entrée(s) / "
-                f"{counters.expected_by_day.get(day, 0)} attendue(s)"
-            )
-        parts.extend(f"porte {g} : {n}" for g, n in sorted(counters.entered_by_gate.items()))
+            parts.append(t(
+                "{day} : {entered} entrée(s) / {expected} attendue(s)", day=day.strftime("%d/%m"),
+                entered=counters.entered_by_day.get(day, 0), expected=counters.expected_by_day.get(day, 0),
+            ))  # fmt: skip
+        parts.extend(
+            t("porte {gate} : {count}", gate=g, count=n) for g, n in sorted(counters.entered_by_gate.items())
+        )
         status = self.session.refresher.status
         loaded = self.session.loaded_at
         parts.append(
-            f"liste du {loaded.astimezone().strftime('%d/%m %H:%M')}" if loaded else "liste du fichier local"
+            t("liste du {when}", when=loaded.astimezone().strftime("%d/%m %H:%M"))
+            if loaded
+            else t("liste du fichier local")
         )
         if status.last_success is not None:
-            parts.append(f"mise à jour {status.last_success.astimezone().strftime('%H:%M:%S')}")
+            parts.append(t("mise à jour {when}", when=status.last_success.astimezone().strftime("%H:%M:%S")))
         if status.last_failure is not None and (status.last_success is None or status.failures):
-            parts.append(f"réseau : {status.failures} échecs")
+            parts.append(t("réseau : {count} échecs", count=status.failures))
         if self.gate.names_lost:
-            parts.append("noms indisponibles (redémarrage hors ligne)")
+            parts.append(t("noms indisponibles (redémarrage hors ligne)"))
         validations = self.gate.store.validation_counts()
         if validations:
-            parts.append(
-                f"validations {validations.get('done', 0)} / en attente {validations.get('pending', 0)}"
-            )
+            parts.append(t(
+                "validations {done} / en attente {pending}", done=validations.get("done", 0),
+                pending=validations.get("pending", 0),
+            ))  # fmt: skip
         self.status_label.setText("  ·  ".join(parts) + f"  ·  {datetime.now().strftime('%H:%M')}")

@@ -12,7 +12,8 @@ from pos_client.gate.claims import MemoryClaims
 from pos_client.gate.roster import Person, RosterEntry
 from pos_client.gate.service import Gate, token_from_scan
 from pos_client.gate.store import GateStore
-from pos_client.gate.verdict import Colour, GateScope, VerdictKind
+from pos_client.gate.verdict import Colour, GateScope, Verdict, VerdictKind
+from pos_client.i18n import Translator, catalogue
 
 FRIDAY = datetime(2026, 7, 10, 18, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 7, 11, 18, 0, tzinfo=UTC)
@@ -114,3 +115,19 @@ def test_counters_per_day_and_gate(gate: Gate) -> None:
 def test_token_from_scan() -> None:
     assert token_from_scan("PASSCULTURE:v2;EAN13:9782070612758;TOKEN:352uw4") == "352UW4"
     assert token_from_scan("PASSCULTURE:v3;NOTOKEN") is None
+
+
+def test_every_verdict_has_its_english_texts(gate: Gate) -> None:
+    english = catalogue("en")
+    verdicts = [
+        gate.scan(code) for code in ("AAAAAA", "DUODUO", "CANCEL", "SATURD", "ZZZZZZ", "hello", "NONAME")
+    ]
+    verdicts.append(gate.confirm(gate.scan("AAAAAA")))
+    verdicts.append(gate.scan("AAAAAA"))
+    for verdict in verdicts:
+        for template in verdict.templates if verdict.templates[0] else (verdict.headline, verdict.detail):
+            assert not template or template in english, template
+    duo = Verdict.render(gate.scan("DUODUO"), Translator("en"))
+    assert duo == ("Duo: 2 people", f"{OFFER} on 10/07 at {FRIDAY.astimezone().strftime('%H:%M')} (Carré or)")
+    again = gate.scan("AAAAAA").render(Translator("en"))
+    assert again[0].startswith("Already in at ") and again[0].endswith("(gate B)")
