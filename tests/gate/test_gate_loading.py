@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
-from conftest import GateOpener
-
 from pos_client.api.client import BookingsClient
+from pos_client.app.gate import GateSession
 from pos_client.domain.booking import BookingStatus
 from pos_client.domain.outcomes import BookingPage
 from pos_client.emulator import RunningEmulator, festival
 from pos_client.gate.verdict import VerdictKind
+
+GateOpener = Callable[..., GateSession]  # the ``open_test_gate`` fixture (tests/gate/conftest.py)
 
 
 def test_the_festival_list_pages_and_filters_like_the_api(

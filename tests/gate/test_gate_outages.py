@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-
-from conftest import GateOpener
 
 from pos_client.api.client import BookingsClient
 from pos_client.api.null import UnconfiguredServer
+from pos_client.app.gate import GateSession
 from pos_client.emulator import RunningEmulator
 from pos_client.emulator.faults import Fault, FaultKind
 from pos_client.gate.claims import FileClaims, SwitchableClaims
 from pos_client.gate.store import GateStore
 from pos_client.gate.verdict import Colour, VerdictKind
+
+GateOpener = Callable[..., GateSession]  # the ``open_test_gate`` fixture (tests/gate/conftest.py)
 
 
 def _tonight(session_gate: object) -> list[str]:
