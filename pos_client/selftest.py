@@ -341,10 +341,13 @@ class _IntentFirst:
         status: str | None = None,
         first_index: int = 1,
         limit: int = 50,
+        beginning_datetime: datetime | None = None,
+        price_category_id: int | None = None,
     ) -> Outcome:
         return self._api.list_bookings(
-            offer_id=offer_id, venue_id=venue_id, status=status, first_index=first_index, limit=limit
-        )
+            offer_id=offer_id, venue_id=venue_id, status=status, first_index=first_index, limit=limit,
+            beginning_datetime=beginning_datetime, price_category_id=price_category_id,
+        )  # fmt: skip
 
 
 class Scenario:

@@ -72,7 +72,7 @@ PACKAGE = "pos_client"
 
 # The rooms (first name under pos_client/) and what they may import besides themselves.
 DOMAIN = "domain"
-ADAPTERS = ("api", "journal", "handoff", "scanner", "emulator", "reconcile", "ledger")
+ADAPTERS = ("api", "journal", "handoff", "scanner", "emulator", "reconcile", "ledger", "gate")
 # Shared infrastructure any room may use. ``settings`` is allowed only where the adapter reads its own
 # section's types: api (ApiEnvironment for keys and URLs), scanner (ScannerSettings for the source
 # factory in discovery), journal (open_journal's default till name); handoff and emulator don't.

@@ -32,6 +32,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -282,6 +283,8 @@ class BookingsClient:
         status: str | None = None,
         first_index: int = 1,
         limit: int = 50,
+        beginning_datetime: datetime | None = None,
+        price_category_id: int | None = None,
     ) -> Outcome:
         """One page of bookings of an offer or a venue; ``BookingPage.next_first_index`` continues."""
         if offer_id is None and venue_id is None:
@@ -297,6 +300,10 @@ class BookingsClient:
             params["venueId"] = venue_id
         if status is not None:
             params["status"] = status
+        if beginning_datetime is not None:  # exact equality with the stock's start (the API's filter)
+            params["beginningDatetime"] = beginning_datetime.astimezone(UTC).isoformat()
+        if price_category_id is not None:
+            params["priceCategoryId"] = price_category_id
         return self._read(
             f"{_BOOKINGS_PATH}/bookings",
             params,

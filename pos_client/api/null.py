@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pos_client.domain.outcomes import NetworkUnreachable, Outcome
 
 __all__ = ["UnconfiguredServer"]
@@ -37,5 +39,7 @@ class UnconfiguredServer:
         status: str | None = None,
         first_index: int = 1,
         limit: int = 50,
+        beginning_datetime: datetime | None = None,
+        price_category_id: int | None = None,
     ) -> Outcome:
         return self._unreachable()

@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "offer": "pos_client.cli.offer",
     "emulator": "pos_client.cli.emulator",
     "demo-codes": "pos_client.cli.emulator",
+    "gate": "pos_client.cli.gate",
     "startup-probe": "pos_client.cli.diagnostics",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
@@ -108,6 +109,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--self-test", action="store_true", help="vérifier l'installation et quitter"
+    )
+    parser.add_argument(
+        "--gate", action="store_true", help="contrôle d'entrée plein écran (festivals, concerts, musées)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé sur stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE")
@@ -167,6 +171,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from pos_client.cli.selftest import run_self_test
 
         return run_self_test(context)
+    if args.gate:
+        from pos_client.ui.launch import launch_gate
+
+        return launch_gate(context, demo=args.demo)
     from pos_client.ui.launch import launch_gui
 
     return launch_gui(context, demo=args.demo)

@@ -31,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="accepter une adresse d'écoute joignable depuis le réseau (clés de démo publiques)",
     )
-    serve.add_argument("--seed", choices=("demo", "empty"), default="demo", help="données de départ")
+    serve.add_argument(
+        "--seed", choices=("demo", "empty", "festival"), default="demo", help="données de départ"
+    )
     serve.add_argument("--db", type=Path, help="garder l'état dans ce fichier SQLite (sinon en mémoire)")
     serve.set_defaults(handler=_cmd_emulator)
     codes = subparsers.add_parser(

@@ -79,6 +79,8 @@ class BookingsApi(Protocol):
         status: str | None = None,
         first_index: int = 1,
         limit: int = 50,
+        beginning_datetime: datetime | None = None,
+        price_category_id: int | None = None,
     ) -> Outcome: ...
 
 

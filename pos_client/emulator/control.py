@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from pos_client.emulator import demo_data
+from pos_client.emulator import demo_data, festival
 from pos_client.emulator.app import EmulatorState, SeenRequest
 from pos_client.emulator.faults import Fault, FaultKind
 from pos_client.emulator.rules import format_utc
@@ -264,4 +264,5 @@ def control_routes(control: EmulatorControl, token: str) -> list[BaseRoute]:
         Route(CONTROL_PREFIX + "/requests", guarded(requests_seen), methods=["GET"]),
         Route(CONTROL_PREFIX + "/realism", guarded(realism), methods=["GET", "POST"]),
         Route(CONTROL_PREFIX + "/events/{token}/move", guarded(move_event), methods=["POST"]),
+        *festival.festival_routes(lambda: control._state.store, CONTROL_PREFIX),
     ]

@@ -49,7 +49,7 @@ CLOSED_VENUE_ID = 5406
 OTHER_VENUE_ID = 5407
 INACTIVE_LINK_VENUE_ID = 5408
 
-SEEDS = ("demo", "empty")
+SEEDS = ("demo", "empty", "festival")
 
 # case name -> (token, what the till should do, in French)
 CASES: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -308,3 +308,7 @@ def seed(store: EmulatorStore, name: str) -> None:
         )  # fmt: skip
         if moved_to is not None:  # the venue moved the show after this booking was validated
             store.move_event(TOKENS[case], evening + moved_to)
+    if name == "festival":  # the demo's cases and a three-evening festival (gate mode)
+        from pos_client.emulator import festival
+
+        festival.install(store)

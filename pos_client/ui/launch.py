@@ -100,3 +100,13 @@ def launch_gui(context: AppContext, *, demo: bool) -> int:
     from pos_client.ui.app import run_app
 
     return run_app(context, demo=demo)
+
+
+def launch_gate(context: AppContext, *, demo: bool) -> int:
+    """``pos-client --gate``: the gate window (``pos_client.ui.gate_app``)."""
+    if not has_display():
+        sys.stderr.write(no_display_message())
+        return Exit.NO_DISPLAY
+    from pos_client.ui.gate_app import run_gate_app
+
+    return run_gate_app(context, demo=demo)
