@@ -194,75 +194,91 @@ def _parse_moment(text: str) -> datetime:
 _MOMENT_FIELDS = ("event_starts_at", "created_at")
 
 
-def control_routes(control: EmulatorControl, token: str) -> list[BaseRoute]:
-    """``/_control``: the same operations with JSON, answering 400 with a message on bad input and
-    401 to a call without ``token`` in the ``X-Emulator-Token`` header."""
-    expected = token.encode("utf-8")
+class _ControlEndpoints:
+    """The control API's endpoints over one ``EmulatorControl`` (JSON in, JSON out)."""
 
-    async def create_booking(request: Request) -> Response:
+    def __init__(self, control: EmulatorControl) -> None:
+        self.control = control
+
+    async def create_booking(self, request: Request) -> Response:
         body = await request.json()
         for name in _MOMENT_FIELDS:
             if body.get(name) is not None:
                 body[name] = _parse_moment(body[name])
-        return JSONResponse({"token": control.create_booking(**body)}, status_code=201)
+        return JSONResponse({"token": self.control.create_booking(**body)}, status_code=201)
 
-    async def booking_state(request: Request) -> Response:
+    async def booking_state(self, request: Request) -> Response:
         try:
-            return JSONResponse(control.booking_state(request.path_params["token"]))
+            return JSONResponse(self.control.booking_state(request.path_params["token"]))
         except KeyError:
             return JSONResponse({"error": "unknown token"}, status_code=404)
 
-    async def clock(request: Request) -> Response:
+    async def clock(self, request: Request) -> Response:
         if request.method == "POST":
             body = await request.json()
             if body.get("now") is not None:
-                control.set_now(_parse_moment(body["now"]))
+                self.control.set_now(_parse_moment(body["now"]))
             if body.get("advance_s") is not None:
-                control.advance_clock(timedelta(seconds=float(body["advance_s"])))
-        return JSONResponse({"now": format_utc(control.now())})
+                self.control.advance_clock(timedelta(seconds=float(body["advance_s"])))
+        return JSONResponse({"now": format_utc(self.control.now())})
 
-    async def faults(request: Request) -> Response:
+    async def faults(self, request: Request) -> Response:
         if request.method == "DELETE":
-            control.clear_faults()
+            self.control.clear_faults()
             return Response(status_code=204)
         body = await request.json()
         body["kind"] = FaultKind(body["kind"])
-        control.inject_fault(Fault(**body))
+        self.control.inject_fault(Fault(**body))
         return Response(status_code=204)
 
-    async def realism(request: Request) -> Response:
+    async def realism(self, request: Request) -> Response:
         if request.method == "POST":
-            return JSONResponse(control.set_realism(**(await request.json())))
-        return JSONResponse(control.set_realism())
+            return JSONResponse(self.control.set_realism(**(await request.json())))
+        return JSONResponse(self.control.set_realism())
 
-    async def move_event(request: Request) -> Response:
+    async def move_event(self, request: Request) -> Response:
         body = await request.json()
-        moved = control.move_event(request.path_params["token"], _parse_moment(body["starts_at"]))
+        moved = self.control.move_event(request.path_params["token"], _parse_moment(body["starts_at"]))
         return JSONResponse({"bookings": moved})
 
-    async def requests_seen(request: Request) -> Response:
-        return JSONResponse([list(seen) for seen in control.requests_seen()])
+    async def requests_seen(self, request: Request) -> Response:
+        return JSONResponse([list(seen) for seen in self.control.requests_seen()])
 
-    def guarded(endpoint: Any) -> Any:
-        async def wrapper(request: Request) -> Response:
-            given = request.headers.get(CONTROL_TOKEN_HEADER, "").encode("utf-8")
-            if not secrets.compare_digest(given, expected):
-                return JSONResponse({"error": f"missing or wrong {CONTROL_TOKEN_HEADER}"}, status_code=401)
-            try:
-                response: Response = await endpoint(request)
-            except (ValueError, TypeError, KeyError) as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            return response
 
-        return wrapper
+def _guarded(endpoint: Any, expected: bytes) -> Any:
+    """``endpoint`` answering 401 without the token and 400 with a message on bad input."""
 
+    async def wrapper(request: Request) -> Response:
+        given = request.headers.get(CONTROL_TOKEN_HEADER, "").encode("utf-8")
+        if not secrets.compare_digest(given, expected):
+            return JSONResponse({"error": f"missing or wrong {CONTROL_TOKEN_HEADER}"}, status_code=401)
+        try:
+            response: Response = await endpoint(request)
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return response
+
+    return wrapper
+
+
+def control_routes(control: EmulatorControl, token: str) -> list[BaseRoute]:
+    """``/_control``: the same operations with JSON, answering 400 with a message on bad input and
+    401 to a call without ``token`` in the ``X-Emulator-Token`` header."""
+    expected = token.encode("utf-8")
+    endpoints = _ControlEndpoints(control)
+    routes = [
+        ("/bookings", endpoints.create_booking, ["POST"]),
+        ("/bookings/{token}", endpoints.booking_state, ["GET"]),
+        ("/clock", endpoints.clock, ["GET", "POST"]),
+        ("/faults", endpoints.faults, ["POST", "DELETE"]),
+        ("/requests", endpoints.requests_seen, ["GET"]),
+        ("/realism", endpoints.realism, ["GET", "POST"]),
+        ("/events/{token}/move", endpoints.move_event, ["POST"]),
+    ]
     return [
-        Route(CONTROL_PREFIX + "/bookings", guarded(create_booking), methods=["POST"]),
-        Route(CONTROL_PREFIX + "/bookings/{token}", guarded(booking_state), methods=["GET"]),
-        Route(CONTROL_PREFIX + "/clock", guarded(clock), methods=["GET", "POST"]),
-        Route(CONTROL_PREFIX + "/faults", guarded(faults), methods=["POST", "DELETE"]),
-        Route(CONTROL_PREFIX + "/requests", guarded(requests_seen), methods=["GET"]),
-        Route(CONTROL_PREFIX + "/realism", guarded(realism), methods=["GET", "POST"]),
-        Route(CONTROL_PREFIX + "/events/{token}/move", guarded(move_event), methods=["POST"]),
+        *(
+            Route(CONTROL_PREFIX + path, _guarded(endpoint, expected), methods=methods)
+            for path, endpoint, methods in routes
+        ),
         *festival.festival_routes(lambda: control._state.store, CONTROL_PREFIX),
     ]
