@@ -1,0 +1,78 @@
+"""The shared ledger's claims as the counter's ``BookingClaims`` port (``pos_client.domain.ports``).
+
+The counter claims a booking before each change and says how it ended; another till's live or done
+claim comes back as ``ClaimedElsewhere`` (the counter shows it and sends nothing). The port never
+raises: a ledger that cannot be reached answers None, and the till works alone (and says so, through
+``reachable``, for the status bar).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from pos_client.domain.ledger import Operation
+from pos_client.domain.outcomes import ClaimedElsewhere
+from pos_client.domain.ports import ClaimTicket
+from pos_client.ledger.claims import Claims, ClaimState
+from pos_client.ledger.errors import LedgerError
+
+__all__ = ["LedgerBookingClaims"]
+
+log = logging.getLogger(__name__)
+
+
+class LedgerBookingClaims:
+    """``BookingClaims`` on the ledger's ``Claims`` (thread-safe: each call uses the link's lock)."""
+
+    def __init__(self, claims: Claims, journal_uid: str = "") -> None:
+        self._claims = claims
+        self._journal_uid = journal_uid
+        self._lock = threading.Lock()
+        self.reachable: bool | None = None  # None: not asked yet
+
+    def _note(self, reachable: bool) -> None:
+        with self._lock:
+            self.reachable = reachable
+
+    def claim(self, token: str, operation: Operation) -> ClaimTicket | ClaimedElsewhere | None:
+        try:
+            answer = self._claims.claim(token, operation)
+        except LedgerError as exc:
+            log.warning("ledger unreachable, claiming %s alone: %s", token, exc)
+            self._note(False)
+            return None
+        self._note(True)
+        if answer.granted:
+            return ClaimTicket(answer.claim_id, token, answer.taken_over_from)
+        done = answer.state is ClaimState.DONE
+        return ClaimedElsewhere(token, answer.operation.value, answer.till, answer.since, done=done)
+
+    def finish(self, ticket: ClaimTicket, *, went_through: bool | None) -> None:
+        if went_through is None:
+            return  # unknown: the claim holds until its lease ends or a re-read settles it
+        try:
+            if went_through:
+                self._claims.done(ticket.claim_id)
+            else:
+                self._claims.release(ticket.claim_id)
+        except LedgerError as exc:
+            log.warning("ledger unreachable, claim %d left to its lease: %s", ticket.claim_id, exc)
+            self._note(False)
+
+    def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
+        try:
+            if validated:
+                seen = self._claims.validated_elsewhere(token, self._journal_uid)
+                if seen is None:
+                    return None
+                return ClaimedElsewhere(token, Operation.USE.value, seen.till, seen.at, done=True)
+            live = self._claims.live_claim(token)
+        except LedgerError as exc:
+            log.warning("ledger unreachable, %s read alone: %s", token, exc)
+            self._note(False)
+            return None
+        self._note(True)
+        if live is None or live.till == self._claims.till:
+            return None
+        return ClaimedElsewhere(token, live.operation.value, live.till, live.since, done=False)
