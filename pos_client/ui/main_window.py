@@ -14,13 +14,15 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +56,7 @@ from pos_client.ui.export_dialog import (
     run_export,
 )
 from pos_client.ui.keyboard_capture import KeyboardCapture
+from pos_client.ui.look import button_role, style_button
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
@@ -70,8 +74,22 @@ log = logging.getLogger(__name__)
 # Identity is shown only while the cashier has to check it.
 IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
 HANDOFF_REFRESH_MS = 1000
-ACTION_BUTTON_HEIGHT = 36
-PRIMARY_ACTIONS = frozenset({Action.CONFIRM_ID, Action.VALIDATE, Action.RETRY})
+# The buttons, in their row's order: the step forward first (the same place in every state), then
+# « Fermer », and far right, apart, the actions that undo or cancel (each asks first).
+ACTION_BUTTONS = (
+    (Action.CONFIRM_ID, "Pièce d'identité vérifiée (Alt+I)", "Alt+I"),
+    (Action.VALIDATE, "Valider la contremarque (Alt+V)", "Alt+V"),
+    (Action.RETRY, "Réessayer (Alt+R)", "Alt+R"),
+    (Action.CONFIRM_REVERT, "Oui, annuler la validation (Alt+O)", "Alt+O"),
+    (Action.CONFIRM_CANCEL, "Annuler définitivement (Alt+D)", "Alt+D"),
+    (Action.OPEN_SETTINGS, "Réglages (F2)", ""),
+    (Action.DISMISS, "Fermer (Échap)", ""),
+    (Action.REVERT, "Annuler la validation (Alt+A)", "Alt+A"),
+    (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
+)
+# A click on a step-forward button that appeared this recently under the pointer is the second click
+# of a double-click on the previous step (ID checked -> Valider): ignored (at least Qt's interval).
+CLICK_GUARD_MIN_S = 0.5
 
 
 class HandOffLink(Protocol):
@@ -123,6 +141,7 @@ class MainWindow(QMainWindow):
         sources: Sequence[ScanSource] = (),
         demo: bool = False,
         environment_label: str = "",
+        server_address: str = "",
         api_key_hint: Callable[[], str | None] = lambda: None,
         problems: Sequence[str] = (),
         handoff: HandOffLink | None = None,
@@ -173,52 +192,58 @@ class MainWindow(QMainWindow):
         self.history = HistoryPanel(tr)
 
         self.buttons: dict[Action, QPushButton] = {}
+        self._button_shown_at: dict[Action, float] = {}
         actions_row = QHBoxLayout()
-        actions_row.setSpacing(4)
-        for action, label, key in (
-            (Action.CONFIRM_ID, "Pièce d'identité vérifiée (Alt+I)", "Alt+I"),
-            (Action.VALIDATE, "Valider la contremarque (Alt+V)", "Alt+V"),
-            (Action.RETRY, "Réessayer (Alt+R)", "Alt+R"),
-            (Action.REVERT, "Annuler la validation (Alt+A)", "Alt+A"),
-            (Action.CONFIRM_REVERT, "Oui, annuler la validation (Alt+O)", "Alt+O"),
-            (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
-            (Action.CONFIRM_CANCEL, "Annuler définitivement (Alt+D)", "Alt+D"),
-            (Action.OPEN_SETTINGS, "Réglages (F2)", ""),
-            (Action.DISMISS, "Fermer (Échap)", ""),
-        ):
+        actions_row.setSpacing(8)
+        for action, label, key in ACTION_BUTTONS:
             button = QPushButton(tr(label))
             button.setObjectName(f"action_{action.value}")
-            if key:
-                button.setShortcut(QKeySequence(key))
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where a code lands
-            # Big enough to hit fast at the counter; the step forward in bold (fits 1024 px, tested).
-            button.setMinimumHeight(ACTION_BUTTON_HEIGHT)
-            font = QFont(button.font())
-            font.setPointSizeF(font.pointSizeF() * 1.1)
-            font.setBold(action in PRIMARY_ACTIONS)
-            button.setFont(font)
-            button.clicked.connect(lambda _checked=False, a=action: self.trigger(a))
+            style_button(button, button_role(action))
+            button.clicked.connect(lambda _checked=False, a=action: self._clicked(a))
             self.buttons[action] = button
+            if action is Action.REVERT:
+                actions_row.addStretch(1)  # destructive actions apart, far right
             actions_row.addWidget(button)
-        actions_row.addStretch(1)
+            if key:
+                # Window-wide and always on: an action not offered now says so, it never types
+                # its letter into the code field.
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.activated.connect(lambda a=action, k=key: self._shortcut(a, k))
+        if Action.REVERT not in self.buttons:
+            actions_row.addStretch(1)
         self.cancel_word = QLineEdit()
         self.cancel_word.setObjectName("cancel_word")
         self.cancel_word.setPlaceholderText(tr("Tapez ANNULER"))
         self.cancel_word.returnPressed.connect(lambda: self.trigger(Action.CONFIRM_CANCEL))
 
-        left = QVBoxLayout()
+        left_column = QWidget()
+        left_column.setObjectName("left_column")
+        left = QVBoxLayout(left_column)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.code_field)
         left.addWidget(self.card)
         left.addWidget(self.cancel_word)
         left.addStretch(1)  # the code field stays on top when no card is shown
+        # A low window (1024x600, 800x600) scrolls the card rather than draw its lines over each other.
+        self.left_scroll = QScrollArea()
+        self.left_scroll.setObjectName("left_scroll")
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.left_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setWidget(left_column)
         middle = QHBoxLayout()
-        middle.addLayout(left, 3)
+        middle.addWidget(self.left_scroll, 3)
         middle.addWidget(self.history, 2)
         outer.addLayout(middle, 1)
         outer.addLayout(actions_row)
         self.setCentralWidget(body)
 
-        self.env_label = QLabel(tr("Serveur : {env}", env=tr(environment_label)))
+        env_text = tr("Serveur : {env}", env=tr(environment_label))
+        if server_address:
+            env_text += f" ({server_address})"  # a custom server says which one
+        self.env_label = ElidedLabel(env_text, min_chars=18)  # cut with "…", never mid-word silently
         self.env_label.setObjectName("status_env")
         self.connection_label = QLabel(tr("Connexion : —"))
         self.connection_label.setObjectName("status_connection")
@@ -271,7 +296,7 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(permanent)
         self.refresh_key_label()
 
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.trigger(Action.DISMISS))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.settings_requested.emit)
         QShortcut(QKeySequence(Qt.Key.Key_F3), self, self.camera_button.toggle)
         QShortcut(QKeySequence(Qt.Key.Key_F4), self, self.open_export)
@@ -294,6 +319,8 @@ class MainWindow(QMainWindow):
         # Below the layout's own minimum (<= 1024x768, tested): a maximised window on a 1024x768 screen
         # with a taskbar and a title bar must not be forced larger than the screen.
         self.setMinimumSize(800, 560)
+        self._activated_once = False
+        self._scanner_test: ScannerTestWindow | None = None
         self._on_view(self.counter.view)
         QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
@@ -306,8 +333,44 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- inputs
     def on_scan(self, scan: RawScan) -> None:
-        """A scan from any source, on the GUI thread."""
+        """A scan from any source, on the GUI thread. While « Tester le scanner » is open, scans are
+        for the test only: they never open a booking behind it."""
+        if self._scanner_test is not None and self._scanner_test.isVisible():
+            return
         self.counter.scan(scan)
+
+    def _escape(self) -> None:
+        """Échap: whatever was typed goes, and the result or card closes."""
+        self.code_field.clear()
+        self.trigger(Action.DISMISS)
+
+    def _shortcut(self, action: Action, key: str) -> None:
+        if action in self.counter.view.actions:
+            if not self.trigger(action):
+                # Offered but refused: it came within a scanner's burst (Alt+I just after a scan).
+                self.code_field.say(self.tr_("{key} trop tôt après la lecture : appuyez de nouveau", key=key))
+            return
+        self.code_field.say(self.tr_("{key} : rien à faire pour l'instant", key=key))
+
+    @staticmethod
+    def click_guard_s() -> float:
+        """How long a button that just appeared ignores clicks (a double-click's second half)."""
+        return max(CLICK_GUARD_MIN_S, QApplication.doubleClickInterval() / 1000)
+
+    def _clicked(self, action: Action) -> None:
+        shown_at = self._button_shown_at.get(action)
+        if shown_at is not None and time.monotonic() - shown_at < self.click_guard_s():
+            log.info("click on %s ignored: the button appeared under the pointer just now", action.value)
+            return
+        self.trigger(action)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        if not self._activated_once:
+            # Without a window manager (a kiosk), nobody gives the window the keyboard: ask for it,
+            # so Échap, Alt+… and the F-keys work before the first click.
+            self._activated_once = True
+            QTimer.singleShot(0, self._back_to_code_field)
 
     def _on_code_typed(self, text: str) -> None:
         self.counter.scan(RawScan(text=text, transport=Transport.TYPED, source_id="clavier"))
@@ -343,10 +406,17 @@ class MainWindow(QMainWindow):
     def _on_view(self, view: CounterView) -> None:
         self.status_area.show_view(view)
         self.card.show_booking(
-            view.booking, id_checked=view.id_checked, show_identity=view.state in IDENTITY_STATES
+            view.booking,
+            id_checked=view.id_checked,
+            show_identity=view.state in IDENTITY_STATES,
+            token=view.token,
         )
+        now = time.monotonic()
         for action, button in self.buttons.items():
-            button.setVisible(action in view.actions)
+            offered = action in view.actions
+            if offered and not button.isVisibleTo(self):
+                self._button_shown_at[action] = now
+            button.setVisible(offered)
         self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
         if view.state is State.CONFIRM_CANCEL:
             self.cancel_word.clear()
@@ -531,8 +601,10 @@ class MainWindow(QMainWindow):
         captures = [s for s in self.bridge.sources if isinstance(s, KeyboardCapture)]
         for capture in captures:
             capture.set_on_key(test_window.show_key)
+        self._scanner_test = test_window
 
         def detach() -> None:
+            self._scanner_test = None
             for capture in captures:
                 capture.set_on_key(None)
 
@@ -541,6 +613,8 @@ class MainWindow(QMainWindow):
     def _on_intents_settled(self, settled: list[tuple[Intent, IntentResolution]]) -> None:
         if settled:
             log.info("settled %d open intents by re-reading", len(settled))
+            # The re-read reached the server: the connection is fine again.
+            self.connection_label.setText(self.tr_("Connexion : OK"))
             self.refresh_history()
             if self._handoff is not None:
                 self._handoff.wake()  # payment records written by the settlement
