@@ -176,7 +176,8 @@ def read_scan(
         if isinstance(physical, Contremarque):
             return physical
     result = read_contremarque(scan.text, prefix=prefix, suffix=suffix, host_layout=host_layout)
-    if isinstance(result, Rejection) and physical is not None and physical.reason in _RECOGNISED_OTHER:
+    recognised = isinstance(physical, Rejection) and physical.reason in _RECOGNISED_OTHER
+    if isinstance(result, Rejection) and recognised and physical is not None:
         return physical  # a book's barcode read right from the physical keys: say what it is
     return result
 

@@ -250,7 +250,11 @@ class BookingCard(QGroupBox):
 
         self.id_panel = QGroupBox(tr("Vérification d'identité"))
         self.id_panel.setObjectName("id_panel")
-        self.id_panel.setStyleSheet("#id_panel { border: 2px solid #1f5fbf; border-radius: 6px; }")
+        self.id_panel.setStyleSheet(
+            "QGroupBox#id_panel { border: 2px solid #1f5fbf; border-radius: 6px; margin-top: 1.2em;"
+            " padding-top: 0.3em; font-weight: bold; }"
+            "QGroupBox#id_panel::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }"
+        )
         self.name = QLabel()
         self.name.setObjectName("id_name")
         self.name.setWordWrap(True)  # a long name wraps at 800 px, it is never cut

@@ -87,8 +87,8 @@ ACTION_BUTTONS = (
     (Action.REVERT, "Annuler la validation (Alt+A)", "Alt+A"),
     (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
 )
-# A click on a step-forward button that appeared this recently under the pointer is the second click
-# of a double-click on the previous step (ID checked -> Valider): ignored (at least Qt's interval).
+# A click on another button this soon after a click is the second half of a double-click (at least
+# Qt's double-click interval): ignored.
 CLICK_GUARD_MIN_S = 0.5
 
 
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.history = HistoryPanel(tr)
 
         self.buttons: dict[Action, QPushButton] = {}
-        self._button_shown_at: dict[Action, float] = {}
+        self._last_click: tuple[Action, float] | None = None
         actions_row = QHBoxLayout()
         actions_row.setSpacing(8)
         for action, label, key in ACTION_BUTTONS:
@@ -358,9 +358,14 @@ class MainWindow(QMainWindow):
         return max(CLICK_GUARD_MIN_S, QApplication.doubleClickInterval() / 1000)
 
     def _clicked(self, action: Action) -> None:
-        shown_at = self._button_shown_at.get(action)
-        if shown_at is not None and time.monotonic() - shown_at < self.click_guard_s():
-            log.info("click on %s ignored: the button appeared under the pointer just now", action.value)
+        # The second click of a double-click on one step lands on the next step's button, which took
+        # its place under the pointer (ID checked -> Valider): not the cashier's decision.
+        now = time.monotonic()
+        last = self._last_click
+        self._last_click = (action, now)
+        if last is not None and last[0] is not action and now - last[1] < self.click_guard_s():
+            log.info("click on %s ignored: the second half of a double-click", action.value)
+            self._last_click = last
             return
         self.trigger(action)
 
@@ -411,12 +416,8 @@ class MainWindow(QMainWindow):
             show_identity=view.state in IDENTITY_STATES,
             token=view.token,
         )
-        now = time.monotonic()
         for action, button in self.buttons.items():
-            offered = action in view.actions
-            if offered and not button.isVisibleTo(self):
-                self._button_shown_at[action] = now
-            button.setVisible(offered)
+            button.setVisible(action in view.actions)
         self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
         if view.state is State.CONFIRM_CANCEL:
             self.cancel_word.clear()
