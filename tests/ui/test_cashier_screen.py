@@ -26,7 +26,7 @@ from pos_client.ui.scanner_test_window import ScannerTestWindow
 WindowFactory = Callable[..., MainWindow]
 ISBN = "9782070612758"
 # What a US-configured scanner types for an ISBN on an AZERTY PC (digits without Shift).
-ISBN_ON_AZERTY = "çè\"éàçà&\"é(-è"
+ISBN_ON_AZERTY = 'çè"éàçà&"é(-è'
 
 
 def _card(qtbot: QtBot, window: MainWindow, token: str = "352UW4") -> None:
@@ -170,7 +170,9 @@ def test_a_book_barcode_scanned_on_a_card_is_said_not_silently_ignored(
     window.on_scan(RawScan(ISBN, Transport.SERIAL, "serial:test"))
     assert window.counter.state is State.ID_CHECK  # the card stays
     assert window.status_area.notice.isVisibleTo(window)
-    assert "Lecture ignorée" in window.status_area.notice.text() and "livre" in window.status_area.notice.text()
+    assert (
+        "Lecture ignorée" in window.status_area.notice.text() and "livre" in window.status_area.notice.text()
+    )
 
 
 def test_alt_i_refused_within_a_scanner_burst_says_press_again(
