@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_client.domain.fortnight import fortnight_of
+from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import Journal, JournalError
 from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal
@@ -73,6 +74,7 @@ class ExportResult:
     request: ExportRequest
     count: int | None  # None: the export failed
     error: str = ""  # French (or English) reason, when it failed
+    undone: int = 0  # of ``count``, the lines that undo a validation (not payments)
 
 
 def exporter_for(journal: Journal) -> Exporter | None:
@@ -80,6 +82,11 @@ def exporter_for(journal: Journal) -> Exporter | None:
     if isinstance(journal, SqliteJournal):
         return partial(write_export, journal)
     return None
+
+
+def undone_lines(journal: Journal, first_day: date, last_day: date) -> int:
+    """How many of the period's lines undo a validation (the export message counts them apart)."""
+    return sum(1 for row in journal.payments_between(first_day, last_day) if row.operation is Operation.KEEP)
 
 
 def default_export_folder() -> Path:
@@ -93,10 +100,14 @@ def default_file_name(first_day: date, last_day: date, fmt: ExportFormat) -> str
     return f"paiements-pass-culture_{first_day.isoformat()}_{last_day.isoformat()}.{fmt.value}"
 
 
-def run_export(exporter: Exporter, request: ExportRequest, tr: Translator) -> ExportResult:
-    """Run on a worker thread: the export, or why it failed (never an exception)."""
+def run_export(
+    exporter: Exporter, request: ExportRequest, tr: Translator, journal: Journal | None = None
+) -> ExportResult:
+    """Run on a worker thread: the export, or why it failed (never an exception). With ``journal``, the
+    lines that undo a validation are counted apart for the message."""
     try:
         count = exporter(request.first_day, request.last_day, request.fmt, request.path)
+        undone = undone_lines(journal, request.first_day, request.last_day) if journal is not None else 0
     except PermissionError:
         reason = tr("Le dossier {folder} n'est pas accessible en écriture.", folder=request.path.parent)
     except OSError as exc:
@@ -111,7 +122,7 @@ def run_export(exporter: Exporter, request: ExportRequest, tr: Translator) -> Ex
         log.exception("export failed")
         reason = tr("Erreur inattendue ({detail}).", detail=exc)
     else:
-        return ExportResult(request, count)
+        return ExportResult(request, count, undone=undone)
     log.warning("export to %s failed: %s", request.path, reason)
     return ExportResult(request, None, reason)
 
@@ -128,6 +139,16 @@ def export_message(result: ExportResult, tr: Translator) -> str:
     if result.count == 0:
         return tr(
             "Aucun paiement pass Culture {period}. Fichier écrit : {path}", period=period, path=request.path
+        )
+    if result.undone:
+        return tr(
+            "{n} lignes pass Culture {period} ({sales} paiements, {undone} annulations de validation) "
+            "exportées dans {path}",
+            n=result.count,
+            sales=result.count - result.undone,
+            undone=result.undone,
+            period=period,
+            path=request.path,
         )
     if result.count == 1:
         return tr("1 paiement pass Culture {period} exporté dans {path}", period=period, path=request.path)

@@ -523,7 +523,8 @@ class MainWindow(QMainWindow):
         self._export_folder = request.path.parent  # the next export starts there
         self.export_button.setEnabled(False)  # one export at a time
         tr = self.tr_
-        self.runner.submit(lambda: run_export(exporter, request, tr), self._show_export_result)
+        journal = self._journal
+        self.runner.submit(lambda: run_export(exporter, request, tr, journal), self._show_export_result)
 
     def _show_export_result(self, result: ExportResult) -> None:
         self.export_button.setEnabled(True)

@@ -273,7 +273,7 @@ def test_a_scan_made_in_the_scanner_test_opens_no_booking(
     window.bridge.scanned.emit(RawScan("PASSCULTURE:v3;TOKEN:352UW4", Transport.SERIAL, "serial:test"))
     qtbot.wait(50)
     assert window.counter.state is State.READY and api.count("get") == 0
-    assert "352UW4" in test_window.advice.text()
+    qtbot.waitUntil(lambda: "352UW4" in test_window.advice.text(), timeout=2000)
     test_window.close()
     window.bridge.scanned.emit(RawScan("PASSCULTURE:v3;TOKEN:352UW4", Transport.SERIAL, "serial:test"))
     qtbot.waitUntil(lambda: window.counter.state is State.ID_CHECK, timeout=5000)
