@@ -127,6 +127,8 @@ class KeySender:
         if self._process.stdin is not None:
             self._process.stdin.close()
         self._process.wait(timeout=10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 def sender_loop(display: str, gap_ms: float) -> None:
