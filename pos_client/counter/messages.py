@@ -223,7 +223,8 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         State.CANCELLED,
         Tone.ERROR,
         "Réservation annulée",
-        "La réservation {token} a été annulée : elle ne peut plus être validée.",
+        "La réservation {token} a été annulée, par le bénéficiaire, par le lieu ou parce qu'elle n'a pas "
+        "été retirée à temps (10 jours pour un livre, 30 jours sinon) : elle ne peut plus être validée.",
     ),
     Reimbursed: _rule(
         State.REIMBURSED,
@@ -248,7 +249,8 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         Tone.ERROR,
         "Contremarque introuvable",
         "Aucune réservation {token} pour ce lieu. Vérifiez que la réservation est bien pour ce lieu "
-        "(la clé d'API est celle du lieu) et que le code lu est le bon : un code déformé vient souvent "
+        "(cette caisse ne voit que les réservations de son lieu) et que le code lu est le bon : un code "
+        "déformé vient souvent "
         "d'une douchette réglée sur une autre disposition de clavier.",
     ),
     NotUsed: _rule(

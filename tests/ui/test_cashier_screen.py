@@ -8,6 +8,7 @@ card without empty rows (m11), the status bar (m12), « Tester le scanner » kee
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from counter_fakes import FakeApi, RecordingJournal
@@ -313,3 +314,48 @@ def _sizes(qtbot: QtBot, window: MainWindow) -> dict[str, float]:
         "button": window.buttons[Action.CONFIRM_ID].minimumHeight(),
         "icon": window.status_area.icon_size(),
     }
+
+
+# ----------------------------------------------------------------------------- m7
+def test_a_cancelled_booking_says_it_may_have_expired() -> None:
+    from pos_client.counter.messages import outcome_text
+    from pos_client.domain.outcomes import Cancelled
+    from pos_client.i18n import Translator
+
+    _title, detail = outcome_text(Cancelled("EXPR7D"), token="EXPR7D", amount_cents=None)
+    assert "retirée à temps" in detail.render(Translator("fr"))
+    assert "not collected in time" in detail.render(Translator("en"))
+
+
+# ----------------------------------------------------------------------------- m17
+def test_the_export_message_counts_an_undo_apart_from_the_payments(tmp_path: Path) -> None:
+    from datetime import date
+
+    from pos_client.i18n import Translator
+    from pos_client.journal.export import ExportFormat
+    from pos_client.ui.export_dialog import ExportRequest, ExportResult, export_message
+
+    request = ExportRequest(date(2026, 12, 1), date(2026, 12, 15), ExportFormat.CSV, tmp_path / "x.csv")
+    text = export_message(ExportResult(request, 3, undone=1), Translator("fr"))
+    assert "2 paiements" in text and "1 annulations de validation" in text and "3 paiements" not in text
+
+
+def test_an_undone_validation_is_counted_as_an_undo_for_the_export(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
+) -> None:
+    from datetime import date
+
+    from pos_client.ui.export_dialog import undone_lines
+
+    api, journal = fake_backend
+    window = make_window(api, journal)
+    _card(qtbot, window)
+    window.trigger(Action.CONFIRM_ID)
+    window.trigger(Action.VALIDATE)
+    qtbot.waitUntil(lambda: window.counter.state is State.VALIDATED, timeout=5000)
+    window.trigger(Action.REVERT)
+    window.trigger(Action.CONFIRM_REVERT)
+    qtbot.waitUntil(lambda: window.counter.state is State.REVERTED, timeout=5000)
+    today = date.today()
+    assert len(journal.payments_between(today, today)) == 2
+    assert undone_lines(journal, today, today) == 1
