@@ -57,9 +57,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     journal.set_defaults(handler=_cmd_journal)
 
 
-def _open(context: AppContext) -> SqliteJournal | None:
+DEMO_JOURNAL_NAME = "demo-journal.sqlite3"  # as pos_client.app.backend names it
+
+
+def _open(context: AppContext, *, demo: bool = False) -> SqliteJournal | None:
+    """The till's journal; with ``--demo``, the demo till's own (its fictitious sales)."""
+    path = context.paths.data_dir / DEMO_JOURNAL_NAME if demo else context.paths.journal_file
     try:
-        return open_journal(context.paths.journal_file, till=context.settings.till_name)
+        return open_journal(path, till=context.settings.till_name)
     except (JournalTooNewError, NotAJournalError) as exc:
         print(str(exc), file=sys.stderr)
         return None
@@ -69,7 +74,7 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> Exit:
     if args.last_day < args.first_day:
         print("La date de fin (--to) est avant la date de début (--from).", file=sys.stderr)
         return Exit.USAGE
-    journal = _open(context)
+    journal = _open(context, demo=bool(getattr(args, "demo", False)))
     if journal is None:
         return Exit.BAD_JOURNAL
     with journal:
@@ -100,7 +105,7 @@ def _describe(title: str, summary: PeriodSummary) -> str:
 
 def _cmd_journal(args: argparse.Namespace, context: AppContext) -> Exit:
     day = args.day or date.today()
-    journal = _open(context)
+    journal = _open(context, demo=bool(getattr(args, "demo", False)))
     if journal is None:
         return Exit.BAD_JOURNAL
     with journal:
