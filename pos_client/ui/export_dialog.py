@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QDate, QStandardPaths
 from PySide6.QtWidgets import (
@@ -36,6 +37,7 @@ from pos_client.domain.ports import Journal, JournalError
 from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal
 from pos_client.journal.export import ExportFormat, write_export
+from pos_client.journal.store import PaymentRow
 
 __all__ = [
     "ExportDialog",
@@ -84,9 +86,17 @@ def exporter_for(journal: Journal) -> Exporter | None:
     return None
 
 
-def undone_lines(journal: Journal, first_day: date, last_day: date) -> int:
+@runtime_checkable
+class PaymentRows(Protocol):
+    """A journal that lists its payment lines (the SQLite journal; the tests' recording one)."""
+
+    def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]: ...
+
+
+def undone_lines(journal: PaymentRows, first_day: date, last_day: date) -> int:
     """How many of the period's lines undo a validation (the export message counts them apart)."""
-    return sum(1 for row in journal.payments_between(first_day, last_day) if row.operation is Operation.KEEP)
+    rows = journal.payments_between(first_day, last_day)
+    return len([row for row in rows if row.operation is Operation.KEEP])
 
 
 def default_export_folder() -> Path:
@@ -101,13 +111,17 @@ def default_file_name(first_day: date, last_day: date, fmt: ExportFormat) -> str
 
 
 def run_export(
-    exporter: Exporter, request: ExportRequest, tr: Translator, journal: Journal | None = None
+    exporter: Exporter, request: ExportRequest, tr: Translator, journal: object = None
 ) -> ExportResult:
     """Run on a worker thread: the export, or why it failed (never an exception). With ``journal``, the
     lines that undo a validation are counted apart for the message."""
     try:
         count = exporter(request.first_day, request.last_day, request.fmt, request.path)
-        undone = undone_lines(journal, request.first_day, request.last_day) if journal is not None else 0
+        undone = (
+            undone_lines(journal, request.first_day, request.last_day)
+            if isinstance(journal, PaymentRows)
+            else 0
+        )
     except PermissionError:
         reason = tr("Le dossier {folder} n'est pas accessible en écriture.", folder=request.path.parent)
     except OSError as exc:

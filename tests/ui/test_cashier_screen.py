@@ -359,3 +359,22 @@ def test_an_undone_validation_is_counted_as_an_undo_for_the_export(
     today = date.today()
     assert len(journal.payments_between(today, today)) == 2
     assert undone_lines(journal, today, today) == 1
+
+
+# ----------------------------------------------------------------------------- m6
+def test_a_demo_restart_does_not_offer_a_code_already_validated(qtbot: QtBot, tmp_path: Path) -> None:
+    from pos_client.emulator import demo_data
+    from pos_client.settings import Settings
+    from pos_client.ui.app import demo_till
+
+    token = demo_data.TOKENS["book"]
+    settings = Settings(till_name="demo").with_values(ui={"sound_enabled": False})
+    with demo_till(tmp_path, settings) as (window, _backend):
+        _card(qtbot, window, token)
+        window.trigger(Action.CONFIRM_ID)
+        window.trigger(Action.VALIDATE)
+        qtbot.waitUntil(lambda: window.counter.state is State.VALIDATED, timeout=10000)
+    with demo_till(tmp_path, settings) as (window, _backend):  # the emulator starts afresh
+        window.on_scan(RawScan(f"PASSCULTURE:v3;TOKEN:{token}", Transport.SERIAL, "serial:test"))
+        qtbot.waitUntil(lambda: window.counter.state is not State.LOOKING_UP, timeout=10000)
+        assert window.counter.state is State.ALREADY_VALIDATED
