@@ -56,7 +56,7 @@ from pos_client.ui.export_dialog import (
     run_export,
 )
 from pos_client.ui.keyboard_capture import KeyboardCapture
-from pos_client.ui.look import button_role, style_button
+from pos_client.ui.look import TOUCH_MIN_PX, button_role, style_button
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
@@ -281,6 +281,8 @@ class MainWindow(QMainWindow):
         self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reconcile_button.setVisible(self._reconciler is not None)
         self.reconcile_button.clicked.connect(self.open_reconcile)
+        for button in (self.camera_button, self.export_button, self.reconcile_button):
+            button.setMinimumSize(TOUCH_MIN_PX, TOUCH_MIN_PX)  # touch screens: a finger, not a pointer
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)

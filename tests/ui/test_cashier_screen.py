@@ -200,7 +200,7 @@ def test_one_colour_language_and_touch_sized_buttons(
     cancel = window.buttons[Action.CANCEL_BOOKING]
     close = window.buttons[Action.DISMISS]
     qtbot.wait(20)
-    for button in (primary, cancel, close):
+    for button in (primary, cancel, close, window.camera_button):
         assert button.width() >= TOUCH_MIN_PX and button.height() >= TOUCH_MIN_PX
     assert primary.height() >= cancel.height() and primary.font().bold() and not cancel.font().bold()
     # The step forward first, the destructive action far away on the right.
