@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QFont, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -74,6 +74,7 @@ class StatusArea(QFrame):
         row.addLayout(texts, 1)
         self.setMinimumHeight(self.title.fontMetrics().height() * 3)
         self._tone: Tone | None = None
+        self._icons: dict[tuple[Tone, int, float], QPixmap] = {}
 
     def icon_size(self) -> int:
         """The icon follows the title's size (and so the « Taille des textes » setting)."""
@@ -87,10 +88,14 @@ class StatusArea(QFrame):
                 f"#status_area {{ background: {look.background}; border-radius: 8px; }}"
                 f"#status_area QLabel {{ color: {look.text}; background: transparent; }}"
             )
-            # Drawn, not a font glyph: the same icon on a bare Debian and on Windows.
-            self.icon.setPixmap(
-                glyph_pixmap(look.glyph, self.icon_size(), look.text, self.devicePixelRatioF())
-            )
+            # Drawn, not a font glyph: the same icon on a bare Debian and on Windows (drawn once per
+            # tone: the scan-to-card path repaints it twice per scan).
+            key = (view.tone, self.icon_size(), self.devicePixelRatioF())
+            pixmap = self._icons.get(key)
+            if pixmap is None:
+                pixmap = glyph_pixmap(look.glyph, key[1], look.text, key[2])
+                self._icons[key] = pixmap
+            self.icon.setPixmap(pixmap)
         self.title.setText(view.title)
         self.detail.setText(view.detail)
         self.notice.setText(view.notice)
