@@ -19,3 +19,17 @@ def test_demo_commands_read_the_demo_journal(tmp_path: Path, command: list[str])
     assert code == 0
     assert (paths.data_dir / DEMO_JOURNAL_NAME).exists()
     assert not paths.journal_file.exists()  # the shop's journal is never created by a demo command
+
+
+def test_help_and_errors_are_in_french(capsys: pytest.CaptureFixture[str]) -> None:
+    """m8: no "positional arguments", "show this help message", "error: the following arguments"."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("utilisation : ") and "afficher cette aide et quitter" in help_text
+    assert "positional arguments" not in help_text and "show this help" not in help_text
+    with pytest.raises(SystemExit) as exited:
+        main(["export"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert "erreur : arguments obligatoires manquants : --from, --to" in error and "error:" not in error

@@ -33,7 +33,7 @@ from pos_client.i18n import Translator
 from pos_client.scanner.payload import token_from_text
 from pos_client.ui.look import TONE_LOOK, glyph_pixmap
 
-__all__ = ["BookingCard", "CodeField", "HistoryPanel", "StatusArea"]
+__all__ = ["BookingCard", "CodeField", "HistoryPanel", "ReadySteps", "StatusArea"]
 
 SAY_FOR_MS = 4000  # how long a refused shortcut's explanation stays under the code field
 
@@ -101,6 +101,29 @@ class StatusArea(QFrame):
         self.notice.setText(view.notice)
         self.notice.setVisible(bool(view.notice))
         self.setAccessibleName(f"{view.title}. {view.detail}")
+
+
+class ReadySteps(QLabel):
+    """The three steps, shown in « Prêt » where the card will be (the left column is empty otherwise)."""
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ready_steps")
+        self.setText(
+            "\n".join(
+                (
+                    tr(
+                        "1. Scannez le QR code de la réservation dans l'application pass Culture "
+                        "du bénéficiaire."
+                    ),
+                    tr("2. Vérifiez sa pièce d'identité (pièce physique)."),
+                    tr("3. Validez, puis remettez le produit."),
+                )
+            )
+        )
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #3c4654; padding: 12px 0;")
+        _scaled(self, 1.3)
 
 
 class CodeField(QWidget):

@@ -14,7 +14,6 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
@@ -22,7 +21,6 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -45,7 +43,8 @@ from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
 from pos_client.i18n import Translator
 from pos_client.journal.store import SqliteJournal
 from pos_client.settings import Settings, WebcamSettings
-from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
+from pos_client.ui.action_bar import ActionBar
+from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, ReadySteps, StatusArea
 from pos_client.ui.export_dialog import (
     ExportDialog,
     Exporter,
@@ -56,7 +55,7 @@ from pos_client.ui.export_dialog import (
     run_export,
 )
 from pos_client.ui.keyboard_capture import KeyboardCapture
-from pos_client.ui.look import TOUCH_MIN_PX, button_role, style_button
+from pos_client.ui.look import TOUCH_MIN_PX
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
@@ -74,22 +73,6 @@ log = logging.getLogger(__name__)
 # Identity is shown only while the cashier has to check it.
 IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
 HANDOFF_REFRESH_MS = 1000
-# The buttons, in their row's order: the step forward first (the same place in every state), then
-# « Fermer », and far right, apart, the actions that undo or cancel (each asks first).
-ACTION_BUTTONS = (
-    (Action.CONFIRM_ID, "Pièce d'identité vérifiée (Alt+I)", "Alt+I"),
-    (Action.VALIDATE, "Valider la contremarque (Alt+V)", "Alt+V"),
-    (Action.RETRY, "Réessayer (Alt+R)", "Alt+R"),
-    (Action.CONFIRM_REVERT, "Oui, annuler la validation (Alt+O)", "Alt+O"),
-    (Action.CONFIRM_CANCEL, "Annuler définitivement (Alt+D)", "Alt+D"),
-    (Action.OPEN_SETTINGS, "Réglages (F2)", ""),
-    (Action.DISMISS, "Fermer (Échap)", ""),
-    (Action.REVERT, "Annuler la validation (Alt+A)", "Alt+A"),
-    (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
-)
-# A click on another button this soon after a click is the second half of a double-click (at least
-# Qt's double-click interval): ignored.
-CLICK_GUARD_MIN_S = 0.5
 
 
 class HandOffLink(Protocol):
@@ -191,27 +174,10 @@ class MainWindow(QMainWindow):
         self.card = BookingCard(tr)
         self.history = HistoryPanel(tr)
 
-        self.buttons: dict[Action, QPushButton] = {}
-        self._last_click: tuple[Action, float] | None = None
-        actions_row = QHBoxLayout()
-        actions_row.setSpacing(8)
-        for action, label, key in ACTION_BUTTONS:
-            button = QPushButton(tr(label))
-            button.setObjectName(f"action_{action.value}")
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where a code lands
-            style_button(button, button_role(action))
-            button.clicked.connect(lambda _checked=False, a=action: self._clicked(a))
-            self.buttons[action] = button
-            if action is Action.REVERT:
-                actions_row.addStretch(1)  # destructive actions apart, far right
-            actions_row.addWidget(button)
-            if key:
-                # Window-wide and always on: an action not offered now says so, it never types
-                # its letter into the code field.
-                shortcut = QShortcut(QKeySequence(key), self)
-                shortcut.activated.connect(lambda a=action, k=key: self._shortcut(a, k))
-        if Action.REVERT not in self.buttons:
-            actions_row.addStretch(1)
+        self.action_bar = ActionBar(self, tr)
+        self.action_bar.clicked.connect(self.trigger)
+        self.action_bar.key_pressed.connect(self._shortcut)
+        self.buttons = self.action_bar.buttons
         self.cancel_word = QLineEdit()
         self.cancel_word.setObjectName("cancel_word")
         self.cancel_word.setPlaceholderText(tr("Tapez ANNULER"))
@@ -222,6 +188,8 @@ class MainWindow(QMainWindow):
         left = QVBoxLayout(left_column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.code_field)
+        self.ready_steps = ReadySteps(tr)  # in « Prêt », where the card will be
+        left.addWidget(self.ready_steps)
         left.addWidget(self.card)
         left.addWidget(self.cancel_word)
         left.addStretch(1)  # the code field stays on top when no card is shown
@@ -237,7 +205,7 @@ class MainWindow(QMainWindow):
         middle.addWidget(self.left_scroll, 3)
         middle.addWidget(self.history, 2)
         outer.addLayout(middle, 1)
-        outer.addLayout(actions_row)
+        outer.addLayout(self.action_bar.layout)
         self.setCentralWidget(body)
 
         env_text = tr("Serveur : {env}", env=tr(environment_label))
@@ -354,22 +322,8 @@ class MainWindow(QMainWindow):
             return
         self.code_field.say(self.tr_("{key} : rien à faire pour l'instant", key=key))
 
-    @staticmethod
-    def click_guard_s() -> float:
-        """How long a button that just appeared ignores clicks (a double-click's second half)."""
-        return max(CLICK_GUARD_MIN_S, QApplication.doubleClickInterval() / 1000)
-
-    def _clicked(self, action: Action) -> None:
-        # The second click of a double-click on one step lands on the next step's button, which took
-        # its place under the pointer (ID checked -> Valider): not the cashier's decision.
-        now = time.monotonic()
-        last = self._last_click
-        self._last_click = (action, now)
-        if last is not None and last[0] is not action and now - last[1] < self.click_guard_s():
-            log.info("click on %s ignored: the second half of a double-click", action.value)
-            self._last_click = last
-            return
-        self.trigger(action)
+    def click_guard_s(self) -> float:
+        return self.action_bar.click_guard_s()
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt's name
         super().showEvent(event)
@@ -418,9 +372,9 @@ class MainWindow(QMainWindow):
             show_identity=view.state in IDENTITY_STATES,
             token=view.token,
         )
-        for action, button in self.buttons.items():
-            button.setVisible(action in view.actions)
+        self.action_bar.show_only(view.actions)
         self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
+        self.ready_steps.setVisible(view.booking is None and view.state is State.READY)
         if view.state is State.CONFIRM_CANCEL:
             self.cancel_word.clear()
             self.cancel_word.setFocus()

@@ -378,3 +378,20 @@ def test_a_demo_restart_does_not_offer_a_code_already_validated(qtbot: QtBot, tm
         window.on_scan(RawScan(f"PASSCULTURE:v3;TOKEN:{token}", Transport.SERIAL, "serial:test"))
         qtbot.waitUntil(lambda: window.counter.state is not State.LOOKING_UP, timeout=10000)
         assert window.counter.state is State.ALREADY_VALIDATED
+
+
+# ----------------------------------------------------------------------------- m10, m8
+def test_ready_shows_the_three_steps_where_the_card_will_be(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
+) -> None:
+    window = make_window(*fake_backend)
+    assert window.ready_steps.isVisible() and "pièce d'identité" in window.ready_steps.text()
+    _card(qtbot, window)
+    assert not window.ready_steps.isVisible()
+
+
+def test_settings_are_listed_as_the_file_writes_them_not_as_python_enums() -> None:
+    from pos_client.settings import Settings, describe
+
+    text = describe(Settings())
+    assert "api.environment = 'production'" in text and "ApiEnvironment." not in text
