@@ -320,6 +320,9 @@ class MainWindow(QMainWindow):
                 # Offered but refused: it came within a scanner's burst (Alt+I just after a scan).
                 self.code_field.say(self.tr_("{key} trop tôt après la lecture : appuyez de nouveau", key=key))
             return
+        if action is Action.VALIDATE and Action.CONFIRM_ID in self.counter.view.actions:
+            self.code_field.say(self.tr_("Alt+V : confirmez d'abord la pièce d'identité (Alt+I)"))
+            return
         self.code_field.say(self.tr_("{key} : rien à faire pour l'instant", key=key))
 
     def click_guard_s(self) -> float:

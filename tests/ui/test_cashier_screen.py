@@ -65,6 +65,7 @@ def test_alt_v_before_the_id_check_types_nothing_and_validates_nothing(
     _alt(qtbot, window, Qt.Key.Key_V)
     assert window.code_field.edit.text() == "" and window.counter.state is State.ID_CHECK
     assert api.count("use") == 0
+    assert "confirmez d'abord la pièce d'identité" in window.code_field.error.text()
 
 
 def test_escape_clears_what_was_typed_so_the_next_code_is_read(
