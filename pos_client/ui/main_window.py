@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from pos_client import APP_TITLE
 from pos_client.counter.machine import Counter
-from pos_client.counter.view import Action, Connection, CounterView, State
+from pos_client.counter.view import BUSY_STATES, Action, Connection, CounterView, State
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine
 from pos_client.domain.ports import Journal
 from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
@@ -319,6 +319,10 @@ class MainWindow(QMainWindow):
             if not self.trigger(action):
                 # Offered but refused: it came within a scanner's burst (Alt+I just after a scan).
                 self.code_field.say(self.tr_("{key} trop tôt après la lecture : appuyez de nouveau", key=key))
+            return
+        if self.counter.state in BUSY_STATES:
+            waiting = self.tr_("{key} : la caisse attend une réponse ; appuyez de nouveau ensuite", key=key)
+            self.code_field.say(waiting)
             return
         if action is Action.VALIDATE and Action.CONFIRM_ID in self.counter.view.actions:
             self.code_field.say(self.tr_("Alt+V : confirmez d'abord la pièce d'identité (Alt+I)"))

@@ -396,3 +396,14 @@ def test_settings_are_listed_as_the_file_writes_them_not_as_python_enums() -> No
 
     text = describe(Settings())
     assert "api.environment = 'production'" in text and "ApiEnvironment." not in text
+
+
+def test_a_key_pressed_while_the_booking_is_looked_up_says_to_press_again(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
+) -> None:
+    window = make_window(*fake_backend)
+    _active(qtbot, window)
+    window.counter.scan(RawScan("PASSCULTURE:v3;TOKEN:352UW4", Transport.SERIAL, "serial:test"))
+    assert window.counter.state is State.LOOKING_UP  # the answer comes back through the event loop
+    _alt(qtbot, window, Qt.Key.Key_I)
+    assert "appuyez de nouveau" in window.code_field.error.text()
