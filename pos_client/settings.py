@@ -525,4 +525,9 @@ def to_toml(settings: Settings) -> str:
 
 def describe(settings: Settings) -> str:
     """A human table of every setting with its value and description."""
-    return "\n".join(f"{key} = {value!r}\n    {doc}" for key, value, doc in iter_fields(settings))
+    return "\n".join(f"{key} = {_as_written(value)}\n    {doc}" for key, value, doc in iter_fields(settings))
+
+
+def _as_written(value: object) -> str:
+    """A value as the settings file writes it ('production', not <ApiEnvironment.PRODUCTION: ...>)."""
+    return repr(value.value) if isinstance(value, StrEnum) else repr(value)

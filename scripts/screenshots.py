@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 Starts Xvfb on a free display, then re-runs itself inside it (``--capture``): the window runs in
-demo mode against the in-process emulator and is driven through each state; every PNG is kept
-under 100 kB (the 1024x768 window at full size, 8-bit palette).
+demo mode against the in-process emulator and is driven through each state, in French and English, at
+1024x768 and 1024x600 (French 1024x768 at the top of --out, the others in sub-folders); every PNG is
+kept under 100 kB (the window at full size, 8-bit palette).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
-def run_under_xvfb(out: Path) -> int:
+def run_under_xvfb(out: Path, only: str | None = None) -> int:
     number = free_display()
     xvfb = subprocess.Popen(
         ["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
@@ -44,14 +45,37 @@ def run_under_xvfb(out: Path) -> int:
             time.sleep(0.05)
         env = dict(os.environ, DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb")
         return subprocess.call(
-            [sys.executable, __file__, "--capture", "--out", str(out)], env=env, timeout=300
+            [sys.executable, __file__, "--capture", "--out", str(out)]
+            + ([] if only is None else ["--only", only]),
+            env=env,
+            timeout=600,
         )
     finally:
         xvfb.terminate()
         xvfb.wait(10)
 
 
-def capture(out: Path) -> int:
+# (language, width, height) -> sub-folder of --out; French at 1024x768 stays at the top (the README's).
+VARIANTS = (
+    ("fr", 1024, 768, ""),
+    ("fr", 1024, 600, "fr-1024x600"),
+    ("en", 1024, 768, "en-1024x768"),
+    ("en", 1024, 600, "en-1024x600"),
+)
+
+
+def capture(out: Path, only: str | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    for language, width, height, folder in VARIANTS:
+        if only is not None and folder != only:
+            continue
+        capture_variant(app, out / folder if folder else out, language, width, height)
+    return 0
+
+
+def capture_variant(app: object, out: Path, language: str, width: int, height: int) -> None:
     import make_webcam_corpus
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage
@@ -63,22 +87,28 @@ def capture(out: Path) -> int:
     from pos_client.settings import Settings
     from pos_client.ui.app import demo_till
 
-    app = QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     out.mkdir(parents=True, exist_ok=True)
     tokens = demo_data.TOKENS
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         # The camera screenshot films a phone showing a demo booking's QR code (a rendered video).
         video = make_webcam_corpus.write_video(Path(tmp) / "phone.avi", "appear", (tokens["book"],)).path
         settings = Settings(till_name="caisse-1").with_values(
-            ui={"sound_enabled": False, "return_to_ready_s": 600.0}, webcam={"device": str(video)}
+            ui={"sound_enabled": False, "return_to_ready_s": 600.0, "language": language},
+            webcam={"device": str(video)},
         )
         window, backend = stack.enter_context(demo_till(Path(tmp), settings))
         assert backend.emulator is not None
-        window.resize(1024, 768)  # the smallest screen a till has: what the cashier sees there
+        window.resize(width, height)  # the smallest screens a till has: what the cashier sees there
         window.show()
         # What two connected scanners look like in the status bar (demo mode opens no device).
         for source_id in ("keyboard", "serial:/dev/ttyACM0"):
             window.bridge.status_changed.emit(SourceStatus(source_id, SourceState.CONNECTED))
+
+        def pump(seconds: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                app.processEvents()
 
         def settle(state: State) -> None:
             deadline = time.monotonic() + 15
@@ -86,9 +116,7 @@ def capture(out: Path) -> int:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"expected {state}, got {window.counter.state}")
                 app.processEvents()
-            end = time.monotonic() + 0.3
-            while time.monotonic() < end:
-                app.processEvents()
+            pump(0.3)
 
         def shoot(name: str) -> None:
             image = (
@@ -97,14 +125,15 @@ def capture(out: Path) -> int:
                 .convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
             )
             path = out / f"{name}.png"
-            image.save(str(path), "PNG", 0)
+            image.save(str(path), "PNG", 9)
             size = path.stat().st_size
             print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size} bytes")
             if size > MAX_BYTES:
                 raise SystemExit(f"{path} is larger than {MAX_BYTES} bytes")
 
-        def scan(token: str) -> None:
-            window.counter.dismiss()
+        def scan(token: str, *, dismiss: bool = True) -> None:
+            if dismiss:
+                window.counter.dismiss()
             window.on_scan(RawScan(f"PASSCULTURE:v3;TOKEN:{token}", Transport.SERIAL, "serial:/dev/ttyACM0"))
 
         settle(State.READY)
@@ -210,9 +239,10 @@ def _truth_screens(
 def main() -> int:
     parser = argparse.ArgumentParser(description="Screenshots of the till's main states (Xvfb).")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", help="one variant's folder (\"\" for French 1024x768)")
     parser.add_argument("--capture", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    return capture(args.out) if args.capture else run_under_xvfb(args.out)
+    return capture(args.out, args.only) if args.capture else run_under_xvfb(args.out, args.only)
 
 
 if __name__ == "__main__":

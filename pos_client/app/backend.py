@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
+from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import BookingsApi, Journal
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
@@ -123,6 +125,22 @@ def _start_handoff(journal: SqliteJournal, settings: Settings, stack: ExitStack)
     return RunningHandOff(outbox, worker)
 
 
+DEMO_MEMORY_DAYS = 31
+
+
+def _replay_demo_sales(journal: SqliteJournal, api: BookingsApi) -> None:
+    """The demo emulator starts afresh while the demo journal remembers: bookings the demo till
+    validated (and did not undo) are validated again on the emulator, so a code already in the history
+    is not offered for validation a second time after a restart."""
+    today = date.today()
+    live: dict[str, int] = {}
+    for row in journal.payments_between(today - timedelta(days=DEMO_MEMORY_DAYS), today):
+        live[row.record.token] = live.get(row.record.token, 0) + (1 if row.operation is Operation.USE else -1)
+    for token, count in live.items():
+        if count > 0:
+            api.validate(token)
+
+
 def open_backend(
     context: AppContext,
     *,
@@ -167,6 +185,8 @@ def open_backend(
         client = open_client(base_url, api_key, settings)
         stack.callback(client.close)
         api = client
+    if demo:
+        _replay_demo_sales(journal, api)
     # Demo sales are fictitious: they are never handed to the shop's cash register.
     handoff = None if demo else _start_handoff(journal, settings, stack)
     return Backend(api, journal, label, api_key, emulator, problems, handoff)

@@ -27,6 +27,7 @@ from typing import Protocol
 from pos_client import APP_NAME, __version__
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
+from pos_client.cli.french_parser import FrenchArgumentParser
 from pos_client.logs import setup_logging
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings, SettingsError
@@ -92,7 +93,7 @@ def _modules_to_register(argv: Sequence[str] | None) -> tuple[str, ...]:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; with ``argv``, only the modules its subcommand needs are imported."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = FrenchArgumentParser(
         prog=APP_NAME,
         description="Caisse pass Culture : lit, vérifie, valide et enregistre les contremarques.",
     )

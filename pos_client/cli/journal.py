@@ -58,15 +58,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     journal.set_defaults(handler=_cmd_journal)
 
 
-def _open(context: AppContext) -> SqliteJournal | None:
-    # Open intents (a crash, a lost answer) are settled first by re-reading their bookings, as the
-    # window does, so the day's lines and the export have the sale.
-    from pos_client.cli.booking import settle_with_settings
+DEMO_JOURNAL_NAME = "demo-journal.sqlite3"  # as pos_client.app.backend names it
 
-    for line in settle_with_settings(context):
-        print(line, file=sys.stderr)
+
+def _open(context: AppContext, *, demo: bool = False) -> SqliteJournal | None:
+    """The till's journal; with ``--demo``, the demo till's own (its fictitious sales). Open intents
+    (a crash, a lost answer) are settled first by re-reading their bookings, as the window does, so
+    the day's lines and the export have the sale."""
+    path = context.paths.data_dir / DEMO_JOURNAL_NAME if demo else context.paths.journal_file
+    if not demo:
+        from pos_client.cli.booking import settle_with_settings
+
+        for line in settle_with_settings(context):
+            print(line, file=sys.stderr)
     try:
-        return open_journal(context.paths.journal_file, till=context.settings.till_name)
+        return open_journal(path, till=context.settings.till_name)
     except JournalError as exc:  # newer, foreign, damaged, a folder, locked: the same for every command
         print(f"Journal des ventes inutilisable : {exc}", file=sys.stderr)
         return None
@@ -80,7 +86,7 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> Exit:
     if problem is not None:
         print(problem, file=sys.stderr)
         return Exit.USAGE
-    journal = _open(context)
+    journal = _open(context, demo=bool(getattr(args, "demo", False)))
     if journal is None:
         return Exit.BAD_JOURNAL
     with journal:
@@ -133,7 +139,7 @@ def _cmd_journal(args: argparse.Namespace, context: AppContext) -> Exit:
         from pos_client.cli.ledger import print_ledger_summary
 
         return Exit(print_ledger_summary(context, day))
-    journal = _open(context)
+    journal = _open(context, demo=bool(getattr(args, "demo", False)))
     if journal is None:
         return Exit.BAD_JOURNAL
     try:

@@ -72,7 +72,7 @@ from pos_client.domain.outcomes import (
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, TaskRunner
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.domain.venues import is_foreign
-from pos_client.scanner.payload import Contremarque, read_scan
+from pos_client.scanner.payload import Contremarque, RejectionReason, read_scan
 
 __all__ = ["SETTLE_EVERY_S", "SETTLE_MIN_AGE_S", "Counter", "CounterConfig"]
 
@@ -86,6 +86,10 @@ SETTLE_EVERY_S = 30.0
 SETTLE_MIN_AGE_S = 120.0
 # A change unanswered this long is shown as slow, with a way out that leaves its outcome unknown.
 SLOW_AFTER_S = 5.0
+# Codes read perfectly that are something else (a book, a link, another QR): not "illisible".
+_READ_BUT_OTHER = frozenset(
+    {RejectionReason.BOOK_BARCODE, RejectionReason.WEB_LINK, RejectionReason.OTHER_QR}
+)
 _KEYSTROKE_TRANSPORTS = frozenset({Transport.KEYBOARD, Transport.EVDEV})
 _CHANGE_STATE = {
     Operation.USE: State.VALIDATING,
@@ -211,11 +215,15 @@ class Counter:
         if not isinstance(read, Contremarque):
             if self.state in BUSY_STATES or self.state in (State.ID_CHECK, State.CONFIRM_CANCEL):
                 log.info("unreadable scan ignored while a booking is on screen")
+                # Said, never silent: the card stays, the notice tells why nothing happened.
+                notice = msg.IGNORED_ON_CARD(reason=read.message).render(self._tr)
+                self._view = replace(self._view, notice=notice, serial=self._view.serial + 1, sound=None)
+                self._on_view(self._view)
                 return
             self._show(
                 State.INVALID_CODE,
                 Tone.ERROR,
-                msg.UNREADABLE,
+                msg.NOT_A_CONTREMARQUE if read.reason in _READ_BUT_OTHER else msg.UNREADABLE,
                 Text("{reason}", {"reason": read.message}),
                 actions=frozenset({Action.DISMISS}),
                 sound=Sound.ERROR,
@@ -386,7 +394,7 @@ class Counter:
         actions = {Action.DISMISS, Action.CANCEL_BOOKING, Action.VALIDATE if checked else Action.CONFIRM_ID}
         self._show(
             State.ID_CHECK,
-            Tone.ATTENTION,
+            Tone.NEXT,
             msg.ID_CHECKED_TITLE if checked else msg.CHECK_ID_TITLE,
             msg.ID_CHECKED if checked else msg.CHECK_ID,
             token=current.token,
@@ -439,7 +447,7 @@ class Counter:
             return False
         self._show(
             State.CONFIRM_REVERT,
-            Tone.ATTENTION,
+            Tone.NEXT,
             msg.CONFIRM_REVERT_TITLE,
             msg.CONFIRM_REVERT,
             token=token,
@@ -469,7 +477,7 @@ class Counter:
             return False
         self._show(
             State.CONFIRM_CANCEL,
-            Tone.ERROR,
+            Tone.NEXT,
             msg.CONFIRM_CANCEL_TITLE,
             msg.CONFIRM_CANCEL,
             token=token,

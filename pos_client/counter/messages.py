@@ -102,6 +102,8 @@ READY = _t("Prêt : scannez une contremarque")
 LOOKING_UP = _t("Recherche de la réservation…")
 CODE_LINE = _t("Contremarque {token}")
 UNREADABLE = _t("Code illisible")
+NOT_A_CONTREMARQUE = _t("Ce n'est pas une contremarque")
+IGNORED_ON_CARD = _t("Lecture ignorée, la réservation reste à l'écran : {reason}")
 CHECK_ID_TITLE = _t("Vérifiez la pièce d'identité")
 CHECK_ID = _t("Vérifiez la pièce d'identité du bénéficiaire (pièce physique uniquement), puis confirmez.")
 ID_CHECKED_TITLE = _t("Pièce d'identité vérifiée : validez")
@@ -280,7 +282,8 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         State.CANCELLED,
         Tone.ERROR,
         "Réservation annulée",
-        "La réservation {token} a été annulée : elle ne peut plus être validée.",
+        "La réservation {token} a été annulée, par le bénéficiaire, par le lieu ou parce qu'elle n'a pas "
+        "été retirée à temps (10 jours pour un livre, 30 jours sinon) : elle ne peut plus être validée.",
     ),
     Reimbursed: _rule(
         State.REIMBURSED,

@@ -96,6 +96,7 @@ class Tone(StrEnum):
     SUCCESS = "success"
     ATTENTION = "attention"
     ERROR = "error"
+    NEXT = "next"  # the next step or a question (ID check, confirmations): blue, never amber or red
 
 
 class Sound(StrEnum):

@@ -25,6 +25,7 @@ from typing import BinaryIO, TextIO
 from pos_client.domain.formats import euros_with_comma
 from pos_client.domain.ledger import Operation
 from pos_client.domain.payment_document import payment_document
+from pos_client.domain.scan import Transport
 from pos_client.durable import durable_replace
 from pos_client.journal.store import SqliteJournal
 from pos_client.safety.csv_cells import safe_cell
@@ -65,6 +66,16 @@ CSV_COLUMNS = (
     "identifiant",
 )
 _OPERATION_LABELS = {Operation.USE: "validation", Operation.KEEP: "annulation de validation"}
+# How the code was read, in the spreadsheet's words (JSON lines keep the machine values).
+READ_LABELS = {
+    Transport.KEYBOARD: "douchette (clavier)",
+    Transport.EVDEV: "douchette (clavier)",
+    Transport.SERIAL: "douchette (série)",
+    Transport.HID_POS: "douchette (HID)",
+    Transport.WEBCAM: "caméra",
+    Transport.TYPED: "saisie",
+    Transport.COMMAND_LINE: "ligne de commande",
+}
 
 
 def export_payments(
@@ -94,7 +105,7 @@ def export_payments(
                     euros_with_comma(record.unit_price_cents),
                     record.quantity,
                     euros_with_comma(record.amount_cents),
-                    record.transport.value,
+                    READ_LABELS.get(record.transport, record.transport.value),
                     record.uid,
                 )
             )

@@ -182,11 +182,20 @@ def read_scan(
 ) -> Contremarque | Rejection:
     """Read a scan: its layout-independent ``physical_text`` first (keyboard sources), then its
     text."""
+    physical: Contremarque | Rejection | None = None
     if scan.physical_text is not None:
-        result = read_contremarque(scan.physical_text, prefix=prefix, suffix=suffix)
-        if isinstance(result, Contremarque):
-            return result
-    return read_contremarque(scan.text, prefix=prefix, suffix=suffix, host_layout=host_layout)
+        physical = read_contremarque(scan.physical_text, prefix=prefix, suffix=suffix)
+        if isinstance(physical, Contremarque):
+            return physical
+    result = read_contremarque(scan.text, prefix=prefix, suffix=suffix, host_layout=host_layout)
+    recognised = isinstance(physical, Rejection) and physical.reason in _RECOGNISED_OTHER
+    if isinstance(result, Rejection) and recognised and physical is not None:
+        return physical  # a book's barcode read right from the physical keys: say what it is
+    return result
+
+
+# Codes that were read perfectly but are something else (the title says so, not "illisible").
+_RECOGNISED_OTHER = frozenset({RejectionReason.BOOK_BARCODE, RejectionReason.WEB_LINK})
 
 
 def read_contremarque(

@@ -37,7 +37,7 @@ from pos_client.domain.ports import BookingsApi, Journal, JournalError
 from pos_client.domain.scan import ScanSource
 from pos_client.i18n import Translator
 from pos_client.paths import AppPaths
-from pos_client.settings import Settings
+from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.offer_panel import attach_offer_desk
 from pos_client.ui.qt_translations import install_qt_translation
@@ -84,12 +84,20 @@ def _window_for(
         sources=sources,
         demo=demo,
         environment_label=backend.environment_label,
+        server_address=_custom_address(settings, demo=demo),
         api_key_hint=lambda: key_hint(backend.api_key),
         problems=backend.problems,
         handoff=backend.handoff,
     )
     window.resize(1024, 768)
     return window
+
+
+def _custom_address(settings: Settings, *, demo: bool) -> str:
+    """The custom server's address for the status bar ("" for production, integration and the demo)."""
+    if demo or settings.api.environment is not ApiEnvironment.CUSTOM:
+        return ""
+    return settings.api.custom_url
 
 
 @contextmanager
@@ -237,6 +245,7 @@ def _run_once(
                 keys,
                 window,
                 attach_scanner_test=window.attach_scanner_test,
+                demo=demo,
                 load_venues=getattr(backend.api, "offerer_venues", None),  # the key's venues
             )
             if dialog.exec():

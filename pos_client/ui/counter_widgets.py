@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -31,17 +31,11 @@ from pos_client.domain.ledger import JournalLine, Operation
 from pos_client.domain.token import TOKEN_LENGTH, TYPED_ALPHABET
 from pos_client.i18n import Translator
 from pos_client.scanner.payload import token_from_text
+from pos_client.ui.look import TONE_LOOK, glyph_pixmap
 
-__all__ = ["BookingCard", "CodeField", "HistoryPanel", "StatusArea"]
+__all__ = ["BookingCard", "CodeField", "HistoryPanel", "ReadySteps", "StatusArea"]
 
-# Colour is never alone: each tone has an icon and the title says it in words.
-TONE_STYLE: dict[Tone, tuple[str, str, str]] = {  # (icon, background, text colour)
-    Tone.NEUTRAL: ("▶", "#eef1f5", "#1d2733"),
-    Tone.BUSY: ("⌛", "#e3ecfa", "#12306b"),
-    Tone.SUCCESS: ("✔", "#1e7b34", "#ffffff"),
-    Tone.ATTENTION: ("⚠", "#ffd866", "#3b2a00"),
-    Tone.ERROR: ("✖", "#b3261e", "#ffffff"),
-}
+SAY_FOR_MS = 4000  # how long a refused shortcut's explanation stays under the code field
 
 
 def _scaled(widget: QWidget, factor: float, *, bold: bool = False) -> None:
@@ -59,18 +53,18 @@ class StatusArea(QFrame):
         self.setObjectName("status_area")
         self.icon = QLabel()
         self.icon.setObjectName("status_icon")
-        _scaled(self.icon, 3.0, bold=True)
         self.title = QLabel()
         self.title.setObjectName("status_title")
         self.title.setWordWrap(True)
-        _scaled(self.title, 2.0, bold=True)
+        _scaled(self.title, 2.2, bold=True)  # read at arm's length
         self.detail = QLabel()
         self.detail.setObjectName("status_detail")
         self.detail.setWordWrap(True)
-        _scaled(self.detail, 1.2)
+        _scaled(self.detail, 1.3)
         self.notice = QLabel()
         self.notice.setObjectName("status_notice")
         self.notice.setWordWrap(True)
+        _scaled(self.notice, 1.2, bold=True)
         texts = QVBoxLayout()
         texts.addWidget(self.title)
         texts.addWidget(self.detail)
@@ -78,23 +72,70 @@ class StatusArea(QFrame):
         row = QHBoxLayout(self)
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(texts, 1)
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(self.title.fontMetrics().height() * 3)
         self._tone: Tone | None = None
+        self._background = QColor(TONE_LOOK[Tone.NEUTRAL].background)
+        self._icons: dict[tuple[Tone, int, float], QPixmap] = {}
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._background)
+        painter.drawRoundedRect(QRectF(self.rect()), 8, 8)
+        painter.end()
+
+    def icon_size(self) -> int:
+        """The icon follows the title's size (and so the « Taille des textes » setting)."""
+        return round(self.title.fontMetrics().height() * 1.6)
 
     def show_view(self, view: CounterView) -> None:
-        icon, background, colour = TONE_STYLE[view.tone]
-        if view.tone is not self._tone:  # re-polishing is costly: only when the colour changes
+        look = TONE_LOOK[view.tone]
+        if view.tone is not self._tone:
+            # A palette and a painted rounded rectangle, not a style sheet: re-polishing the area on
+            # each tone change (twice per scan) cost a millisecond on the scan-to-card path.
             self._tone = view.tone
-            self.setStyleSheet(
-                f"#status_area {{ background: {background}; border-radius: 8px; }}"
-                f"#status_area QLabel {{ color: {colour}; background: transparent; }}"
-            )
-        self.icon.setText(icon)
+            self._background = QColor(look.background)
+            palette = self.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, QColor(look.text))
+            self.setPalette(palette)
+            self.update()
+            # Drawn, not a font glyph: the same icon on a bare Debian and on Windows (drawn once per
+            # tone: the scan-to-card path repaints it twice per scan).
+            key = (view.tone, self.icon_size(), self.devicePixelRatioF())
+            pixmap = self._icons.get(key)
+            if pixmap is None:
+                pixmap = glyph_pixmap(look.glyph, key[1], look.text, key[2])
+                self._icons[key] = pixmap
+            self.icon.setPixmap(pixmap)
         self.title.setText(view.title)
         self.detail.setText(view.detail)
         self.notice.setText(view.notice)
         self.notice.setVisible(bool(view.notice))
         self.setAccessibleName(f"{view.title}. {view.detail}")
+
+
+class ReadySteps(QLabel):
+    """The three steps, shown in « Prêt » where the card will be (the left column is empty otherwise)."""
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ready_steps")
+        self.setText(
+            "\n".join(
+                (
+                    tr(
+                        "1. Scannez le QR code de la réservation dans l'application pass Culture "
+                        "du bénéficiaire."
+                    ),
+                    tr("2. Vérifiez sa pièce d'identité (pièce physique)."),
+                    tr("3. Validez, puis remettez le produit."),
+                )
+            )
+        )
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #3c4654; padding: 12px 0;")
+        _scaled(self, 1.3)
 
 
 class CodeField(QWidget):
@@ -134,7 +175,21 @@ class CodeField(QWidget):
         layout.addWidget(self.error)
         self.edit.textEdited.connect(self._on_text_edited)
         self.edit.returnPressed.connect(self._on_return)
+        self._said = QTimer(self)
+        self._said.setSingleShot(True)
+        self._said.timeout.connect(self._refresh_hints)
         self._refresh_hints()
+
+    def clear(self) -> None:
+        """Forget what was typed (Échap)."""
+        self.edit.clear()
+        self._said.stop()
+        self._refresh_hints()
+
+    def say(self, text: str) -> None:
+        """Explain, for a few seconds under the field, why a key did nothing (never silent)."""
+        self.error.setText(text)
+        self._said.start(SAY_FOR_MS)
 
     def _on_text_edited(self, text: str) -> None:
         if "PASSCULTURE" in text.upper():
@@ -158,6 +213,8 @@ class CodeField(QWidget):
         self.edit.setPlaceholderText(full if fits else short)
 
     def _refresh_hints(self) -> None:
+        if self._said.isActive():
+            self._said.stop()
         text = self.edit.text()
         self.hint.setText(self._tr("Caractères restants : {left}/6", left=max(0, TOKEN_LENGTH - len(text))))
         if len(text) > TOKEN_LENGTH:
@@ -178,7 +235,11 @@ class CodeField(QWidget):
 
 
 class BookingCard(QGroupBox):
-    """What was booked, and the ID-check panel with the beneficiary's identity (never stored)."""
+    """What was booked, and the ID-check panel with the beneficiary's identity (never stored).
+
+    The amount and, during the ID check, the name are the largest lines (read at arm's length); the
+    scanned code is shown; rows a product does not have (price category, EAN) are hidden, not "—".
+    """
 
     def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
         super().__init__(tr("Réservation"), parent)
@@ -187,71 +248,104 @@ class BookingCard(QGroupBox):
         self.offer = QLabel()
         self.offer.setObjectName("card_offer")
         self.offer.setWordWrap(True)
-        _scaled(self.offer, 1.4, bold=True)
+        _scaled(self.offer, 1.5, bold=True)
         self.duo = QLabel("DUO")
         self.duo.setObjectName("card_duo")
         self.duo.setStyleSheet("background: #5b2a86; color: white; padding: 2px 8px; border-radius: 4px;")
-        self.unit_price = QLabel()
-        self.unit_price.setObjectName("card_unit_price")
+        _scaled(self.duo, 1.2, bold=True)
         self.total = QLabel()
         self.total.setObjectName("card_total")
-        _scaled(self.total, 1.3, bold=True)
+        self.total.setWordWrap(True)
+        _scaled(self.total, 2.0, bold=True)
+        self.token = QLabel()
+        self.token.setObjectName("card_token")
+        self.unit_price = QLabel()
+        self.unit_price.setObjectName("card_unit_price")
         self.category = QLabel()
+        self.category.setObjectName("card_category")
         self.ean = QLabel()
         self.ean.setObjectName("card_ean")
         self.venue = QLabel()
+        self.venue.setObjectName("card_venue")
         self.booked_on = QLabel()
+        self.booked_on.setObjectName("card_booked_on")
         head = QHBoxLayout()
         head.addWidget(self.offer, 1)
         head.addWidget(self.duo, 0, Qt.AlignmentFlag.AlignTop)
-        form = QFormLayout()
-        form.addRow(tr("Prix unitaire"), self.unit_price)
-        form.addRow(tr("Total"), self.total)
-        form.addRow(tr("Catégorie de prix"), self.category)
-        form.addRow(tr("EAN / ISBN"), self.ean)
-        form.addRow(tr("Lieu"), self.venue)
-        form.addRow(tr("Réservée le"), self.booked_on)
+        self.details = QFormLayout()
+        self.details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.details.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        for label, field in (
+            (tr("Contremarque"), self.token),
+            (tr("Prix unitaire"), self.unit_price),
+            (tr("Catégorie de prix"), self.category),
+            (tr("EAN / ISBN"), self.ean),
+            (tr("Lieu"), self.venue),
+            (tr("Réservée le"), self.booked_on),
+        ):
+            field.setWordWrap(True)
+            _scaled(field, 1.15)
+            self.details.addRow(label, field)
+            _scaled(self.details.labelForField(field), 1.15)
 
         self.id_panel = QGroupBox(tr("Vérification d'identité"))
         self.id_panel.setObjectName("id_panel")
+        self.id_panel.setStyleSheet(
+            "QGroupBox#id_panel { border: 2px solid #1f5fbf; border-radius: 6px; margin-top: 1.2em;"
+            " padding-top: 0.3em; font-weight: bold; }"
+            "QGroupBox#id_panel::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }"
+        )
         self.name = QLabel()
         self.name.setObjectName("id_name")
-        _scaled(self.name, 1.5, bold=True)
+        self.name.setWordWrap(True)  # a long name wraps at 800 px, it is never cut
+        _scaled(self.name, 2.0, bold=True)
         self.birth = QLabel()
         self.birth.setObjectName("id_birth")
-        _scaled(self.birth, 1.2)
+        self.birth.setWordWrap(True)
+        _scaled(self.birth, 1.5)
         reminder = QLabel(tr("Seule une pièce d'identité physique est acceptée (pas de photo ni de copie)."))
         reminder.setWordWrap(True)
         reminder.setObjectName("id_reminder")
+        _scaled(reminder, 1.1)
         self.checked = QLabel()
         self.checked.setObjectName("id_checked")
+        _scaled(self.checked, 1.2, bold=True)
         id_layout = QVBoxLayout(self.id_panel)
         id_layout.addWidget(self.name)
         id_layout.addWidget(self.birth)
         id_layout.addWidget(reminder)
         id_layout.addWidget(self.checked)
 
+        total_caption = QLabel(tr("Total"))
+        _scaled(total_caption, 1.3)
+        total_row = QHBoxLayout()
+        total_row.addWidget(total_caption, 0, Qt.AlignmentFlag.AlignBaseline)
+        total_row.addWidget(self.total, 1, Qt.AlignmentFlag.AlignBaseline)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        layout.addLayout(form)
-        layout.addWidget(self.id_panel)
+        layout.addLayout(total_row)
+        layout.addWidget(self.id_panel)  # what the cashier must read now, before the details
+        layout.addLayout(self.details)
 
-    def show_booking(self, booking: Booking | None, *, id_checked: bool, show_identity: bool) -> None:
+    def show_booking(
+        self, booking: Booking | None, *, id_checked: bool, show_identity: bool, token: str | None = None
+    ) -> None:
         self.setVisible(booking is not None)
         if booking is None:
             self._clear_identity()
             return
         self.offer.setText(booking.offer_name)
         self.duo.setVisible(booking.is_duo)
-        self.unit_price.setText(format_euros(booking.unit_price_cents))
         quantity = (
             f" ({booking.quantity} × {format_euros(booking.unit_price_cents)})" if booking.is_duo else ""
         )
         self.total.setText(format_euros(booking.total_cents) + quantity)
-        self.category.setText(booking.price_category_label or "—")
-        self.ean.setText(booking.offer_ean or "—")
-        self.venue.setText(booking.venue_name or "—")
-        self.booked_on.setText(format_when(booking.creation_date) if booking.creation_date else "—")
+        self._row(self.token, token or "")
+        self._row(self.unit_price, format_euros(booking.unit_price_cents) if booking.is_duo else "")
+        self._row(self.category, booking.price_category_label or "")
+        self._row(self.ean, booking.offer_ean or "")
+        self._row(self.venue, booking.venue_name or "")
+        self._row(self.booked_on, format_when(booking.creation_date) if booking.creation_date else "")
         self.id_panel.setVisible(show_identity)
         if not show_identity:
             self._clear_identity()
@@ -268,6 +362,12 @@ class BookingCard(QGroupBox):
         self.checked.setText(
             "✔ " + self._tr("Pièce d'identité vérifiée (Alt+I)").split(" (")[0] if id_checked else ""
         )
+        self.checked.setVisible(id_checked)
+
+    def _row(self, field: QLabel, text: str) -> None:
+        """A detail row, hidden when the booking has nothing to say there."""
+        field.setText(text)
+        self.details.setRowVisible(field, bool(text))
 
     def _clear_identity(self) -> None:
         # Personal data leaves the screen as soon as the card does.

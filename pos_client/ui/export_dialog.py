@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QDate, QStandardPaths
 from PySide6.QtWidgets import (
@@ -31,10 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from pos_client.domain.fortnight import fortnight_of
+from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import Journal, JournalError
 from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal
 from pos_client.journal.export import ExportFormat, write_export
+from pos_client.journal.store import PaymentRow
 
 __all__ = [
     "ExportDialog",
@@ -73,6 +76,7 @@ class ExportResult:
     request: ExportRequest
     count: int | None  # None: the export failed
     error: str = ""  # French (or English) reason, when it failed
+    undone: int = 0  # of ``count``, the lines that undo a validation (not payments)
 
 
 def exporter_for(journal: Journal) -> Exporter | None:
@@ -80,6 +84,19 @@ def exporter_for(journal: Journal) -> Exporter | None:
     if isinstance(journal, SqliteJournal):
         return partial(write_export, journal)
     return None
+
+
+@runtime_checkable
+class PaymentRows(Protocol):
+    """A journal that lists its payment lines (the SQLite journal; the tests' recording one)."""
+
+    def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]: ...
+
+
+def undone_lines(journal: PaymentRows, first_day: date, last_day: date) -> int:
+    """How many of the period's lines undo a validation (the export message counts them apart)."""
+    rows = journal.payments_between(first_day, last_day)
+    return len([row for row in rows if row.operation is Operation.KEEP])
 
 
 def default_export_folder() -> Path:
@@ -93,10 +110,18 @@ def default_file_name(first_day: date, last_day: date, fmt: ExportFormat) -> str
     return f"paiements-pass-culture_{first_day.isoformat()}_{last_day.isoformat()}.{fmt.value}"
 
 
-def run_export(exporter: Exporter, request: ExportRequest, tr: Translator) -> ExportResult:
-    """Run on a worker thread: the export, or why it failed (never an exception)."""
+def run_export(
+    exporter: Exporter, request: ExportRequest, tr: Translator, journal: object = None
+) -> ExportResult:
+    """Run on a worker thread: the export, or why it failed (never an exception). With ``journal``, the
+    lines that undo a validation are counted apart for the message."""
     try:
         count = exporter(request.first_day, request.last_day, request.fmt, request.path)
+        undone = (
+            undone_lines(journal, request.first_day, request.last_day)
+            if isinstance(journal, PaymentRows)
+            else 0
+        )
     except PermissionError:
         reason = tr("Le dossier {folder} n'est pas accessible en écriture.", folder=request.path.parent)
     except OSError as exc:
@@ -111,7 +136,7 @@ def run_export(exporter: Exporter, request: ExportRequest, tr: Translator) -> Ex
         log.exception("export failed")
         reason = tr("Erreur inattendue ({detail}).", detail=exc)
     else:
-        return ExportResult(request, count)
+        return ExportResult(request, count, undone=undone)
     log.warning("export to %s failed: %s", request.path, reason)
     return ExportResult(request, None, reason)
 
@@ -128,6 +153,16 @@ def export_message(result: ExportResult, tr: Translator) -> str:
     if result.count == 0:
         return tr(
             "Aucun paiement pass Culture {period}. Fichier écrit : {path}", period=period, path=request.path
+        )
+    if result.undone:
+        return tr(
+            "{n} lignes pass Culture {period} ({sales} paiements, {undone} annulations de validation) "
+            "exportées dans {path}",
+            n=result.count,
+            sales=result.count - result.undone,
+            undone=result.undone,
+            period=period,
+            path=request.path,
         )
     if result.count == 1:
         return tr("1 paiement pass Culture {period} exporté dans {path}", period=period, path=request.path)

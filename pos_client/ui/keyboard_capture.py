@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QWindow
+from PySide6.QtWidgets import QApplication
 
 from pos_client.domain.scan import RawScan, ScanSink, SourceState, SourceStatus, StatusSink, Transport
 from pos_client.scanner.keyboard_burst import (
@@ -42,11 +43,14 @@ from pos_client.scanner.keyboard_burst import (
 from pos_client.scanner.keymap import NativeKeyOrigin, character_for, evdev_code_from_native
 from pos_client.settings import ScannerSettings
 
-__all__ = ["KeyTrace", "KeyboardCapture", "install_keyboard_capture"]
+__all__ = ["TYPING_FIELD_PROPERTY", "KeyTrace", "KeyboardCapture", "install_keyboard_capture"]
 
 log = logging.getLogger(__name__)
 
 SOURCE_ID = "keyboard"
+# A widget with this property set to True is typed into, never scanned into: fast typing there (a
+# password manager's auto-type of the API key, a fast typist) goes to the field unchanged.
+TYPING_FIELD_PROPERTY = "pos_typing_field"
 _TERMINATOR_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab})
 _MODIFIER_KEYS = frozenset(
     {
@@ -104,6 +108,11 @@ class _HeldKey:
             )
 
         return make(QEvent.Type.KeyPress), make(QEvent.Type.KeyRelease)
+
+
+def _typing_field_has_focus() -> bool:
+    focus = QApplication.focusWidget()
+    return focus is not None and focus.property(TYPING_FIELD_PROPERTY) is True
 
 
 def _native_origin() -> NativeKeyOrigin | None:
@@ -183,6 +192,10 @@ class KeyboardCapture(QObject):
         ):
             return False
         if not isinstance(event, QKeyEvent):
+            return False
+        if _typing_field_has_focus():
+            if self._classifier.pending:
+                self._replay(self._classifier.reset())
             return False
         if kind == QEvent.Type.ShortcutOverride:
             # Claim keys we are going to hold, so no shortcut fires on a scanner's keystroke.

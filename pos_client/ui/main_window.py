@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -29,20 +29,22 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from pos_client import APP_TITLE
 from pos_client.counter.machine import Counter
-from pos_client.counter.view import Action, Connection, CounterView, State
+from pos_client.counter.view import BUSY_STATES, Action, Connection, CounterView, State
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine
 from pos_client.domain.ports import Journal
 from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
 from pos_client.i18n import Translator
 from pos_client.journal.store import SqliteJournal
 from pos_client.settings import Settings, WebcamSettings
-from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, StatusArea
+from pos_client.ui.action_bar import ActionBar
+from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, ReadySteps, StatusArea
 from pos_client.ui.export_dialog import (
     ExportDialog,
     Exporter,
@@ -53,6 +55,7 @@ from pos_client.ui.export_dialog import (
     run_export,
 )
 from pos_client.ui.keyboard_capture import KeyboardCapture
+from pos_client.ui.look import TOUCH_MIN_PX
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
@@ -70,8 +73,6 @@ log = logging.getLogger(__name__)
 # Identity is shown only while the cashier has to check it.
 IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
 HANDOFF_REFRESH_MS = 1000
-ACTION_BUTTON_HEIGHT = 36
-PRIMARY_ACTIONS = frozenset({Action.CONFIRM_ID, Action.VALIDATE, Action.RETRY})
 
 
 class HandOffLink(Protocol):
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         sources: Sequence[ScanSource] = (),
         demo: bool = False,
         environment_label: str = "",
+        server_address: str = "",
         api_key_hint: Callable[[], str | None] = lambda: None,
         problems: Sequence[str] = (),
         handoff: HandOffLink | None = None,
@@ -174,54 +176,44 @@ class MainWindow(QMainWindow):
         self.card = BookingCard(tr)
         self.history = HistoryPanel(tr)
 
-        self.buttons: dict[Action, QPushButton] = {}
-        actions_row = QHBoxLayout()
-        actions_row.setSpacing(4)
-        for action, label, key in (
-            (Action.CONFIRM_ID, "Pièce d'identité vérifiée (Alt+I)", "Alt+I"),
-            (Action.VALIDATE, "Valider la contremarque (Alt+V)", "Alt+V"),
-            (Action.RETRY, "Réessayer (Alt+R)", "Alt+R"),
-            (Action.REVERT, "Annuler la validation (Alt+A)", "Alt+A"),
-            (Action.CONFIRM_REVERT, "Oui, annuler la validation (Alt+O)", "Alt+O"),
-            (Action.CANCEL_BOOKING, "Annuler la réservation (Alt+N)", "Alt+N"),
-            (Action.CONFIRM_CANCEL, "Annuler définitivement (Alt+D)", "Alt+D"),
-            (Action.OPEN_SETTINGS, "Réglages (F2)", ""),
-            (Action.STOP_WAITING, "Ne plus attendre (résultat inconnu)", ""),
-            (Action.DISMISS, "Fermer (Échap)", ""),
-        ):
-            button = QPushButton(tr(label))
-            button.setObjectName(f"action_{action.value}")
-            if key:
-                button.setShortcut(QKeySequence(key))
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where a code lands
-            # Big enough to hit fast at the counter; the step forward in bold (fits 1024 px, tested).
-            button.setMinimumHeight(ACTION_BUTTON_HEIGHT)
-            font = QFont(button.font())
-            font.setPointSizeF(font.pointSizeF() * 1.1)
-            font.setBold(action in PRIMARY_ACTIONS)
-            button.setFont(font)
-            button.clicked.connect(lambda _checked=False, a=action: self.trigger(a))
-            self.buttons[action] = button
-            actions_row.addWidget(button)
-        actions_row.addStretch(1)
+        self.action_bar = ActionBar(self, tr)
+        self.action_bar.clicked.connect(self.trigger)
+        self.action_bar.key_pressed.connect(self._shortcut)
+        self.buttons = self.action_bar.buttons
         self.cancel_word = QLineEdit()
         self.cancel_word.setObjectName("cancel_word")
         self.cancel_word.setPlaceholderText(tr("Tapez ANNULER"))
         self.cancel_word.returnPressed.connect(lambda: self.trigger(Action.CONFIRM_CANCEL))
 
-        left = QVBoxLayout()
+        left_column = QWidget()
+        left_column.setObjectName("left_column")
+        left = QVBoxLayout(left_column)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.code_field)
+        self.ready_steps = ReadySteps(tr)  # in « Prêt », where the card will be
+        left.addWidget(self.ready_steps)
         left.addWidget(self.card)
         left.addWidget(self.cancel_word)
         left.addStretch(1)  # the code field stays on top when no card is shown
+        # A low window (1024x600, 800x600) scrolls the card rather than draw its lines over each other.
+        self.left_scroll = QScrollArea()
+        self.left_scroll.setObjectName("left_scroll")
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.left_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setWidget(left_column)
         middle = QHBoxLayout()
-        middle.addLayout(left, 3)
+        middle.addWidget(self.left_scroll, 3)
         middle.addWidget(self.history, 2)
         outer.addLayout(middle, 1)
-        outer.addLayout(actions_row)
+        outer.addLayout(self.action_bar.layout)
         self.setCentralWidget(body)
 
-        self.env_label = QLabel(tr("Serveur : {env}", env=tr(environment_label)))
+        env_text = tr("Serveur : {env}", env=tr(environment_label))
+        if server_address:
+            env_text += f" ({server_address})"  # a custom server says which one
+        self.env_label = ElidedLabel(env_text, min_chars=18)  # cut with "…", never mid-word silently
         self.env_label.setObjectName("status_env")
         # The venue(s) this till serves (settings); a booking of another venue is refused.
         venue_names = settings.api.venue_names or tr("tous ceux de la clé")
@@ -263,6 +255,8 @@ class MainWindow(QMainWindow):
         self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reconcile_button.setVisible(self._reconciler is not None)
         self.reconcile_button.clicked.connect(self.open_reconcile)
+        for button in (self.camera_button, self.export_button, self.reconcile_button):
+            button.setMinimumSize(TOUCH_MIN_PX, TOUCH_MIN_PX)  # touch screens: a finger, not a pointer
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
@@ -279,7 +273,7 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(permanent)
         self.refresh_key_label()
 
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.trigger(Action.DISMISS))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.settings_requested.emit)
         QShortcut(QKeySequence(Qt.Key.Key_F3), self, self.camera_button.toggle)
         QShortcut(QKeySequence(Qt.Key.Key_F4), self, self.open_export)
@@ -302,6 +296,8 @@ class MainWindow(QMainWindow):
         # Below the layout's own minimum (<= 1024x768, tested): a maximised window on a 1024x768 screen
         # with a taskbar and a title bar must not be forced larger than the screen.
         self.setMinimumSize(800, 560)
+        self._activated_once = False
+        self._scanner_test: ScannerTestWindow | None = None
         self._on_view(self.counter.view)
         QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
@@ -314,9 +310,44 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- inputs
     def on_scan(self, scan: RawScan) -> None:
-        """A scan from any source, on the GUI thread (an interceptor may take it: the offer desk's EANs)."""
+        """A scan from any source, on the GUI thread. While « Tester le scanner » is open, scans are
+        for the test only: they never open a booking behind it. An interceptor may take it (the offer
+        desk's EANs)."""
+        if self._scanner_test is not None and self._scanner_test.isVisible():
+            return
         if not any(intercept(scan) for intercept in self.scan_interceptors):
             self.counter.scan(scan)
+
+    def _escape(self) -> None:
+        """Échap: whatever was typed goes, and the result or card closes."""
+        self.code_field.clear()
+        self.trigger(Action.DISMISS)
+
+    def _shortcut(self, action: Action, key: str) -> None:
+        if action in self.counter.view.actions:
+            if not self.trigger(action):
+                # Offered but refused: it came within a scanner's burst (Alt+I just after a scan).
+                self.code_field.say(self.tr_("{key} trop tôt après la lecture : appuyez de nouveau", key=key))
+            return
+        if self.counter.state in BUSY_STATES:
+            waiting = self.tr_("{key} : la caisse attend une réponse ; appuyez de nouveau ensuite", key=key)
+            self.code_field.say(waiting)
+            return
+        if action is Action.VALIDATE and Action.CONFIRM_ID in self.counter.view.actions:
+            self.code_field.say(self.tr_("Alt+V : confirmez d'abord la pièce d'identité (Alt+I)"))
+            return
+        self.code_field.say(self.tr_("{key} : rien à faire pour l'instant", key=key))
+
+    def click_guard_s(self) -> float:
+        return self.action_bar.click_guard_s()
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        if not self._activated_once:
+            # Without a window manager (a kiosk), nobody gives the window the keyboard: ask for it,
+            # so Échap, Alt+… and the F-keys work before the first click.
+            self._activated_once = True
+            QTimer.singleShot(0, self._back_to_code_field)
 
     def _on_code_typed(self, text: str) -> None:
         self.on_scan(RawScan(text=text, transport=Transport.TYPED, source_id="clavier"))
@@ -354,11 +385,14 @@ class MainWindow(QMainWindow):
     def _on_view(self, view: CounterView) -> None:
         self.status_area.show_view(view)
         self.card.show_booking(
-            view.booking, id_checked=view.id_checked, show_identity=view.state in IDENTITY_STATES
+            view.booking,
+            id_checked=view.id_checked,
+            show_identity=view.state in IDENTITY_STATES,
+            token=view.token,
         )
-        for action, button in self.buttons.items():
-            button.setVisible(action in view.actions)
+        self.action_bar.show_only(view.actions)
         self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
+        self.ready_steps.setVisible(view.booking is None and view.state is State.READY)
         if view.state is State.CONFIRM_CANCEL:
             self.cancel_word.clear()
             self.cancel_word.setFocus()
@@ -463,7 +497,8 @@ class MainWindow(QMainWindow):
         self._export_folder = request.path.parent  # the next export starts there
         self.export_button.setEnabled(False)  # one export at a time
         tr = self.tr_
-        self.runner.submit(lambda: run_export(exporter, request, tr), self._show_export_result)
+        journal = self._journal
+        self.runner.submit(lambda: run_export(exporter, request, tr, journal), self._show_export_result)
 
     def _show_export_result(self, result: ExportResult) -> None:
         self.export_button.setEnabled(True)
@@ -542,8 +577,10 @@ class MainWindow(QMainWindow):
         captures = [s for s in self.bridge.sources if isinstance(s, KeyboardCapture)]
         for capture in captures:
             capture.set_on_key(test_window.show_key)
+        self._scanner_test = test_window
 
         def detach() -> None:
+            self._scanner_test = None
             for capture in captures:
                 capture.set_on_key(None)
 
@@ -552,6 +589,8 @@ class MainWindow(QMainWindow):
     def _on_intents_settled(self, settled: list[tuple[Intent, IntentResolution]]) -> None:
         if settled:
             log.info("settled %d open intents by re-reading", len(settled))
+            # The re-read reached the server: the connection is fine again.
+            self.connection_label.setText(self.tr_("Connexion : OK"))
             self.refresh_history()
             if self._handoff is not None:
                 self._handoff.wake()  # payment records written by the settlement

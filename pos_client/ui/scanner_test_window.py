@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -77,12 +78,14 @@ def advice_for(scan: RawScan, result: Contremarque | Rejection, keys: Sequence[K
             "manuel, ou mieux, passez-la en mode série (USB CDC) ou HID POS."
         )
     if keyboard and keys:
-        gaps = [k.gap_ms for k in keys if k.gap_ms is not None and k.fate is not Fate.PASS]
+        # Gaps inside the burst only: the first key's gap is to whatever was pressed before it.
+        gaps = [k.gap_ms for k in keys[1:] if k.gap_ms is not None and k.fate is not Fate.PASS]
         if gaps and max(gaps) > SLOW_GAP_MS:
             advice.append(
                 f"La douchette tape lentement (jusqu'à {max(gaps):.0f} ms entre deux touches, "
                 "Bluetooth ?) : les contremarques sont reconnues quand même ; si d'autres codes "
-                "arrivent coupés, augmentez « keyboard_max_gap_ms »."
+                "arrivent coupés, augmentez « Écart maximal entre deux touches » (Réglages, onglet "
+                "Douchettes)."
             )
         if keys[-1].fate is not Fate.SWALLOW:
             advice.append(
@@ -131,6 +134,9 @@ class ScannerTestWindow(QWidget):
         clear.clicked.connect(self.clear)
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(MAX_LOG_LINES)
+        self._following = True
+        self.log.verticalScrollBar().rangeChanged.connect(self._on_log_range)
+        self.log.verticalScrollBar().valueChanged.connect(self._on_log_scrolled)
         self.verdict = QLabel("Scannez une contremarque pour voir ce qui arrive.")
         self.verdict.setWordWrap(True)
         self.advice = QLabel("")
@@ -157,6 +163,7 @@ class ScannerTestWindow(QWidget):
             self._keys = []
         self._keys.append(trace)
         self.log.appendPlainText(describe_key(trace))
+        self._scroll_to_newest()
 
     def feed_raw(self, source_id: str, data: bytes) -> None:
         """Serial bytes or a HID report, as received; callable from any thread."""
@@ -178,9 +185,29 @@ class ScannerTestWindow(QWidget):
             self.verdict.setText(f"✔ Contremarque lue : {result.token}")
         else:
             self.verdict.setText(f"✘ {result.message}")
+        self._scroll_to_newest()
+        # The scan is handed on while its Enter is pressed, before that key's own trace: advise once
+        # it has arrived, so a scanner that sends Enter is not told it does not.
+        QTimer.singleShot(0, lambda: self._advise(scan, result))
+
+    def _advise(self, scan: RawScan, result: Contremarque | Rejection) -> None:
         keys = self._keys if scan.transport is Transport.KEYBOARD else []
         self.advice.setText("\n".join(f"• {line}" for line in advice_for(scan, result, keys)))
         self._keys = []
+        self._scroll_to_newest()
+
+    def _scroll_to_newest(self) -> None:
+        self.log.moveCursor(QTextCursor.MoveOperation.End)
+        self.log.ensureCursorVisible()
+        self._following = True
+
+    def _on_log_range(self, _minimum: int, maximum: int) -> None:
+        # The log shrinks when the advice grows: keep following the newest line unless scrolled up.
+        if self._following:
+            self.log.verticalScrollBar().setValue(maximum)
+
+    def _on_log_scrolled(self, value: int) -> None:
+        self._following = value >= self.log.verticalScrollBar().maximum()
 
     def refresh_devices(self) -> None:
         from pos_client.scanner.discovery_report import format_discovery

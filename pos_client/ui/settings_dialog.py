@@ -1,5 +1,9 @@
 """The settings dialog: server, API key (kept in the OS keyring, only its last 4 characters shown),
-till name, scan guard window, return-to-ready delay, sound, language, text size."""
+till name, scan guard window, return-to-ready delay, sound, language, text size.
+
+Three tabs (Serveur, Caisse, Douchettes), each in a scroll area, labels that wrap: the dialog fits a
+1024x600 screen whatever it shows (a long keyring error included), OK and Annuler always in sight.
+Its text fields take fast typing as typing (a password manager's auto-type), never as a scan."""
 
 from __future__ import annotations
 
@@ -15,12 +19,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSlider,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,13 +34,17 @@ from pos_client.api.environments import InsecureUrlError, check_base_url
 from pos_client.api.keys import KeyStoreError, key_hint
 from pos_client.i18n import LANGUAGES, Translator
 from pos_client.settings import ApiEnvironment, ScannerSettings, Settings, UiSettings, setting_range
+from pos_client.ui.keyboard_capture import TYPING_FIELD_PROPERTY
 from pos_client.ui.scanner_settings_panel import ScannerSourcesPanel
 from pos_client.ui.venue_picker import VenueLoader, VenuePicker
 
 if TYPE_CHECKING:
     from pos_client.ui.scanner_test_window import ScannerTestWindow
 
-__all__ = ["ENVIRONMENT_NAMES", "ApiKeyStore", "SettingsDialog"]
+__all__ = ["ENVIRONMENT_NAMES", "MAX_HEIGHT", "MAX_WIDTH", "ApiKeyStore", "SettingsDialog"]
+
+# The smallest till screen, 1024x600, less a title bar and a taskbar.
+MAX_WIDTH, MAX_HEIGHT = 1000, 540
 
 # What the cashier reads in the server list (French source texts, translated by ``Translator``).
 ENVIRONMENT_NAMES = {
@@ -64,8 +73,10 @@ class SettingsDialog(QDialog):
         *,
         attach_scanner_test: Callable[[ScannerTestWindow], None] | None = None,
         load_venues: VenueLoader | None = None,
+        demo: bool = False,
     ) -> None:
-        """``attach_scanner_test`` feeds « Tester le scanner » with the running till's scans and keys."""
+        """``attach_scanner_test`` feeds « Tester le scanner » with the running till's scans and keys;
+        ``demo``: the till runs on the demo emulator (said at the top: these settings apply outside it)."""
         super().__init__(parent)
         self._attach_scanner_test = attach_scanner_test
         self.setObjectName("settings_dialog")
@@ -81,7 +92,8 @@ class SettingsDialog(QDialog):
         self.custom_url = QLineEdit(settings.api.custom_url)
         self.key_state = QLabel()
         self.key_state.setObjectName("settings_key_state")
-        self.key_state.setWordWrap(True)  # a long keyring error must not widen the dialog
+        self.key_state.setWordWrap(True)  # a long keyring error wraps, it never widens the dialog
+        self.key_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.new_key = QLineEdit()
         self.new_key.setObjectName("settings_new_key")
         self.new_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -112,36 +124,70 @@ class SettingsDialog(QDialog):
         self.font_scale.setSingleStep(0.1)
         self.font_scale.setValue(settings.ui.font_scale)
 
-        form = QFormLayout(self)
-        form.addRow(tr("Serveur"), self.environment)
-        form.addRow(tr("Adresse du serveur (personnalisée)"), self.custom_url)
-        form.addRow(tr("Clé d'API"), self.key_state)
-        form.addRow("", self.new_key)
-        form.addRow(tr("Nom de la caisse"), self.till_name)
-        form.addRow(tr("Lieux de cette caisse"), self.venues)
-        form.addRow(tr("Fenêtre anti-double lecture (s)"), self.guard)
-        form.addRow(tr("Retour à l'attente après (s)"), self.return_delay)
-        form.addRow(tr("Sons"), self.sound)
-        form.addRow(tr("Volume"), self.volume)
-        form.addRow(tr("Langue"), self.language)  # applies at once: OK restarts the till (app.py)
-        form.addRow(tr("Taille des textes"), self.font_scale)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settings_tabs")
+        self.tabs.setUsesScrollButtons(True)
+        self.demo_note = QLabel(
+            tr(
+                "Mode démo : la caisse utilise l'émulateur local. "
+                "Ces réglages de serveur et de clé servent hors démo."
+            )
+        )
+        self.demo_note.setObjectName("settings_demo_note")
+        self.demo_note.setWordWrap(True)
+        self.demo_note.setStyleSheet("background: #5b2a86; color: white; padding: 6px; font-weight: bold;")
+        self.demo_note.setVisible(demo)
+        server_page, server = _form_page()
+        server.addRow(self.demo_note)
+        server.addRow(tr("Serveur"), self.environment)
+        server.addRow(tr("Adresse du serveur (personnalisée)"), self.custom_url)
+        server.addRow(tr("Clé d'API"), self.key_state)
+        server.addRow("", self.new_key)
+        till_page, till = _form_page()
+        till.addRow(tr("Nom de la caisse"), self.till_name)
+        till.addRow(tr("Lieux de cette caisse"), self.venues)
+        till.addRow(tr("Fenêtre anti-double lecture (s)"), self.guard)
+        till.addRow(tr("Retour à l'attente après (s)"), self.return_delay)
+        till.addRow(tr("Sons"), self.sound)
+        till.addRow(tr("Volume"), self.volume)
+        till.addRow(tr("Langue"), self.language)  # applies at once: OK restarts the till (app.py)
+        till.addRow(tr("Taille des textes"), self.font_scale)
         # The scanners' own options (devices found, keyboard-mode layout), from the scanner area.
         self.scanners = ScannerSourcesPanel(settings.scanner)
-        scanners_box = QGroupBox(tr("Douchettes"))
-        scanners_layout = QVBoxLayout(scanners_box)
+        scanners_page = QWidget()
+        scanners_layout = QVBoxLayout(scanners_page)
         scanners_layout.addWidget(self.scanners)
         self.test_scanner_button = QPushButton(tr("Tester le scanner…"))
         self.test_scanner_button.setObjectName("settings_test_scanner")
         self.test_scanner_button.clicked.connect(self.open_scanner_test)
         scanners_layout.addWidget(self.test_scanner_button, 0, Qt.AlignmentFlag.AlignLeft)
+        scanners_layout.addStretch(1)
         self.scanner_test_window: ScannerTestWindow | None = None
-        form.addRow(scanners_box)
+        for page, title in (
+            (server_page, tr("Serveur")),
+            (till_page, tr("Caisse")),
+            (scanners_page, tr("Douchettes")),
+        ):
+            self.tabs.addTab(_scrolled(page), title)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.tabs, 1)
+        outer.addWidget(buttons)
+        scanner_form = self.scanners.layout()
+        if isinstance(scanner_form, QFormLayout):
+            scanner_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        for combo in self.findChildren(QComboBox):
+            # A long device name (or a long list entry) must not widen the dialog past the screen.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        for field in (self.custom_url, self.new_key, self.till_name):
+            field.setProperty(TYPING_FIELD_PROPERTY, True)
+        # Room for the widest page, never more than a 1024x600 screen (the pages scroll).
+        self.resize(min(self.sizeHint().width(), MAX_WIDTH), min(self.sizeHint().height(), MAX_HEIGHT))
         self.environment.currentIndexChanged.connect(self._show_key_state)
         self._show_key_state()
         self.new_key.setFocus()
@@ -219,3 +265,21 @@ class SettingsDialog(QDialog):
                 font_scale=self.font_scale.value(),
             ),
         )
+
+
+def _form_page() -> tuple[QWidget, QFormLayout]:
+    """A tab's page and form: labels wrap, fields grow (nothing widens the dialog)."""
+    page = QWidget()
+    form = QFormLayout(page)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return page, form
+
+
+def _scrolled(page: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(page)
+    return area

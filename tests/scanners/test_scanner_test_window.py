@@ -64,7 +64,7 @@ def test_window_shows_keys_raw_bytes_scans_and_devices(qtbot: QtBot) -> None:
     window.show_scan(RawScan(ON_FRENCH_AZERTY, Transport.KEYBOARD, "keyboard", physical_text=PAYLOAD))
     assert "352UW4" in window.verdict.text()
     assert "touches physiques" in window.log.toPlainText()
-    assert "QWERTY" in window.advice.text()
+    qtbot.waitUntil(lambda: "QWERTY" in window.advice.text(), timeout=2000)
     assert "suffixe CR" not in window.advice.text()  # this scanner sent Enter
     window.feed_raw("hid:0c2e:0b8f", b"\x02\x1b")
     qtbot.waitUntil(lambda: "rapport HID hid:0c2e:0b8f : 02 1b" in window.log.toPlainText(), timeout=2000)
@@ -74,3 +74,25 @@ def test_window_shows_keys_raw_bytes_scans_and_devices(qtbot: QtBot) -> None:
     assert "(aucun)" in window.devices.toPlainText()
     window.clear()
     assert window.log.toPlainText() == "" and window.advice.text() == ""
+
+
+def test_a_perfect_scan_gets_no_wrong_advice_and_the_log_shows_the_newest_line(qtbot: QtBot) -> None:
+    """m3: a 5 ms scan ending in Enter, 20 s after the previous key: neither "slow" nor "no Enter"; the
+    advice names the setting as the dialog shows it; the live log follows the newest line."""
+    window = ScannerTestWindow(discover_devices=lambda: Discovery(()))
+    qtbot.addWidget(window)
+    window.show()
+    for line in range(200):
+        window.log.appendPlainText(f"ligne {line}")
+    keys = [KeyTrace(20000 + i * 5, 20000.0 if i == 0 else 5, "a", 38, 30, "a", Fate.HOLD) for i in range(27)]
+    for trace in keys:
+        window.show_key(trace)
+    scan = RawScan(ON_FRENCH_AZERTY, Transport.KEYBOARD, "keyboard", physical_text=PAYLOAD)
+    window.show_scan(scan)  # handed on while Enter is pressed, before Enter's own trace
+    window.show_key(KeyTrace(20135, 5, "\r", 36, 28, "\r", Fate.SWALLOW))
+    qtbot.waitUntil(lambda: "QWERTY" in window.advice.text(), timeout=2000)
+    advice = window.advice.text()
+    assert "lentement" not in advice and "suffixe CR" not in advice
+    assert "keyboard_max_gap_ms" not in "\n".join(advice_for(scan, read_scan(scan), traces(45, enter=False)))
+    bar = window.log.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)

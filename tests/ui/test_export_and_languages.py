@@ -21,7 +21,13 @@ from pos_client.counter.view import Action, State
 from pos_client.domain.fortnight import fortnight_of
 from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.journal import SqliteJournal, open_journal
-from pos_client.journal.export import CSV_COLUMNS, ExportFormat, euros_with_comma, payment_document
+from pos_client.journal.export import (
+    CSV_COLUMNS,
+    READ_LABELS,
+    ExportFormat,
+    euros_with_comma,
+    payment_document,
+)
 from pos_client.paths import AppPaths
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui import app as app_module
@@ -112,6 +118,7 @@ def test_f4_exports_the_current_fortnight_as_csv_that_reads_back_as_the_journal(
         assert line[column["contremarque"]] == row.record.token
         assert line[column["montant"]] == euros_with_comma(row.record.amount_cents) == "12,50"
         assert line[column["mode de paiement"]] == "pass Culture"
+        assert line[column["lecture"]] == READ_LABELS[row.record.transport]  # French, not "keyboard"
         assert line[column["date"]] == date.today().isoformat()
     assert {line[column["contremarque"]] for line in lines[1:]} == {"352UW4", "DUO234"}
     assert window.export_dialog is None  # closed, and F4 opens a fresh one

@@ -175,6 +175,7 @@ def test_double_click_and_double_scan_send_one_validation(till: Till) -> None:
     till.wait(State.ID_CHECK)
     till.window.trigger(Action.CONFIRM_ID)
     button = till.window.buttons[Action.VALIDATE]
+    till.qtbot.wait(round(till.window.click_guard_s() * 1000) + 50)  # deliberate, not a double-click
     till.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     till.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     repeat()

@@ -82,6 +82,7 @@ def test_double_click_on_validate_sends_one_request(
     wait_state(qtbot, window, State.ID_CHECK)
     qtbot.mouseClick(window.buttons[Action.CONFIRM_ID], Qt.MouseButton.LeftButton)
     button = window.buttons[Action.VALIDATE]
+    qtbot.wait(round(window.click_guard_s() * 1000) + 50)  # a deliberate click, not a double-click's
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.mouseDClick(button, Qt.MouseButton.LeftButton)
