@@ -182,8 +182,9 @@ class Outbox:
                 return
             data = json.dumps(payment_document(row), ensure_ascii=False, indent=1).encode("utf-8")
             self._folder.mkdir(parents=True, exist_ok=True)
-            # A temporary file a kill leaves behind is deleted at the next start (private_files).
-            with temporary_beside(target) as (handle, temporary):
+            # A temporary file a kill leaves behind is deleted at the next start (private_files); until
+            # then it is a hidden ``.part`` file, which the register ignores (the folder's contract).
+            with temporary_beside(target, suffix=".part") as (handle, temporary):
                 with os.fdopen(handle, "wb") as out:
                     out.write(data)
                     out.flush()

@@ -93,11 +93,12 @@ def set_temp_registry(folder: Path | None) -> None:
 
 
 @contextlib.contextmanager
-def temporary_beside(target: Path) -> Iterator[tuple[int, Path]]:
+def temporary_beside(target: Path, *, suffix: str = ".tmp") -> Iterator[tuple[int, Path]]:
     """An open descriptor (``0600``) and the path of a new hidden file beside ``target``; the file is
     deleted if the block raises (the caller renames it over ``target`` on success). While it exists it
-    is noted in the registry, so a kill leaves it to the next start's ``clean_abandoned_temp_files``."""
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    is noted in the registry, so a kill leaves it to the next start's ``clean_abandoned_temp_files``.
+    ``suffix``: what readers of that folder know to skip (the hand-off folder's contract: ``.part``)."""
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}{suffix}"
     note = _note(temporary)
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

@@ -26,6 +26,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from pos_client.domain.formats import format_euros
 from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 
 CHILD = Path(__file__).with_name("cli_crash_child.py")
@@ -119,6 +120,6 @@ def test_cli_recovers_every_crash_with_no_lost_duplicate_or_false_payment(tmp_pa
             capture_output=True, text=True, env=_env(), timeout=CHILD_TIMEOUT_S, check=True,
         )  # fmt: skip
         total = sum(prices.values())
-        euros = f"{total // 100},{total % 100:02d} €"
+        euros = format_euros(total)
         assert f"Jour {date.today().isoformat()}" in printed.stdout
         assert f"total {euros}" in printed.stdout.splitlines()[0], (context, printed.stdout)

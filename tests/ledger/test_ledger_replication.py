@@ -65,7 +65,7 @@ def test_an_older_journal_gets_its_records_numbered_in_time_order(tmp_path: Path
         db.executescript(
             "DROP TRIGGER feed_intent; DROP TRIGGER feed_outcome; DROP TRIGGER feed_unknown;"
             " DROP TRIGGER feed_payment; DROP TABLE feed; DROP TABLE journal_identity;"
-            " DELETE FROM sqlite_sequence; PRAGMA user_version = 3;"
+            " DROP TABLE to_check; DELETE FROM sqlite_sequence; PRAGMA user_version = 3;"
         )
     with open_journal(path, till="old") as journal:
         batch = journal.feed_after(0, 100)
