@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from pos_client.counter.machine import Counter, CounterConfig
+from pos_client.counter.config import CounterConfig
+from pos_client.counter.machine import Counter
 from pos_client.counter.repeats import RepeatWindows
 from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
 from pos_client.domain.venues import parse_venue_ids

@@ -32,18 +32,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from pos_client.counter import messages as msg
 from pos_client.counter.changes import ChangeResult, run_change
+from pos_client.counter.config import SETTLE_EVERY_S, SETTLE_MIN_AGE_S, CounterConfig
 from pos_client.counter.evidence import ALONE, ClaimsEvidence, OtherTills
 from pos_client.counter.lookup import LookupResult, read_booking
 from pos_client.counter.messages import Text, outcome_rule, outcome_text
 from pos_client.counter.notices import late_answer_notice, settled_notice
 from pos_client.counter.patience import Patience
-from pos_client.counter.repeats import RepeatFilter, RepeatWindows
+from pos_client.counter.repeats import RepeatFilter
 from pos_client.counter.settlement import Holds, LostAnswers, Settled, settle_open
 from pos_client.counter.view import (
     AUTO_RETURN_STATES,
@@ -74,18 +75,11 @@ from pos_client.domain.scan import RawScan, Transport
 from pos_client.domain.venues import is_foreign
 from pos_client.scanner.payload import Contremarque, RejectionReason, read_scan
 
-__all__ = ["SETTLE_EVERY_S", "SETTLE_MIN_AGE_S", "Counter", "CounterConfig"]
+__all__ = ["Counter"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-# Open intents (lost answers nobody re-read, a resolution that could not be written) are settled in the
-# background this often, once they are this old: a request of this till is held by the counter while
-# in flight, the age keeps clear of one sent by another process on the same journal (the command line).
-SETTLE_EVERY_S = 30.0
-SETTLE_MIN_AGE_S = 120.0
-# A change unanswered this long is shown as slow, with a way out that leaves its outcome unknown.
-SLOW_AFTER_S = 5.0
 # Codes read perfectly that are something else (a book, a link, another QR): not "illisible".
 _READ_BUT_OTHER = frozenset(
     {RejectionReason.BOOK_BARCODE, RejectionReason.WEB_LINK, RejectionReason.OTHER_QR}
@@ -98,23 +92,6 @@ _CHANGE_STATE = {
 }
 # States in which the card (or its request) for a code is on screen: a read of that code adds nothing.
 _CARD_STATES = BUSY_STATES | {State.ID_CHECK, State.CONFIRM_CANCEL, State.CONFIRM_REVERT}
-
-
-@dataclass
-class CounterConfig:
-    """The counter's settings, built once by the composition root from the till's settings."""
-
-    repeat: RepeatWindows = field(default_factory=RepeatWindows)
-    burst_quiet_s: float = 0.4
-    return_to_ready_s: float = 6.0
-    prefix: str = ""  # what the shop's scanners add around each code
-    suffix: str = ""
-    host_layout: str | None = None
-    settle_every_s: float | None = SETTLE_EVERY_S  # None: only when asked (``settle_in_background``)
-    # The venues this till serves (settings): a booking of another venue is refused before any change.
-    # Empty: not chosen yet, every venue the key reaches is accepted.
-    till_venue_ids: tuple[int, ...] = ()
-    slow_after_s: float = SLOW_AFTER_S
 
 
 @dataclass

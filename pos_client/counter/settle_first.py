@@ -13,8 +13,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
+from pos_client.counter.config import SETTLE_MIN_AGE_S
 from pos_client.counter.evidence import ALONE, OtherTills
-from pos_client.counter.machine import SETTLE_MIN_AGE_S
 from pos_client.counter.messages import SETTLED_DONE, SETTLED_NOT_APPLIED, SETTLED_TO_CHECK
 from pos_client.counter.settlement import Settled, settle_open, settle_token
 from pos_client.domain.formats import format_euros

@@ -9,6 +9,9 @@ A store kept in a file remembers the emulator time of its last activity; ``skip_
 an existing file is opened) shifts every stored date by the time the emulator was stopped, so the
 demo's relative dates (an event "in 6 days, booked an hour ago", a concert "tomorrow evening") read
 the same after a restart as when they were left, instead of having aged while nothing ran.
+
+Just over 600 lines: the emulator's whole booking model in one SQLite-backed class, so its state
+transitions (the real platform's rules) are read together.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ A payment's time (``recorded_at``) and local day are those of its validation: wh
 written, just before the request was sent. An answer settled later (a lost answer re-read at the next
 start, possibly the next day) still counts in the day and reimbursement fortnight of the validation;
 the settling time is kept apart (``resolved_at``).
+
+Just over 600 lines on purpose: every rule about money (one payment per validation, a keep without
+a payment line, a late validation refused) lives in this one class, next to the SQL that enforces it.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ Keyboard (every action has a key; Enter never validates, so a scanner's trailing
     Échap    close the result / card          F2      settings
     F3       show / hide the camera panel       F4      export the payments (« Exporter… »)
     F6       pass Culture's reimbursements (« Remboursements… »)
+
+Just over 600 lines: the window's wiring (outputs of the counter, status bar, dialogs opened from
+it); its parts that stand alone are modules beside it (``action_bar``, ``counter_widgets``, ``look``).
 """
 
 from __future__ import annotations

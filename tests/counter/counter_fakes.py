@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pos_client.counter.machine import Counter, CounterConfig
+from pos_client.counter.config import CounterConfig
+from pos_client.counter.machine import Counter
 from pos_client.counter.repeats import RepeatWindows
 from pos_client.counter.view import CounterView, State
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus

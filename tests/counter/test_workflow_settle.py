@@ -8,7 +8,7 @@ import pytest
 from counter_fakes import Rig, make_booking, scan
 
 from pos_client.counter.changes import run_change
-from pos_client.counter.machine import SETTLE_EVERY_S, SETTLE_MIN_AGE_S
+from pos_client.counter.config import SETTLE_EVERY_S, SETTLE_MIN_AGE_S
 from pos_client.counter.repeats import RepeatWindows
 from pos_client.counter.view import Action, Sound, State, Tone
 from pos_client.domain.ledger import IntentResolution, Operation
