@@ -27,7 +27,7 @@ from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
 from pos_client.domain.ledger import Operation
-from pos_client.domain.ports import BookingsApi, Journal
+from pos_client.domain.ports import BookingClaims, BookingsApi, Journal
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
 from pos_client.i18n import Translator
@@ -103,6 +103,7 @@ class Backend:
     emulator: RunningEmulator | None = None  # demo mode: the in-process emulator
     problems: list[str] = field(default_factory=list)  # French, for the status bar
     handoff: RunningHandOff | None = None
+    claims: BookingClaims | None = None  # the shared ledger's claims; None: a single till
 
 
 def outbox_from_settings(journal: OutboxJournal, handoff: HandOffSettings) -> Outbox | None:
@@ -187,6 +188,28 @@ def open_backend(
         api = client
     if demo:
         _replay_demo_sales(journal, api)
-    # Demo sales are fictitious: they are never handed to the shop's cash register.
+    # Demo sales are fictitious: they are never handed to the shop's cash register, nor to a ledger.
     handoff = None if demo else _start_handoff(journal, settings, stack)
-    return Backend(api, journal, label, api_key, emulator, problems, handoff)
+    claims = None if demo else _join_ledger(journal, settings, stack)
+    return Backend(api, journal, label, api_key, emulator, problems, handoff, claims)
+
+
+def _join_ledger(journal: SqliteJournal, settings: Settings, stack: ExitStack) -> BookingClaims | None:
+    """With a ``[ledger]`` configured: the claims the counter asks before each change, and the
+    replication of this journal's records in the background. Nothing connects now: a ledger that
+    cannot be reached makes the till work alone (and catch up later), never stops it."""
+    ledger = settings.ledger
+    if not ledger.enabled or not ledger.host or not ledger.user:
+        return None
+    from pos_client.ledger.booking_claims import LedgerBookingClaims
+    from pos_client.ledger.claims import Claims
+    from pos_client.ledger.connection import LedgerConfig, LedgerLink, LedgerPasswords
+    from pos_client.ledger.replication import ReplicationWorker, Replicator
+
+    config = LedgerConfig.from_settings(settings)
+    claims_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
+    feed_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
+    worker = ReplicationWorker(Replicator(journal, feed_link))
+    worker.start()
+    stack.callback(worker.stop)
+    return LedgerBookingClaims(Claims(claims_link), journal.uid)

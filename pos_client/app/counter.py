@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pos_client.counter.config import CounterConfig
 from pos_client.counter.machine import Counter
 from pos_client.counter.repeats import RepeatWindows
-from pos_client.domain.ports import BookingsApi, Journal, TaskRunner
+from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, TaskRunner
 from pos_client.domain.venues import parse_venue_ids
 from pos_client.settings import Settings
 
@@ -36,8 +36,16 @@ def build_counter(
     *,
     translate: Callable[[str], str] = str,
     monotonic: Callable[[], float] = time.monotonic,
+    claims: BookingClaims | None = None,
 ) -> Counter:
-    """A ready counter; the window attaches to it with ``Counter.listen``."""
+    """A ready counter; the window attaches to it with ``Counter.listen``. ``claims``: the shared
+    ledger's (``app.backend``), None for a till alone."""
     return Counter(
-        api, journal, runner, monotonic=monotonic, config=counter_config(settings), translate=translate
+        api,
+        journal,
+        runner,
+        monotonic=monotonic,
+        config=counter_config(settings),
+        translate=translate,
+        claims=claims,
     )

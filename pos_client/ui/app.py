@@ -33,7 +33,7 @@ from pos_client.app.context import AppContext, save_webcam_settings
 from pos_client.app.counter import build_counter
 from pos_client.app.exits import Exit
 from pos_client.counter.machine import Counter
-from pos_client.domain.ports import BookingsApi, Journal, JournalError
+from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, JournalError
 from pos_client.domain.scan import ScanSource
 from pos_client.i18n import Translator
 from pos_client.paths import AppPaths
@@ -52,12 +52,18 @@ log = logging.getLogger(__name__)
 
 
 def counter_for(
-    api: BookingsApi, journal: Journal, settings: Settings, monotonic: Callable[[], float] = time.monotonic
+    api: BookingsApi,
+    journal: Journal,
+    settings: Settings,
+    monotonic: Callable[[], float] = time.monotonic,
+    claims: BookingClaims | None = None,
 ) -> tuple[Counter, QtTaskRunner]:
     """A ready counter for a window, on a Qt task runner (its jobs answer on the GUI thread)."""
     runner = QtTaskRunner()
     translate = Translator(settings.ui.language)
-    counter = build_counter(api, journal, runner, settings, translate=translate, monotonic=monotonic)
+    counter = build_counter(
+        api, journal, runner, settings, translate=translate, monotonic=monotonic, claims=claims
+    )
     return counter, runner
 
 
@@ -67,10 +73,11 @@ def build_window(
     journal: Journal,
     settings: Settings,
     monotonic: Callable[[], float] = time.monotonic,
+    claims: BookingClaims | None = None,
     **options: Any,
 ) -> MainWindow:
     """A till window on ``api`` and ``journal``, with its counter built from ``settings``."""
-    counter, runner = counter_for(api, journal, settings, monotonic)
+    counter, runner = counter_for(api, journal, settings, monotonic, claims)
     return MainWindow(counter=counter, runner=runner, journal=journal, settings=settings, **options)
 
 
@@ -81,6 +88,7 @@ def _window_for(
         api=backend.api,
         journal=backend.journal,
         settings=settings,
+        claims=backend.claims,
         sources=sources,
         demo=demo,
         environment_label=backend.environment_label,
