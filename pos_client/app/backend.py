@@ -32,6 +32,7 @@ from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
 from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal, open_journal
+from pos_client.ledger.connection import LedgerLink
 from pos_client.settings import ApiEnvironment, HandOffSettings, Settings
 
 __all__ = [
@@ -104,6 +105,7 @@ class Backend:
     problems: list[str] = field(default_factory=list)  # French, for the status bar
     handoff: RunningHandOff | None = None
     claims: BookingClaims | None = None  # the shared ledger's claims; None: a single till
+    ledger: LedgerLink | None = None  # the shared ledger's link for reads (reports, reconciliation)
 
 
 def outbox_from_settings(journal: OutboxJournal, handoff: HandOffSettings) -> Outbox | None:
@@ -190,20 +192,22 @@ def open_backend(
         _replay_demo_sales(journal, api)
     # Demo sales are fictitious: they are never handed to the shop's cash register, nor to a ledger.
     handoff = None if demo else _start_handoff(journal, settings, stack)
-    claims = None if demo else _join_ledger(journal, settings, stack)
-    return Backend(api, journal, label, api_key, emulator, problems, handoff, claims)
+    claims, ledger = (None, None) if demo else _join_ledger(journal, settings, stack)
+    return Backend(api, journal, label, api_key, emulator, problems, handoff, claims, ledger)
 
 
-def _join_ledger(journal: SqliteJournal, settings: Settings, stack: ExitStack) -> BookingClaims | None:
+def _join_ledger(
+    journal: SqliteJournal, settings: Settings, stack: ExitStack
+) -> tuple[BookingClaims | None, LedgerLink | None]:
     """With a ``[ledger]`` configured: the claims the counter asks before each change, and the
     replication of this journal's records in the background. Nothing connects now: a ledger that
     cannot be reached makes the till work alone (and catch up later), never stops it."""
     ledger = settings.ledger
     if not ledger.enabled or not ledger.host or not ledger.user:
-        return None
+        return None, None
     from pos_client.ledger.booking_claims import LedgerBookingClaims
     from pos_client.ledger.claims import Claims
-    from pos_client.ledger.connection import LedgerConfig, LedgerLink, LedgerPasswords
+    from pos_client.ledger.connection import LedgerConfig, LedgerPasswords
     from pos_client.ledger.replication import ReplicationWorker, Replicator
 
     config = LedgerConfig.from_settings(settings)
@@ -212,4 +216,4 @@ def _join_ledger(journal: SqliteJournal, settings: Settings, stack: ExitStack) -
     worker = ReplicationWorker(Replicator(journal, feed_link))
     worker.start()
     stack.callback(worker.stop)
-    return LedgerBookingClaims(Claims(claims_link), journal.uid)
+    return LedgerBookingClaims(Claims(claims_link), journal.uid), claims_link

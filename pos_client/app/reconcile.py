@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pos_client.app.reconcile_journal import lines_from_journal
+from pos_client.app.reconcile_journal import lines_from_journal, lines_of_other_tills
 from pos_client.durable import durable_replace
 from pos_client.journal.store import open_journal
+from pos_client.ledger.connection import LedgerLink
 from pos_client.reconcile.matcher import LedgerLine, ReconciliationReport, reconcile
 from pos_client.reconcile.reader import read_reimbursement_file
 from pos_client.reconcile.store import ImportOutcome, ReimbursementStore, store_path_for
@@ -41,16 +42,20 @@ class ReconciliationRun:
     store_path: Path
 
 
-def run_reconciliation(files: Sequence[Path], journal_path: Path, *, till: str) -> ReconciliationRun:
-    """With the journal file at ``journal_path`` (opened for the run; none there: no sales). Raises
-    ``ReimbursementFileError`` (nothing kept), ``JournalTooNewError``/``NotAJournalError`` or
-    ``NotAReimbursementStoreError`` with French messages."""
+def run_reconciliation(
+    files: Sequence[Path], journal_path: Path, *, till: str, ledger: LedgerLink | None = None
+) -> ReconciliationRun:
+    """With the journal file at ``journal_path`` (opened for the run; none there: no sales) and, with
+    a shared ``ledger``, the other tills' payment lines too. Raises ``ReimbursementFileError``
+    (nothing kept), ``JournalTooNewError``/``NotAJournalError``, ``NotAReimbursementStoreError`` or
+    ``LedgerError`` with French messages."""
 
     def journal_lines() -> list[LedgerLine]:
         if not journal_path.exists():
-            return []
+            return [] if ledger is None else lines_of_other_tills(ledger, "")
         with open_journal(journal_path, till=till) as journal:
-            return lines_from_journal(journal)
+            own = lines_from_journal(journal)
+            return own if ledger is None else own + lines_of_other_tills(ledger, journal.uid)
 
     return reconcile_files(files, store_path_for(journal_path), journal_lines)
 

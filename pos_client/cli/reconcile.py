@@ -4,7 +4,8 @@
 details (every header version; a file already imported changes nothing), then reports what was
 reimbursed, at which rate, what differs, what to claim, what was validated elsewhere and what was
 overpaid, per fortnight and per transfer. Without FILE it reports on the files imported before.
-With ``--demo`` (before the command) it works on the demo journal.
+With ``--demo`` (before the command) it works on the demo journal. With a shared ledger configured
+(``[ledger]``), the other tills' payment lines are matched too (this till's come from its journal).
 
 ``demo-reimbursement-file OUT [--header-version V] [--incidents]`` writes a realistic reimbursement
 file for the demo journal's validations (and bookings the emulator's demo data shows as validated
@@ -12,17 +13,22 @@ elsewhere), so the feature can be tried in demo mode; with ``--incidents``, the 
 « Incident » lines taking back what was reimbursed for validations reverted since.
 
 Exit codes: 0 done; 2 a file refused (message names the file, line and column; nothing kept) or bad
-usage; 3 the journal or the reimbursement store cannot be opened (left untouched).
+usage; 3 the journal or the reimbursement store cannot be opened (left untouched); 5 the shared ledger
+is configured but cannot be read (no report that would silently lack tills).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
+from pos_client.ledger.connection import LedgerConfig, LedgerLink, LedgerPasswords
+from pos_client.ledger.errors import LedgerError
 from pos_client.reconcile.formats import HeaderVersion
 from pos_client.reconcile.output import ReportFormat, render
 from pos_client.reconcile.reader import ReimbursementFileError
@@ -87,6 +93,21 @@ def _journal_path(args: argparse.Namespace, context: AppContext, *, demo: bool) 
     return context.paths.journal_file
 
 
+EXIT_LEDGER = 5  # the shared ledger is configured but cannot be read
+
+
+@contextmanager
+def _shared_ledger(context: AppContext, *, demo: bool) -> Iterator[LedgerLink | None]:
+    """The shared ledger when ``[ledger]`` is configured (its other tills' lines are matched too)."""
+    ledger = context.settings.ledger
+    if demo or not ledger.enabled or not ledger.host or not ledger.user:
+        yield None
+        return
+    config = LedgerConfig.from_settings(context.settings)
+    with LedgerLink(config, LedgerPasswords().source(config)) as link:
+        yield link
+
+
 def _cmd_reconcile(args: argparse.Namespace, context: AppContext) -> int:
     from pos_client.app.reconcile import (
         PRIVACY_NOTE,
@@ -99,13 +120,18 @@ def _cmd_reconcile(args: argparse.Namespace, context: AppContext) -> int:
     if not journal_path.exists():
         print(f"Aucun journal de caisse à {journal_path} : aucune vente à rapprocher.", file=sys.stderr)
     try:
-        run = run_reconciliation(args.files, journal_path, till=context.settings.till_name)
+        with _shared_ledger(context, demo=bool(getattr(args, "demo", False))) as ledger:
+            till = context.settings.till_name
+            run = run_reconciliation(args.files, journal_path, till=till, ledger=ledger)
     except ReimbursementFileError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except (JournalTooNewError, NotAJournalError, NotAReimbursementStoreError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_STORE
+    except LedgerError as exc:  # configured but unreadable: never a report that silently lacks tills
+        print(f"Registre partagé illisible, rapprochement non fait : {exc}", file=sys.stderr)
+        return EXIT_LEDGER
     for outcome in run.imports:
         print(import_message(outcome), file=sys.stderr)
     if args.files:

@@ -96,6 +96,7 @@ def _window_for(
         api_key_hint=lambda: key_hint(backend.api_key),
         problems=backend.problems,
         handoff=backend.handoff,
+        ledger=backend.ledger,
     )
     window.resize(1024, 768)
     return window

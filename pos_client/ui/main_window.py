@@ -45,6 +45,7 @@ from pos_client.domain.ports import Journal
 from pos_client.domain.scan import RawScan, ScanSource, SourceStatus, Transport
 from pos_client.i18n import Translator
 from pos_client.journal.store import SqliteJournal
+from pos_client.ledger.connection import LedgerLink
 from pos_client.settings import Settings, WebcamSettings
 from pos_client.ui.action_bar import ActionBar
 from pos_client.ui.counter_widgets import BookingCard, CodeField, HistoryPanel, ReadySteps, StatusArea
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         api_key_hint: Callable[[], str | None] = lambda: None,
         problems: Sequence[str] = (),
         handoff: HandOffLink | None = None,
+        ledger: LedgerLink | None = None,
         exporter: Exporter | None = None,
     ) -> None:
         super().__init__()
@@ -146,7 +148,9 @@ class MainWindow(QMainWindow):
         self._export_folder = default_export_folder()
         self.export_dialog: ExportDialog | None = None
         # « Remboursements… » (F6): pass Culture's reimbursement files against this journal's payments.
-        self._reconciler = reconciler_for_journal(journal) if isinstance(journal, SqliteJournal) else None
+        self._reconciler = (
+            reconciler_for_journal(journal, ledger) if isinstance(journal, SqliteJournal) else None
+        )
         self.reconcile_dialog: ReconcileDialog | None = None
         self.export_message: QMessageBox | None = None
         self._handoff_waiting_before = False

@@ -38,12 +38,13 @@ from pos_client.app.reconcile import (
     run_reconciliation,
     write_atomically,
 )
-from pos_client.app.reconcile_journal import lines_from_journal
+from pos_client.app.reconcile_journal import lines_from_journal, lines_of_other_tills
 from pos_client.domain.formats import format_euros
 from pos_client.i18n import Translator
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal
-from pos_client.reconcile.matcher import Category, ReconciliationReport
+from pos_client.ledger.connection import LedgerLink
+from pos_client.reconcile.matcher import Category, LedgerLine, ReconciliationReport
 from pos_client.reconcile.output import report_csv_bytes
 from pos_client.reconcile.reader import ReimbursementFileError
 from pos_client.reconcile.store import NotAReimbursementStoreError, store_path_for
@@ -91,17 +92,24 @@ def reconciler_for(journal_path: Path, till: str) -> Reconciler:
     return partial(_reconcile, journal_path=journal_path, till=till)
 
 
-def reconciler_for_journal(journal: SqliteJournal) -> Reconciler:
-    """The reconciliation of the till's open journal (its lines read on the worker thread)."""
-    return partial(_reconcile_open, journal=journal)
+def reconciler_for_journal(journal: SqliteJournal, ledger: LedgerLink | None = None) -> Reconciler:
+    """The reconciliation of the till's open journal (its lines read on the worker thread) and, with a
+    shared ``ledger``, of the other tills' lines too."""
+    return partial(_reconcile_open, journal=journal, ledger=ledger)
 
 
 def _reconcile(files: Sequence[Path], *, journal_path: Path, till: str) -> ReconciliationRun:
     return run_reconciliation(files, journal_path, till=till)
 
 
-def _reconcile_open(files: Sequence[Path], *, journal: SqliteJournal) -> ReconciliationRun:
-    return reconcile_files(files, store_path_for(journal.path), partial(lines_from_journal, journal))
+def _reconcile_open(
+    files: Sequence[Path], *, journal: SqliteJournal, ledger: LedgerLink | None
+) -> ReconciliationRun:
+    def lines() -> list[LedgerLine]:
+        own = lines_from_journal(journal)
+        return own if ledger is None else own + lines_of_other_tills(ledger, journal.uid)
+
+    return reconcile_files(files, store_path_for(journal.path), lines)
 
 
 def run_reconcile_job(reconciler: Reconciler, files: Sequence[Path], tr: Translator) -> ReconcileResult:
