@@ -73,6 +73,7 @@ from pos_client.domain.outcomes import (
     done_outcome,
     reread_verdict,
 )
+from pos_client.domain.ports import RequestBudget
 from pos_client.domain.token import normalised_token
 from pos_client.domain.venues import VenueList
 from pos_client.logs import register_secret
@@ -157,7 +158,7 @@ class BookingsClient:
         api_key: str | None,
         config: ClientConfig,
         *,
-        limiter: RequestLimiter | None = None,
+        limiter: RequestBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> BookingsClient:
         """A client with ``config``'s timeouts, attempts and backoff (see ``__init__``)."""
@@ -192,7 +193,7 @@ class BookingsClient:
         backoff_s: float = 0.5,
         max_backoff_s: float = 8.0,
         max_retry_after_s: float = 10.0,
-        limiter: RequestLimiter | None = None,
+        limiter: RequestBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """``base_url`` must be https unless on loopback (``InsecureUrlError`` otherwise).

@@ -27,7 +27,7 @@ from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
 from pos_client.domain.ledger import Operation
-from pos_client.domain.ports import BookingClaims, BookingsApi, Journal
+from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, RequestBudget
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
 from pos_client.i18n import Translator
@@ -72,10 +72,12 @@ def client_config(settings: Settings) -> ClientConfig:
     )
 
 
-def open_client(base_url: str, api_key: str | None, settings: Settings) -> BookingsClient:
+def open_client(
+    base_url: str, api_key: str | None, settings: Settings, *, limiter: RequestBudget | None = None
+) -> BookingsClient:
     """The HTTP client for ``base_url`` with the settings' timeouts (``InsecureUrlError`` for a bad
-    address); the caller closes it."""
-    return BookingsClient.from_config(base_url, api_key, client_config(settings))
+    address); the caller closes it. ``limiter``: the key's budget shared through the ledger."""
+    return BookingsClient.from_config(base_url, api_key, client_config(settings), limiter=limiter)
 
 
 @dataclass
@@ -181,19 +183,36 @@ def open_backend(
         journal_path = context.paths.journal_file
     journal = open_journal(journal_path, till=settings.till_name)
     stack.callback(journal.close)
+    # Demo sales are fictitious: they are never handed to the shop's cash register, nor to a ledger.
+    claims, ledger = (None, None) if demo else _join_ledger(journal, settings, stack)
     api: BookingsApi
     if base_url is None:
         api = UnconfiguredServer(problems[-1])
     else:
-        client = open_client(base_url, api_key, settings)
+        budget: RequestBudget | None = None
+        if ledger is not None and api_key:
+            budget = _shared_budget(ledger, base_url, api_key, settings)
+        client = open_client(base_url, api_key, settings, limiter=budget)
         stack.callback(client.close)
         api = client
     if demo:
         _replay_demo_sales(journal, api)
-    # Demo sales are fictitious: they are never handed to the shop's cash register, nor to a ledger.
     handoff = None if demo else _start_handoff(journal, settings, stack)
-    claims, ledger = (None, None) if demo else _join_ledger(journal, settings, stack)
     return Backend(api, journal, label, api_key, emulator, problems, handoff, claims, ledger)
+
+
+def _shared_budget(link: LedgerLink, base_url: str, api_key: str, settings: Settings) -> RequestBudget:
+    """One request budget for every till of the ledger using this key (the platform counts per key);
+    with the ledger down, this till's safe share of it."""
+    from pos_client.ledger.budget import SharedRateBudget
+
+    return SharedRateBudget(
+        link,
+        base_url=base_url,
+        api_key=api_key,
+        till=link.config.till,
+        tills_sharing_key=settings.ledger.tills_sharing_key,
+    )
 
 
 def _join_ledger(

@@ -34,6 +34,7 @@ __all__ = [
     "JournalError",
     "JournalFeed",
     "JournalUnavailable",
+    "RequestBudget",
     "TaskRunner",
 ]
 
@@ -170,6 +171,16 @@ class BookingClaims(Protocol):
 
     def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
         """Another till holds a change of ``token`` now, or (``validated``) made its validation."""
+        ...
+
+
+class RequestBudget(Protocol):
+    """The API key's request budget (200 a minute, the contract): this till's own
+    (``api.limiter.RequestLimiter``) or one shared by the tills of a ledger (``ledger.budget``)."""
+
+    def acquire(self) -> float | None:
+        """Take a request start, waiting a little if needed; None when granted, else how long it
+        would still take (nothing taken: the caller reports rate limiting)."""
         ...
 
 

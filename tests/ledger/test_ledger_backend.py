@@ -29,6 +29,11 @@ class _NoKey:
         return None
 
 
+class _Key:
+    def get_key(self, environment: ApiEnvironment) -> str | None:
+        return "cle-de-test-0123456789"
+
+
 @pytest.fixture
 def passwords() -> Iterator[None]:
     previous = keyring.get_keyring()
@@ -54,8 +59,10 @@ def test_a_configured_ledger_gives_the_counter_its_claims_and_replicates_the_jou
     context = AppContext(paths=AppPaths.under(tmp_path), settings=settings)
     context.paths.ensure()
     with ExitStack() as stack:
-        backend = open_backend(context, demo=False, keys=_NoKey(), stack=stack)
-        assert backend.claims is not None
+        backend = open_backend(context, demo=False, keys=_Key(), stack=stack)
+        assert backend.claims is not None and backend.ledger is not None
+        # The key's request budget is the ledger's, shared with every till using the key.
+        assert type(backend.api._limiter).__name__ == "SharedRateBudget"  # type: ignore[attr-defined]
         ticket = backend.claims.claim("LEDG01", Operation.USE)
         assert isinstance(ticket, ClaimTicket)
         with ledger_db.link("till_b", till="caisse 2") as other:
