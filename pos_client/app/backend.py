@@ -26,6 +26,7 @@ from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
+from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, RequestBudget
 from pos_client.emulator import RunningEmulator, demo_data
@@ -33,6 +34,8 @@ from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
 from pos_client.i18n import Translator
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.ledger.connection import LedgerLink
+from pos_client.ledger.errors import LedgerError
+from pos_client.ledger.replication import ReplicationWorker
 from pos_client.settings import ApiEnvironment, HandOffSettings, Settings
 
 __all__ = [
@@ -108,6 +111,7 @@ class Backend:
     handoff: RunningHandOff | None = None
     claims: BookingClaims | None = None  # the shared ledger's claims; None: a single till
     ledger: LedgerLink | None = None  # the shared ledger's link for reads (reports, reconciliation)
+    ledger_status: LedgerStatus | None = None  # for the status bar
 
 
 def outbox_from_settings(journal: OutboxJournal, handoff: HandOffSettings) -> Outbox | None:
@@ -184,7 +188,7 @@ def open_backend(
     journal = open_journal(journal_path, till=settings.till_name)
     stack.callback(journal.close)
     # Demo sales are fictitious: they are never handed to the shop's cash register, nor to a ledger.
-    claims, ledger = (None, None) if demo else _join_ledger(journal, settings, stack)
+    claims, ledger, ledger_status = (None, None, None) if demo else _join_ledger(journal, settings, stack)
     api: BookingsApi
     if base_url is None:
         api = UnconfiguredServer(problems[-1])
@@ -198,7 +202,7 @@ def open_backend(
     if demo:
         _replay_demo_sales(journal, api)
     handoff = None if demo else _start_handoff(journal, settings, stack)
-    return Backend(api, journal, label, api_key, emulator, problems, handoff, claims, ledger)
+    return Backend(api, journal, label, api_key, emulator, problems, handoff, claims, ledger, ledger_status)
 
 
 def _shared_budget(link: LedgerLink, base_url: str, api_key: str, settings: Settings) -> RequestBudget:
@@ -215,19 +219,41 @@ def _shared_budget(link: LedgerLink, base_url: str, api_key: str, settings: Sett
     )
 
 
+class LedgerStatus:
+    """What the status bar says of the shared ledger: the replication's state (lag, or "caisse seule"
+    while it cannot be reached) and the day's total across all tills. Read off the GUI thread."""
+
+    def __init__(self, worker: ReplicationWorker, link: LedgerLink) -> None:
+        self._worker = worker
+        self._link = link
+
+    def line(self, day: date) -> str:
+        status = self._worker.last_status
+        text = status.describe() if status is not None else "Registre partagé : connexion…"
+        if status is None or not status.reachable:
+            return text
+        from pos_client.ledger.reports import period_report
+
+        try:
+            total = period_report(self._link, day, day).total.total_cents
+        except LedgerError:
+            return text
+        return f"{text} Toutes caisses aujourd'hui : {format_euros(total)}."
+
+
 def _join_ledger(
     journal: SqliteJournal, settings: Settings, stack: ExitStack
-) -> tuple[BookingClaims | None, LedgerLink | None]:
+) -> tuple[BookingClaims | None, LedgerLink | None, LedgerStatus | None]:
     """With a ``[ledger]`` configured: the claims the counter asks before each change, and the
     replication of this journal's records in the background. Nothing connects now: a ledger that
     cannot be reached makes the till work alone (and catch up later), never stops it."""
     ledger = settings.ledger
     if not ledger.enabled or not ledger.host or not ledger.user:
-        return None, None
+        return None, None, None
     from pos_client.ledger.booking_claims import LedgerBookingClaims
     from pos_client.ledger.claims import Claims
     from pos_client.ledger.connection import LedgerConfig, LedgerPasswords
-    from pos_client.ledger.replication import ReplicationWorker, Replicator
+    from pos_client.ledger.replication import Replicator
 
     config = LedgerConfig.from_settings(settings)
     claims_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
@@ -235,4 +261,5 @@ def _join_ledger(
     worker = ReplicationWorker(Replicator(journal, feed_link))
     worker.start()
     stack.callback(worker.stop)
-    return LedgerBookingClaims(Claims(claims_link), journal.uid), claims_link
+    claims = LedgerBookingClaims(Claims(claims_link), journal.uid)
+    return claims, claims_link, LedgerStatus(worker, feed_link)

@@ -22,7 +22,7 @@ from pos_client.app.exits import Exit
 from pos_client.domain.formats import format_euros
 from pos_client.domain.fortnight import previous_fortnight
 from pos_client.domain.ports import JournalError
-from pos_client.journal.export import ExportFormat, export_to_binary, write_export
+from pos_client.journal.export import ExportFormat, PaymentSource, export_to_binary, write_export
 from pos_client.journal.store import SqliteJournal, open_journal
 from pos_client.journal.summaries import PeriodSummary, day_summary, fortnight_summary, period_summary
 
@@ -46,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument("--to", dest="last_day", type=_day, required=True, metavar="AAAA-MM-JJ")
     export.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
     export.add_argument("--out", type=Path, help="fichier à écrire (défaut : la sortie standard)")
+    export.add_argument(
+        "--ledger", action="store_true", help="les paiements de toutes les caisses (registre partagé)"
+    )
     export.set_defaults(handler=_cmd_export)
 
     journal = subparsers.add_parser(
@@ -86,6 +89,11 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> Exit:
     if problem is not None:
         print(problem, file=sys.stderr)
         return Exit.USAGE
+    if args.ledger:
+        from pos_client.cli.ledger import export_across_tills
+
+        fmt = ExportFormat(args.format)
+        return Exit(export_across_tills(context, args.first_day, args.last_day, fmt, args.out))
     journal = _open(context, demo=bool(getattr(args, "demo", False)))
     if journal is None:
         return Exit.BAD_JOURNAL
@@ -117,7 +125,7 @@ def _output_problem(out: Path) -> str | None:
     return None
 
 
-def export_to_stdout(journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat) -> int:
+def export_to_stdout(journal: PaymentSource, first_day: date, last_day: date, fmt: ExportFormat) -> int:
     """Write the export to the standard output as bytes, the same as ``write_export`` puts in a file."""
     sys.stdout.flush()  # whatever was printed before comes first
     count = export_to_binary(journal, first_day, last_day, fmt, sys.stdout.buffer)

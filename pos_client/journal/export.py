@@ -17,17 +17,17 @@ import csv
 import io
 import json
 import os
-from datetime import date
+from datetime import date, tzinfo
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, Protocol, TextIO
 
 from pos_client.domain.formats import euros_with_comma
 from pos_client.domain.ledger import Operation
 from pos_client.domain.payment_document import payment_document
 from pos_client.domain.scan import Transport
 from pos_client.durable import durable_replace
-from pos_client.journal.store import SqliteJournal
+from pos_client.journal.store import PaymentRow
 from pos_client.safety.csv_cells import safe_cell
 from pos_client.safety.private_files import temporary_beside
 
@@ -78,8 +78,18 @@ READ_LABELS = {
 }
 
 
+class PaymentSource(Protocol):
+    """Where the payment lines come from: this till's journal (``SqliteJournal``) or, with
+    ``--ledger``, the shared ledger's lines of every till (``app.ledger_payments``)."""
+
+    @property
+    def local_zone(self) -> tzinfo | None: ...
+
+    def payments_between(self, first_day: date, last_day: date) -> list[PaymentRow]: ...
+
+
 def export_payments(
-    journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, out: TextIO
+    journal: PaymentSource, first_day: date, last_day: date, fmt: ExportFormat, out: TextIO
 ) -> int:
     """Write the payment records of ``[first_day, last_day]`` to ``out``; returns how many. ``out``
     must not translate newlines (``newline=""``): the CSV's lines end in CRLF, JSON lines in LF."""
@@ -116,7 +126,7 @@ def export_payments(
 
 
 def export_to_binary(
-    journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, out: BinaryIO
+    journal: PaymentSource, first_day: date, last_day: date, fmt: ExportFormat, out: BinaryIO
 ) -> int:
     """Write the export's bytes to ``out``: UTF-8, with a BOM for CSV; lines end as the format says
     (CRLF for CSV, LF for JSON lines) on every platform. Returns how many records."""
@@ -132,7 +142,7 @@ def export_to_binary(
 
 
 def write_export(
-    journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat, path: Path
+    journal: PaymentSource, first_day: date, last_day: date, fmt: ExportFormat, path: Path
 ) -> int:
     """Export to ``path`` atomically (temporary file flushed to disk, renamed, folder flushed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +157,7 @@ def write_export(
     return count
 
 
-def export_text(journal: SqliteJournal, first_day: date, last_day: date, fmt: ExportFormat) -> str:
+def export_text(journal: PaymentSource, first_day: date, last_day: date, fmt: ExportFormat) -> str:
     buffer = io.StringIO()
     export_payments(journal, first_day, last_day, fmt, buffer)
     return buffer.getvalue()

@@ -97,6 +97,7 @@ def _window_for(
         problems=backend.problems,
         handoff=backend.handoff,
         ledger=backend.ledger,
+        ledger_status=backend.ledger_status,
     )
     window.resize(1024, 768)
     return window

@@ -79,6 +79,13 @@ IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CAN
 HANDOFF_REFRESH_MS = 1000
 
 
+class LedgerStatusLine(Protocol):
+    """The shared ledger's line for the status bar (``app.backend.LedgerStatus``), read off the GUI
+    thread: replication lag or "caisse seule", and the day's total across all tills."""
+
+    def line(self, day: date) -> str: ...
+
+
 class HandOffLink(Protocol):
     """The running hand-off of payment records to the shop's cash register (journal outbox)."""
 
@@ -133,6 +140,7 @@ class MainWindow(QMainWindow):
         problems: Sequence[str] = (),
         handoff: HandOffLink | None = None,
         ledger: LedgerLink | None = None,
+        ledger_status: LedgerStatusLine | None = None,
         exporter: Exporter | None = None,
     ) -> None:
         super().__init__()
@@ -244,6 +252,10 @@ class MainWindow(QMainWindow):
         self.handoff_label.setObjectName("status_handoff")
         self.handoff_label.setStyleSheet("color: #b35900; font-weight: bold;")
         self.handoff_label.setVisible(False)
+        self._ledger_status = ledger_status
+        self.ledger_label = ElidedLabel(min_chars=10)
+        self.ledger_label.setObjectName("status_ledger")
+        self.ledger_label.setVisible(ledger_status is not None)
         self.camera_button = QPushButton(tr("Caméra (F3)"))
         self.camera_button.setObjectName("camera_button")
         self.camera_button.setCheckable(True)
@@ -267,6 +279,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
+        bar.addWidget(self.ledger_label, 1)
         for permanent in (
             self.scanners_label,
             self.venue_label,
@@ -297,7 +310,7 @@ class MainWindow(QMainWindow):
         self._handoff_timer = QTimer(self)
         self._handoff_timer.setInterval(HANDOFF_REFRESH_MS)
         self._handoff_timer.timeout.connect(self.refresh_handoff)
-        if handoff is not None:
+        if handoff is not None or ledger_status is not None:
             self._handoff_timer.start()
 
         # Below the layout's own minimum (<= 1024x768, tested): a maximised window on a 1024x768 screen
@@ -434,7 +447,11 @@ class MainWindow(QMainWindow):
         self.history.show_lines(*result)
 
     def refresh_handoff(self) -> None:
-        """Re-read what the cash register has not received yet, off the GUI thread."""
+        """Re-read what the cash register has not received yet, and the shared ledger's state, off the
+        GUI thread."""
+        ledger = self._ledger_status
+        if ledger is not None:
+            self.runner.submit(lambda: ledger.line(date.today()), self.ledger_label.setText)
         handoff = self._handoff
         if handoff is None:
             return

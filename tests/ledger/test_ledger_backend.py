@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 
 import keyring
@@ -75,6 +76,13 @@ def test_a_configured_ledger_gives_the_counter_its_claims_and_replicates_the_jou
         while time.monotonic() < deadline and not ledger_db.scalar("SELECT count(*) FROM ledger.payments"):
             time.sleep(0.2)
         assert ledger_db.scalar("SELECT count(*) FROM ledger.payments") == 1  # replicated
+        # The status bar's line: the replication's state and the day's total across the tills.
+        assert backend.ledger_status is not None
+        line = ""
+        while time.monotonic() < deadline and "à jour" not in line:
+            line = backend.ledger_status.line(date.today())
+            time.sleep(0.2)
+        assert line.startswith("Registre partagé : à jour.") and "Toutes caisses aujourd'hui" in line, line
 
 
 def test_without_a_ledger_the_till_is_alone(tmp_path: Path) -> None:

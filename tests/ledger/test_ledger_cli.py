@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import keyring
@@ -103,6 +104,13 @@ def test_init_password_push_status_and_reports(
     assert "Librairie (5401)" in report
     assert main(["--dev-dir", str(dev), "journal", "--ledger"]) == 0
     assert capsys.readouterr().out == report
+    # Every till's payment lines, exported from the ledger as « export » writes this till's.
+    exported = tmp_path / "toutes-caisses.csv"
+    today = date.today().isoformat()
+    command = ["export", "--ledger", "--from", today, "--to", today, "--out", str(exported)]
+    assert main(["--dev-dir", str(dev), *command]) == 0
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and "CLI001" in lines[1] and "caisse 1" in lines[1] and "9,90" in lines[1]
     out_all = capsys.readouterr()
     assert ROLE_PASSWORD not in out_all.out + out_all.err
     logs = (AppPaths.resolve(str(dev)).log_file).read_text(encoding="utf-8")
