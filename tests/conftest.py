@@ -31,3 +31,13 @@ def _qt_texts_back_to_english() -> Iterator[None]:
     translations = sys.modules.get("pos_client.ui.qt_translations")
     if translations is not None and translations._installed:
         translations.install_qt_translation("en")
+
+
+@pytest.fixture(autouse=True)
+def _umask_back() -> Iterator[None]:
+    """``pos-client``'s ``main`` sets the process's umask to 077 (its files are its user's only); a
+    test that calls it in process must not leave the rest of the suite (package builds) under it."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)

@@ -239,6 +239,18 @@ def _write(target: Path, data: bytes, mode: int = 0o644) -> None:
     target.chmod(mode)
 
 
+def _normalise_modes(root: Path) -> None:
+    """Folders 0755, files 0755 if their owner may run them else 0644, whatever the builder's umask
+    (a till's own programs run under umask 077: dpkg-deb refuses a 0700 control folder)."""
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755)
+        elif path.is_file():
+            path.chmod(0o755 if path.stat().st_mode & 0o100 else 0o644)
+
+
 def _gzip(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
 
@@ -365,6 +377,7 @@ def build_deb(bundle: Path, out_dir: Path, udev_rules: Sequence[Path], *, work_d
     )
     _write(stage_root / "DEBIAN" / "control", control.encode("utf-8"))
 
+    _normalise_modes(stage_root)
     out_dir.mkdir(parents=True, exist_ok=True)
     deb = out_dir / f"{stage_root.name}.deb"
     # gzip -1: every dpkg reads it (zstd needs dpkg >= 1.21.18), and on 2 cores it takes 2.5 s
