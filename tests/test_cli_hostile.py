@@ -104,7 +104,7 @@ def run(dev: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     return invoke
 
 
-def _clean(code: int, out: str, err: str, expected_code: int, message: str) -> None:
+def _assert_clean(code: int, out: str, err: str, expected_code: int, message: str) -> None:
     text = out + err
     assert code == expected_code, text
     assert "Traceback" not in text and "Erreur inattendue" not in text, text
@@ -157,7 +157,7 @@ def test_bad_inputs(
 ) -> None:
     token = _new_token(emulator)
     filled = [arg.format(url=emulator.base_url, token=token) for arg in argv]
-    _clean(*run(*filled), code, message)
+    _assert_clean(*run(*filled), code, message)
     assert _journal_counts(dev) in (None, (0, 0))
     assert emulator.control.booking_state(token)["status"] == "CONFIRMED"
 
@@ -221,7 +221,8 @@ def test_hostile_answers_to_validate(
 ) -> None:
     token = _new_token(emulator)
     server.behaviours.update(case.behaviours())  # type: ignore[arg-type]
-    _clean(*run("booking", "validate", token, "--id-checked", "--url", server.url), case.code, case.message)
+    answer = run("booking", "validate", token, "--id-checked", "--url", server.url)
+    _assert_clean(*answer, case.code, case.message)
     assert _journal_state(dev) == case.journal
     validated = emulator.control.booking_state(token)["status"] == "USED"
     assert validated == (case.code == 0)
@@ -231,7 +232,7 @@ def test_hostile_answers_to_validate(
 
 def test_hostile_answer_to_show(run: Run, server: HostileServer, emulator: RunningEmulator) -> None:
     server.behaviours["GET"] = fixed(200, DEEP_JSON)
-    _clean(*run("booking", "show", _new_token(emulator), "--url", server.url), 5, "illisible")
+    _assert_clean(*run("booking", "show", _new_token(emulator), "--url", server.url), 5, "illisible")
 
 
 # ----------------------------------------------------------------------------- unusable files
@@ -288,7 +289,7 @@ def test_unusable_journal_files(
         "journal": ["journal"],
         "export": ["export", "--from", "2026-11-01", "--to", "2026-11-30"],
     }[command]
-    _clean(*run(*argv), 3, "ournal")
+    _assert_clean(*run(*argv), 3, "ournal")
     assert _fingerprint(journal) == before
     assert emulator.control.booking_state(token)["status"] == "CONFIRMED"  # nothing was sent
 
@@ -305,7 +306,7 @@ def test_unusable_settings_files(run: Run, dev: Path, content: str | None, messa
         settings.mkdir()
     else:
         settings.write_text(content, encoding="utf-8")
-    _clean(*run("journal"), 2, message)
+    _assert_clean(*run("journal"), 2, message)
     assert _journal_counts(dev) is None
 
 
@@ -335,7 +336,7 @@ def _pos_client(dev: Path, *argv: str, **options: object) -> subprocess.Complete
 def test_writing_to_a_full_disk(dev: Path, argv: list[str]) -> None:
     with open("/dev/full", "w") as full:
         done = _pos_client(dev, *argv, stdout=full, stderr=subprocess.PIPE)
-    _clean(done.returncode, "", done.stderr, 1, "disque plein")
+    _assert_clean(done.returncode, "", done.stderr, 1, "disque plein")
 
 
 def test_a_reader_that_goes_away(dev: Path) -> None:
@@ -346,7 +347,7 @@ def test_a_reader_that_goes_away(dev: Path) -> None:
         child.stdout.close()  # `pos-client settings | head -0`
         errors = child.stderr.read().decode("utf-8")
         code = child.wait(60)
-    _clean(code, "", errors, 1, "Sortie fermée avant la fin")
+    _assert_clean(code, "", errors, 1, "Sortie fermée avant la fin")
 
 
 @pytest.mark.parametrize(
@@ -365,7 +366,7 @@ def test_export_to_unwritable_places(run: Run, dev: Path, tmp_path: Path, target
         out.mkdir()
     listed = out.parent.is_dir() and out.parent != Path("/proc")  # /proc's own entries come and go
     before = sorted(p.name for p in out.parent.iterdir()) if listed else None
-    _clean(*run("export", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(out)), 2, message)
+    _assert_clean(*run("export", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(out)), 2, message)
     after = sorted(p.name for p in out.parent.iterdir()) if listed else None
     assert after == before  # nothing half-written, no temporary file left
     assert not (tmp_path / "missing").exists()

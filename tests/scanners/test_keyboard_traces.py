@@ -40,7 +40,7 @@ PAYLOAD = "PASSCULTURE:v3;TOKEN:352UW4"
 TRACES_PER_CASE = 25
 
 
-def _check(trace: Trace, classifier: BurstClassifier | None = None) -> None:
+def _assert_read_right(trace: Trace, classifier: BurstClassifier | None = None) -> None:
     replayed = replay(classifier or BurstClassifier(), trace.keys)
     result = score(trace, replayed)
     assert result.wrong_tokens == 0, (trace.case, replayed.scans)
@@ -51,12 +51,12 @@ def _check(trace: Trace, classifier: BurstClassifier | None = None) -> None:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_generated_case_at_default_settings(case: str) -> None:
     for trace in generate(case, TRACES_PER_CASE):
-        _check(trace)
+        _assert_read_right(trace)
 
 
 @pytest.mark.parametrize("trace", RECORDED_STYLE + RECORDED_X11, ids=lambda trace: trace.case)
 def test_recorded_style_trace(trace: Trace) -> None:
-    _check(trace)
+    _assert_read_right(trace)
 
 
 def test_a_person_typing_a_header_beginning_gets_it_back_as_soon_as_it_breaks() -> None:
@@ -185,7 +185,7 @@ def test_keys_are_never_lost_duplicated_or_reordered(
 def test_one_classifier_for_a_whole_session() -> None:
     """The classifier adapts to the scanner it has seen: a till's whole morning (every case, mixed,
     2 s apart) through one classifier still gives every scan and every person's key."""
-    _check(session_trace(4, seed=3))
+    _assert_read_right(session_trace(4, seed=3))
 
 
 def test_a_persons_enter_after_a_bluetooth_scan_and_their_key_reaches_the_field() -> None:
