@@ -90,8 +90,6 @@ def _cmd_export(args: argparse.Namespace, context: AppContext) -> Exit:
         print(problem, file=sys.stderr)
         return Exit.USAGE
     if args.ledger:
-        from pos_client.cli.ledger import export_across_tills
-
         fmt = ExportFormat(args.format)
         return Exit(export_across_tills(context, args.first_day, args.last_day, fmt, args.out))
     journal = _open(context, demo=bool(getattr(args, "demo", False)))
@@ -172,3 +170,30 @@ def _print_summaries(journal: SqliteJournal, day: date) -> None:
             f"À vérifier : {line.token} {line.offer_name} {format_euros(line.amount_cents)} "
             f"({line.recorded_at.astimezone():%d/%m %H:%M}) — {line.detail}"
         )
+
+
+def export_across_tills(
+    context: AppContext, first_day: date, last_day: date, fmt: ExportFormat, out: Path | None
+) -> int:
+    """``export --ledger``: every till's payment lines from the ledger, as ``export`` writes them."""
+    from pos_client.app.ledger_payments import LedgerPayments
+    from pos_client.cli.ledger import EXIT_OFF, _config, _fail, _link
+    from pos_client.ledger.errors import LedgerError
+
+    config = _config(context)
+    if config is None:
+        return EXIT_OFF
+    try:
+        with _link(config) as link:
+            source = LedgerPayments(link)
+            if out is None:
+                export_to_stdout(source, first_day, last_day, fmt)
+                return 0
+            count = write_export(source, first_day, last_day, fmt, out)
+    except LedgerError as exc:
+        return _fail(exc)
+    except OSError as exc:
+        print(f"Export impossible dans {out} : {exc.strerror or exc}. Aucun fichier écrit.", file=sys.stderr)
+        return 2
+    print(f"{count} paiement(s) de toutes les caisses exporté(s) dans {out}", file=sys.stderr)
+    return 0

@@ -21,11 +21,9 @@ import dataclasses
 import getpass
 import sys
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pos_client.domain.formats import format_euros
-from pos_client.journal.export import ExportFormat, write_export
 from pos_client.ledger.connection import (
     LedgerConfig,
     LedgerError,
@@ -216,32 +214,6 @@ def print_ledger_summary(context: AppContext, day: date) -> int:
         f"Toutes caisses, quinzaine du {fortnight.first_day:%d/%m} au {fortnight.last_day:%d/%m/%Y}",
         fortnight,
     )
-    return 0
-
-
-def export_across_tills(
-    context: AppContext, first_day: date, last_day: date, fmt: ExportFormat, out: Path | None
-) -> int:
-    """``export --ledger``: every till's payment lines from the ledger, as ``export`` writes them."""
-    from pos_client.app.ledger_payments import LedgerPayments
-    from pos_client.cli.journal import export_to_stdout
-
-    config = _config(context)
-    if config is None:
-        return EXIT_OFF
-    try:
-        with _link(config) as link:
-            source = LedgerPayments(link)
-            if out is None:
-                export_to_stdout(source, first_day, last_day, fmt)
-                return 0
-            count = write_export(source, first_day, last_day, fmt, out)
-    except LedgerError as exc:
-        return _fail(exc)
-    except OSError as exc:
-        print(f"Export impossible dans {out} : {exc.strerror or exc}. Aucun fichier écrit.", file=sys.stderr)
-        return 2
-    print(f"{count} paiement(s) de toutes les caisses exporté(s) dans {out}", file=sys.stderr)
     return 0
 
 
