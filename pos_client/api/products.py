@@ -54,6 +54,13 @@ from pos_client.domain.outcomes import (
     TimedOut,
 )
 from pos_client.logs import register_secret
+from pos_client.safety.http_limits import (
+    AnswerTooLarge,
+    deadline,
+    install_deadlines,
+    json_or_none,
+    read_capped,
+)
 
 __all__ = ["ProductsClient", "parse_product_offer"]
 
@@ -119,6 +126,8 @@ class ProductsClient:
             follow_redirects=False,
             trust_env=not loopback,
         )
+        install_deadlines(self._http)  # the same limits as the bookings client: one deadline a call
+        self._deadline_s = config.deadline_s
 
     def close(self) -> None:
         self._http.close()
@@ -221,20 +230,23 @@ class ProductsClient:
         wait_s = self._limiter.acquire()
         if wait_s is not None:
             return _Answer(trouble=RateLimited(round(wait_s, 1)))
+        body: Any = None
         try:
-            response = self._http.request(method, path, params=params, json=json_body)
+            with (
+                deadline(self._deadline_s),
+                self._http.stream(method, path, params=params, json=json_body) as response,
+            ):
+                status, retry_after = response.status_code, response.headers.get("Retry-After")
+                try:
+                    body = json_or_none(read_capped(response))
+                except AnswerTooLarge:
+                    body = None  # a bad answer: mapped like any unreadable one
         except httpx.TimeoutException:
             return _Answer(trouble=TimedOut("Le serveur ne répond pas."))
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
             return _Answer(trouble=NetworkUnreachable(f"Serveur injoignable : {type(exc).__name__}"))
-        log.info("%s %s -> %d", method, path, response.status_code)
-        body: Any = None
-        if response.content:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-        return _Answer(response.status_code, body, parse_retry_after(response.headers.get("Retry-After")))
+        log.info("%s %s -> %d", method, path, status)
+        return _Answer(status, body, parse_retry_after(retry_after))
 
 
 def _error(answer: _Answer) -> OfferOutcome:

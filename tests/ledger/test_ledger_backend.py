@@ -12,7 +12,7 @@ from pathlib import Path
 import keyring
 import pytest
 from ledger_fixtures import ROLE_PASSWORD, LedgerDb, sell
-from test_ledger_cli import MemoryKeyring
+from test_ledger_cli import MemoryKeyring  # the client tests' memory keyring
 
 from pos_client.app.backend import open_backend
 from pos_client.app.context import AppContext

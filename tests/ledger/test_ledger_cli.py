@@ -4,38 +4,23 @@ passwords in a (memory) keyring as on a till."""
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import keyring
-import keyring.backend
-import keyring.errors
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "client"))
+
 from ledger_fixtures import ROLE_PASSWORD, LedgerDb, sell
+from memory_keyring import MemoryKeyring
 
 from pos_client.cli import main
 from pos_client.journal import open_journal
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
 
 
 @pytest.fixture
