@@ -291,6 +291,11 @@ def _xdg(environ: Mapping[str, str], name: str, default: PurePosixPath) -> PureP
 def user_folders(host: HostOs, environ: Mapping[str, str], home: str) -> UserFolders:
     """The per-user folders of ``host``, following the rules platformdirs applies there.
 
+    Stated here rather than asked of platformdirs because platformdirs answers only for the OS it
+    runs on (its Windows rules call the Win32 API), and the Windows and macOS folders must be
+    computed and tested on a Linux CI; a test compares these rules with platformdirs on the running
+    OS, so a change of platformdirs' rules is seen.
+
     Windows keeps everything under ``%LOCALAPPDATA%\\pos-client\\pos-client`` (local, never
     roaming: a SQLite journal must not travel with a roaming profile). Linux follows XDG, with
     logs under the state folder.

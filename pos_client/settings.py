@@ -30,6 +30,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+import tomlkit
+import tomlkit.exceptions
+
 __all__ = [
     "ApiEnvironment",
     "ApiSettings",
@@ -415,11 +418,15 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file + rename), so a crash never leaves half a file; readable by the
-        till's user only."""
+        till's user only. Comments and unknown keys of the file already there are kept."""
         from pos_client.safety.private_files import private_folder, write_private_file
 
         private_folder(path.parent)
-        write_private_file(path, to_toml(self).encode("utf-8"))
+        try:
+            previous = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            previous = ""  # no file yet, or one that cannot be kept: write a fresh one
+        write_private_file(path, to_toml(self, previous).encode("utf-8"))
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -486,17 +493,9 @@ def _field_type(cls: Any, fdef: dataclasses.Field[Any]) -> Any:
     return typing.get_type_hints(cls)[fdef.name]
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
+def _toml_item(value: Any) -> Any:
+    # A StrEnum is written as its value ("production"), everything else as the TOML scalar it is.
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def iter_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, str]]:
@@ -509,18 +508,36 @@ def iter_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, str]]:
             yield f"{prefix}{fdef.name}", value, str(fdef.metadata.get("doc", ""))
 
 
-def to_toml(settings: Settings) -> str:
-    top: list[str] = []
-    sections: dict[str, list[str]] = {}
+_FILE_HEADER = "Réglages de pos-client (la clé d'API est dans le trousseau du système)."
+
+
+def to_toml(settings: Settings, previous: str = "") -> str:
+    """The settings as a TOML text, each key under its one-line description.
+
+    With ``previous`` (the file as it was), only the values change: the shop's own comments, the
+    order of the keys and the keys this version does not know are kept (tomlkit edits the document
+    in place). A ``previous`` that is not TOML is replaced by a fresh file.
+    """
+    try:
+        document = tomlkit.parse(previous) if previous.strip() else tomlkit.document()
+    except tomlkit.exceptions.TOMLKitError:
+        document = tomlkit.document()
+    if not document.body:
+        document.add(tomlkit.comment(_FILE_HEADER))
     for key, value, doc in iter_fields(settings):
-        section, _, name = key.rpartition(".")
-        line = f"# {doc}\n{name} = {_toml_value(value)}"
-        (sections.setdefault(section, []) if section else top).append(line)
-    parts = ["# Réglages de pos-client (la clé d'API est dans le trousseau du système).", *top]
-    for section, lines in sections.items():
-        parts.append(f"\n[{section}]")
-        parts.extend(lines)
-    return "\n".join(parts) + "\n"
+        *sections, name = key.split(".")
+        table: Any = document
+        for section in sections:
+            if section not in table:
+                table.add(tomlkit.nl())
+                table.add(section, tomlkit.table())
+            table = table[section]
+        if name in table:
+            table[name] = _toml_item(value)
+        else:
+            table.add(tomlkit.comment(doc))
+            table.add(name, _toml_item(value))
+    return tomlkit.dumps(document)
 
 
 def describe(settings: Settings) -> str:
