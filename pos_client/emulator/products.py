@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from pos_client.domain.formats import format_euros
 from pos_client.domain.offers import ALLOWED_SUBCATEGORIES, MAX_PRICE_CENTS, ean_check_digit
 from pos_client.emulator.store import EmulatorStore, from_db, to_db
 
@@ -509,7 +510,7 @@ class _ProductRoutes:
         offer = self.control.offer_summary(int(request.path_params["offer_id"]))
         if offer is None:
             return HTMLResponse("<h1>Offre introuvable</h1>", status_code=404)
-        price = "—" if offer["stock"] is None else f"{offer['stock']['price'] / 100:.2f} €".replace(".", ",")
+        price = "—" if offer["stock"] is None else format_euros(offer["stock"]["price"])
         page = (
             f"<html><head><meta charset='utf-8'><title>{escape(offer['name'])}</title></head><body>"
             f"<h1>{escape(offer['name'])}</h1><p>{price} — {escape(offer['status'])}</p>"

@@ -38,7 +38,7 @@ from pos_client.app.backend import Backend
 from pos_client.app.context import AppContext
 from pos_client.app.offer import open_offer_desk
 from pos_client.counter.view import CounterView, State
-from pos_client.domain.formats import format_euros
+from pos_client.domain.formats import euros_with_comma, format_euros
 from pos_client.domain.offers import OfferInProgress, OfferQueued, OverCredit, normalised_ean, parse_euros
 from pos_client.domain.outcomes import Trouble
 from pos_client.domain.scan import RawScan
@@ -221,7 +221,7 @@ class OfferPanel(QDialog):
     def _create_at_credit(self) -> None:
         if self._suggested_credit is None:
             return
-        self.price.setText(format_euros(self._suggested_credit).replace("\u00a0€", "").replace(" €", ""))
+        self.price.setText(euros_with_comma(self._suggested_credit))
         self.credit.clear()
         self.create_offer()
 
@@ -249,7 +249,7 @@ class OfferPanel(QDialog):
         if pending is None:
             return
         self.ean.setText(pending.ean)
-        self.price.setText(format_euros(pending.price_cents).replace("\u00a0€", ""))
+        self.price.setText(euros_with_comma(pending.price_cents))
         self.quantity.setValue(max(1, pending.quantity))
         self.title.setText(self._tr("Reprise de l'attente"))
         self.detail.setText(self._tr("Une demande envoyée avant le redémarrage est toujours attendue."))

@@ -46,7 +46,7 @@ def test_upsert_is_asynchronous(api: httpx.Client, emulator: RunningEmulator) ->
     assert offer["stock"] == {"bookingLimitDatetime": None, "bookedQuantity": 0, "quantity": 1, "price": 1500}
     assert offer["location"] == {"type": "physical", "venueId": demo_data.BOOKSHOP_VENUE_ID}
     page = api.get(f"/offre/{offer['id']}")
-    assert page.status_code == 200 and "Les Nuits" in page.text and "15,00 €" in page.text
+    assert page.status_code == 200 and "Les Nuits" in page.text and "15,00\u00a0€" in page.text
 
 
 def test_the_job_skips_what_it_cannot_offer(api: httpx.Client, emulator: RunningEmulator) -> None:
