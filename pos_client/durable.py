@@ -1,4 +1,5 @@
-"""Durable file replacement: a rename that is on disk when it returns (exports, hand-off files).
+"""Durable writes: a rename that is on disk when it returns (exports, hand-off files), and the one
+SQLite write transaction of every store (journal, gate, reconciliation, emulator).
 
 Shared infrastructure (like ``host_os`` and ``paths``): the journal's exports and the hand-off's
 folder drop both write a temporary file, flush it and rename it over the target.
@@ -7,11 +8,14 @@ folder drop both write a temporary file, flush it and rename it over the target.
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pos_client.host_os import HostOs, current_host_os
 
-__all__ = ["durable_replace", "sync_directory"]
+__all__ = ["durable_replace", "immediate_transaction", "sync_directory"]
 
 
 def durable_replace(source: str | Path, target: Path) -> None:
@@ -38,3 +42,17 @@ def sync_directory(folder: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+@contextmanager
+def immediate_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``db`` (opened with ``isolation_level=None``): ``BEGIN IMMEDIATE``
+    takes the write lock at once, so a writer never fails half-way on a lock another process took
+    after its reads; anything raised inside rolls everything back."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

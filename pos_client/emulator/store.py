@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pos_client.durable import immediate_transaction
+
 __all__ = [
     "TOKEN_ALPHABET",
     "BookingRow",
@@ -245,14 +247,8 @@ class EmulatorStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, immediate_transaction(self._db) as db:
+            yield db
 
     @staticmethod
     def _remember_now(db: sqlite3.Connection, now: datetime) -> None:

@@ -29,6 +29,7 @@ from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
 from pos_client.domain.feed import FeedBatch, FeedPosition
 from pos_client.domain.ledger import Intent, IntentResolution, JournalLine, Operation, PaymentRecord
 from pos_client.domain.scan import Transport
+from pos_client.durable import immediate_transaction
 from pos_client.journal.errors import JournalClosedError, translated, translated_error
 from pos_client.journal.feed import feed_position, read_feed
 from pos_client.journal.migrations import NotAJournalError, migrate
@@ -150,13 +151,8 @@ class SqliteJournal:
         with self._write_lock:
             if self._closed:
                 raise JournalClosedError()
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
-            self._writer.execute("COMMIT")
+            with immediate_transaction(self._writer) as db:
+                yield db
 
     def close(self) -> None:
         with self._write_lock, self._readers_lock:

@@ -28,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pos_client.durable import immediate_transaction
 from pos_client.reconcile.reader import ReimbursementFile, ReimbursementRow
 
 __all__ = [
@@ -223,15 +224,9 @@ class ReimbursementStore:
     def import_files(self, files: Sequence[ReimbursementFile]) -> list[ImportOutcome]:
         """Keep the files' lines, all in one transaction (all files or none)."""
         outcomes: list[ImportOutcome] = []
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self._db) as db:
             for file in files:
                 outcomes.append(self._import_one(db, file))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return outcomes
 
     def _import_one(self, db: sqlite3.Connection, file: ReimbursementFile) -> ImportOutcome:
