@@ -26,6 +26,8 @@ from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
+from pos_client.counter import messages as msg
+from pos_client.counter.messages import Text, Translate
 from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, RequestBudget
@@ -221,24 +223,31 @@ def _shared_budget(link: LedgerLink, base_url: str, api_key: str, settings: Sett
 
 class LedgerStatus:
     """What the status bar says of the shared ledger: the replication's state (lag, or "caisse seule"
-    while it cannot be reached) and the day's total across all tills. Read off the GUI thread."""
+    while it cannot be reached) and the day's total across all tills. Read off the GUI thread; its
+    texts are the counter's catalogue's (``counter.messages``), rendered with the window's language."""
 
     def __init__(self, worker: ReplicationWorker, link: LedgerLink) -> None:
         self._worker = worker
         self._link = link
 
-    def line(self, day: date) -> str:
+    def line(self, day: date, translate: Translate = str) -> str:
         status = self._worker.last_status
-        text = status.describe() if status is not None else "Registre partagé : connexion…"
-        if status is None or not status.reachable:
-            return text
+        if status is None:
+            return msg.LEDGER_CONNECTING.render(translate)
+        if not status.reachable:
+            alone = msg.LEDGER_ALONE_WAITING(count=status.behind) if status.behind else msg.LEDGER_ALONE
+            return alone.render(translate)
+        if status.behind:
+            text = msg.LEDGER_BEHIND(count=status.behind, seconds=f"{status.seconds_behind:.0f}")
+        else:
+            text = msg.LEDGER_UP_TO_DATE
         from pos_client.ledger.reports import period_report
 
         try:
             total = period_report(self._link, day, day).total.total_cents
         except LedgerError:
-            return text
-        return f"{text} Toutes caisses aujourd'hui : {format_euros(total)}."
+            return text.render(translate)
+        return (text + Text(" ") + msg.LEDGER_ALL_TILLS_TODAY(total=format_euros(total))).render(translate)
 
 
 def _join_ledger(

@@ -3,7 +3,9 @@
 The counter claims a booking before each change and says how it ended; another till's live or done
 claim comes back as ``ClaimedElsewhere`` (the counter shows it and sends nothing). The port never
 raises: a ledger that cannot be reached answers None, and the till works alone (and says so, through
-``reachable``, for the status bar).
+``reachable``, for the status bar). ``word`` answers, before a booking is read, whether another till
+holds or validated it (told without a request) and whether this till's own validation went through
+(settling an open intent: "already validated" is this till's sale or another's, never a guess).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import threading
 
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import ClaimedElsewhere
-from pos_client.domain.ports import ClaimTicket
+from pos_client.domain.ports import ClaimTicket, LedgerWord
 from pos_client.ledger.claims import Claims, ClaimState
 from pos_client.ledger.errors import LedgerError
 
@@ -76,3 +78,35 @@ class LedgerBookingClaims:
         if live is None or live.till == self._claims.till:
             return None
         return ClaimedElsewhere(token, live.operation.value, live.till, live.since, done=False)
+
+    def word(self, token: str) -> LedgerWord:
+        try:
+            live = self._claims.live_claim(token)
+            seen = self._claims.who_validated(token)
+            if seen is None:
+                seen = self._claims.validated_elsewhere(token, self._journal_uid)  # a payment line
+        except LedgerError as exc:
+            log.warning("ledger unreachable, %s read alone: %s", token, exc)
+            self._note(False)
+            return LedgerWord(reachable=False)
+        self._note(True)
+        if live is not None and live.till != self._claims.till:
+            held = ClaimedElsewhere(token, live.operation.value, live.till, live.since, done=False)
+            return LedgerWord(reachable=True, elsewhere=held)
+        if seen is None:
+            return LedgerWord(reachable=True)
+        if seen.till == self._claims.till:
+            return LedgerWord(reachable=True, validated_here_at=seen.at)
+        done = ClaimedElsewhere(token, Operation.USE.value, seen.till, seen.at, done=True)
+        return LedgerWord(reachable=True, elsewhere=done)
+
+    def mark_done(self, token: str, operation: Operation) -> None:
+        try:
+            answer = self._claims.claim(token, operation)
+            if answer.granted:
+                self._claims.done(answer.claim_id)
+        except LedgerError as exc:
+            log.warning("ledger unreachable, %s %s not marked done: %s", operation.value, token, exc)
+            self._note(False)
+            return
+        self._note(True)
