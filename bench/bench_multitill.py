@@ -1,17 +1,17 @@
 """Multi-till simulation (issue 18): 8 till processes, one ledger, one API key, the emulator.
 
-    python bench/bench_multitill.py [--tills 8] [--seconds 120] [--bookings 80] [--kills 6]
-                                    [--outage 6] [--seed 1]
+    python bench/bench_multitill.py [--tills 8] [--seconds 120] [--bookings 80] [--new-every 1.5]
+                                    [--kills 6] [--outage 6] [--seed 1]
 
 Starts a throwaway PostgreSQL ledger and the API emulator (its own 200 requests/minute limit per
-key on), creates ``--bookings`` bookings, and runs ``--tills`` processes of
-``bench/multitill_till.py``: each is the program's own Qt-free counter composed as the application
-composes it (real HTTP client whose budget is the key's shared bucket, real SQLite journal, ledger
-claims, replication worker), scanning bookings of the shared set at random for ``--seconds`` (races
-on every booking; most scans end up on bookings already validated, which the ledger answers without
-a request). Meanwhile it SIGKILLs a random till ``--kills`` times (restarting it: it settles its open
-intents, the ledger first) and stops the ledger for ``--outage`` seconds in the middle (the tills go
-on as single tills). Then it prints:
+key on), creates ``--bookings`` bookings (then one more every ``--new-every`` s), and runs
+``--tills`` processes of ``bench/multitill_till.py``: each is the program's own Qt-free counter
+composed as the application composes it (real HTTP client whose budget is the key's shared bucket,
+real SQLite journal, ledger claims, replication worker), scanning bookings of the shared set at
+random for ``--seconds`` (races on every booking; most scans end up on bookings already validated,
+which the ledger answers without a request). Meanwhile it SIGKILLs a random till ``--kills`` times
+(restarting it: it settles its open intents, the ledger first) and stops the ledger for ``--outage``
+seconds in the middle (the tills go on as single tills). Then it prints:
 
 - payments: bookings validated on the server vs payment lines in the ledger (lost, duplicated,
   false: all must be 0), and intents left open;
@@ -139,9 +139,7 @@ def till_root(folder: Path, number: int) -> Path:
 
 
 def journals(folder: Path) -> list[Path]:
-    return sorted(
-        AppPaths.under(root).journal_file for root in folder.glob("till-*") if root.is_dir()
-    )
+    return sorted(AppPaths.under(root).journal_file for root in folder.glob("till-*") if root.is_dir())
 
 
 def feed_heads(folder: Path) -> dict[str, int]:
@@ -219,13 +217,36 @@ def lives_tallies(folder: Path, tills: int) -> list[Counter[str]]:
     return summed
 
 
+class Bookings:
+    """The shared set of bookings, in a file the tills re-read: new ones keep coming during the run
+    (customers arriving), so races, validations and requests go on through the outage."""
+
+    def __init__(self, emulator: RunningEmulator, path: Path) -> None:
+        self.emulator = emulator
+        self.path = path
+        self.tokens: list[str] = []
+
+    def add(self) -> None:
+        number = len(self.tokens)
+        self.tokens.append(
+            self.emulator.control.create_booking(offer_name=f"Livre {number}", price_cents=500 + 10 * number)
+        )
+        self.path.with_suffix(".tmp").write_text(json.dumps(self.tokens), encoding="utf-8")
+        self.path.with_suffix(".tmp").replace(self.path)
+
+    def keep_coming(self, every_s: float, until: float) -> None:
+        if every_s <= 0:
+            return
+        while time.time() + every_s < until - 1:
+            time.sleep(every_s)
+            self.add()
+
+
 def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulator, folder: Path) -> None:
     rng = random.Random(args.seed)
-    tokens = [
-        emulator.control.create_booking(offer_name=f"Livre {n}", price_cents=500 + 10 * n)
-        for n in range(args.bookings)
-    ]
-    (folder / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    tokens = Bookings(emulator, folder / "tokens.json")
+    for _ in range(args.bookings):
+        tokens.add()
     samples: list[tuple[float, int]] = []
     stop_sampling = threading.Event()
     sampler = threading.Thread(target=sample_requests, args=(emulator, samples, stop_sampling), daemon=True)
@@ -247,12 +268,15 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
         go = folder / "go.json"
         go.with_suffix(".tmp").write_text(json.dumps({"until": until}), encoding="utf-8")
         go.with_suffix(".tmp").replace(go)
+        arrivals = threading.Thread(target=tokens.keep_coming, args=(args.new_every, until), daemon=True)
+        arrivals.start()
         catch_up, outage_window = drive(args, server, emulator, folder, tills, rng, until)
+        arrivals.join()
     finally:
         tills.finish(120.0)
         stop_sampling.set()
         sampler.join()
-    report(args, server, emulator, folder, tokens, tills, outage_window, catch_up, samples)
+    report(args, server, emulator, folder, tokens.tokens, tills, outage_window, catch_up, samples)
 
 
 def outage(
@@ -375,7 +399,10 @@ def report(
         totals.update(tally)
     print("| run | value |")
     print("|---|---|")
-    print(f"| tills, seconds, bookings | {args.tills}, {args.seconds}, {args.bookings} |")
+    print(
+        f"| tills, seconds, bookings (at the start + arrived) | {args.tills}, {args.seconds}, {args.bookings}"
+        f" + {len(tokens) - args.bookings} |"
+    )
     print(f"| SIGKILLs of tills | {tills.kills} |")
     print(f"| ledger outage (s) | {args.outage} |")
     print(f"| ledger catch-up after the outage (s) | {shown} |")
@@ -392,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tills", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--bookings", type=int, default=80)
+    parser.add_argument("--bookings", type=int, default=80, help="bookings at the start")
+    parser.add_argument("--new-every", type=float, default=1.5, help="a new booking every N s (0: none)")
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--outage", type=float, default=6.0)
     parser.add_argument("--seed", type=int, default=1)

@@ -125,7 +125,10 @@ def run(config: dict[str, object], tokens: list[str], until: float) -> Tally[str
         counter.settle_in_background()  # as the window does at start-up (after a SIGKILL too)
         tally_file = Path(str(config["root"])) / f"tally-{os.getpid()}.json"
         written_at = time.monotonic()
+        tokens_file = Path(str(config["tokens_file"]))
         while time.time() < until:
+            if time.monotonic() - written_at >= 1.0:  # new bookings keep coming
+                tokens = json.loads(tokens_file.read_text(encoding="utf-8"))
             tally[scan(counter, rng.choice(tokens))] += 1
             tally["scans"] += 1
             counter.tick()

@@ -26,6 +26,7 @@ from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
+from pos_client.app.ledger_join import join_ledger, shared_budget
 from pos_client.counter import messages as msg
 from pos_client.counter.messages import Text, Translate
 from pos_client.domain.formats import format_euros
@@ -197,7 +198,7 @@ def open_backend(
     else:
         budget: RequestBudget | None = None
         if ledger is not None and api_key:
-            budget = _shared_budget(ledger, base_url, api_key, settings)
+            budget = shared_budget(ledger, base_url, api_key, settings)
         client = open_client(base_url, api_key, settings, limiter=budget)
         stack.callback(client.close)
         api = client
@@ -205,20 +206,6 @@ def open_backend(
         _replay_demo_sales(journal, api)
     handoff = None if demo else _start_handoff(journal, settings, stack)
     return Backend(api, journal, label, api_key, emulator, problems, handoff, claims, ledger, ledger_status)
-
-
-def _shared_budget(link: LedgerLink, base_url: str, api_key: str, settings: Settings) -> RequestBudget:
-    """One request budget for every till of the ledger using this key (the platform counts per key);
-    with the ledger down, this till's safe share of it."""
-    from pos_client.ledger.budget import SharedRateBudget
-
-    return SharedRateBudget(
-        link,
-        base_url=base_url,
-        api_key=api_key,
-        till=link.config.till,
-        tills_sharing_key=settings.ledger.tills_sharing_key,
-    )
 
 
 class LedgerStatus:
@@ -256,19 +243,15 @@ def _join_ledger(
     """With a ``[ledger]`` configured: the claims the counter asks before each change, and the
     replication of this journal's records in the background. Nothing connects now: a ledger that
     cannot be reached makes the till work alone (and catch up later), never stops it."""
-    ledger = settings.ledger
-    if not ledger.enabled or not ledger.host or not ledger.user:
+    parts = join_ledger(journal.uid, settings, stack)
+    if parts is None:
         return None, None, None
-    from pos_client.ledger.booking_claims import LedgerBookingClaims
-    from pos_client.ledger.claims import Claims
     from pos_client.ledger.connection import LedgerConfig, LedgerPasswords
     from pos_client.ledger.replication import Replicator
 
     config = LedgerConfig.from_settings(settings)
-    claims_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
     feed_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
     worker = ReplicationWorker(Replicator(journal, feed_link))
     worker.start()
     stack.callback(worker.stop)
-    claims = LedgerBookingClaims(Claims(claims_link), journal.uid)
-    return claims, claims_link, LedgerStatus(worker, feed_link)
+    return parts.claims, parts.link, LedgerStatus(worker, feed_link)

@@ -17,7 +17,7 @@ from typing import TypeVar
 from pos_client.counter.evidence import ALONE, ClaimsEvidence, OtherTills
 from pos_client.counter.settlement import Settled, settle_token
 from pos_client.domain.booking import Booking
-from pos_client.domain.outcomes import AlreadyValidated, Found, Outcome
+from pos_client.domain.outcomes import AlreadyValidated, Outcome
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, JournalError, LedgerWord
 
 __all__ = ["LookupResult", "read_booking"]
@@ -51,7 +51,8 @@ def read_booking(
             return told
     outcome: Outcome = api.get_booking(token)
     settled, still_open = settle_token(journal, token, outcome, others, word)
-    awaiting = still_open and isinstance(outcome, AlreadyValidated) and word is not None and not word.reachable
+    ledger_out = word is not None and not word.reachable
+    awaiting = still_open and ledger_out and isinstance(outcome, AlreadyValidated)
     if isinstance(outcome, AlreadyValidated):
         at = _journal_read(journal.validated_by_this_till, token)
         booking = _journal_read(journal.validated_booking, token) if at is not None else None

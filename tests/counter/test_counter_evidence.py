@@ -11,10 +11,10 @@ import pytest
 
 from pos_client.api.client import BookingsClient
 from pos_client.counter.changes import run_change
+from pos_client.counter.evidence import TillAlone
 from pos_client.counter.settlement import settle_open
 from pos_client.domain.ledger import Intent, IntentResolution, Operation
 from pos_client.domain.outcomes import ClaimedElsewhere, Found, OutcomeUnknown, Validated, WrongServerAddress
-from pos_client.counter.evidence import TillAlone
 from pos_client.domain.ports import ClaimTicket, LedgerWord
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data

@@ -76,7 +76,8 @@ def test_bench_multitill_runs_counters_kills_an_outage_and_prints_its_tables() -
         for line in done.stdout.splitlines()
         if "|" in line
     }
-    assert rows["SIGKILLs of tills"] == "1" and rows["tills, seconds, bookings"] == "2, 4.0, 6"
+    assert rows["SIGKILLs of tills"] == "1"
+    assert rows["tills, seconds, bookings (at the start + arrived)"].startswith("2, 4.0, 6 + ")
     for name in (
         "bookings validated on the server",
         "payment lines in the ledger",

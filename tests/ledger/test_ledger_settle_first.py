@@ -44,7 +44,9 @@ class Till:
 class Shop:
     """The emulator, one ledger, and tills opened (and reopened, as after a restart) on it."""
 
-    def __init__(self, emulator: RunningEmulator, ledger_db: LedgerDb, folder: Path, stack: ExitStack) -> None:
+    def __init__(
+        self, emulator: RunningEmulator, ledger_db: LedgerDb, folder: Path, stack: ExitStack
+    ) -> None:
         self.emulator = emulator
         self.ledger_db = ledger_db
         self.folder = folder
