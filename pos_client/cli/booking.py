@@ -43,7 +43,7 @@ from pos_client.app.exits import Exit
 from pos_client.app.ledger_join import LedgerParts, join_ledger, shared_budget
 from pos_client.cli.output import booking_card, emit, fail
 from pos_client.counter.changes import run_change
-from pos_client.counter.evidence import ALONE, ClaimsEvidence
+from pos_client.counter.evidence import ALONE, ClaimsEvidence, OtherTills
 from pos_client.counter.settle_first import describe_settled, settle_before_command
 from pos_client.counter.settlement import Settled
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
@@ -110,6 +110,15 @@ def _journal(context: AppContext) -> Iterator[SqliteJournal]:
     ``JournalTooNewError`` or ``NotAJournalError`` when it cannot be used."""
     with open_journal(context.paths.journal_file, till=context.settings.till_name) as journal:
         yield journal
+
+
+@contextmanager
+def _other_tills(context: AppContext, journal: SqliteJournal) -> Iterator[OtherTills]:
+    """The shared ledger's word for settling open intents (``counter.settlement``), as the window has
+    it: with a ``[ledger]``, "already validated" is settled by the claims, never by a guess."""
+    with ExitStack() as stack:
+        ledger = join_ledger(journal.uid, context.settings, stack)
+        yield ALONE if ledger is None else ClaimsEvidence(ledger.claims)
 
 
 def _client_trouble(args: argparse.Namespace, exc: InsecureUrlError | KeyStoreError) -> Exit:
@@ -293,8 +302,8 @@ def _settle_first(context: AppContext, client: BookingsClient, token: str, read:
     re-reading), as the window does; what was found, as output lines. A journal that cannot be opened
     is no reason not to show the booking."""
     try:
-        with _journal(context) as journal:
-            settled = settle_before_command(client, journal, token=token, read=read)
+        with _journal(context) as journal, _other_tills(context, journal) as others:
+            settled = settle_before_command(client, journal, token=token, read=read, others=others)
     except JournalError:
         return {}
     return {"résultat retrouvé": " ".join(describe_settled(settled))} if settled else {}
@@ -338,8 +347,8 @@ def settle_with_settings(context: AppContext) -> list[str]:
         with _journal(context) as journal:
             if not journal.open_intents():
                 return []
-            with _client(args, context) as client:
-                settled = settle_before_command(client, journal)
+            with _client(args, context) as client, _other_tills(context, journal) as others:
+                settled = settle_before_command(client, journal, others=others)
             left = len(journal.open_intents())
     except (InsecureUrlError, KeyStoreError, JournalError) as exc:
         return [f"Demandes ouvertes non vérifiées ({exc})."]
