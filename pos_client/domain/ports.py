@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
@@ -184,6 +185,12 @@ class BookingClaims(Protocol):
 
     def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
         """Another till holds a change of ``token`` now, or (``validated``) made its validation."""
+        ...
+
+    def held(self, ticket: ClaimTicket) -> AbstractContextManager[object]:
+        """While ``ticket``'s change is in flight: its lease is renewed, so a long exchange (a wait
+        for the request budget, a slow answer, the client's re-read) never lets another till take
+        the booking over and send the change a second time."""
         ...
 
     def word(self, token: str) -> LedgerWord:

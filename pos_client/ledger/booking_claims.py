@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import ClaimedElsewhere
@@ -61,6 +63,28 @@ class LedgerBookingClaims:
         except LedgerError as exc:
             log.warning("ledger unreachable, claim %d left to its lease: %s", ticket.claim_id, exc)
             self._note(False)
+
+    @contextmanager
+    def held(self, ticket: ClaimTicket) -> Iterator[object]:
+        """Renews ``ticket``'s lease every third of it, in a thread, until the block ends."""
+        stopped = threading.Event()
+        every_s = self._claims.lease_s / 3
+
+        def renew() -> None:
+            while not stopped.wait(every_s):
+                try:
+                    if self._claims.renew(ticket.claim_id) is None:
+                        return  # ended, or no longer this till's: nothing left to hold
+                except LedgerError as exc:
+                    log.warning("ledger unreachable, claim %d not renewed: %s", ticket.claim_id, exc)
+
+        keeper = threading.Thread(target=renew, name="claim-lease", daemon=True)
+        keeper.start()
+        try:
+            yield None
+        finally:
+            stopped.set()
+            keeper.join(every_s)
 
     def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
         try:

@@ -5,6 +5,7 @@ own implementation is tested against a real PostgreSQL in tests/ledger."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -86,6 +87,9 @@ class TillClaims:
             return LedgerWord(reachable=True)
         told = ClaimedElsewhere(token, claim.operation.value, claim.till, claim.at, claim.done)
         return LedgerWord(reachable=True, elsewhere=told)
+
+    def held(self, ticket: ClaimTicket) -> AbstractContextManager[object]:
+        return nullcontext()  # leases never run out here: only dead tills lose their claims
 
     def mark_done(self, token: str, operation: Operation) -> None:
         if self.ledger.reachable:

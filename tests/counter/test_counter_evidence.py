@@ -5,6 +5,7 @@ no payment line, and shown so. Against the emulator (a real HTTP server) and the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,9 @@ class UnreachableLedger:
 
     def mark_done(self, token: str, operation: Operation) -> None:
         raise AssertionError("nothing is marked done in a ledger that cannot be reached")
+
+    def held(self, ticket: ClaimTicket) -> AbstractContextManager[object]:
+        raise AssertionError("no claim was granted")
 
 
 @pytest.fixture
