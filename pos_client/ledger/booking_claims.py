@@ -84,7 +84,9 @@ class LedgerBookingClaims:
             yield None
         finally:
             stopped.set()
-            keeper.join(every_s)
+            # A renewal still under way (a slow ledger) is left to finish on its own: renewing an
+            # ended claim does nothing, and the change's answer is not kept waiting for it.
+            keeper.join(1.0)
 
     def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
         try:
