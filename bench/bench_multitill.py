@@ -1,24 +1,27 @@
 """Multi-till simulation (issue 18): 8 till processes, one ledger, one API key, the emulator.
 
-    python bench/bench_multitill.py [--tills 8] [--seconds 60] [--bookings 80] [--kills 6]
-                                    [--outage 6] [--lease 15] [--seed 1]
+    python bench/bench_multitill.py [--tills 8] [--seconds 120] [--bookings 80] [--new-every 1.5]
+                                    [--kills 6] [--outage 6] [--seed 1]
 
 Starts a throwaway PostgreSQL ledger and the API emulator (its own 200 requests/minute limit per
-key on), creates ``--bookings`` bookings, and runs ``--tills`` processes of
-``bench/multitill_till.py`` that scan bookings of that shared set at random for ``--seconds``
-(races on every booking). Meanwhile it SIGKILLs a random till ``--kills`` times (restarting it:
-it settles its open intents by the ledger's claims, then a re-read) and stops the ledger for
-``--outage`` seconds in the middle (the tills go on as single tills). Then it prints:
+key on), creates ``--bookings`` bookings (then one more every ``--new-every`` s), and runs
+``--tills`` processes of ``bench/multitill_till.py``: each is the program's own Qt-free counter
+composed as the application composes it (real HTTP client whose budget is the key's shared bucket,
+real SQLite journal, ledger claims, replication worker), scanning bookings of the shared set at
+random for ``--seconds`` (races on every booking; most scans end up on bookings already validated,
+which the ledger answers without a request). Meanwhile it SIGKILLs a random till ``--kills`` times
+(restarting it: it settles its open intents, the ledger first) and stops the ledger for ``--outage``
+seconds in the middle (the tills go on as single tills). Then it prints:
 
 - payments: bookings validated on the server vs payment lines in the ledger (lost, duplicated,
   false: all must be 0), and intents left open;
 - double validations attempted on the server (a second PATCH use of one booking; the real server
   answers 500 to overlapping ones): while the ledger was up, and during the outage (+ one lease);
-- the request rate the emulator saw: its 429 answers (it refuses above 200 in any sliding minute)
-  and the most requests seen in a minute (sampled every 0.5 s);
+- the request rate the emulator saw: its 429 answers (it refuses above 200 in any sliding minute),
+  the most requests seen in a sliding minute and in each minute of the run (sampled every 0.5 s);
 - the ledger's catch-up time after the outage: from its restart until every till's records
   written before the restart are in it;
-- what the tills did (scans, refusals told by the ledger, validations...).
+- what the tills' screens said (scans per till, told by the ledger, validated...).
 
 Nothing is asserted (tests/ledger/test_ledger_bench_smoke.py runs it with tiny numbers).
 """
@@ -44,8 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # after the path set-up above
 
 from pos_client.emulator import RunningEmulator, demo_data
+from pos_client.ledger.claims import DEFAULT_LEASE_S
 from pos_client.ledger.local_server import LocalPostgres
 from pos_client.ledger.schema import migrate
+from pos_client.paths import AppPaths
 
 TILL_SCRIPT = Path(__file__).with_name("multitill_till.py")
 PASSWORD = "simulation-till-password"
@@ -84,7 +89,7 @@ class Tills:
             **self.base,
             "role": f"sim_till_{number}",
             "till": f"caisse {number + 1}",
-            "journal": str(self.folder / f"till-{number}.sqlite3"),
+            "root": str(till_root(self.folder, number)),
             "seed": int(str(self.base["seed"])) * 100 + number * 10 + self.kills,
         }
         path.write_text(json.dumps(config), encoding="utf-8")
@@ -128,10 +133,19 @@ class Tills:
                 self.results.append(json.loads(out.strip().splitlines()[-1]))
 
 
+def till_root(folder: Path, number: int) -> Path:
+    """The folder of one till's files (its settings, its journal...), as ``--dev-dir`` would be."""
+    return folder / f"till-{number}"
+
+
+def journals(folder: Path) -> list[Path]:
+    return sorted(AppPaths.under(root).journal_file for root in folder.glob("till-*") if root.is_dir())
+
+
 def feed_heads(folder: Path) -> dict[str, int]:
     """Each journal's uid and last feed position, read from the files (the tills write them)."""
     heads: dict[str, int] = {}
-    for path in sorted(folder.glob("till-*.sqlite3")):
+    for path in journals(folder):
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as db:
             (uid,) = db.execute("SELECT uid FROM journal_identity").fetchone()
             (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM feed").fetchone()
@@ -180,28 +194,59 @@ def max_per_minute(samples: list[tuple[float, int]]) -> int:
     return best
 
 
-def per_ten_seconds(samples: list[tuple[float, int]]) -> list[int]:
+def per_minute(samples: list[tuple[float, int]]) -> list[int]:
+    """Requests in each whole minute from the first sample (the last, partial one left out)."""
     if not samples:
         return []
     start = samples[0][0]
-    counts: dict[int, int] = {}
+    at_minute: dict[int, int] = {}
     for moment, count in samples:
-        counts[int((moment - start) // 10)] = count
-    previous, series = 0, []
-    for slot in range(max(counts) + 1):
-        current = counts.get(slot, previous)
-        series.append(current - previous)
-        previous = current
-    return series
+        at_minute.setdefault(int((moment - start) // 60), count)  # the first sample of each minute
+    minutes = sorted(at_minute)
+    return [at_minute[m + 1] - at_minute[m] for m in minutes if m + 1 in at_minute]
+
+
+def lives_tallies(folder: Path, tills: int) -> list[Counter[str]]:
+    """Each till's counts summed over its lives (a SIGKILLed life loses its last second at most)."""
+    summed: list[Counter[str]] = []
+    for number in range(tills):
+        total: Counter[str] = Counter()
+        for path in till_root(folder, number).glob("tally-*.json"):
+            total.update(json.loads(path.read_text(encoding="utf-8")))
+        summed.append(total)
+    return summed
+
+
+class Bookings:
+    """The shared set of bookings, in a file the tills re-read: new ones keep coming during the run
+    (customers arriving), so races, validations and requests go on through the outage."""
+
+    def __init__(self, emulator: RunningEmulator, path: Path) -> None:
+        self.emulator = emulator
+        self.path = path
+        self.tokens: list[str] = []
+
+    def add(self) -> None:
+        number = len(self.tokens)
+        self.tokens.append(
+            self.emulator.control.create_booking(offer_name=f"Livre {number}", price_cents=500 + 10 * number)
+        )
+        self.path.with_suffix(".tmp").write_text(json.dumps(self.tokens), encoding="utf-8")
+        self.path.with_suffix(".tmp").replace(self.path)
+
+    def keep_coming(self, every_s: float, until: float) -> None:
+        if every_s <= 0:
+            return
+        while time.time() + every_s < until - 1:
+            time.sleep(every_s)
+            self.add()
 
 
 def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulator, folder: Path) -> None:
     rng = random.Random(args.seed)
-    tokens = [
-        emulator.control.create_booking(offer_name=f"Livre {n}", price_cents=500 + 10 * n)
-        for n in range(args.bookings)
-    ]
-    (folder / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    tokens = Bookings(emulator, folder / "tokens.json")
+    for _ in range(args.bookings):
+        tokens.add()
     samples: list[tuple[float, int]] = []
     stop_sampling = threading.Event()
     sampler = threading.Thread(target=sample_requests, args=(emulator, samples, stop_sampling), daemon=True)
@@ -214,7 +259,6 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
         "api_key": demo_data.DEMO_API_KEY,
         "tokens_file": str(folder / "tokens.json"),
         "tills": args.tills,
-        "lease_s": args.lease,
         "seed": args.seed,
         "go_file": str(folder / "go.json"),
     }
@@ -224,12 +268,15 @@ def run(args: argparse.Namespace, server: LocalPostgres, emulator: RunningEmulat
         go = folder / "go.json"
         go.with_suffix(".tmp").write_text(json.dumps({"until": until}), encoding="utf-8")
         go.with_suffix(".tmp").replace(go)
+        arrivals = threading.Thread(target=tokens.keep_coming, args=(args.new_every, until), daemon=True)
+        arrivals.start()
         catch_up, outage_window = drive(args, server, emulator, folder, tills, rng, until)
+        arrivals.join()
     finally:
         tills.finish(120.0)
         stop_sampling.set()
         sampler.join()
-    report(args, server, emulator, folder, tokens, tills, outage_window, catch_up, samples)
+    report(args, server, emulator, folder, tokens.tokens, tills, outage_window, catch_up, samples)
 
 
 def outage(
@@ -238,6 +285,7 @@ def outage(
     emulator: RunningEmulator,
     folder: Path,
     result: dict[str, object],
+    until: float,
 ) -> None:
     """Stop the ledger for ``args.outage`` s, start it again, time the tills' catch-up."""
     first = len(emulator.control.requests_seen())
@@ -247,7 +295,10 @@ def outage(
     server.start_again()
     restarted = time.monotonic()
     result["catch_up"] = wait_caught_up(server, target, restarted, 60.0)
-    time.sleep(max(0.0, args.lease - (time.monotonic() - restarted)))
+    # Claims taken while the ledger was down do not exist: one lease after it is back, the tills'
+    # own claims of that time have all lapsed (the window ends with the run at the latest).
+    lease_over = min(restarted + DEFAULT_LEASE_S, time.monotonic() + max(0.0, until - time.time()))
+    time.sleep(max(0.0, lease_over - time.monotonic()))
     result["window"] = (first, len(emulator.control.requests_seen()))
 
 
@@ -265,7 +316,7 @@ def drive(
     kill_at = sorted(rng.uniform(0.1, 0.8) * args.seconds for _ in range(args.kills))
     outage_at = 0.45 * args.seconds
     result: dict[str, object] = {"catch_up": None, "window": (0, 0)}
-    outage_thread = threading.Thread(target=outage, args=(args, server, emulator, folder, result))
+    outage_thread = threading.Thread(target=outage, args=(args, server, emulator, folder, result, until))
     while time.time() < until - 1:
         elapsed = time.monotonic() - start
         if not outage_thread.is_alive() and outage_thread.ident is None and elapsed >= outage_at:
@@ -303,7 +354,7 @@ def report(
             ).fetchall()
         )
     open_intents = 0
-    for path in folder.glob("till-*.sqlite3"):
+    for path in journals(folder):
         with closing(sqlite3.connect(path)) as db:
             (count,) = db.execute(
                 "SELECT count(*) FROM intents i LEFT JOIN resolutions r ON r.intent_id = i.id"
@@ -335,23 +386,31 @@ def report(
     print("|---|---|")
     print(f"| requests seen by the emulator | {len(seen)} |")
     print(f"| 429 answered (over 200 in a sliding minute) | {sum(1 for r in seen if r.status == 429)} |")
-    print(f"| most requests in one minute (sampled) | {max_per_minute(samples)} |")
-    print(f"| requests per 10 s, from the first | {' '.join(str(n) for n in per_ten_seconds(samples))} |")
+    print(f"| most requests in a sliding minute (sampled every 0.5 s) | {max_per_minute(samples)} |")
+    print(f"| requests in each minute of the run | {' '.join(str(n) for n in per_minute(samples))} |")
     print(f"| double validations attempted, ledger up | {doubles_up} |")
     print(f"| double validations attempted, ledger down (+ one lease) | {doubles_down} |")
     print()
     shown = "not reached" if catch_up is None else f"{catch_up:.2f}"
+    per_till = lives_tallies(folder, args.tills)
+    scans = sorted(tally["scans"] for tally in per_till)
     totals: Counter[str] = Counter()
-    for result in tills.results:
-        totals.update(result)
+    for tally in per_till:
+        totals.update(tally)
     print("| run | value |")
     print("|---|---|")
-    print(f"| tills, seconds, bookings | {args.tills}, {args.seconds}, {args.bookings} |")
+    print(
+        f"| tills, seconds, bookings (at the start + arrived) | {args.tills}, {args.seconds}, {args.bookings}"
+        f" + {len(tokens) - args.bookings} |"
+    )
     print(f"| SIGKILLs of tills | {tills.kills} |")
     print(f"| ledger outage (s) | {args.outage} |")
     print(f"| ledger catch-up after the outage (s) | {shown} |")
+    if scans:
+        spread = f"{scans[0]} / {scans[len(scans) // 2]} / {scans[-1]}"
+        print(f"| scans per till (all lives): min / median / max | {spread} |")
     for name, value in sorted(totals.items()):
-        print(f"| tills (last lives): {name} | {value} |")
+        print(f"| tills (all lives): {name} | {value} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -359,11 +418,11 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--tills", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--bookings", type=int, default=80)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--bookings", type=int, default=80, help="bookings at the start")
+    parser.add_argument("--new-every", type=float, default=1.5, help="a new booking every N s (0: none)")
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--outage", type=float, default=6.0)
-    parser.add_argument("--lease", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     server = LocalPostgres.start()

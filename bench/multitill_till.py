@@ -1,12 +1,14 @@
 """One till of the multi-till simulation (bench/bench_multitill.py), as its own process.
 
-It does what the counter will do once the ledger is wired into it: for each scan of a booking taken
-at random from the shared set, claim it in the ledger (when the ledger is reachable), read it,
-write the intent to its own SQLite journal, validate it through the real HTTP client (whose request
-budget is the ledger's shared bucket), settle the journal and end the claim. Its journal is
-replicated by a ``ReplicationWorker``. At start (after a SIGKILL) and from time to time it settles
-its open intents, asking the ledger first who validated ("settled by the claims, never by a
-guess"), then re-reading the booking. Prints its counters as one JSON line when its time is up.
+The till is the program's own: the Qt-free ``Counter`` composed as the application composes it
+(``app.backend.open_backend`` from a ``[ledger]`` section and a custom server address, then
+``app.counter.build_counter``): the real HTTP client against the emulator, whose request budget is the
+key's shared bucket in the ledger, the real SQLite journal, the ledger's claims, the replication
+worker. Nothing of the till's logic is here: the loop only plays the cashier, scanning a booking of
+the shared set at random, confirming the ID check and validating when the counter shows a card, then
+counting what the screen said. At start (also after a SIGKILL) it settles its open intents as the
+window does at start-up, and the counter's ``tick`` does the rest. Prints its counts as one JSON line
+when its time is up.
 
     python bench/multitill_till.py CONFIG_JSON
 """
@@ -14,160 +16,147 @@ guess"), then re-reading the booking. Prints its counters as one JSON line when 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import random
 import sys
 import time
-from collections import Counter
-from datetime import UTC, datetime
+from collections import Counter as Tally
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pos_client.api.client import BookingsClient  # after the path set-up above
-from pos_client.domain.ledger import Operation
-from pos_client.domain.outcomes import AlreadyValidated, Found, OutcomeUnknown, Validated
-from pos_client.domain.scan import Transport
-from pos_client.journal import SqliteJournal, open_journal
-from pos_client.ledger.budget import SharedRateBudget
-from pos_client.ledger.claims import Claims
-from pos_client.ledger.connection import LedgerConfig, LedgerError, LedgerLink
-from pos_client.ledger.replication import ReplicationWorker, Replicator
+import keyring  # after the path set-up above
+import keyring.backend
+
+from pos_client.app.backend import open_backend
+from pos_client.app.context import AppContext
+from pos_client.app.counter import build_counter
+from pos_client.counter import messages as msg
+from pos_client.counter.machine import Counter
+from pos_client.counter.view import CounterView, State
+from pos_client.domain.ports import InlineRunner
+from pos_client.domain.scan import RawScan, Transport
+from pos_client.ledger.connection import LedgerConfig, LedgerLink, LedgerPasswords
+from pos_client.ledger.replication import Replicator
+from pos_client.paths import AppPaths
+from pos_client.settings import ApiEnvironment, Settings
 
 
-class SimTill:
-    def __init__(self, config: dict[str, object]) -> None:
-        self.name = str(config["till"])
-        ledger = LedgerConfig(
-            "127.0.0.1",
-            int(str(config["port"])),
-            str(config["dbname"]),
-            str(config["role"]),
-            self.name,
-            sslmode="disable",
-        )
-        password = str(config["password"])
-        self.claims_link = LedgerLink(ledger, lambda: password, retry_after_s=1.0)
-        self.claims = Claims(self.claims_link, lease_s=float(str(config["lease_s"])))
-        budget = SharedRateBudget(
-            LedgerLink(ledger, lambda: password, retry_after_s=1.0),
-            base_url=str(config["emulator"]),
-            api_key=str(config["api_key"]),
-            till=self.name,
-            tills_sharing_key=int(str(config["tills"])),
-            # As the till's own limiter: a cashier is told "trop de demandes" rather than kept
-            # waiting; the claim's lease must outlast this wait plus the request.
-            max_wait_s=5.0,
-        )
-        self.api = BookingsClient(
-            str(config["emulator"]),
-            str(config["api_key"]),
-            till_name=self.name,
-            limiter=budget,  # type: ignore[arg-type]  # the same acquire() shape
-        )
-        self.journal: SqliteJournal = open_journal(Path(str(config["journal"])), till=self.name)
-        self.worker = ReplicationWorker(
-            Replicator(self.journal, LedgerLink(ledger, lambda: password, retry_after_s=1.0)), interval_s=0.5
-        )
-        self.stats: Counter[str] = Counter()
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """The till's keyring, in memory: the simulation's machine has no OS keyring to share."""
 
-    def settle(self) -> None:
-        for intent in self.journal.open_intents():
-            try:
-                seen = self.claims.validated_elsewhere(intent.token, self.journal.uid)
-                live = self.claims.live_claim(intent.token)
-            except LedgerError:
-                continue  # the ledger must tell whose validation it is: stays open until it can
-            if seen is not None:
-                self.journal.resolve_refused(intent, seen.message())
-                self.stats["settled_as_other_till"] += 1
-                continue
-            if live is not None and live.till != self.name:
-                continue  # another till is at it right now
-            outcome = self.api.get_booking(intent.token)
-            if isinstance(outcome, AlreadyValidated):
-                self.journal.resolve_done(intent, confirmed_by_reread=True)
-                self.stats["settled_done"] += 1
-                self._mark_done(intent.token)
-            elif isinstance(outcome, Found):
-                self.journal.resolve_refused(intent, "not applied (re-read)")
-                self.stats["settled_not_applied"] += 1
+    priority = 1  # type: ignore[assignment]
 
-    def _mark_done(self, token: str) -> None:
-        try:
-            answer = self.claims.claim(token, Operation.USE)
-            if answer.granted:
-                self.claims.done(answer.claim_id)
-        except LedgerError:
-            pass
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
 
-    def scan(self, token: str) -> None:
-        self.stats["scans"] += 1
-        try:
-            answer = self.claims.claim(token, Operation.USE)
-        except LedgerError:
-            answer = None
-            self.stats["scans_ledger_down"] += 1
-        if answer is not None and not answer.granted:
-            self.stats["told_by_ledger_" + answer.state.value] += 1
-            return
-        found = self.api.get_booking(token)
-        if not isinstance(found, Found):
-            self.stats["read_" + type(found).__name__] += 1
-            self._end(answer, done=False)
-            return
-        if answer is not None and self.claims.renew(answer.claim_id) is None:
-            self.stats["claim_lost_before_sending"] += 1  # its lease ran out: another till took over
-            return
-        intent = self.journal.begin(
-            Operation.USE,
-            found.booking,
-            transport=Transport.COMMAND_LINE,
-            source_id="simulation",
-            id_checked_at=datetime.now(UTC),
-        )
-        outcome = self.api.validate(token)
-        self.stats["validate_" + type(outcome).__name__] += 1
-        if isinstance(outcome, Validated):
-            self.journal.resolve_done(intent, confirmed_by_reread=outcome.confirmed_by_reread)
-            self._end(answer, done=True)
-        elif isinstance(outcome, OutcomeUnknown):
-            self.journal.resolve_unknown(intent, outcome.detail)  # the claim runs to its lease
-        else:
-            self.journal.resolve_refused(intent, type(outcome).__name__)
-            self._end(answer, done=False)
-        self.worker.wake()
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
 
-    def _end(self, answer: object, *, done: bool) -> None:
-        if answer is None:
-            return
-        claim_id = answer.claim_id  # type: ignore[attr-defined]
-        try:
-            if done:
-                self.claims.done(claim_id)
-            else:
-                self.claims.release(claim_id)
-        except LedgerError:
-            self.stats["claim_end_lost"] += 1
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
 
-    def run(self, tokens: list[str], until: float, seed: int) -> None:
-        rng = random.Random(seed)
-        self.worker.start()
-        self.settle()
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+class OneKey:
+    """The API key every till shares (the platform's limit is per key)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get_key(self, environment: ApiEnvironment) -> str | None:
+        return self.key
+
+
+def till_settings(config: dict[str, object]) -> Settings:
+    return Settings(till_name=str(config["till"])).with_values(
+        api={"environment": ApiEnvironment.CUSTOM, "custom_url": str(config["emulator"])},
+        ledger={
+            "enabled": True,
+            "host": "127.0.0.1",
+            "port": int(str(config["port"])),
+            "dbname": str(config["dbname"]),
+            "user": str(config["role"]),
+            "sslmode": "disable",
+            "tills_sharing_key": int(str(config["tills"])),
+        },
+    )
+
+
+def classify(view: CounterView) -> str:
+    """What the screen told the cashier, as a counter name."""
+    if view.title == msg.CLAIMED_DONE_TITLE.render():
+        return "told by the ledger: done at another till"
+    if view.title == msg.CLAIMED_TITLE.render():
+        return "told by the ledger: in progress at another till"
+    if view.state is State.ALREADY_VALIDATED and view.validated_by_this_till_at is not None:
+        return "already validated by this till"
+    return view.state.name.lower()
+
+
+def scan(counter: Counter, token: str) -> str:
+    """The cashier scans ``token``; on a card, confirms the ID and validates."""
+    counter.dismiss()
+    counter.scan(RawScan(text=token, transport=Transport.SERIAL, source_id="serial:simulation"))
+    if counter.state is State.ID_CHECK:
+        counter.confirm_id_check(token)
+        counter.validate(token)
+    return classify(counter.view)
+
+
+def run(config: dict[str, object], tokens: list[str], until: float) -> Tally[str]:
+    keyring.set_keyring(MemoryKeyring())
+    settings = till_settings(config)
+    ledger = LedgerConfig.from_settings(settings)
+    password = str(config["password"])
+    LedgerPasswords().set(ledger, password)
+    context = AppContext(paths=AppPaths.under(Path(str(config["root"]))), settings=settings)
+    context.paths.ensure()
+    rng = random.Random(int(str(config["seed"])))
+    tally: Tally[str] = Tally()
+    with ExitStack() as stack:
+        backend = open_backend(context, demo=False, keys=OneKey(str(config["api_key"])), stack=stack)
+        counter = build_counter(backend.api, backend.journal, InlineRunner(), settings, claims=backend.claims)
+        counter.settle_in_background()  # as the window does at start-up (after a SIGKILL too)
+        tally_file = Path(str(config["root"])) / f"tally-{os.getpid()}.json"
+        written_at = time.monotonic()
+        tokens_file = Path(str(config["tokens_file"]))
         while time.time() < until:
-            self.scan(rng.choice(tokens))
-            if rng.random() < 0.05:
-                self.settle()
-        for _ in range(3):
-            self.settle()
-        self.worker.stop()
-        status = self.worker.replicator.push()  # the final push before exit
-        self.stats["left_behind"] = status.behind
-        self.stats["open_intents"] = len(self.journal.open_intents())
+            if time.monotonic() - written_at >= 1.0:  # new bookings keep coming
+                tokens = json.loads(tokens_file.read_text(encoding="utf-8"))
+            tally[scan(counter, rng.choice(tokens))] += 1
+            tally["scans"] += 1
+            counter.tick()
+            if time.monotonic() - written_at >= 1.0:  # a SIGKILL loses at most a second's counts
+                write_tally(tally_file, tally)
+                written_at = time.monotonic()
+        for _ in range(3):  # what the next start-up would settle
+            counter.settle_in_background()
+        # The push the next start would make (the worker's last round may not have run yet):
+        # idempotent beside the worker's own.
+        with LedgerLink(ledger, lambda: password) as link:
+            left = Replicator(backend.journal, link).push().behind  # type: ignore[arg-type]
+        tally["records left behind"] = left
+        tally["intents left open"] = len(backend.journal.open_intents())
+    write_tally(tally_file, tally)
+    return tally
+
+
+def write_tally(path: Path, tally: Tally[str]) -> None:
+    """This life's counts so far, replaced whole (the simulation sums the lives of each till)."""
+    path.with_suffix(".tmp").write_text(json.dumps(dict(tally)), encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
 
 
 def main(argv: list[str]) -> int:
+    # The till's own warnings ("ledger unreachable, ... alone") are what the simulation provokes.
+    logging.basicConfig(level=logging.ERROR)
     config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    till = SimTill(config)
     tokens = json.loads(Path(str(config["tokens_file"])).read_text(encoding="utf-8"))
     print(json.dumps({"ready": True}), flush=True)
     go_file = Path(str(config["go_file"]))  # written by the simulation once every till is ready
@@ -175,8 +164,7 @@ def main(argv: list[str]) -> int:
     while not go_file.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     until = float(json.loads(go_file.read_text(encoding="utf-8"))["until"])
-    till.run(tokens, until, int(config["seed"]))
-    print(json.dumps(dict(till.stats)), flush=True)
+    print(json.dumps(dict(run(config, tokens, until))), flush=True)
     return 0
 
 

@@ -26,6 +26,9 @@ from pos_client.api.environments import InsecureUrlError, base_url_for
 from pos_client.api.keys import KeyStoreError
 from pos_client.api.null import UnconfiguredServer
 from pos_client.app.context import AppContext
+from pos_client.app.ledger_join import join_ledger, shared_budget
+from pos_client.counter import messages as msg
+from pos_client.counter.messages import Text, Translate
 from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, RequestBudget
@@ -195,7 +198,7 @@ def open_backend(
     else:
         budget: RequestBudget | None = None
         if ledger is not None and api_key:
-            budget = _shared_budget(ledger, base_url, api_key, settings)
+            budget = shared_budget(ledger, base_url, api_key, settings)
         client = open_client(base_url, api_key, settings, limiter=budget)
         stack.callback(client.close)
         api = client
@@ -205,40 +208,33 @@ def open_backend(
     return Backend(api, journal, label, api_key, emulator, problems, handoff, claims, ledger, ledger_status)
 
 
-def _shared_budget(link: LedgerLink, base_url: str, api_key: str, settings: Settings) -> RequestBudget:
-    """One request budget for every till of the ledger using this key (the platform counts per key);
-    with the ledger down, this till's safe share of it."""
-    from pos_client.ledger.budget import SharedRateBudget
-
-    return SharedRateBudget(
-        link,
-        base_url=base_url,
-        api_key=api_key,
-        till=link.config.till,
-        tills_sharing_key=settings.ledger.tills_sharing_key,
-    )
-
-
 class LedgerStatus:
     """What the status bar says of the shared ledger: the replication's state (lag, or "caisse seule"
-    while it cannot be reached) and the day's total across all tills. Read off the GUI thread."""
+    while it cannot be reached) and the day's total across all tills. Read off the GUI thread; its
+    texts are the counter's catalogue's (``counter.messages``), rendered with the window's language."""
 
     def __init__(self, worker: ReplicationWorker, link: LedgerLink) -> None:
         self._worker = worker
         self._link = link
 
-    def line(self, day: date) -> str:
+    def line(self, day: date, translate: Translate = str) -> str:
         status = self._worker.last_status
-        text = status.describe() if status is not None else "Registre partagé : connexion…"
-        if status is None or not status.reachable:
-            return text
+        if status is None:
+            return msg.LEDGER_CONNECTING.render(translate)
+        if not status.reachable:
+            alone = msg.LEDGER_ALONE_WAITING(count=status.behind) if status.behind else msg.LEDGER_ALONE
+            return alone.render(translate)
+        if status.behind:
+            text = msg.LEDGER_BEHIND(count=status.behind, seconds=f"{status.seconds_behind:.0f}")
+        else:
+            text = msg.LEDGER_UP_TO_DATE
         from pos_client.ledger.reports import period_report
 
         try:
             total = period_report(self._link, day, day).total.total_cents
         except LedgerError:
-            return text
-        return f"{text} Toutes caisses aujourd'hui : {format_euros(total)}."
+            return text.render(translate)
+        return (text + Text(" ") + msg.LEDGER_ALL_TILLS_TODAY(total=format_euros(total))).render(translate)
 
 
 def _join_ledger(
@@ -247,19 +243,15 @@ def _join_ledger(
     """With a ``[ledger]`` configured: the claims the counter asks before each change, and the
     replication of this journal's records in the background. Nothing connects now: a ledger that
     cannot be reached makes the till work alone (and catch up later), never stops it."""
-    ledger = settings.ledger
-    if not ledger.enabled or not ledger.host or not ledger.user:
+    parts = join_ledger(journal.uid, settings, stack)
+    if parts is None:
         return None, None, None
-    from pos_client.ledger.booking_claims import LedgerBookingClaims
-    from pos_client.ledger.claims import Claims
     from pos_client.ledger.connection import LedgerConfig, LedgerPasswords
     from pos_client.ledger.replication import Replicator
 
     config = LedgerConfig.from_settings(settings)
-    claims_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
     feed_link = stack.enter_context(LedgerLink(config, LedgerPasswords().source(config)))
     worker = ReplicationWorker(Replicator(journal, feed_link))
     worker.start()
     stack.callback(worker.stop)
-    claims = LedgerBookingClaims(Claims(claims_link), journal.uid)
-    return claims, claims_link, LedgerStatus(worker, feed_link)
+    return parts.claims, parts.link, LedgerStatus(worker, feed_link)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,8 +40,10 @@ from pos_client.api.keys import KeyStoreError
 from pos_client.app.backend import open_client
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
+from pos_client.app.ledger_join import LedgerParts, join_ledger, shared_budget
 from pos_client.cli.output import booking_card, emit, fail
 from pos_client.counter.changes import run_change
+from pos_client.counter.evidence import ALONE, ClaimsEvidence, OtherTills
 from pos_client.counter.settle_first import describe_settled, settle_before_command
 from pos_client.counter.settlement import Settled
 from pos_client.domain.booking import Beneficiary, Booking, BookingStatus
@@ -58,7 +60,7 @@ from pos_client.domain.outcomes import (
     Validated,
     ValidationReverted,
 )
-from pos_client.domain.ports import Journal, JournalError
+from pos_client.domain.ports import BookingClaims, Journal, JournalError
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.domain.venues import is_foreign, parse_venue_ids
 from pos_client.journal import SqliteJournal, open_journal
@@ -87,12 +89,18 @@ def _base_url(args: argparse.Namespace, context: AppContext) -> str:
 
 
 @contextmanager
-def _client(args: argparse.Namespace, context: AppContext) -> Iterator[BookingsClient]:
-    """Raises ``InsecureUrlError`` (bad URL) or ``KeyStoreError`` (keyring unusable)."""
+def _client(
+    args: argparse.Namespace, context: AppContext, ledger: LedgerParts | None = None
+) -> Iterator[BookingsClient]:
+    """Raises ``InsecureUrlError`` (bad URL) or ``KeyStoreError`` (keyring unusable). ``ledger``: the
+    shared ledger's, whose bucket is the key's one budget across the tills."""
     base_url = _base_url(args, context)
     keys = key_store_for(context.settings.api, context.paths.config_dir)
     api_key = keys.get_key(_environment(args, context))
-    with open_client(base_url, api_key, context.settings) as client:
+    budget = None
+    if ledger is not None and api_key:
+        budget = shared_budget(ledger.link, base_url, api_key, context.settings)
+    with open_client(base_url, api_key, context.settings, limiter=budget) as client:
         yield client
 
 
@@ -102,6 +110,15 @@ def _journal(context: AppContext) -> Iterator[SqliteJournal]:
     ``JournalTooNewError`` or ``NotAJournalError`` when it cannot be used."""
     with open_journal(context.paths.journal_file, till=context.settings.till_name) as journal:
         yield journal
+
+
+@contextmanager
+def _other_tills(context: AppContext, journal: SqliteJournal) -> Iterator[OtherTills]:
+    """The shared ledger's word for settling open intents (``counter.settlement``), as the window has
+    it: with a ``[ledger]``, "already validated" is settled by the claims, never by a guess."""
+    with ExitStack() as stack:
+        ledger = join_ledger(journal.uid, context.settings, stack)
+        yield ALONE if ledger is None else ClaimsEvidence(ledger.claims)
 
 
 def _client_trouble(args: argparse.Namespace, exc: InsecureUrlError | KeyStoreError) -> Exit:
@@ -190,9 +207,13 @@ def _cmd_change(args: argparse.Namespace, context: AppContext) -> Exit:
     if refusal is not None:
         return fail(args, Exit.USAGE, refusal)
     try:
-        with _client(args, context) as client, _journal(context) as journal:
-            venues = parse_venue_ids(context.settings.api.venue_ids)
-            return _change_with_journal(args, operation, read.token, client, journal, venues)
+        with _journal(context) as journal, ExitStack() as stack:
+            # With a shared ledger, the change is claimed and counted like the window's.
+            ledger = join_ledger(journal.uid, context.settings, stack)
+            with _client(args, context, ledger) as client:
+                venues = parse_venue_ids(context.settings.api.venue_ids)
+                claims = None if ledger is None else ledger.claims
+                return _change_with_journal(args, operation, read.token, client, journal, venues, claims)
     except (InsecureUrlError, KeyStoreError) as exc:
         return _client_trouble(args, exc)
     except JournalError as exc:  # damaged, foreign, newer, locked: the code ``journal`` and ``export`` give
@@ -213,12 +234,14 @@ def _change_with_journal(
     client: BookingsClient,
     journal: Journal,
     venue_ids: tuple[int, ...] = (),
+    claims: BookingClaims | None = None,
 ) -> Exit:
     # Read first, and settle what this till left open (a crash, a lost answer) by that read, as the
     # window does; the journal having the booking is no reason to refuse: a moved event's validated
     # bookings go back to "to collect" on the platform, and the API says so.
+    others = ALONE if claims is None else ClaimsEvidence(claims)
     lookup = client.get_booking(token)
-    settled = settle_before_command(client, journal, token=token, read=lookup)
+    settled = settle_before_command(client, journal, token=token, read=lookup, others=others)
     found = describe_settled(settled)
     notes = {"résultat retrouvé": " ".join(found)} if found else {}
     if operation is Operation.USE and isinstance(lookup, AlreadyValidated):
@@ -264,7 +287,7 @@ def _change_with_journal(
         print("\n".join(booking_card(booking)))
     scan = RawScan(text=args.code, transport=Transport.COMMAND_LINE, source_id=_SOURCE_ID)
     id_checked_at = datetime.now(UTC) if operation is Operation.USE else None
-    result = run_change(client, journal, operation, booking, scan, id_checked_at)
+    result = run_change(client, journal, operation, booking, scan, id_checked_at, claims)
     if result.outcome is None:
         return fail(
             args, Exit.FAILURE, f"Journal impossible à écrire, rien n'a été envoyé : {result.journal_error}"
@@ -279,8 +302,8 @@ def _settle_first(context: AppContext, client: BookingsClient, token: str, read:
     re-reading), as the window does; what was found, as output lines. A journal that cannot be opened
     is no reason not to show the booking."""
     try:
-        with _journal(context) as journal:
-            settled = settle_before_command(client, journal, token=token, read=read)
+        with _journal(context) as journal, _other_tills(context, journal) as others:
+            settled = settle_before_command(client, journal, token=token, read=read, others=others)
     except JournalError:
         return {}
     return {"résultat retrouvé": " ".join(describe_settled(settled))} if settled else {}
@@ -324,8 +347,8 @@ def settle_with_settings(context: AppContext) -> list[str]:
         with _journal(context) as journal:
             if not journal.open_intents():
                 return []
-            with _client(args, context) as client:
-                settled = settle_before_command(client, journal)
+            with _client(args, context) as client, _other_tills(context, journal) as others:
+                settled = settle_before_command(client, journal, others=others)
             left = len(journal.open_intents())
     except (InsecureUrlError, KeyStoreError, JournalError) as exc:
         return [f"Demandes ouvertes non vérifiées ({exc})."]

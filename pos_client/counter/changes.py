@@ -7,6 +7,7 @@ having made the change is said, and nothing is sent.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,7 +76,9 @@ def run_change(
     # Who validated, should a lost answer be re-read as "already validated": with the claim held, no
     # other till can have sent this change; with the ledger unreachable, nobody can tell.
     others: OtherTills = ALONE if claims is None else _ClaimEvidence(None if ticket is None else False)
-    result = _intent_request_resolution(api, journal, operation, booking, raw, id_checked_at, others)
+    # The claim is held (its lease renewed) for as long as the exchange lasts.
+    with nullcontext() if claims is None or ticket is None else claims.held(ticket):
+        result = _intent_request_resolution(api, journal, operation, booking, raw, id_checked_at, others)
     if claims is not None and ticket is not None:
         claims.finish(ticket, went_through=_went_through(operation, result.outcome))
     return result

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pos_client.domain.ledger import Intent, Operation, PaymentRecord
-from pos_client.domain.ports import BookingClaims, Journal
+from pos_client.domain.ports import BookingClaims, Journal, LedgerWord
 
 __all__ = ["ALONE", "ClaimsEvidence", "ConfirmedUse", "OtherTills", "TillAlone", "record_confirmed_change"]
 
@@ -28,12 +28,27 @@ class OtherTills(Protocol):
         tell (the ledger is unreachable)."""
         ...
 
+    def word(self, token: str) -> LedgerWord | None:
+        """What the shared ledger says of ``token`` (``BookingClaims.word``); None without a ledger:
+        the booking's read decides, as for a till alone."""
+        ...
+
+    def mark_done(self, intent: Intent) -> None:
+        """``intent``'s change, found done by a re-read, is told to the ledger (nothing without one)."""
+        ...
+
 
 class TillAlone:
     """No shared ledger: this till is the only one at its venue, so no other till claims anything."""
 
     def claims(self, intent: Intent) -> bool | None:
         return False
+
+    def word(self, token: str) -> LedgerWord | None:
+        return None
+
+    def mark_done(self, intent: Intent) -> None:
+        return None
 
 
 ALONE = TillAlone()
@@ -46,7 +61,15 @@ class ClaimsEvidence(TillAlone):
         self._claims = claims
 
     def claims(self, intent: Intent) -> bool | None:
-        return self._claims.elsewhere(intent.token, validated=True) is not None
+        word = self._claims.word(intent.token)
+        # An unreachable ledger cannot tell: never read as "no other till" (that would be a guess).
+        return word.elsewhere is not None if word.reachable else None
+
+    def word(self, token: str) -> LedgerWord | None:
+        return self._claims.word(token)
+
+    def mark_done(self, intent: Intent) -> None:
+        self._claims.mark_done(intent.token, intent.operation)
 
 
 @dataclass(frozen=True)

@@ -258,6 +258,10 @@ class Counter:
             self._holds.discard(token)
         if self._show_lost_answer(current, result):
             return
+        if result.awaiting_ledger:
+            detail = msg.AWAITING_LEDGER(token=token)
+            self._show_on_card(current, State.ALREADY_VALIDATED, msg.TO_CHECK_TITLE, detail)
+            return
         outcome = result.outcome
         if token in self._lost and isinstance(outcome, Trouble | Credentials):
             self._show_still_unknown(current, outcome)

@@ -56,6 +56,7 @@ __all__ = [
     "Translate",
     "outcome_rule",
     "outcome_text",
+    "settled_elsewhere",
 ]
 
 Translate = Callable[[str], str]
@@ -187,6 +188,12 @@ TO_CHECK = _t(
     "peuvent pas être consultées). Aucun paiement n'est inscrit : la ligne est notée « à vérifier » "
     "au journal ({amount}). Vérifiez avec les autres caisses avant de remettre le produit."
 )
+# Lost answer, then "already validated", while the shared ledger (the only one to know whose) is out.
+AWAITING_LEDGER = _t(
+    "La réponse s'était perdue ; la contremarque {token} est maintenant validée, mais seul le registre "
+    "partagé, injoignable, peut dire si c'est par cette caisse. Rien n'est encore compté : la caisse le "
+    "réglera d'elle-même dès qu'il répondra. Vérifiez avec les autres caisses avant de remettre le produit."
+)
 # A read after "Résultat inconnu" that cannot tell either: the lost change is still unknown.
 STILL_UNKNOWN_TITLE = _t("Résultat toujours inconnu : ne remettez rien")
 STILL_UNKNOWN = _t(
@@ -202,6 +209,9 @@ SETTLED_DONE = {
 }
 SETTLED_TO_CHECK = _t(
     "Résultat retrouvé : {token} est validée, peut-être par une autre caisse ({amount}) : à vérifier."
+)
+SETTLED_ELSEWHERE = _t(
+    "Résultat retrouvé : {token} a été validée à {till} le {when} ; rien n'est compté ici."
 )
 SETTLED_NOT_APPLIED = {
     Operation.USE: _t("Résultat retrouvé : la validation de {token} n'avait pas abouti ; rien n'est compté."),
@@ -443,6 +453,23 @@ def _claimed_text(outcome: ClaimedElsewhere) -> tuple[Text, Text]:
     if outcome.done:
         return CLAIMED_DONE_TITLE, CLAIMED_DONE(done=CLAIM_DONE[outcome.operation], **values)
     return CLAIMED_TITLE, CLAIMED(doing=CLAIM_DOING[outcome.operation], **values)
+
+
+# The status bar's line of the shared ledger (``app.backend.LedgerStatus``).
+LEDGER_CONNECTING = _t("Registre partagé : connexion…")
+LEDGER_ALONE = _t("Registre partagé injoignable : caisse seule.")
+LEDGER_ALONE_WAITING = _t(
+    "Registre partagé injoignable : caisse seule ; {count} enregistrement(s) en attente."
+)
+LEDGER_UP_TO_DATE = _t("Registre partagé : à jour.")
+LEDGER_BEHIND = _t("Registre partagé : {count} enregistrement(s) en retard ({seconds} s).")
+LEDGER_ALL_TILLS_TODAY = _t("Toutes caisses aujourd'hui : {total}.")
+
+
+def settled_elsewhere(outcome: ClaimedElsewhere) -> Text:
+    """An open validation of this till that the shared ledger showed another till's."""
+    till = TILL_NAME(till=outcome.till)
+    return SETTLED_ELSEWHERE(token=outcome.token, till=till, when=format_when(outcome.at))
 
 
 def outcome_rule(outcome: Outcome) -> OutcomeRule:

@@ -21,7 +21,9 @@ def settled_notice(settled: list[Settled]) -> Text:
     for decided in settled:
         intent, token = decided.intent, decided.intent.token
         amount = format_euros(abs(decided.payment.amount_cents)) if decided.payment else "—"
-        if decided.to_check:
+        if decided.elsewhere is not None:
+            notices.append(msg.settled_elsewhere(decided.elsewhere))
+        elif decided.to_check:
             notices.append(msg.SETTLED_TO_CHECK(token=token, amount=amount))
         elif decided.resolution is IntentResolution.DONE:
             notices.append(msg.SETTLED_DONE[intent.operation](token=token, amount=amount))

@@ -15,7 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from pos_client.counter.config import SETTLE_MIN_AGE_S
 from pos_client.counter.evidence import ALONE, OtherTills
-from pos_client.counter.messages import SETTLED_DONE, SETTLED_NOT_APPLIED, SETTLED_TO_CHECK
+from pos_client.counter.messages import (
+    SETTLED_DONE,
+    SETTLED_NOT_APPLIED,
+    SETTLED_TO_CHECK,
+    settled_elsewhere,
+)
 from pos_client.counter.settlement import Settled, settle_open, settle_token
 from pos_client.domain.formats import format_euros
 from pos_client.domain.ledger import IntentResolution
@@ -60,7 +65,9 @@ def describe_settled(settled: list[Settled]) -> list[str]:
     for decided in settled:
         intent = decided.intent
         amount = format_euros(abs(decided.payment.amount_cents)) if decided.payment else "—"
-        if decided.to_check:
+        if decided.elsewhere is not None:
+            text = settled_elsewhere(decided.elsewhere)
+        elif decided.to_check:
             text = SETTLED_TO_CHECK(token=intent.token, amount=amount)
         elif decided.resolution is IntentResolution.DONE:
             text = SETTLED_DONE[intent.operation](token=intent.token, amount=amount)

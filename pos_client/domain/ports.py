@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
@@ -34,6 +35,7 @@ __all__ = [
     "JournalError",
     "JournalFeed",
     "JournalUnavailable",
+    "LedgerWord",
     "RequestBudget",
     "TaskRunner",
 ]
@@ -156,6 +158,18 @@ class ClaimTicket:
     taken_over_from: str | None = None
 
 
+@dataclass(frozen=True)
+class LedgerWord:
+    """What the shared ledger says of a booking before anything is read or settled. ``reachable``
+    False: it could not be asked (the till works alone). ``elsewhere``: another till holds a change
+    of it now (``done`` False) or made its validation (``done`` True). ``validated_here_at``: this
+    till's own validation went through then (its claim said so), and nothing reverted it since."""
+
+    reachable: bool
+    elsewhere: ClaimedElsewhere | None = None
+    validated_here_at: datetime | None = None
+
+
 class BookingClaims(Protocol):
     """Claims across the tills sharing one ledger (``pos_client.ledger``): a till claims a booking
     before sending a change, so two tills never send one at once (the real server answers 500) and
@@ -171,6 +185,23 @@ class BookingClaims(Protocol):
 
     def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
         """Another till holds a change of ``token`` now, or (``validated``) made its validation."""
+        ...
+
+    def held(self, ticket: ClaimTicket) -> AbstractContextManager[object]:
+        """While ``ticket``'s change is in flight: its lease is renewed, so a long exchange (a wait
+        for the request budget, a slow answer, the client's re-read) never lets another till take
+        the booking over and send the change a second time."""
+        ...
+
+    def word(self, token: str) -> LedgerWord:
+        """Who holds or validated ``token`` in the ledger: asked before reading a booking (another
+        till's claim or validation is told without a request) and before settling an open
+        validation ("already validated" is then this till's sale or another's, never a guess)."""
+        ...
+
+    def mark_done(self, token: str, operation: Operation) -> None:
+        """A change of this till whose answer was lost was found done by a re-read: the ledger is
+        told (its claim done), so the other tills are told at once and never send it again."""
         ...
 
 

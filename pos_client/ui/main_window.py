@@ -83,7 +83,7 @@ class LedgerStatusLine(Protocol):
     """The shared ledger's line for the status bar (``app.backend.LedgerStatus``), read off the GUI
     thread: replication lag or "caisse seule", and the day's total across all tills."""
 
-    def line(self, day: date) -> str: ...
+    def line(self, day: date, translate: Callable[[str], str]) -> str: ...
 
 
 class HandOffLink(Protocol):
@@ -451,7 +451,8 @@ class MainWindow(QMainWindow):
         GUI thread."""
         ledger = self._ledger_status
         if ledger is not None:
-            self.runner.submit(lambda: ledger.line(date.today()), self.ledger_label.setText)
+            tr_ = self.tr_
+            self.runner.submit(lambda: ledger.line(date.today(), tr_), self.ledger_label.setText)
         handoff = self._handoff
         if handoff is None:
             return

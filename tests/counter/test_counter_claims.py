@@ -5,6 +5,7 @@ own implementation is tested against a real PostgreSQL in tests/ledger."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from counter_fakes import Rig, scan
 from pos_client.counter.view import State
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import AlreadyValidated, ClaimedElsewhere
-from pos_client.domain.ports import ClaimTicket
+from pos_client.domain.ports import ClaimTicket, LedgerWord
 
 TOKEN = "352UW4"
 
@@ -72,6 +73,27 @@ class TillClaims:
         if not claim.done and claim.till in self.ledger.dead_tills:
             return None  # a lapsed lease holds nothing
         return ClaimedElsewhere(token, claim.operation.value, claim.till, claim.at, claim.done)
+
+    def word(self, token: str) -> LedgerWord:
+        if not self.ledger.reachable:
+            return LedgerWord(reachable=False)
+        claim = self.ledger.claims.get(token)
+        if claim is None or (not claim.done and claim.till in self.ledger.dead_tills):
+            return LedgerWord(reachable=True)
+        if claim.till == self.till:
+            here = claim.at if claim.done and claim.operation is Operation.USE else None
+            return LedgerWord(reachable=True, validated_here_at=here)
+        if claim.done and claim.operation is not Operation.USE:
+            return LedgerWord(reachable=True)
+        told = ClaimedElsewhere(token, claim.operation.value, claim.till, claim.at, claim.done)
+        return LedgerWord(reachable=True, elsewhere=told)
+
+    def held(self, ticket: ClaimTicket) -> AbstractContextManager[object]:
+        return nullcontext()  # leases never run out here: only dead tills lose their claims
+
+    def mark_done(self, token: str, operation: Operation) -> None:
+        if self.ledger.reachable:
+            self.ledger.claims[token] = _Claim(self.till, operation, self.ledger.now, done=True)
 
 
 def _till(ledger: SharedClaims, name: str) -> Rig:

@@ -5,16 +5,18 @@ no payment line, and shown so. Against the emulator (a real HTTP server) and the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from pos_client.api.client import BookingsClient
 from pos_client.counter.changes import run_change
+from pos_client.counter.evidence import TillAlone
 from pos_client.counter.settlement import settle_open
 from pos_client.domain.ledger import Intent, IntentResolution, Operation
 from pos_client.domain.outcomes import ClaimedElsewhere, Found, OutcomeUnknown, Validated, WrongServerAddress
-from pos_client.domain.ports import ClaimTicket
+from pos_client.domain.ports import ClaimTicket, LedgerWord
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.emulator import Fault, FaultKind, RunningEmulator, demo_data
 from pos_client.journal import SqliteJournal, open_journal
@@ -23,9 +25,9 @@ TOKENS = demo_data.TOKENS
 SCAN = RawScan(text="x", transport=Transport.SERIAL, source_id="serial:test")
 
 
-class SharedClaims:
+class SharedClaims(TillAlone):
     """What the other tills' evidence answers (``OtherTills``): the tokens another till claimed, or
-    None when it cannot be read."""
+    None when it cannot be read (no ledger word: the read decides)."""
 
     def __init__(self, claimed: set[str] | None) -> None:
         self.claimed = claimed
@@ -45,6 +47,15 @@ class UnreachableLedger:
 
     def elsewhere(self, token: str, *, validated: bool) -> ClaimedElsewhere | None:
         return None
+
+    def word(self, token: str) -> LedgerWord:
+        return LedgerWord(reachable=False)
+
+    def mark_done(self, token: str, operation: Operation) -> None:
+        raise AssertionError("nothing is marked done in a ledger that cannot be reached")
+
+    def held(self, ticket: ClaimTicket) -> AbstractContextManager[object]:
+        raise AssertionError("no claim was granted")
 
 
 @pytest.fixture

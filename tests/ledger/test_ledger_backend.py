@@ -19,6 +19,7 @@ from pos_client.app.context import AppContext
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import ClaimedElsewhere
 from pos_client.domain.ports import ClaimTicket
+from pos_client.i18n import Translator
 from pos_client.ledger.claims import Claims
 from pos_client.ledger.connection import LedgerConfig, LedgerPasswords
 from pos_client.paths import AppPaths
@@ -83,6 +84,9 @@ def test_a_configured_ledger_gives_the_counter_its_claims_and_replicates_the_jou
             line = backend.ledger_status.line(date.today())
             time.sleep(0.2)
         assert line.startswith("Registre partagé : à jour.") and "Toutes caisses aujourd'hui" in line, line
+        # In English too: the line's texts are the message catalogue's.
+        english = backend.ledger_status.line(date.today(), Translator("en"))
+        assert english.startswith("Shared ledger: up to date. All tills today: "), english
 
 
 def test_without_a_ledger_the_till_is_alone(tmp_path: Path) -> None:

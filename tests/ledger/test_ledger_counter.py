@@ -5,6 +5,7 @@ two tills racing send one validation, and with the ledger stopped each till work
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "counter"))
 from counter_fakes import Rig, scan
 
 from pos_client.counter.view import State
+from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import AlreadyValidated
 from pos_client.ledger.booking_claims import LedgerBookingClaims
-from pos_client.ledger.claims import Claims
+from pos_client.ledger.claims import ClaimAnswer, Claims, ClaimState
 
 TOKEN = "352UW4"
 
@@ -85,3 +87,26 @@ def test_with_the_ledger_stopped_each_till_works_alone(ledger_db: LedgerDb) -> N
         _validate(rig)
     assert rig.counter.state is State.VALIDATED and rig.api.count("use") == 1
     assert claims.reachable is False
+
+
+def test_a_claim_is_held_for_as_long_as_its_change_takes(ledger_db: LedgerDb) -> None:
+    """A change slower than the lease (a budget wait, a slow server): its lease is renewed while it
+    lasts, so another till is still told "en cours" and never takes the booking over."""
+    lease_s = 0.6
+    told: list[ClaimAnswer] = []
+    with (
+        ledger_db.link("till_a", till="caisse 1") as link_a,
+        ledger_db.link("till_b", till="caisse 2") as link_b,
+    ):
+        slow = Rig(claims=LedgerBookingClaims(Claims(link_a, lease_s=lease_s)))
+
+        def caisse_2_claims_after_two_leases() -> None:
+            time.sleep(2 * lease_s + 0.3)
+            told.append(Claims(link_b).claim(TOKEN, Operation.USE))
+
+        slow.api.on_change = caisse_2_claims_after_two_leases
+        _validate(slow)
+    assert slow.counter.state is State.VALIDATED
+    [answer] = told
+    assert not answer.granted and answer.state is ClaimState.HELD and answer.till == "caisse 1"
+    assert answer.taken_over_from is None
