@@ -24,6 +24,7 @@ frames read, glare 75 %, occlusion 90 %, no false token. Prints tables; asserts 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -324,7 +325,7 @@ def sequence_severity(corpus: ModuleType, condition: str, number: int, index: in
 
 def _bin(value: float, edges: Sequence[float], label: str) -> str:
     """``label`` filled with the bounds of the bin of ``edges`` that holds ``value``."""
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         if value < high:
             return label.format(low, high)
     return label.format(edges[-2], edges[-1])
@@ -475,7 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"- hand-held streams: {100 * overall:.0f} % of frames read (target 95 %), "
             f"glare {100 * glare:.0f} % (75 %), occlusion {100 * finger:.0f} % (90 %), "
             f"false tokens {after.false_tokens} (0), "
-            f"p95 {percentile(after.times_ms, 95):.1f} ms CPU, {percentile(after.wall_ms, 95):.1f} ms wall (12 ms)"
+            f"p95 {percentile(after.times_ms, 95):.1f} ms CPU, "
+            f"{percentile(after.wall_ms, 95):.1f} ms wall (12 ms)"
         )
     for scenario, values in latencies.items():
         if values:
