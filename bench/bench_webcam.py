@@ -24,6 +24,7 @@ frames read, glare 75 %, occlusion 90 %, no false token. Prints tables; asserts 
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import os
 import statistics
@@ -309,9 +310,8 @@ def sequence_severity(corpus: ModuleType, condition: str, number: int, index: in
     if condition == "specular" and phone.glare is not None:
         return _bin(phone.glare.strength / 255.0, (0.5, 0.75, 0.95, 1.2), "+{:.2f}-{:.2f} of full scale")
     if condition == "finger" and phone.finger is not None:
-        import webcam_fingers  # scripts/, on the path once the corpus is loaded
-
-        share = 100 * webcam_fingers.finger_coverage(phone.finger)
+        fingers = importlib.import_module("webcam_fingers")  # scripts/, on the path with the corpus
+        share = 100 * fingers.finger_coverage(phone.finger)
         return _bin(share, (2.0, 6.0, 10.0, 14.0), "{:.0f}-{:.0f} % covered")
     if not scene.phones[0].content.startswith("PASSCULTURE"):
         return "no code"

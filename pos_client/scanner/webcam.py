@@ -40,12 +40,13 @@ pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when ask
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -94,7 +95,6 @@ _DEBLUR_MIN_SQUARE_PX = 128
 _DEBLUR_LENGTHS_PX = (4.0, 40.0)
 _DEBLUR_PEAK_SIGMAS = 6.5
 _DEBLUR_NOISE_TO_SIGNAL = 0.01  # Wiener filter's constant: lower sharpens more and amplifies noise
-_DEBLUR_COST_MS = 3.0  # estimate + one deconvolution + one read of a 320 px square, one core
 
 
 # The budget counts this thread's CPU time where the OS measures it finely (Linux, macOS), so that
@@ -119,6 +119,7 @@ class DecodedCode:
     text: str
     quad: Quad  # in frame pixels
     stage: Stage
+    variant: str = ""  # the ROI rescue's variant that read it ("median", "sharpen", "defocus"...)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,12 @@ class FrameAnalysis:
 
     codes: tuple[DecodedCode, ...] = ()
     unread: tuple[Quad, ...] = ()
+    # Rescues left out for the time budget ("cleaned", "roi", "deblur", "upscaled"): a stream
+    # reader runs them first on the next frame (``webcam_fusion.GlareFusion``).
+    skipped: tuple[str, ...] = ()
+    # The motion blur measured when its deconvolution was left out (length px, direction deg):
+    # the next frame of a stream deconvolves with it (``DecoderOptions.known_blur``).
+    blur: tuple[float, float] | None = None
 
     @property
     def texts(self) -> list[str]:
@@ -141,18 +148,36 @@ class DecoderOptions:
     upscaled_centre: bool = True
     roi_rescue: bool = True
     max_rois: int = 2
-    # "fixed" (fixed-threshold binarizer), "level" (local contrast normalisation) and "defocus"
-    # (Gaussian Wiener) exist too: within the time budget none read more codes in the bench, and
-    # "defocus" (which reads defocused codes when time is no object) costs p95.
-    roi_variants: tuple[str, ...] = ("median", "sharpen")
-    # The rescues whose predicted cost would take the frame past this many ms are skipped (the
-    # capture loop tries again on the next frame); 0: no limit. The cost of a full-frame rescue
-    # is predicted from the first pass on the same frame, so the choice holds under CPU load.
+    # "defocus" (Gaussian Wiener, at half size) reads the out-of-focus codes (issue 17's streams:
+    # blur 86 -> 95 %); "fixed" (fixed-threshold binarizer) and "level" (local contrast
+    # normalisation) exist too but read nothing more within the time budget.
+    roi_variants: tuple[str, ...] = ("median", "sharpen", "defocus")
+    # The rescues whose predicted cost (``_STEP_COSTS``, learnt from their own runs) would take
+    # the frame past this many ms of the thread's CPU are skipped (``FrameAnalysis.skipped``; a
+    # stream tries them first on the next frame); 0: no limit.
     budget_ms: float = 9.0
+    # The budget of a frame where nothing was located, hinted or measured (``known_blur``; most
+    # frames without a code): enough for the first pass and the cheap rescues; the costly ones
+    # wait for a frame with something to look at, or take their turn on the next frames
+    # (``FrameAnalysis.skipped``).
+    unseen_budget_ms: float = 8.0
     # Dark-mode codes in the rescues too: +6 codes of 300 at 640x480, nothing at 720p, ~0.2 ms at p95.
     rescue_invert: bool = True
     # Motion-blur rescue (cepstrum estimate + Wiener deconvolution of one square of the frame).
     deblur: bool = True
+    # Rescues to run before the others, in this order (a stream: the one that read the code on
+    # the last frames, those the budget left out last time); the rest keep ``RESCUES``' order.
+    first: tuple[str, ...] = ()
+    # zxing-cpp's own downscaled retries on the first pass: nothing more read in the corpus at
+    # 720p (streams and single frames), ~0.5 ms per frame.
+    full_downscale: bool = False
+    # A motion blur measured on the last frame (length px, direction deg; a stream passes
+    # ``FrameAnalysis.blur``): the deblur rescue deconvolves with it instead of measuring again,
+    # so that measuring (~3 ms) and deconvolving (~5 ms) fit in two frames' budgets.
+    known_blur: tuple[float, float] | None = None
+
+
+RESCUES = ("cleaned", "roi", "deblur", "upscaled")
 
 
 DEFAULT_OPTIONS = DecoderOptions()
@@ -174,34 +199,142 @@ def analyse_frame(
 ) -> FrameAnalysis:
     """``decode_frame`` with positions, unread codes, and regions to look at harder (``roi_hints``:
     where the capture loop saw a code recently, in frame pixels)."""
-    began = _cpu_clock()
-    grey = to_grey(frame)
-    found: dict[str, DecodedCode] = {}
-    located: list[Quad] = []
-    _read_into(grey, Stage.FULL, found, located)
-    full_pass_ms = (_cpu_clock() - began) * 1000
+    run = _Run(to_grey(frame), roi_hints, options)
+    run.full_pass()
+    for step in (*options.first, *(r for r in RESCUES if r not in options.first)):
+        run.rescue(step)
+    return run.result()
 
-    def affordable(cost_ms: float) -> bool:
-        spent_ms = (_cpu_clock() - began) * 1000
-        return options.budget_ms <= 0 or spent_ms + cost_ms <= options.budget_ms
 
-    invert = options.rescue_invert
-    if not found and options.cleaned_pass and affordable(1.2 * full_pass_ms):
-        _read_into(_cleaned(grey), Stage.CLEANED, found, located, invert)
-    if not found and options.deblur and affordable(_DEBLUR_COST_MS):
-        _read_deblurred(grey, (*located, *roi_hints), found)
-    if not found and not located and options.upscaled_centre and affordable(full_pass_ms):
-        _read_upscaled_centre(grey, found, located, invert)
-    if options.roi_rescue:
-        candidates = [q for q in (*located, *roi_hints) if not _covered(q, found.values())]
-        for quad in _distinct_largest(candidates, options.max_rois):
-            # A rescue reads a crop of at most 400x400 px: a fraction of a full pass.
-            if not affordable(0.3 * full_pass_ms):
-                break
-            for code in _rescue_region(grey, quad, options.roi_variants, invert):
-                found.setdefault(code.text, code)
-    unread = tuple(q for q in _distinct_largest(located, 4) if not _covered(q, found.values()))
-    return FrameAnalysis(codes=tuple(found.values()), unread=unread)
+class _StepCosts:
+    """Predicted CPU ms of each rescue step, per frame size, learnt from the step's own runs in
+    this process (a running mean), so the budget holds on a slow PC as on this one.
+    Seeded with what they cost at 1280x720 on the bench machine (one core)."""
+
+    _FRAME = 1280 * 720
+    _SQUARE = 320 * 320  # the deblur steps work on a square of the frame
+    _SEEDS: ClassVar[dict[str, tuple[float, int]]] = {
+        "cleaned": (1.2, _FRAME),
+        "deblur_estimate": (2.8, _SQUARE),
+        "deblur": (3.0, _SQUARE),
+        "upscaled": (3.0, _FRAME),
+        "roi:median": (0.8, _FRAME),
+        "roi:sharpen": (1.4, _FRAME),
+        "roi:defocus": (2.0, _FRAME),
+        "roi:level": (3.0, _FRAME),
+        "roi:fixed": (1.0, _FRAME),
+    }
+
+    def __init__(self) -> None:
+        self._costs: dict[tuple[str, int], float] = {}
+
+    def predict(self, step: str, pixels: int) -> float:
+        """``pixels``: the frame's (the deblur steps: their square's)."""
+        seed_ms, reference = self._SEEDS.get(step, (3.0, self._FRAME))
+        return self._costs.get((step, pixels), seed_ms * pixels / reference)
+
+    def record(self, step: str, pixels: int, spent_ms: float) -> None:
+        old = self.predict(step, pixels)
+        self._costs[(step, pixels)] = old + 0.2 * (spent_ms - old)
+
+
+_STEP_COSTS = _StepCosts()
+
+
+class _Run:
+    """One frame through the pipeline: the first pass, then the rescues asked for, each only when
+    nothing was read yet (ROI: each located code not read) and its predicted cost fits the budget."""
+
+    def __init__(self, grey: GreyImage, roi_hints: Sequence[Quad], options: DecoderOptions) -> None:
+        self.grey, self.hints, self.options = grey, roi_hints, options
+        self.began = _cpu_clock()
+        self.found: dict[str, DecodedCode] = {}
+        self.located: list[Quad] = []
+        self.skipped: list[str] = []
+        self.blur: tuple[float, float] | None = None
+
+    def full_pass(self) -> None:
+        _read_into(self.grey, Stage.FULL, self.found, self.located, downscale=self.options.full_downscale)
+
+    def _affordable(self, step: str, pixels: int = 0) -> bool:
+        budget_ms = self.options.budget_ms
+        if budget_ms <= 0:
+            return True
+        if not self.located and not self.hints and self.options.known_blur is None:
+            budget_ms = min(budget_ms, self.options.unseen_budget_ms)
+        spent_ms = (_cpu_clock() - self.began) * 1000
+        return spent_ms + _STEP_COSTS.predict(step, pixels or self.grey.size) <= budget_ms
+
+    def _timed(self, step: str, work: Callable[[], object], pixels: int = 0) -> object:
+        began = _cpu_clock()
+        result = work()
+        _STEP_COSTS.record(step, pixels or self.grey.size, (_cpu_clock() - began) * 1000)
+        return result
+
+    def rescue(self, step: str) -> None:
+        options, grey, invert = self.options, self.grey, self.options.rescue_invert
+        if step == "roi":
+            if options.roi_rescue:
+                self._roi()
+            return
+        if self.found or not getattr(options, _STEP_SWITCHES[step]) or (step == "upscaled" and self.located):
+            return
+        if step == "deblur":
+            self._deblur()
+        elif not self._affordable(step):
+            self.skipped.append(step)
+        elif step == "cleaned":
+            self._timed(step, lambda: _read_cleaned(grey, self.found, self.located, invert))
+        else:
+            self._timed(step, lambda: _read_upscaled_centre(grey, self.found, self.located, invert))
+
+    def _deblur(self) -> None:
+        square = _deblur_square(self.grey, (*self.located, *self.hints))
+        if square is None:
+            return
+        pixels = square[0].size
+        blur = self.options.known_blur
+        if blur is None:
+            if not self._affordable("deblur_estimate", pixels):
+                self.skipped.append("deblur")
+                return
+            measured = self._timed("deblur_estimate", lambda: _estimate_motion_blur(square[0]), pixels)
+            if not isinstance(measured, tuple):
+                return
+            blur = measured
+        if not self._affordable("deblur", pixels):
+            self.skipped.append("deblur")
+            self.blur = blur
+            return
+        before = len(self.found)
+        self._timed("deblur", lambda: _read_deblurred(square, blur, self.found), pixels)
+        if len(self.found) > before:
+            self.blur = blur  # it read: the next frame's smear is likely the same
+
+    def _roi(self) -> None:
+        candidates = [q for q in (*self.located, *self.hints) if not _covered(q, self.found.values())]
+        for quad in _distinct_largest(candidates, self.options.max_rois):
+            for code in _rescue_region(self.grey, quad, self.options.roi_variants, self):
+                self.found.setdefault(code.text, code)
+            if "roi" in self.skipped:
+                return
+
+    def try_variant(self, variant: str, read: Callable[[], list[DecodedCode]]) -> list[DecodedCode] | None:
+        """One ROI variant's read, or None when the budget left it out."""
+        step = f"roi:{variant}"
+        if not self._affordable(step):
+            if "roi" not in self.skipped:
+                self.skipped.append("roi")
+            return None
+        codes = self._timed(step, read)
+        return codes if isinstance(codes, list) else []
+
+    def result(self) -> FrameAnalysis:
+        unread = tuple(q for q in _distinct_largest(self.located, 4) if not _covered(q, self.found.values()))
+        return FrameAnalysis(tuple(self.found.values()), unread, tuple(self.skipped), self.blur)
+
+
+_STEP_SWITCHES = {"cleaned": "cleaned_pass", "deblur": "deblur", "upscaled": "upscaled_centre"}
 
 
 def to_grey(frame: object) -> GreyImage:
@@ -233,17 +366,37 @@ def quad_side(quad: Quad) -> float:
 
 # ----------------------------------------------------------------------------- steps
 def _read_into(
-    grey: GreyImage, stage: Stage, found: dict[str, DecodedCode], located: list[Quad], invert: bool = True
+    grey: GreyImage,
+    stage: Stage,
+    found: dict[str, DecodedCode],
+    located: list[Quad],
+    invert: bool = True,
+    downscale: bool = True,
+    scale: float = 1.0,
 ) -> None:
-    for barcode in zxingcpp.read_barcodes(grey, formats=qr_formats(), try_invert=invert, return_errors=True):
-        quad = _quad_of(barcode.position)
+    """zxing-cpp on ``grey`` (``scale`` times the frame's size): codes read into ``found``, codes
+    located but unread into ``located``, in frame pixels."""
+    for barcode in zxingcpp.read_barcodes(
+        grey, formats=qr_formats(), try_invert=invert, try_downscale=downscale, return_errors=True
+    ):
+        q = tuple((x / scale, y / scale) for x, y in _quad_of(barcode.position))
+        quad: Quad = (q[0], q[1], q[2], q[3])
         if barcode.valid:
             found.setdefault(barcode.text, DecodedCode(barcode.text, quad, stage))
         elif _plausible(quad):
             located.append(quad)
 
 
-def _cleaned(grey: GreyImage) -> GreyImage:
+def _read_cleaned(grey: GreyImage, found: dict[str, DecodedCode], located: list[Quad], invert: bool) -> None:
+    """The frame at half size (averaging 2x2 pixels takes out the screen's pixel grid and the
+    sensor noise, as a 3x3 median did at full size, at a quarter of the cost), contrast stretched
+    when dim. Measured on the streams and single frames: it reads the low light and moire codes
+    the full-size cleaned pass read (moire 9 of 10 single frames instead of 10), in 1 ms, not 3-4."""
+    half = _u8(cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    _read_into(_stretched(half), Stage.CLEANED, found, located, invert, downscale=False, scale=0.5)
+
+
+def _stretched(grey: GreyImage) -> GreyImage:
     sample = grey[::4, ::4]
     hist = np.bincount(sample.ravel(), minlength=256).cumsum()
     low = int(np.searchsorted(hist, 0.01 * hist[-1]))
@@ -251,7 +404,7 @@ def _cleaned(grey: GreyImage) -> GreyImage:
     if high - low < _STRETCH_BELOW and high > low:
         ramp = (np.arange(256, dtype=np.float32) - low) * (255.0 / (high - low))
         grey = _u8(cv2.LUT(grey, ramp.clip(0, 255).astype(np.uint8)))
-    return _u8(cv2.medianBlur(grey, 3))
+    return grey
 
 
 def _read_upscaled_centre(
@@ -278,7 +431,7 @@ def _read_upscaled_centre(
             located.append(quad)
 
 
-def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], invert: bool) -> list[DecodedCode]:
+def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], run: _Run) -> list[DecodedCode]:
     height, width = grey.shape
     xs = [p[0] for p in quad]
     ys = [p[1] for p in quad]
@@ -304,36 +457,48 @@ def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], invert:
         q = tuple((x / scale + x0, y / scale + y0) for x, y in quad_in_crop)
         return (q[0], q[1], q[2], q[3])
 
-    for variant in variants:
+    invert = run.options.rescue_invert
+
+    def read(variant: str) -> list[DecodedCode]:
         image, binarizer = _ROI_VARIANTS[variant](crop, scale)
         barcodes = zxingcpp.read_barcodes(image, formats=qr_formats(), try_invert=invert, binarizer=binarizer)
-        if barcodes:
-            return [DecodedCode(b.text, back(_quad_of(b.position)), Stage.ROI) for b in barcodes]
+        return [DecodedCode(b.text, back(_quad_of(b.position)), Stage.ROI, variant) for b in barcodes]
+
+    for variant in variants:
+        codes = run.try_variant(variant, lambda variant=variant: read(variant))  # type: ignore[misc]
+        if codes is None or codes:
+            return codes or []
     return []
 
 
-def _read_deblurred(grey: GreyImage, regions: Sequence[Quad], found: dict[str, DecodedCode]) -> bool:
-    """The motion-blur rescue: True when the examined square shows a motion blur (read or not)."""
+_Square = tuple[GreyImage, int, int]  # a square of the frame and its top-left corner
+
+
+def _deblur_square(grey: GreyImage, regions: Sequence[Quad]) -> _Square | None:
+    """The square the motion-blur rescue measures the smear on: around the largest region where
+    a code was seen, or the busiest part of the frame; None when the frame is too small. (Smaller
+    squares give false cepstrum peaks: 320 px at 720p.)"""
     height, width = grey.shape
     side = cv2.getOptimalDFTSize(max(int(_DEBLUR_SQUARE_OF_WIDTH * width), _DEBLUR_MIN_SQUARE_PX))
     if side > min(height, width):
-        return False
+        return None
     if regions:
         cx, cy = _centre(max(regions, key=quad_side))
     else:
         cx, cy = _busiest_point(grey, side)
     x0 = int(min(max(cx - side / 2, 0), width - side))
     y0 = int(min(max(cy - side / 2, 0), height - side))
-    square: GreyImage = grey[y0 : y0 + side, x0 : x0 + side]
-    blur = _estimate_motion_blur(square)
-    if blur is None:
-        return False
-    length, angle_deg = blur
-    sharp = _wiener_deblur(square, length, angle_deg)
-    for barcode in zxingcpp.read_barcodes(sharp, formats=qr_formats(), try_invert=True):
+    return grey[y0 : y0 + side, x0 : x0 + side], x0, y0
+
+
+def _read_deblurred(square: _Square, blur: tuple[float, float], found: dict[str, DecodedCode]) -> None:
+    """The motion-blur rescue's read: ``square`` deconvolved by the smear ``blur`` (length px,
+    direction degrees) measured on it."""
+    pixels, x0, y0 = square
+    sharp = _wiener_deblur(pixels, *blur)
+    for barcode in zxingcpp.read_barcodes(sharp, formats=qr_formats(), try_invert=True, try_downscale=False):
         q = tuple((x + x0, y + y0) for x, y in _quad_of(barcode.position))
         found.setdefault(barcode.text, DecodedCode(barcode.text, (q[0], q[1], q[2], q[3]), Stage.DEBLUR))
-    return True
 
 
 def _busiest_point(grey: GreyImage, side: int) -> Point:
@@ -395,7 +560,18 @@ def _estimate_motion_blur(square: GreyImage) -> tuple[float, float] | None:
 
 def _wiener_deblur(square: GreyImage, length: float, angle_deg: float) -> GreyImage:
     """``square`` deconvolved by a line of ``length`` px at ``angle_deg`` (Wiener filter)."""
-    side = square.shape[0]
+    image_spectrum = cv2.dft(square.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
+    wiener = _wiener_filter(square.shape[0], round(length, 2), round(angle_deg, 1))
+    product = cv2.mulSpectrums(image_spectrum, wiener, 0)
+    sharp = cv2.dft(product, flags=cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    return _u8(np.clip(sharp, 0, 255).astype(np.uint8))
+
+
+@functools.lru_cache(maxsize=4)
+def _wiener_filter(side: int, length: float, angle_deg: float) -> npt.NDArray[np.float32]:
+    """The Wiener filter's spectrum, conj(K) / (|K|^2 + noise-to-signal), of a line of ``length``
+    px at ``angle_deg`` over a ``side`` square. Kept for the next frames: a stream passes the same
+    smear on (``DecoderOptions.known_blur``), and the filter is half the deconvolution's cost."""
     # A line of exactly ``length`` pixels (its two end pixels weighted by the fraction left over):
     # the smear the cepstrum measured. Rounding it up to a whole odd number of pixels, as before,
     # made the filter 1-2 px too long, and a 15-20 px smear was then not read back.
@@ -413,13 +589,11 @@ def _wiener_deblur(square: GreyImage, length: float, angle_deg: float) -> GreyIm
     kernel = np.zeros((side, side), np.float32)
     kernel[:size, :size] = line
     kernel = np.roll(kernel, (-(size // 2), -(size // 2)), axis=(0, 1))
-    kernel_spectrum = cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT)
-    image_spectrum = cv2.dft(square.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
-    power = cv2.magnitude(kernel_spectrum[..., 0], kernel_spectrum[..., 1]) ** 2 + _DEBLUR_NOISE_TO_SIGNAL
-    product = np.asarray(cv2.mulSpectrums(image_spectrum, kernel_spectrum, 0, conjB=True), dtype=np.float32)
-    product /= power[..., None]
-    sharp = cv2.dft(product, flags=cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    return _u8(np.clip(sharp, 0, 255).astype(np.uint8))
+    spectrum = np.asarray(cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT), dtype=np.float32)
+    power = cv2.magnitude(spectrum[..., 0], spectrum[..., 1]) ** 2 + _DEBLUR_NOISE_TO_SIGNAL
+    spectrum[..., 1] *= -1  # the conjugate
+    spectrum /= power[..., None]
+    return spectrum
 
 
 def _median(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
