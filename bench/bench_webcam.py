@@ -18,9 +18,11 @@ reflection sliding over the glass), per condition (plain, blur, glare, occlusion
 read as the capture loop reads them: one frame at a time (``analyse_frame`` with the hints), and
 through ``GlareFusion`` as ``WebcamSource`` runs it ("+ glare fusion": the fusion over the last
 frames, plus the stream's scheduling of the rescues: what read lately first, what the budget
-left out on the next frame, the smear measured on one frame deconvolved on the next). Targets (issue 7): higher rate than plain
-zxing-cpp, p95 < 12 ms per 720p frame, code-to-token < 150 ms; (issue 17): 95 % of the streams'
-frames read, glare 75 %, occlusion 90 %, no false token. Prints tables; asserts nothing.
+left out on the next frame, the smear measured on one frame deconvolved on the next).
+Targets (issue 7): higher rate than plain zxing-cpp, p95 < 12 ms per 720p frame, code-to-token
+< 150 ms; (issue 17): 95 % of the streams' frames read, glare 75 %, occlusion 90 %, no false
+token. Times: CPU time of the decoding thread and wall time, with the load average; run it
+pinned to one core (``taskset -c 1``) on a shared machine. Prints tables; asserts nothing.
 """
 
 from __future__ import annotations
