@@ -5,34 +5,29 @@
 pipeline with more to say (where each code is, which codes were seen but not read) and one
 extra input, regions where the capture loop saw a code on the previous frames.
 
-The pipeline is zxing-cpp first, then a few bounded rescues, each run only when the step before
-it left something unread (their gains and costs are measured by ``bench/bench_webcam.py`` and
-listed in ``docs/webcam.md``):
+The pipeline is zxing-cpp first, then bounded rescues, run only while nothing is read (ROI: while
+a located code is unread), in ``RESCUES`` order unless ``DecoderOptions.first`` says otherwise
+(gains and costs: ``bench/bench_webcam.py``, ``docs/webcam.md``; filters: ``webcam_filters``):
 
-1. ``full``: zxing-cpp on the whole grey frame (QR codes only, inverted codes too for dark mode),
-   also returning the codes it located but could not decode.
-2. ``cleaned``: when nothing was read, once more on a cleaned copy: a 3x3 median filter removes the
-   phone screen's pixel grid (moiré) and sensor noise, and a contrast stretch lifts dim frames.
-2b. ``deblur``: when still nothing was read, the busiest square of the frame (a located code, a
-   hinted region or the strongest texture) is checked for motion blur, a phone moving while the
-   shutter is open: the 2D cepstrum of that square shows a negative peak at the blur's length
-   and direction. When that peak stands out, the square is deconvolved (Wiener filter with that
-   line kernel) and read again. It turns a phone sliding in front of the camera from ~300 ms of
-   unreadable frames into a token on the first frame showing the whole code.
-3. ``upscaled``: when nothing was even located, the middle quarter of the frame twice as big
-   (far, small codes; same pixel count as the frame).
-4. ``roi``: each code located but unread (and each region hinted by the capture loop) is cut out
-   with a margin, scaled so the code is about 220 px wide (small codes get bigger), and retried
-   with a median filter, then sharpened (blur); fixed-threshold binarizer, local contrast
-   normalisation ("level", against glare) and Gaussian deconvolution ("defocus") variants exist
-   but gained nothing within the time budget in the bench, so they are not in the defaults.
+1. ``full``: zxing-cpp on the whole grey frame (QR only, inverted codes too), also returning the
+   codes it located but could not decode.
+2. ``cleaned``: the frame at half size (averaging out the screen's moiré and the noise),
+   contrast stretched when dim.
+3. ``roi``: each code located but unread (and each region hinted by the capture loop) cut out,
+   scaled to ~220 px and retried with a median filter, sharpened, then deconvolved by a Gaussian
+   of half a module (out of focus).
+4. ``deblur``: the busiest square (or around the codes seen) checked for a motion smear (the 2D
+   cepstrum's negative peak gives its length and direction), then deconvolved by that line
+   (Wiener) and read again: a phone sliding in is read while it moves.
+5. ``upscaled``: when nothing was even located, the middle quarter of the frame twice as big.
 
-Each rescue runs only when its predicted cost keeps the frame within ``DecoderOptions.budget_ms``
-(9 ms of CPU time; the capture loop tries again on the next frame), which keeps p95 under the
-12 ms per 720p frame the till can afford.
+A step runs only when the thread's CPU time so far plus its predicted cost (learnt from its own
+runs, ``_StepCosts``) fits ``DecoderOptions.budget_ms`` (9 ms; 8 ms when nothing was located,
+hinted or measured); the others are reported in ``FrameAnalysis.skipped`` for the next frame.
+This keeps p95 under the 12 ms per 720p frame the till can afford on one core.
 
-A code blinded by a reflection is read from several frames by ``webcam_fusion.GlareFusion``,
-which the capture loop uses around this function.
+A stream's scheduling across frames, and a code blinded by a reflection read from several
+frames, are ``webcam_fusion.GlareFusion``'s, which the capture loop uses around this function.
 
 zxing-cpp releases the GIL while it works, so the capture thread does not stall the Qt GUI.
 pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when asked for.

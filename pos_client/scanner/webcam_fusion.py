@@ -10,13 +10,17 @@ the darkest value of each pixel over the last frames is the code with the hot sp
 HDR-like fusion: each part of the code comes from a frame where it was not blinded).
 
 ``GlareFusion.analyse(frame, now, roi_hints)`` is ``analyse_frame`` plus that rescue, for the
-capture loop (one per loop, not thread-safe):
+capture loop (one per loop, not thread-safe), and the scheduling of the rescues across frames:
+the one that read the code lately runs first, those the time budget left out run first on the
+next frame, a smear measured on one frame is deconvolved on the next, and a frame gets
+``_READ_BONUS_MS`` more when a code was read lately. For the fusion:
 
 * it keeps the last ``depth`` frames of the last ``memory_s`` seconds, and where codes were seen
   (read or only located) meanwhile;
-* when there is a reflection (clipped pixels) where the code was seen, or, when even its finder
-  patterns are blinded, in the busiest square of the frame, the single-frame rescues get
-  ``_COST_MS`` less of their budget; if they read nothing, that region is cut from this frame and
+* when there is a reflection (clipped pixels) where the code was seen, the fusion's (learnt)
+  cost is reserved out of the single-frame rescues' budget; when even the finder patterns are
+  blinded (nothing seen), the busiest square of the frame is fused only if the budget has room
+  left. If the single frame reads nothing, that region is cut from this frame and
   the kept ones, each earlier one aligned on this one (phase correlation at half size, sub-pixel
   translation) and left out when it is not plainly the same picture (peak under ``_MIN_MATCH``,
   or a jump over ``_MAX_SHIFT_PX``: a phone swapped or moved away); the per-pixel minimum is read
