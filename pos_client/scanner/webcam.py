@@ -5,34 +5,29 @@
 pipeline with more to say (where each code is, which codes were seen but not read) and one
 extra input, regions where the capture loop saw a code on the previous frames.
 
-The pipeline is zxing-cpp first, then a few bounded rescues, each run only when the step before
-it left something unread (their gains and costs are measured by ``bench/bench_webcam.py`` and
-listed in ``docs/webcam.md``):
+The pipeline is zxing-cpp first, then bounded rescues, run only while nothing is read (ROI: while
+a located code is unread), in ``RESCUES`` order unless ``DecoderOptions.first`` says otherwise
+(gains and costs: ``bench/bench_webcam.py``, ``docs/webcam.md``; filters: ``webcam_filters``):
 
-1. ``full``: zxing-cpp on the whole grey frame (QR codes only, inverted codes too for dark mode),
-   also returning the codes it located but could not decode.
-2. ``cleaned``: when nothing was read, once more on a cleaned copy: a 3x3 median filter removes the
-   phone screen's pixel grid (moiré) and sensor noise, and a contrast stretch lifts dim frames.
-2b. ``deblur``: when still nothing was read, the busiest square of the frame (a located code, a
-   hinted region or the strongest texture) is checked for motion blur, a phone moving while the
-   shutter is open: the 2D cepstrum of that square shows a negative peak at the blur's length
-   and direction. When that peak stands out, the square is deconvolved (Wiener filter with that
-   line kernel) and read again. It turns a phone sliding in front of the camera from ~300 ms of
-   unreadable frames into a token on the first frame showing the whole code.
-3. ``upscaled``: when nothing was even located, the middle quarter of the frame twice as big
-   (far, small codes; same pixel count as the frame).
-4. ``roi``: each code located but unread (and each region hinted by the capture loop) is cut out
-   with a margin, scaled so the code is about 220 px wide (small codes get bigger), and retried
-   with a median filter, then sharpened (blur); fixed-threshold binarizer, local contrast
-   normalisation ("level", against glare) and Gaussian deconvolution ("defocus") variants exist
-   but gained nothing within the time budget in the bench, so they are not in the defaults.
+1. ``full``: zxing-cpp on the whole grey frame (QR only, inverted codes too), also returning the
+   codes it located but could not decode.
+2. ``cleaned``: the frame at half size (averaging out the screen's moiré and the noise),
+   contrast stretched when dim.
+3. ``roi``: each code located but unread (and each region hinted by the capture loop) cut out,
+   scaled to ~220 px and retried with a median filter, sharpened, then deconvolved by a Gaussian
+   of half a module (out of focus).
+4. ``deblur``: the busiest square (or around the codes seen) checked for a motion smear (the 2D
+   cepstrum's negative peak gives its length and direction), then deconvolved by that line
+   (Wiener) and read again: a phone sliding in is read while it moves.
+5. ``upscaled``: when nothing was even located, the middle quarter of the frame twice as big.
 
-Each rescue runs only when its predicted cost keeps the frame within ``DecoderOptions.budget_ms``
-(9 ms of CPU time; the capture loop tries again on the next frame), which keeps p95 under the
-12 ms per 720p frame the till can afford.
+A step runs only when the thread's CPU time so far plus its predicted cost (learnt from its own
+runs, ``_StepCosts``) fits ``DecoderOptions.budget_ms`` (9 ms; 8 ms when nothing was located,
+hinted or measured); the others are reported in ``FrameAnalysis.skipped`` for the next frame.
+This keeps p95 under the 12 ms per 720p frame the till can afford on one core.
 
-A code blinded by a reflection is read from several frames by ``webcam_fusion.GlareFusion``,
-which the capture loop uses around this function.
+A stream's scheduling across frames, and a code blinded by a reflection read from several
+frames, are ``webcam_fusion.GlareFusion``'s, which the capture loop uses around this function.
 
 zxing-cpp releases the GIL while it works, so the capture thread does not stall the Qt GUI.
 pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when asked for.
@@ -45,12 +40,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import zxingcpp
+
+from pos_client.scanner.webcam_filters import (
+    ROI_TARGET_PX,
+    ROI_VARIANTS,
+    busiest_point,
+    estimate_motion_blur,
+    wiener_deblur,
+)
+
+# The filters' names as they were when they lived here (webcam_fusion and the tests use them).
+_busiest_point, _estimate_motion_blur = busiest_point, estimate_motion_blur
 
 __all__ = [
     "DecodedCode",
@@ -74,27 +80,15 @@ Quad = tuple[Point, Point, Point, Point]  # top-left, top-right, bottom-right, b
 
 # Detections smaller than this cannot hold a 21x21 QR code at one pixel per module.
 _MIN_QUAD_SIDE_PX = 16.0
-# The ROI rescue scales a code to this width: ~7 px per module for pass Culture's 29+2 modules.
-_ROI_TARGET_PX = 220.0
 _ROI_MARGIN = 0.5  # fraction of the code's side added around it (quiet zone, inaccurate corners)
 _ROI_MAX_CROP_PX = 400.0  # bounds the cost of one rescue attempt
 _PARTIAL_BELOW_PX = 64.0
 _PARTIAL_REACH = 1.5
-_DEFOCUS_SIGMA_MODULES = 0.5  # the Gaussian blur the "defocus" ROI variant undoes, in modules
-_DEFOCUS_MAX_PX = 256  # wider crops are deconvolved at half size
-_LEVEL_MIN_SPAN = 24.0  # below this local range (grey levels) a region is flat: not stretched into noise
 _STRETCH_BELOW = 150  # stretch contrast when the 1st-99th percentile range is narrower than this
 # Motion-blur rescue: the square examined is this fraction of the frame width (320 px at 720p:
-# a 200 px code plus its smear), the blur lengths looked for, and how far the cepstrum's peak
-# must stand out of its ring (in standard deviations) to be worth a deconvolution: a 12-18 px
-# smear gives 7-20 in the corpus (diagonal smears the least), half the codeless frames pass 6.5
-# too (their deconvolution finds nothing: a QR code's checksums don't appear from noise).
+# a 200 px code plus its smear); what it looks for is in ``webcam_filters``.
 _DEBLUR_SQUARE_OF_WIDTH = 0.25
 _DEBLUR_MIN_SQUARE_PX = 128
-_DEBLUR_LENGTHS_PX = (4.0, 40.0)
-_DEBLUR_PEAK_SIGMAS = 6.5
-_DEBLUR_NOISE_TO_SIGNAL = 0.01  # Wiener filter's constant: lower sharpens more and amplifies noise
-_DEBLUR_COST_MS = 3.0  # estimate + one deconvolution + one read of a 320 px square, one core
 
 
 # The budget counts this thread's CPU time where the OS measures it finely (Linux, macOS), so that
@@ -119,6 +113,7 @@ class DecodedCode:
     text: str
     quad: Quad  # in frame pixels
     stage: Stage
+    variant: str = ""  # the ROI rescue's variant that read it ("median", "sharpen", "defocus"...)
 
 
 @dataclass(frozen=True)
@@ -127,6 +122,12 @@ class FrameAnalysis:
 
     codes: tuple[DecodedCode, ...] = ()
     unread: tuple[Quad, ...] = ()
+    # Rescues left out for the time budget ("cleaned", "roi", "deblur", "upscaled"): a stream
+    # reader runs them first on the next frame (``webcam_fusion.GlareFusion``).
+    skipped: tuple[str, ...] = ()
+    # The motion blur measured when its deconvolution was left out (length px, direction deg):
+    # the next frame of a stream deconvolves with it (``DecoderOptions.known_blur``).
+    blur: tuple[float, float] | None = None
 
     @property
     def texts(self) -> list[str]:
@@ -141,18 +142,36 @@ class DecoderOptions:
     upscaled_centre: bool = True
     roi_rescue: bool = True
     max_rois: int = 2
-    # "fixed" (fixed-threshold binarizer), "level" (local contrast normalisation) and "defocus"
-    # (Gaussian Wiener) exist too: within the time budget none read more codes in the bench, and
-    # "defocus" (which reads defocused codes when time is no object) costs p95.
-    roi_variants: tuple[str, ...] = ("median", "sharpen")
-    # The rescues whose predicted cost would take the frame past this many ms are skipped (the
-    # capture loop tries again on the next frame); 0: no limit. The cost of a full-frame rescue
-    # is predicted from the first pass on the same frame, so the choice holds under CPU load.
+    # "defocus" (Gaussian Wiener, at half size) reads the out-of-focus codes (issue 17's streams:
+    # blur 86 -> 95 %); "fixed" (fixed-threshold binarizer) and "level" (local contrast
+    # normalisation) exist too but read nothing more within the time budget.
+    roi_variants: tuple[str, ...] = ("median", "sharpen", "defocus")
+    # The rescues whose predicted cost (``_STEP_COSTS``, learnt from their own runs) would take
+    # the frame past this many ms of the thread's CPU are skipped (``FrameAnalysis.skipped``; a
+    # stream tries them first on the next frame); 0: no limit.
     budget_ms: float = 9.0
+    # The budget of a frame where nothing was located, hinted or measured (``known_blur``; most
+    # frames without a code): enough for the first pass and the cheap rescues; the costly ones
+    # wait for a frame with something to look at, or take their turn on the next frames
+    # (``FrameAnalysis.skipped``).
+    unseen_budget_ms: float = 8.0
     # Dark-mode codes in the rescues too: +6 codes of 300 at 640x480, nothing at 720p, ~0.2 ms at p95.
     rescue_invert: bool = True
     # Motion-blur rescue (cepstrum estimate + Wiener deconvolution of one square of the frame).
     deblur: bool = True
+    # Rescues to run before the others, in this order (a stream: the one that read the code on
+    # the last frames, those the budget left out last time); the rest keep ``RESCUES``' order.
+    first: tuple[str, ...] = ()
+    # zxing-cpp's own downscaled retries on the first pass: nothing more read in the corpus at
+    # 720p (streams and single frames), ~0.5 ms per frame.
+    full_downscale: bool = False
+    # A motion blur measured on the last frame (length px, direction deg; a stream passes
+    # ``FrameAnalysis.blur``): the deblur rescue deconvolves with it instead of measuring again,
+    # so that measuring (~3 ms) and deconvolving (~5 ms) fit in two frames' budgets.
+    known_blur: tuple[float, float] | None = None
+
+
+RESCUES = ("cleaned", "roi", "deblur", "upscaled")
 
 
 DEFAULT_OPTIONS = DecoderOptions()
@@ -174,34 +193,142 @@ def analyse_frame(
 ) -> FrameAnalysis:
     """``decode_frame`` with positions, unread codes, and regions to look at harder (``roi_hints``:
     where the capture loop saw a code recently, in frame pixels)."""
-    began = _cpu_clock()
-    grey = to_grey(frame)
-    found: dict[str, DecodedCode] = {}
-    located: list[Quad] = []
-    _read_into(grey, Stage.FULL, found, located)
-    full_pass_ms = (_cpu_clock() - began) * 1000
+    run = _Run(to_grey(frame), roi_hints, options)
+    run.full_pass()
+    for step in (*options.first, *(r for r in RESCUES if r not in options.first)):
+        run.rescue(step)
+    return run.result()
 
-    def affordable(cost_ms: float) -> bool:
-        spent_ms = (_cpu_clock() - began) * 1000
-        return options.budget_ms <= 0 or spent_ms + cost_ms <= options.budget_ms
 
-    invert = options.rescue_invert
-    if not found and options.cleaned_pass and affordable(1.2 * full_pass_ms):
-        _read_into(_cleaned(grey), Stage.CLEANED, found, located, invert)
-    if not found and options.deblur and affordable(_DEBLUR_COST_MS):
-        _read_deblurred(grey, (*located, *roi_hints), found)
-    if not found and not located and options.upscaled_centre and affordable(full_pass_ms):
-        _read_upscaled_centre(grey, found, located, invert)
-    if options.roi_rescue:
-        candidates = [q for q in (*located, *roi_hints) if not _covered(q, found.values())]
-        for quad in _distinct_largest(candidates, options.max_rois):
-            # A rescue reads a crop of at most 400x400 px: a fraction of a full pass.
-            if not affordable(0.3 * full_pass_ms):
-                break
-            for code in _rescue_region(grey, quad, options.roi_variants, invert):
-                found.setdefault(code.text, code)
-    unread = tuple(q for q in _distinct_largest(located, 4) if not _covered(q, found.values()))
-    return FrameAnalysis(codes=tuple(found.values()), unread=unread)
+class _StepCosts:
+    """Predicted CPU ms of each rescue step, per frame size, learnt from the step's own runs in
+    this process (a running mean), so the budget holds on a slow PC as on this one.
+    Seeded with what they cost at 1280x720 on the bench machine (one core)."""
+
+    _FRAME = 1280 * 720
+    _SQUARE = 320 * 320  # the deblur steps work on a square of the frame
+    _SEEDS: ClassVar[dict[str, tuple[float, int]]] = {
+        "cleaned": (1.2, _FRAME),
+        "deblur_estimate": (2.8, _SQUARE),
+        "deblur": (3.0, _SQUARE),
+        "upscaled": (3.0, _FRAME),
+        "roi:median": (0.8, _FRAME),
+        "roi:sharpen": (1.4, _FRAME),
+        "roi:defocus": (2.0, _FRAME),
+        "roi:level": (3.0, _FRAME),
+        "roi:fixed": (1.0, _FRAME),
+    }
+
+    def __init__(self) -> None:
+        self._costs: dict[tuple[str, int], float] = {}
+
+    def predict(self, step: str, pixels: int) -> float:
+        """``pixels``: the frame's (the deblur steps: their square's)."""
+        seed_ms, reference = self._SEEDS.get(step, (3.0, self._FRAME))
+        return self._costs.get((step, pixels), seed_ms * pixels / reference)
+
+    def record(self, step: str, pixels: int, spent_ms: float) -> None:
+        old = self.predict(step, pixels)
+        self._costs[(step, pixels)] = old + 0.2 * (spent_ms - old)
+
+
+_STEP_COSTS = _StepCosts()
+
+
+class _Run:
+    """One frame through the pipeline: the first pass, then the rescues asked for, each only when
+    nothing was read yet (ROI: each located code not read) and its predicted cost fits the budget."""
+
+    def __init__(self, grey: GreyImage, roi_hints: Sequence[Quad], options: DecoderOptions) -> None:
+        self.grey, self.hints, self.options = grey, roi_hints, options
+        self.began = _cpu_clock()
+        self.found: dict[str, DecodedCode] = {}
+        self.located: list[Quad] = []
+        self.skipped: list[str] = []
+        self.blur: tuple[float, float] | None = None
+
+    def full_pass(self) -> None:
+        _read_into(self.grey, Stage.FULL, self.found, self.located, downscale=self.options.full_downscale)
+
+    def _affordable(self, step: str, pixels: int = 0) -> bool:
+        budget_ms = self.options.budget_ms
+        if budget_ms <= 0:
+            return True
+        if not self.located and not self.hints and self.options.known_blur is None:
+            budget_ms = min(budget_ms, self.options.unseen_budget_ms)
+        spent_ms = (_cpu_clock() - self.began) * 1000
+        return spent_ms + _STEP_COSTS.predict(step, pixels or self.grey.size) <= budget_ms
+
+    def _timed(self, step: str, work: Callable[[], object], pixels: int = 0) -> object:
+        began = _cpu_clock()
+        result = work()
+        _STEP_COSTS.record(step, pixels or self.grey.size, (_cpu_clock() - began) * 1000)
+        return result
+
+    def rescue(self, step: str) -> None:
+        options, grey, invert = self.options, self.grey, self.options.rescue_invert
+        if step == "roi":
+            if options.roi_rescue:
+                self._roi()
+            return
+        if self.found or not getattr(options, _STEP_SWITCHES[step]) or (step == "upscaled" and self.located):
+            return
+        if step == "deblur":
+            self._deblur()
+        elif not self._affordable(step):
+            self.skipped.append(step)
+        elif step == "cleaned":
+            self._timed(step, lambda: _read_cleaned(grey, self.found, self.located, invert))
+        else:
+            self._timed(step, lambda: _read_upscaled_centre(grey, self.found, self.located, invert))
+
+    def _deblur(self) -> None:
+        square = _deblur_square(self.grey, (*self.located, *self.hints))
+        if square is None:
+            return
+        pixels = square[0].size
+        blur = self.options.known_blur
+        if blur is None:
+            if not self._affordable("deblur_estimate", pixels):
+                self.skipped.append("deblur")
+                return
+            measured = self._timed("deblur_estimate", lambda: estimate_motion_blur(square[0]), pixels)
+            if not isinstance(measured, tuple):
+                return
+            blur = measured
+        if not self._affordable("deblur", pixels):
+            self.skipped.append("deblur")
+            self.blur = blur
+            return
+        before = len(self.found)
+        self._timed("deblur", lambda: _read_deblurred(square, blur, self.found), pixels)
+        if len(self.found) > before:
+            self.blur = blur  # it read: the next frame's smear is likely the same
+
+    def _roi(self) -> None:
+        candidates = [q for q in (*self.located, *self.hints) if not _covered(q, self.found.values())]
+        for quad in _distinct_largest(candidates, self.options.max_rois):
+            for code in _rescue_region(self.grey, quad, self.options.roi_variants, self):
+                self.found.setdefault(code.text, code)
+            if "roi" in self.skipped:
+                return
+
+    def try_variant(self, variant: str, read: Callable[[], list[DecodedCode]]) -> list[DecodedCode] | None:
+        """One ROI variant's read, or None when the budget left it out."""
+        step = f"roi:{variant}"
+        if not self._affordable(step):
+            if "roi" not in self.skipped:
+                self.skipped.append("roi")
+            return None
+        codes = self._timed(step, read)
+        return codes if isinstance(codes, list) else []
+
+    def result(self) -> FrameAnalysis:
+        unread = tuple(q for q in _distinct_largest(self.located, 4) if not _covered(q, self.found.values()))
+        return FrameAnalysis(tuple(self.found.values()), unread, tuple(self.skipped), self.blur)
+
+
+_STEP_SWITCHES = {"cleaned": "cleaned_pass", "deblur": "deblur", "upscaled": "upscaled_centre"}
 
 
 def to_grey(frame: object) -> GreyImage:
@@ -233,17 +360,37 @@ def quad_side(quad: Quad) -> float:
 
 # ----------------------------------------------------------------------------- steps
 def _read_into(
-    grey: GreyImage, stage: Stage, found: dict[str, DecodedCode], located: list[Quad], invert: bool = True
+    grey: GreyImage,
+    stage: Stage,
+    found: dict[str, DecodedCode],
+    located: list[Quad],
+    invert: bool = True,
+    downscale: bool = True,
+    scale: float = 1.0,
 ) -> None:
-    for barcode in zxingcpp.read_barcodes(grey, formats=qr_formats(), try_invert=invert, return_errors=True):
-        quad = _quad_of(barcode.position)
+    """zxing-cpp on ``grey`` (``scale`` times the frame's size): codes read into ``found``, codes
+    located but unread into ``located``, in frame pixels."""
+    for barcode in zxingcpp.read_barcodes(
+        grey, formats=qr_formats(), try_invert=invert, try_downscale=downscale, return_errors=True
+    ):
+        q = tuple((x / scale, y / scale) for x, y in _quad_of(barcode.position))
+        quad: Quad = (q[0], q[1], q[2], q[3])
         if barcode.valid:
             found.setdefault(barcode.text, DecodedCode(barcode.text, quad, stage))
         elif _plausible(quad):
             located.append(quad)
 
 
-def _cleaned(grey: GreyImage) -> GreyImage:
+def _read_cleaned(grey: GreyImage, found: dict[str, DecodedCode], located: list[Quad], invert: bool) -> None:
+    """The frame at half size (averaging 2x2 pixels takes out the screen's pixel grid and the
+    sensor noise, as a 3x3 median did at full size, at a quarter of the cost), contrast stretched
+    when dim. Measured on the streams and single frames: it reads the low light and moire codes
+    the full-size cleaned pass read (moire 9 of 10 single frames instead of 10), in 1 ms, not 3-4."""
+    half = _u8(cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    _read_into(_stretched(half), Stage.CLEANED, found, located, invert, downscale=False, scale=0.5)
+
+
+def _stretched(grey: GreyImage) -> GreyImage:
     sample = grey[::4, ::4]
     hist = np.bincount(sample.ravel(), minlength=256).cumsum()
     low = int(np.searchsorted(hist, 0.01 * hist[-1]))
@@ -251,7 +398,7 @@ def _cleaned(grey: GreyImage) -> GreyImage:
     if high - low < _STRETCH_BELOW and high > low:
         ramp = (np.arange(256, dtype=np.float32) - low) * (255.0 / (high - low))
         grey = _u8(cv2.LUT(grey, ramp.clip(0, 255).astype(np.uint8)))
-    return _u8(cv2.medianBlur(grey, 3))
+    return grey
 
 
 def _read_upscaled_centre(
@@ -278,7 +425,7 @@ def _read_upscaled_centre(
             located.append(quad)
 
 
-def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], invert: bool) -> list[DecodedCode]:
+def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], run: _Run) -> list[DecodedCode]:
     height, width = grey.shape
     xs = [p[0] for p in quad]
     ys = [p[1] for p in quad]
@@ -294,7 +441,7 @@ def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], invert:
     x1, y1 = min(int(cx + reach) + 1, width), min(int(cy + reach) + 1, height)
     if x1 - x0 < _MIN_QUAD_SIDE_PX or y1 - y0 < _MIN_QUAD_SIDE_PX:
         return []
-    scale = min(max(_ROI_TARGET_PX / side, 0.5), 4.0, _ROI_MAX_CROP_PX / (2 * reach))
+    scale = min(max(ROI_TARGET_PX / side, 0.5), 4.0, _ROI_MAX_CROP_PX / (2 * reach))
     crop: GreyImage = grey[y0:y1, x0:x1]
     if abs(scale - 1.0) > 0.15:
         interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
@@ -304,190 +451,58 @@ def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], invert:
         q = tuple((x / scale + x0, y / scale + y0) for x, y in quad_in_crop)
         return (q[0], q[1], q[2], q[3])
 
-    for variant in variants:
-        image, binarizer = _ROI_VARIANTS[variant](crop, scale)
+    invert = run.options.rescue_invert
+
+    def read(variant: str) -> list[DecodedCode]:
+        image, binarizer = ROI_VARIANTS[variant](crop, scale)
         barcodes = zxingcpp.read_barcodes(image, formats=qr_formats(), try_invert=invert, binarizer=binarizer)
-        if barcodes:
-            return [DecodedCode(b.text, back(_quad_of(b.position)), Stage.ROI) for b in barcodes]
+        return [DecodedCode(b.text, back(_quad_of(b.position)), Stage.ROI, variant) for b in barcodes]
+
+    for variant in variants:
+        codes = run.try_variant(variant, lambda variant=variant: read(variant))  # type: ignore[misc]
+        if codes is None or codes:
+            return codes or []
     return []
 
 
-def _read_deblurred(grey: GreyImage, regions: Sequence[Quad], found: dict[str, DecodedCode]) -> bool:
-    """The motion-blur rescue: True when the examined square shows a motion blur (read or not)."""
+_Square = tuple[GreyImage, int, int]  # a square of the frame and its top-left corner
+
+
+def _deblur_square(grey: GreyImage, regions: Sequence[Quad]) -> _Square | None:
+    """The square the motion-blur rescue measures the smear on: around the largest region where
+    a code was seen, or the busiest part of the frame; None when the frame is too small. (Smaller
+    squares give false cepstrum peaks: 320 px at 720p.)"""
     height, width = grey.shape
     side = cv2.getOptimalDFTSize(max(int(_DEBLUR_SQUARE_OF_WIDTH * width), _DEBLUR_MIN_SQUARE_PX))
     if side > min(height, width):
-        return False
+        return None
     if regions:
-        cx, cy = _centre(max(regions, key=quad_side))
+        # The median of the regions' centres: the code seen on several frames, not one odd
+        # detection (the deconvolution reads less when the square is off by 10 px).
+        centres = np.array([_centre(q) for q in regions])
+        cx, cy = (float(v) for v in np.median(centres, axis=0))
     else:
-        cx, cy = _busiest_point(grey, side)
+        cx, cy = busiest_point(grey, side)
     x0 = int(min(max(cx - side / 2, 0), width - side))
     y0 = int(min(max(cy - side / 2, 0), height - side))
-    square: GreyImage = grey[y0 : y0 + side, x0 : x0 + side]
-    blur = _estimate_motion_blur(square)
-    if blur is None:
-        return False
-    length, angle_deg = blur
-    sharp = _wiener_deblur(square, length, angle_deg)
-    for barcode in zxingcpp.read_barcodes(sharp, formats=qr_formats(), try_invert=True):
-        q = tuple((x + x0, y + y0) for x, y in _quad_of(barcode.position))
-        found.setdefault(barcode.text, DecodedCode(barcode.text, (q[0], q[1], q[2], q[3]), Stage.DEBLUR))
-    return True
+    return grey[y0 : y0 + side, x0 : x0 + side], x0, y0
 
 
-def _busiest_point(grey: GreyImage, side: int) -> Point:
-    """Where the most edges are, in a box half the square's side (about a code's size: a bigger box
-    drifts to the phone's text around the code), on a 1/8 thumbnail (~0.2 ms at 720p)."""
-    thumb = cv2.resize(grey, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
-    edges = cv2.add(
-        cv2.convertScaleAbs(cv2.Sobel(thumb, cv2.CV_16S, 1, 0)),
-        cv2.convertScaleAbs(cv2.Sobel(thumb, cv2.CV_16S, 0, 1)),
-    )
-    box = max(side // 16, 3)  # thumbnail pixels: side / 2 frame pixels
-    energy = cv2.boxFilter(edges, cv2.CV_32F, (box, box))
-    _, _, _, (x, y) = cv2.minMaxLoc(energy)
-    return (x * 8.0 + 4.0, y * 8.0 + 4.0)
-
-
-_square_tables: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.intp], npt.NDArray[np.intp]]] = {}
-
-
-def _square_table(side: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """The Hann window of a square, and the cepstrum cells (half plane, by symmetry) of the blur
-    lengths looked for, as (row, column) offsets from the origin."""
-    table = _square_tables.get(side)
-    if table is None:
-        window = np.asarray(cv2.createHanningWindow((side, side), cv2.CV_32F), dtype=np.float32)
-        half = side // 2
-        dy, dx = np.mgrid[-half : side - half, -half : side - half]
-        radius = np.hypot(dx, dy)
-        lo, hi = _DEBLUR_LENGTHS_PX
-        ring = (radius >= lo) & (radius <= min(hi, side / 4)) & ((dy > 0) | ((dy == 0) & (dx > 0)))
-        # MJPG's 8x8 blocks put a peak at 8 px along both axes: not a blur.
-        ring &= ~(((dx == 0) & (np.abs(dy) == 8)) | ((dy == 0) & (np.abs(dx) == 8)))
-        table = (window, dy[ring], dx[ring])
-        _square_tables[side] = table
-    return table
-
-
-def _estimate_motion_blur(square: GreyImage) -> tuple[float, float] | None:
-    """(length px, direction degrees) of a linear motion blur, or None when there is none.
-
-    A line blur multiplies the spectrum by a sinc whose zeros repeat every 1/length: the log
-    spectrum's Fourier transform (the cepstrum) has a deep negative peak at the blur vector."""
-    side = square.shape[0]
-    window, rows, cols = _square_table(side)
-    image = square.astype(np.float32)
-    image -= float(image.mean())
-    spectrum = cv2.dft(image * window, flags=cv2.DFT_COMPLEX_OUTPUT)
-    log_magnitude = cv2.log(cv2.magnitude(spectrum[..., 0], spectrum[..., 1]) + 1e-3)
-    # The log spectrum is real and even: its forward transform is real, and equals the cepstrum.
-    cepstrum = cv2.dft(log_magnitude, flags=cv2.DFT_COMPLEX_OUTPUT)[..., 0]
-    values = cepstrum[rows % side, cols % side]
-    best = int(np.argmin(values))
-    spread = float(values.std())
-    if spread <= 0 or -float(values[best]) / spread < _DEBLUR_PEAK_SIGMAS:
-        return None
-    dy, dx = float(rows[best]), float(cols[best])
-    return float(np.hypot(dx, dy)), float(np.degrees(np.arctan2(dy, dx)))
-
-
-def _wiener_deblur(square: GreyImage, length: float, angle_deg: float) -> GreyImage:
-    """``square`` deconvolved by a line of ``length`` px at ``angle_deg`` (Wiener filter)."""
-    side = square.shape[0]
-    # A line of exactly ``length`` pixels (its two end pixels weighted by the fraction left over):
-    # the smear the cepstrum measured. Rounding it up to a whole odd number of pixels, as before,
-    # made the filter 1-2 px too long, and a 15-20 px smear was then not read back.
-    size = max(3, int(np.ceil(length)) + 2 | 1)
-    line = np.zeros((size, size), np.float32)
-    whole = min(int(length), size - 2)
-    start = (size - whole) // 2
-    line[size // 2, start : start + whole] = 1.0
-    edge = max(length - whole, 0.0) / 2
-    line[size // 2, start - 1] = line[size // 2, start + whole] = edge
-    # Image rows grow downwards: the cepstrum's angle turns the other way in OpenCV's rotation.
-    rotation = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), -angle_deg, 1.0)
-    line = np.asarray(cv2.warpAffine(line, rotation, (size, size)), dtype=np.float32)
-    line /= max(float(line.sum()), 1e-6)
-    kernel = np.zeros((side, side), np.float32)
-    kernel[:size, :size] = line
-    kernel = np.roll(kernel, (-(size // 2), -(size // 2)), axis=(0, 1))
-    kernel_spectrum = cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT)
-    image_spectrum = cv2.dft(square.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
-    power = cv2.magnitude(kernel_spectrum[..., 0], kernel_spectrum[..., 1]) ** 2 + _DEBLUR_NOISE_TO_SIGNAL
-    product = np.asarray(cv2.mulSpectrums(image_spectrum, kernel_spectrum, 0, conjB=True), dtype=np.float32)
-    product /= power[..., None]
-    sharp = cv2.dft(product, flags=cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    return _u8(np.clip(sharp, 0, 255).astype(np.uint8))
-
-
-def _median(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
-    # A bigger kernel once upscaled: the screen grid was magnified with the code.
-    return _u8(cv2.medianBlur(crop, 5 if scale >= 2.0 else 3)), zxingcpp.Binarizer.LocalAverage
-
-
-def _sharpened(crop: GreyImage, scale: float) -> GreyImage:
-    blurred = cv2.GaussianBlur(crop, (0, 0), max(1.5, 1.2 * scale))
-    return _u8(cv2.addWeighted(crop, 2.5, blurred, -1.5, 0))
-
-
-def _sharpen(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
-    return _sharpened(crop, scale), zxingcpp.Binarizer.LocalAverage
-
-
-def _levelled(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
-    """Local contrast normalisation of the code's region: each pixel is placed between the local
-    black and white levels (grey opening and closing over ~4 modules, smoothed), so a glare's
-    slope and its bloom, which lift the dark modules near the hot spot, no longer drown the
-    modules' contrast. Saturated pixels stay lost (no contrast left to stretch)."""
-    window = max(int(_ROI_TARGET_PX / 31 * 4) | 1, 9)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
-    white = cv2.blur(cv2.dilate(crop, kernel), (window, window)).astype(np.float32)
-    black = cv2.blur(cv2.erode(crop, kernel), (window, window)).astype(np.float32)
-    span = np.maximum(white - black, _LEVEL_MIN_SPAN)
-    levelled = (crop.astype(np.float32) - black) * (255.0 / span)
-    return _u8(np.clip(levelled, 0, 255).astype(np.uint8)), zxingcpp.Binarizer.LocalAverage
-
-
-def _defocused(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
-    """Out-of-focus codes (a fixed-focus webcam, a phone held too close): a Wiener deconvolution
-    by a Gaussian of half a module, the blur left when the unsharp mask no longer helps (it
-    reads the corpus' sigma ~0.6 module codes; sigmas 0.4-0.7 module all work)."""
-    if crop.shape[1] > _DEFOCUS_MAX_PX:
-        # Deconvolved at half size: 4x cheaper DFTs, and a blurred code has no detail to lose.
-        crop = _u8(cv2.resize(crop, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
-    height, width = crop.shape
-    # The crop is about twice the code's side (``_ROI_MARGIN``); pass Culture's code is 31 modules.
-    sigma = max(_DEFOCUS_SIGMA_MODULES * width / 2 / 31, 1.0)
-    rows, cols = cv2.getOptimalDFTSize(height), cv2.getOptimalDFTSize(width)
-    padded = cv2.copyMakeBorder(crop, 0, rows - height, 0, cols - width, cv2.BORDER_REPLICATE)
-    taps = cv2.getGaussianKernel(int(6 * sigma) | 1, sigma)
-    bump = (taps @ taps.T).astype(np.float32)
-    kernel = np.zeros((rows, cols), np.float32)
-    size = bump.shape[0]
-    kernel[:size, :size] = bump
-    kernel = np.roll(kernel, (-(size // 2), -(size // 2)), axis=(0, 1))
-    kernel_spectrum = cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT)
-    image_spectrum = cv2.dft(padded.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
-    power = cv2.magnitude(kernel_spectrum[..., 0], kernel_spectrum[..., 1]) ** 2 + _DEBLUR_NOISE_TO_SIGNAL
-    product = np.asarray(cv2.mulSpectrums(image_spectrum, kernel_spectrum, 0, conjB=True), dtype=np.float32)
-    product /= power[..., None]
-    sharp = cv2.dft(product, flags=cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)[:height, :width]
-    return _u8(np.clip(sharp, 0, 255).astype(np.uint8)), zxingcpp.Binarizer.LocalAverage
-
-
-def _fixed(crop: GreyImage, scale: float) -> tuple[GreyImage, zxingcpp.Binarizer]:
-    return _u8(cv2.GaussianBlur(crop, (0, 0), 0.8 * max(scale, 1.0))), zxingcpp.Binarizer.FixedThreshold
-
-
-_ROI_VARIANTS: dict[str, Callable[[GreyImage, float], tuple[GreyImage, zxingcpp.Binarizer]]] = {
-    "median": _median,
-    "sharpen": _sharpen,
-    "fixed": _fixed,
-    "level": _levelled,
-    "defocus": _defocused,
-}
+def _read_deblurred(square: _Square, blur: tuple[float, float], found: dict[str, DecodedCode]) -> None:
+    """The motion-blur rescue's read: ``square`` deconvolved by the smear ``blur`` (length px,
+    direction degrees) measured on it, then, when that reads nothing, the same with a 3x3 median
+    (the deconvolution's ringing and amplified noise break some reads: on the blurred streams'
+    squares 190 of 220 read plainly, 209 with the median as a second try, ~0.5 ms more)."""
+    pixels, x0, y0 = square
+    sharp = wiener_deblur(pixels, *blur)
+    for image in (sharp, None):
+        image = sharp if image is not None else _u8(cv2.medianBlur(sharp, 3))
+        barcodes = zxingcpp.read_barcodes(image, formats=qr_formats(), try_invert=True, try_downscale=False)
+        for barcode in barcodes:
+            q = tuple((x + x0, y + y0) for x, y in _quad_of(barcode.position))
+            found.setdefault(barcode.text, DecodedCode(barcode.text, (q[0], q[1], q[2], q[3]), Stage.DEBLUR))
+        if barcodes:
+            return
 
 
 # ----------------------------------------------------------------------------- geometry

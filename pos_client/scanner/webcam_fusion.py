@@ -10,13 +10,17 @@ the darkest value of each pixel over the last frames is the code with the hot sp
 HDR-like fusion: each part of the code comes from a frame where it was not blinded).
 
 ``GlareFusion.analyse(frame, now, roi_hints)`` is ``analyse_frame`` plus that rescue, for the
-capture loop (one per loop, not thread-safe):
+capture loop (one per loop, not thread-safe), and the scheduling of the rescues across frames:
+the one that read the code lately runs first, those the time budget left out run first on the
+next frame, a smear measured on one frame is deconvolved on the next, and a frame gets
+``_READ_BONUS_MS`` more when a code was read lately. For the fusion:
 
 * it keeps the last ``depth`` frames of the last ``memory_s`` seconds, and where codes were seen
   (read or only located) meanwhile;
-* when there is a reflection (clipped pixels) where the code was seen, or, when even its finder
-  patterns are blinded, in the busiest square of the frame, the single-frame rescues get
-  ``_COST_MS`` less of their budget; if they read nothing, that region is cut from this frame and
+* when there is a reflection (clipped pixels) where the code was seen, the fusion's (learnt)
+  cost is reserved out of the single-frame rescues' budget; when even the finder patterns are
+  blinded (nothing seen), the busiest square of the frame is fused only if the budget has room
+  left. If the single frame reads nothing, that region is cut from this frame and
   the kept ones, each earlier one aligned on this one (phase correlation at half size, sub-pixel
   translation) and left out when it is not plainly the same picture (peak under ``_MIN_MATCH``,
   or a jump over ``_MAX_SHIFT_PX``: a phone swapped or moved away); the per-pixel minimum is read
@@ -51,6 +55,7 @@ from pos_client.scanner.webcam import (
     Quad,
     Stage,
     _busiest_point,
+    _cpu_clock,
     analyse_frame,
     qr_formats,
     quad_side,
@@ -72,7 +77,16 @@ _MAX_CONTRADICTED = 0.03
 _PLAIN_CONTRAST = 12.0  # grey levels between a module and its surroundings' mean to call it
 _BLOOM_PX = 9  # pixels this close to a saturated one may be lifted by the reflection's bloom
 _MAX_SHIFT_PX = 24.0  # in region pixels; a bigger jump is a phone moved, not a tremor
-_COST_MS = 2.5  # predicted cost of one fusion (4 alignments and one read of a 288 px region)
+_COST_MS = 2.5  # first predicted cost of one fusion (4 alignments and one read of a 288 px region)
+# Extra budget for a frame when a code was read in the last ``memory_s``: the code is there, and
+# the deblur rescue (measure ~3 ms, deconvolve ~5 ms) fits after the first pass only then.
+_READ_BONUS_MS = 2.0
+_RESCUE_OF_STAGE = {
+    Stage.CLEANED: "cleaned",
+    Stage.ROI: "roi",
+    Stage.DEBLUR: "deblur",
+    Stage.UPSCALED: "upscaled",
+}
 
 
 _Box = tuple[float, float, float]  # region's top-left corner in the frame, region px per frame px
@@ -107,13 +121,19 @@ class GlareFusion:
 
     Not thread-safe: one per capture loop."""
 
-    def __init__(self, depth: int = 4, memory_s: float = 0.4) -> None:
+    def __init__(self, depth: int = 3, memory_s: float = 0.4) -> None:
         self.depth = depth
         self.memory_s = memory_s
         self._frames: deque[_Seen] = deque(maxlen=depth)
         self._regions: list[tuple[float, Quad]] = []
         self._box: _Box | None = None
-        self._fused_at = float("-inf")
+        self._first: tuple[str, ...] = ()  # rescues to run first on the next frames
+        self._first_at = float("-inf")
+        self._variant = ""
+        self._read_at = float("-inf")
+        self._blur: tuple[float, float] | None = None  # measured on the last frame, not yet used
+        self._fusion_ms = _COST_MS  # learnt from the fusions run (CPU ms)
+        self.last_cpu_ms = 0.0  # the last frame's whole analysis, fusion included (for the bench)
         self.fusions_tried = 0  # frames where the fusion ran (for the tests and the bench)
         self.fused_reads = 0
 
@@ -127,27 +147,79 @@ class GlareFusion:
         """The frame's analysis, with a code read from the fused recent frames when this frame
         alone reads nothing. ``now``: the frame's time (seconds, monotonic), default the clock."""
         now = time.monotonic() if now is None else now
+        began = _cpu_clock()
         grey = to_grey(frame)
         self._regions = [(t, q) for t, q in self._regions if now - t <= self.memory_s]
         self._frames = deque((f for f in self._frames if now - f.at <= self.memory_s), maxlen=self.depth)
         this = _Seen(now, grey)
-        # During a glare episode (a fusion tried lately) the single-frame rescues leave the fusion
-        # its share of the frame's budget.
-        if now - self._fused_at <= self.memory_s and options.budget_ms > 0:
-            options = replace(options, budget_ms=max(options.budget_ms - _COST_MS, 0.1))
+        may_fuse = bool(self._frames) and _clipped_somewhere(grey)
+        # The fusion's cost is reserved out of the budget where a code was seen lately; elsewhere
+        # (the busiest square of a frame: a code whose finder patterns are all blinded) it runs
+        # only when the single-frame pipeline left it room: such frames are mostly codeless desks.
+        reserve = may_fuse and bool(self._regions or roi_hints)
+        budget = options.budget_ms
+        options = self._stream_options(options, now, reserve, (_cpu_clock() - began) * 1000)
         analysis = analyse_frame(grey, roi_hints=roi_hints, options=options)
-        if not analysis.codes and self._frames:
-            target = self._target(this, [*analysis.unread, *roi_hints, *(q for _, q in self._regions)])
+        seen = [*analysis.unread, *roi_hints, *(q for _, q in self._regions)]
+        room = budget <= 0 or (_cpu_clock() - began) * 1000 + self._fusion_ms <= budget
+        if not analysis.codes and may_fuse and (seen or room):
+            started = _cpu_clock()
+            target = self._target(this, seen)
             if target is not None:
                 self.fusions_tried += 1
-                self._fused_at = now
                 code = self._fused_read(this, target)
                 if code is not None:
                     self.fused_reads += 1
                     analysis = FrameAnalysis(codes=(code,), unread=())
+            # Learnt like the rescues' costs: quick to rise, slow to fall.
+            spent_ms = (_cpu_clock() - started) * 1000
+            self._fusion_ms += (0.5 if spent_ms > self._fusion_ms else 0.1) * (spent_ms - self._fusion_ms)
+        self._remember(analysis, now)
         self._regions += [(now, c.quad) for c in analysis.codes] + [(now, q) for q in analysis.unread]
         self._frames.append(this)
+        self.last_cpu_ms = (_cpu_clock() - began) * 1000
         return analysis
+
+    def _stream_options(
+        self, options: DecoderOptions, now: float, reserve: bool, spent_ms: float
+    ) -> DecoderOptions:
+        """This frame's options: the rescue (and ROI variant) that read the code on the last frames
+        first, then those the budget left out on the last frame (spread over frames instead of
+        all in one); the budget less what this frame already cost (its grey conversion) and, when
+        a fusion may run, the fusion's predicted cost."""
+        first = list(self._first) if now - self._first_at <= self.memory_s else []
+        variants = options.roi_variants
+        if self._variant in variants and now - self._first_at <= self.memory_s:
+            variants = (self._variant, *(v for v in variants if v != self._variant))
+        budget, unseen = options.budget_ms, options.unseen_budget_ms
+        if budget > 0:
+            if now - self._read_at <= self.memory_s:
+                budget += _READ_BONUS_MS  # a code read lately: the rescues' time is well spent
+            budget = max(budget - spent_ms - (self._fusion_ms if reserve else 0.0), 0.1)
+            unseen = max(unseen - spent_ms, 0.1)
+        blur = self._blur if now - self._first_at <= self.memory_s else None
+        return replace(
+            options,
+            first=tuple(dict.fromkeys(first)),
+            roi_variants=variants,
+            budget_ms=budget,
+            unseen_budget_ms=unseen,
+            known_blur=blur,
+        )
+
+    def _remember(self, analysis: FrameAnalysis, now: float) -> None:
+        self._blur = analysis.blur
+        if analysis.codes:
+            self._read_at = now
+        read = [c for c in analysis.codes if c.stage in _RESCUE_OF_STAGE]
+        if read:
+            self._first, self._first_at = (_RESCUE_OF_STAGE[read[0].stage],), now
+            self._variant = read[0].variant or self._variant
+        elif analysis.codes:
+            self._first, self._first_at = (), now
+        elif analysis.skipped:
+            self._first = tuple(dict.fromkeys((*analysis.skipped, *self._first)))
+            self._first_at = now
 
     def _target(self, this: _Seen, seen: Sequence[Quad]) -> _Box | None:
         """Where to fuse: where a code was seen lately or, when a reflection hid even its finder
@@ -155,8 +227,6 @@ class GlareFusion:
         stage); only when that region has a reflection (clipped pixels) in this frame. Checked on
         every frame that reads nothing, so on a sparse sample first (~0.1 ms)."""
         grey = this.grey
-        if np.count_nonzero(grey[::4, ::4] >= _CLIPPED) < _CLIPPED_SHARE * _REGION_PX**2 / 16:
-            return None  # not even one region's worth of clipped pixels in the whole frame
         quad = max(seen, key=quad_side) if seen else _busiest_square(grey)
         target = self._sticky(_box(grey.shape, quad))
         if target is None:
@@ -214,6 +284,11 @@ class GlareFusion:
                 q = [(c.x / scale + x0, c.y / scale + y0) for c in corners]
                 return DecodedCode(barcode.text, (q[0], q[1], q[2], q[3]), Stage.FUSED)
         return None
+
+
+def _clipped_somewhere(grey: GreyImage) -> bool:
+    """At least one fused region's worth of clipped pixels in the frame (a sparse count, ~0.1 ms)."""
+    return bool(np.count_nonzero(grey[::4, ::4] >= _CLIPPED) >= _CLIPPED_SHARE * _REGION_PX**2 / 16)
 
 
 def _busiest_square(grey: GreyImage) -> Quad:

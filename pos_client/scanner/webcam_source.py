@@ -55,6 +55,7 @@ from pos_client.scanner.webcam import (
     quad_side,
     to_grey,
 )
+from pos_client.scanner.webcam_exposure import ExposureGuard
 from pos_client.scanner.webcam_fusion import GlareFusion
 
 __all__ = [
@@ -324,6 +325,7 @@ class WebcamSource:
         self._resolution = resolution
         self._options = options or DecoderOptions()
         self._fusion = GlareFusion()  # the decoder thread's: recent frames fused against glare
+        self.exposure = ExposureGuard()  # a shorter exposure asked of the camera against glare
         self._tracker = AppearanceTracker(gone_after_s)
         self._retry_s = retry_s
         self._freeze_after_s = freeze_after_s
@@ -448,6 +450,7 @@ class WebcamSource:
                     message = {False: MSG_NO_CAMERA, True: MSG_BUSY, None: MSG_MISSING_OR_BUSY}[present]
                     self._status(SourceState.ERROR, message)
                 return "failed"
+            self.exposure.reset()
             fps = capture.get(cv2.CAP_PROP_FPS) if self._device.is_file else 0.0
             interval = 1.0 / fps if fps and fps > 0 else 1.0 / 30
             failed_reads = 0
@@ -484,6 +487,7 @@ class WebcamSource:
                         self._first_frame_at = started if self._device.is_file else now
                     self._status(SourceState.CONNECTED)
                 index += 1
+                self.exposure.apply(capture)  # a shorter exposure asked for against a reflection
                 with slot.condition:
                     if slot.frame is not None:
                         self.frames_dropped += 1
@@ -519,6 +523,7 @@ class WebcamSource:
             decode_ms = (time.perf_counter() - began) * 1000
             self.frames_decoded += 1
             recent += [(now, c.quad) for c in analysis.codes] + [(now, q) for q in analysis.unread]
+            self.exposure.observe(grey, analysis, now)
             for text in self._tracker.update(analysis.texts, now):
                 sink = self._on_scan
                 if sink is not None:
