@@ -208,8 +208,7 @@ def join_ledger(
     source = password or LedgerPasswords().source(config)
     claims_link = LedgerLink(config, source)  # scans and confirms (the window's thread), reconciliation
     counts_link = LedgerLink(config, source)  # the worker's reads of every gate's entries
-    setup.claims = LedgerEntryClaims(claims_link)
-    setup.counts = LedgerEntryClaims(counts_link)
+    setup.claims = setup.counts = LedgerEntryClaims(claims_link, counts_link)
     setup.on_close += [claims_link.close, counts_link.close]
     if api is not None:
         budget_link = LedgerLink(config, source)

@@ -16,7 +16,13 @@ from datetime import date, datetime
 from typing import Protocol
 
 __all__ = [
-    "AlreadyClaimed", "ClaimResult", "Claimed", "ClaimsUnavailable", "EntryClaims", "EntryCounts", "EntryTally",
+    "AlreadyClaimed",
+    "ClaimResult",
+    "Claimed",
+    "ClaimsUnavailable",
+    "EntryClaims",
+    "EntryCounts",
+    "EntryTally",
     "RateBudget",
 ]
 

@@ -11,7 +11,10 @@ which the gate recognises as its own.
 
 The ports never raise: any ``LedgerError`` (unreachable, refused, not ready) is ``ClaimsUnavailable``,
 and the gate admits alone, keeps the entry unclaimed and reconciles later (``Gate.reconcile_claims``).
-The link fails fast for ``retry_after_s`` after a failure, so a scan during an outage does not wait.
+A scan never waits for a connection: once the ledger failed, ``who_entered`` answers
+``ClaimsUnavailable`` at once until the ledger answers again, to a confirm's claim or to the worker's
+``tallies`` (which reconnects the claims' link first, in the worker's thread, then reads the counts on
+its own link). A confirm always tries (the link fails fast for ``retry_after_s`` after a failure).
 
 ``LedgerGateBudget`` is the ``RateBudget`` port on the tills' ``SharedRateBudget`` (the same bucket per
 API key): it never waits (``max_wait_s`` 0); with the ledger down it falls back to this gate's safe
@@ -48,10 +51,12 @@ def _moment(value: object) -> datetime:
 
 
 class LedgerEntryClaims:
-    """``EntryClaims`` and ``EntryCounts`` on the shared ledger (thread-safe: the link's lock)."""
+    """``EntryClaims`` and ``EntryCounts`` on the shared ledger (thread-safe: the links' locks).
+    ``link`` serves claims and scans; ``counts_link`` (default: ``link``) the counts' reads."""
 
-    def __init__(self, link: LedgerLink) -> None:
+    def __init__(self, link: LedgerLink, counts_link: LedgerLink | None = None) -> None:
         self._link = link
+        self._counts_link = counts_link or link
         self.reachable: bool | None = None  # None: not asked yet
 
     def _unavailable(self, what: str, exc: LedgerError) -> ClaimsUnavailable:
@@ -81,6 +86,8 @@ class LedgerEntryClaims:
         return AlreadyClaimed(token, str(row[0]), _moment(row[1]))
 
     def who_entered(self, token: str) -> AlreadyClaimed | ClaimsUnavailable | None:
+        if self.reachable is False:  # a scan does not reconnect (a confirm or the worker will)
+            return ClaimsUnavailable("registre partagé injoignable")
         try:
             with self._link.transaction() as cursor:
                 cursor.execute(_FIRST, (token,))
@@ -92,7 +99,11 @@ class LedgerEntryClaims:
 
     def tallies(self) -> list[EntryTally] | ClaimsUnavailable:
         try:
-            with self._link.transaction() as cursor:
+            if self.reachable is not True:  # connect the scans' link here, not during a scan
+                with self._link.transaction() as cursor:
+                    cursor.execute("SELECT 1")
+                self.reachable = True
+            with self._counts_link.transaction() as cursor:
                 cursor.execute(
                     "SELECT gate, event_day, sum(persons) FROM ledger.gate_entries GROUP BY gate, event_day"
                 )
