@@ -91,6 +91,25 @@ def _reconcile_until_done(session: Any, deadline: float) -> list[Any]:
     return found
 
 
+def _wait_for_start(folder: Path, name: str) -> float:
+    """Say this gate is open, then wait for the common start time (every gate open first)."""
+    (folder / f"ready-{name}").touch()
+    start_file = folder / "start-at"
+    while not start_file.exists():
+        time.sleep(0.05)
+    return float(start_file.read_text(encoding="ascii"))
+
+
+def _start_when_ready(folder: Path, gates: int, timeout_s: float = 300.0) -> float:
+    deadline = time.time() + timeout_s
+    while len(list(folder.glob("ready-*"))) < gates and time.time() < deadline:
+        time.sleep(0.1)
+    start_at = time.time() + 2.0
+    (folder / "start-at.tmp").write_text(repr(start_at), encoding="ascii")
+    (folder / "start-at.tmp").rename(folder / "start-at")
+    return start_at
+
+
 def run_gate(args: dict[str, Any]) -> GateResult:
     """One gate process: open, present the schedule at its times, reconcile, report."""
     from pos_client.api.client import BookingsClient
@@ -114,7 +133,7 @@ def run_gate(args: dict[str, Any]) -> GateResult:
         )
         session = open_gate(setup, api, tick_s=0.25)
         gate = session.gate
-        start = args["start_at"]
+        start = _wait_for_start(Path(args["folder"]), args["name"])
         for offset, token in args["schedule"]:
             delay = start + offset - time.time()
             if delay > 0:
@@ -130,7 +149,7 @@ def run_gate(args: dict[str, Any]) -> GateResult:
                     result.refused_reentries += 1
             elif verdict.kind is VerdictKind.ALREADY_IN:
                 result.refused_reentries += 1
-        while ledger_down.exists() and time.time() < args["end_at"] + 30:
+        while ledger_down.exists() and time.time() < start + args["seconds"] + 30:
             time.sleep(0.1)
         session.worker.stop()  # its reconciliations so far are in the gate's file
         _reconcile_until_done(session, time.time() + 20)
@@ -211,11 +230,10 @@ def _run(server: LocalPostgres, roles: list[str], emulator: RunningEmulator, roo
     export, tonight, tokens = _tonight_tokens(emulator, needed)
     schedules = _schedules(tokens, gates, seconds, rate)
     flag = root / "ledger-down"
-    start_at = time.time() + 5.0 + 0.7 * gates  # processes start and open first
     common = {
         "base_url": emulator.base_url, "export": export, "day": tonight.isoformat(), "gates": gates,
         "pg_port": server.port, "pg_cert": str(server.cert_file), "ledger_down_flag": str(flag),
-        "start_at": start_at, "end_at": start_at + seconds,
+        "folder": str(root), "seconds": seconds,
     }  # fmt: skip
     jobs = [
         {**common, "name": chr(ord("A") + i), "role": roles[i], "store": str(root / f"gate-{i}.sqlite3"),
@@ -224,10 +242,11 @@ def _run(server: LocalPostgres, roles: list[str], emulator: RunningEmulator, roo
     ]  # fmt: skip
     samples: list[tuple[float, int]] = []
     events: dict[str, float] = {}
-    api_cut = (start_at + API_CUT[0] * seconds, start_at + API_CUT[1] * seconds)
-    ledger_cut = (start_at + LEDGER_CUT[0] * seconds, start_at + LEDGER_CUT[1] * seconds)
     with multiprocessing.get_context("spawn").Pool(gates) as pool:
         pending = pool.map_async(run_gate, jobs)
+        start_at = _start_when_ready(root, gates)  # the doors open once every gate is open
+        api_cut = (start_at + API_CUT[0] * seconds, start_at + API_CUT[1] * seconds)
+        ledger_cut = (start_at + LEDGER_CUT[0] * seconds, start_at + LEDGER_CUT[1] * seconds)
         while not pending.ready():
             now = time.time()
             samples.append((now, len(emulator.control.requests_seen())))

@@ -191,6 +191,7 @@ def join_ledger(
     *,
     api: tuple[str, str] | None = None,
     password: PasswordSource | None = None,
+    retry_after_s: float = 5.0,
 ) -> bool:
     """With ``[ledger]`` configured: the ledger's entry claims and counts for ``setup`` and, given
     ``api`` (base URL, key), the key's request bucket shared with the tills. Nothing connects now (a
@@ -206,12 +207,12 @@ def join_ledger(
     # a network cut from waiting long (the link then fails fast for a few seconds).
     config = replace(LedgerConfig.from_settings(settings), till=f"porte {setup.name}", connect_timeout_s=1)
     source = password or LedgerPasswords().source(config)
-    claims_link = LedgerLink(config, source)  # scans and confirms (the window's thread), reconciliation
-    counts_link = LedgerLink(config, source)  # the worker's reads of every gate's entries
+    claims_link = LedgerLink(config, source, retry_after_s=retry_after_s)  # scans, confirms, reconciliation
+    counts_link = LedgerLink(config, source, retry_after_s=retry_after_s)  # the worker's counts
     setup.claims = setup.counts = LedgerEntryClaims(claims_link, counts_link)
     setup.on_close += [claims_link.close, counts_link.close]
     if api is not None:
-        budget_link = LedgerLink(config, source)
+        budget_link = LedgerLink(config, source, retry_after_s=retry_after_s)
         base_url, api_key = api
         shared = SharedRateBudget(
             budget_link, base_url=base_url, api_key=api_key, till=config.till,
