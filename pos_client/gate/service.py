@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from pos_client.domain.booking import Booking, BookingStatus
 from pos_client.domain.gate import (
@@ -50,13 +51,14 @@ def token_from_scan(text: str) -> str | None:
 @dataclass
 class Counters:
     """Persons entered and expected, per event day and per gate. ``other_gates``: whether the other
-    gates' entries are counted ("shared": read from the shared ledger; "unavailable": it could not be
-    read, only this gate's are; "none": no shared counts configured)."""
+    gates' entries are counted ("shared": read from the shared ledger; "unavailable": its last read
+    failed, the counts are those of the read before; "pending": not read yet; "none": no shared
+    counts configured)."""
 
     expected_by_day: dict[date | None, int] = field(default_factory=dict)
     entered_by_day: dict[date | None, int] = field(default_factory=dict)
     entered_by_gate: dict[str, int] = field(default_factory=dict)
-    other_gates: str = "none"
+    other_gates: Literal["none", "pending", "shared", "unavailable"] = "none"
 
 
 class Gate:
@@ -86,7 +88,7 @@ class Gate:
         self._entered_persons: dict[str, tuple[int, date | None]] = {}
         self.shared_counts = shared_counts
         self._shared_tallies: list[EntryTally] | None = None  # the last read, None until read
-        self._shared_fresh = False  # the last attempt to read them succeeded
+        self._shared_fresh: bool | None = None  # the last attempt to read them succeeded (None: none yet)
 
     # -- loading -------------------------------------------------------------------------------
     def add_to_roster(self, entries: list[RosterEntry], people: dict[str, Person]) -> None:
@@ -221,7 +223,8 @@ class Gate:
             persons = dict(self._entered_persons)
             shared = list(self._shared_tallies or [])
             if self.shared_counts is not None:
-                counters.other_gates = "shared" if self._shared_fresh else "unavailable"
+                fresh = self._shared_fresh
+                counters.other_gates = "pending" if fresh is None else "shared" if fresh else "unavailable"
         for entry in expected:
             if entry.status in (BookingStatus.CONFIRMED, BookingStatus.USED) and self._in_offers(entry):
                 counters.expected_by_day[entry.day] = (

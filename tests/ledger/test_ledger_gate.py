@@ -14,11 +14,17 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 from ledger_fixtures import ROLE_PASSWORD, TILL_ROLES, LedgerDb, child_env
+from pytestqt.qtbot import QtBot
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "client"))
+from memory_keyring import MemoryKeyring  # the client tests' in-memory keyring backend
 
 from pos_client.api.null import UnconfiguredServer
-from pos_client.app.gate import GateSession, GateSetup, join_ledger, open_gate
+from pos_client.app.gate import GateSession, GateSetup, gate_store_path, join_ledger, open_gate
+from pos_client.cli import main
 from pos_client.domain.gate import AlreadyClaimed, Claimed, ClaimResult, ClaimsUnavailable, EntryTally
 from pos_client.emulator import RunningEmulator, festival
 from pos_client.gate.roster import RosterEntry, parse_export
@@ -27,6 +33,7 @@ from pos_client.ledger.budget import SharedRateBudget, key_digest
 from pos_client.ledger.connection import LedgerLink
 from pos_client.ledger.errors import LedgerError
 from pos_client.ledger.gate_entries import LedgerEntryClaims, LedgerGateBudget
+from pos_client.paths import AppPaths
 from pos_client.settings import LedgerSettings, Settings
 
 GATE_CHILD = Path(__file__).with_name("gate_ledger_child.py")
@@ -64,13 +71,17 @@ def open_ledger_gate(
     opened: list[GateSession] = []
     export, confirmed = festival_export
 
-    def make(name: str, role: str, *, from_export: bool = True) -> GateSession:
+    def make(
+        name: str, role: str, *, from_export: bool = True, store_path: Path | None = None
+    ) -> GateSession:
         setup = GateSetup(
-            name=name, venue_id=festival.FESTIVAL_VENUE_ID, store_path=tmp_path / f"gate-{name}.sqlite3",
+            name=name, venue_id=festival.FESTIVAL_VENUE_ID,
+            store_path=store_path or tmp_path / f"gate-{name}.sqlite3",
             days=frozenset({confirmed[0].day}) if confirmed[0].day else frozenset(),
             export_text=export if from_export else None,
         )  # fmt: skip
-        assert join_ledger(setup, _settings(ledger_db, role), password=lambda: ROLE_PASSWORD, retry_after_s=0.0)
+        settings = _settings(ledger_db, role)
+        assert join_ledger(setup, settings, password=lambda: ROLE_PASSWORD, retry_after_s=0.0)
         session = open_gate(setup, UnconfiguredServer("hors ligne"), start_worker=False)
         opened.append(session)
         return session
@@ -90,8 +101,8 @@ def _close_links() -> Iterator[None]:
         _open_links.pop().close()
 
 
-def _link(ledger_db: LedgerDb, role: str, **changes: object) -> LedgerLink:
-    link = ledger_db.link(role, **changes)
+def _link(ledger_db: LedgerDb, role: str, *, port: int | None = None) -> LedgerLink:
+    link = ledger_db.link(role) if port is None else ledger_db.link(role, port=port)
     _open_links.append(link)
     return link
 
@@ -319,8 +330,10 @@ def test_a_gate_takes_its_requests_from_the_bucket_the_tills_use(ledger_db: Ledg
         _link(ledger_db, "till_a"), base_url=API_URL, api_key=API_KEY, per_minute=11, burst=10, max_wait_s=0.0
     )
     gate = LedgerGateBudget(
-        SharedRateBudget(_link(ledger_db, "till_b"), base_url=API_URL, api_key=API_KEY, till="porte A",
-                         per_minute=11, burst=10)  # fmt: skip
+        SharedRateBudget(
+            _link(ledger_db, "till_b"), base_url=API_URL, api_key=API_KEY, till="porte A", per_minute=11,
+            burst=10,
+        )
     )
     for _ in range(9):
         assert till.acquire() is None
@@ -328,8 +341,10 @@ def test_a_gate_takes_its_requests_from_the_bucket_the_tills_use(ledger_db: Ledg
     assert not gate.try_acquire()  # spent by the till and the gate together (refill: 1 a minute)
     assert till.acquire() is not None
     other_key = LedgerGateBudget(
-        SharedRateBudget(_link(ledger_db, "till_c"), base_url=API_URL, api_key="another-key-0123456789",
-                         per_minute=11, burst=10)  # fmt: skip
+        SharedRateBudget(
+            _link(ledger_db, "till_c"), base_url=API_URL, api_key="another-key-0123456789", per_minute=11,
+            burst=10,
+        )
     )
     assert other_key.try_acquire()
     users = ledger_db.scalar(
@@ -381,3 +396,82 @@ def test_a_random_order_of_claims_and_reads_never_admits_twice(ledger_db: Ledger
             admitted[token] = name
         else:
             assert isinstance(result, AlreadyClaimed) and result.gate == admitted[token]
+
+
+# -- what people see: the command line and the window ------------------------------------------------
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_gate_status_and_scan_on_the_command_line_count_and_see_every_gate(
+    open_ledger_gate: object, ledger_db: LedgerDb, tmp_path: Path, memory_keyring: MemoryKeyring,
+    festival_export: tuple[str, list[RosterEntry]], capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    make = open_ledger_gate
+    assert callable(make)
+    dev = tmp_path / "dev"
+    paths = AppPaths.resolve(str(dev))
+    paths.ensure()
+    settings = _settings(ledger_db, "till_a")
+    settings.save(paths.settings_file)
+    memory_keyring.set_password("pos-client", "ledger-till_a@127.0.0.1", ROLE_PASSWORD)
+    _, confirmed = festival_export
+    ours, theirs = confirmed[:2]
+    gate_a = make("A", "till_a", store_path=gate_store_path(paths.journal_file))  # `gate load` did this
+    assert _admit(gate_a, ours.token)[0] is VerdictKind.ADMIT
+    gate_a.close()
+    day = theirs.day
+    gate_b = _claims(ledger_db, "till_b")
+    assert isinstance(gate_b.claim(theirs.token, "B", AT, persons=theirs.quantity, day=day), Claimed)
+    assert main(["--dev-dir", str(dev), "gate", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["entered_by_gate"] == {"A": ours.quantity, "B": theirs.quantity}
+    assert status["other_gates"] == "shared"
+    assert status["entered_by_day"][str(day)] == ours.quantity + theirs.quantity
+    assert main(["--dev-dir", str(dev), "gate", "scan", theirs.token]) == 3
+    assert "(porte B)" in capsys.readouterr().out
+    ledger_db.server.stop(keep=True)
+    try:
+        assert main(["--dev-dir", str(dev), "gate", "status"]) == 0
+        out = capsys.readouterr().out
+    finally:
+        ledger_db.server.start_again()
+    assert "Registre partagé injoignable : entrées des autres portes" in out and "porte A" in out
+
+
+def test_the_window_s_bottom_line_counts_every_gate_from_the_ledger(
+    open_ledger_gate: object, ledger_db: LedgerDb, festival_export: tuple[str, list[RosterEntry]],
+    qtbot: QtBot,
+) -> None:  # fmt: skip
+    from pos_client.ui.gate_window import GateWindow, LookupBridge
+
+    make = open_ledger_gate
+    assert callable(make)
+    gate_a, gate_b = make("A", "till_a"), make("B", "till_b")
+    _, confirmed = festival_export
+    ours, theirs = confirmed[:2]
+    assert _admit(gate_a, ours.token)[0] is VerdictKind.ADMIT
+    assert _admit(gate_b, theirs.token)[0] is VerdictKind.ADMIT
+    window = GateWindow(gate_a, LookupBridge(), sounds_enabled=False)
+    qtbot.addWidget(window)
+    gate_a.gate.refresh_shared_counts()  # the worker's job every few ticks
+    window.refresh_status()
+    line = window.status_label.text()
+    assert f"porte A : {ours.quantity}" in line and f"porte B : {theirs.quantity}" in line
+    assert f"{ours.quantity + theirs.quantity} entrée(s)" in line
+    ledger_db.server.stop(keep=True)
+    try:
+        gate_a.gate.refresh_shared_counts()
+        window.refresh_status()
+    finally:
+        ledger_db.server.start_again()
+    line = window.status_label.text()
+    assert "autres portes : registre injoignable" in line and f"porte B : {theirs.quantity}" in line
+    window.close()
