@@ -113,7 +113,7 @@ def _start_when_ready(folder: Path, gates: int, timeout_s: float = 300.0) -> flo
 def run_gate(args: dict[str, Any]) -> GateResult:
     """One gate process: open, present the schedule at its times, reconcile, report."""
     from pos_client.api.client import BookingsClient
-    from pos_client.app.gate import GateSetup, join_ledger, open_gate
+    from pos_client.app.gate import GateSetup, favour_scans, join_ledger, open_gate
     from pos_client.emulator import demo_data
     from pos_client.gate.store import GateStore
     from pos_client.gate.verdict import VerdictKind
@@ -122,15 +122,17 @@ def run_gate(args: dict[str, Any]) -> GateResult:
     logging.getLogger().addHandler(logging.NullHandler())
     ledger_down = Path(args["ledger_down_flag"])
     result = GateResult(args["name"])
-    with BookingsClient(args["base_url"], demo_data.DEMO_API_KEY, read_attempts=1, read_timeout_s=2.0) as api:
-        setup = GateSetup(
-            name=args["name"], venue_id=festival.FESTIVAL_VENUE_ID, store_path=Path(args["store"]),
-            days=frozenset({datetime.fromisoformat(args["day"]).date()}), export_text=args["export"],
-            gates_sharing_key=args["gates"], validate_on_entry=True, refresh_every_s=10.0,
-        )  # fmt: skip
-        join_ledger(
-            setup, _settings(args), api=(args["base_url"], demo_data.DEMO_API_KEY), password=lambda: PASSWORD
-        )
+    favour_scans()  # as the window's process does
+    setup = GateSetup(
+        name=args["name"], venue_id=festival.FESTIVAL_VENUE_ID, store_path=Path(args["store"]),
+        days=frozenset({datetime.fromisoformat(args["day"]).date()}), export_text=args["export"],
+        gates_sharing_key=args["gates"], validate_on_entry=True, refresh_every_s=10.0,
+    )  # fmt: skip
+    api_key = demo_data.DEMO_API_KEY
+    join_ledger(setup, _settings(args), api=(args["base_url"], api_key), password=lambda: PASSWORD)
+    with BookingsClient(
+        args["base_url"], api_key, read_attempts=1, read_timeout_s=2.0, limiter=setup.client_budget
+    ) as api:
         session = open_gate(setup, api, tick_s=0.25)
         gate = session.gate
         start = _wait_for_start(Path(args["folder"]), args["name"])

@@ -14,6 +14,7 @@ unclaimed, reconciled when it is back) and uses its safe share of the key.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pos_client.domain.gate import EntryClaims, EntryCounts, RateBudget
-from pos_client.domain.ports import BookingsApi
+from pos_client.domain.ports import BookingsApi, RequestBudget
 from pos_client.gate.budget import MinuteBudget
 from pos_client.gate.claims import FileClaims, MemoryClaims
 from pos_client.gate.loader import Refresher, discover_offer_ids
@@ -37,9 +38,18 @@ if TYPE_CHECKING:
     from pos_client.ledger.connection import PasswordSource
     from pos_client.settings import Settings
 
-__all__ = ["GateSession", "GateSetup", "gate_store_path", "join_ledger", "open_gate", "saved_setup"]
+__all__ = [
+    "GateSession", "GateSetup", "favour_scans", "gate_store_path", "join_ledger", "open_gate", "saved_setup",
+]  # fmt: skip
 
 KEY_REQUESTS_PER_MINUTE = 200
+SCAN_SWITCH_INTERVAL_S = 0.001
+
+
+def favour_scans() -> None:
+    """For a gate's process: a scan on the window's thread must not wait for the worker's Python work
+    (a list page parsed and merged) for the interpreter's default 5 ms switch interval."""
+    sys.setswitchinterval(SCAN_SWITCH_INTERVAL_S)
 
 
 def gate_store_path(journal_path: Path) -> Path:
@@ -65,6 +75,7 @@ class GateSetup:
     claims: EntryClaims | None = None
     budget: RateBudget | None = None
     counts: EntryCounts | None = None  # every gate's entries (the shared ledger), for the counters
+    client_budget: RequestBudget | None = None  # the API client's limiter: every request start counted
     on_close: list[Callable[[], None]] = field(default_factory=list)  # e.g. the ledger's connections
     gates_sharing_key: int = 1
     validate_on_entry: bool = False
@@ -194,8 +205,10 @@ def join_ledger(
     retry_after_s: float = 5.0,
 ) -> bool:
     """With ``[ledger]`` configured: the ledger's entry claims and counts for ``setup`` and, given
-    ``api`` (base URL, key), the key's request bucket shared with the tills. Nothing connects now (a
-    ledger that cannot be reached makes the gate work alone). False when no ledger is configured."""
+    ``api`` (base URL, key), the key's request bucket shared with the tills, for the worker
+    (``setup.budget``) and for the API client, to be opened with ``limiter=setup.client_budget``.
+    Nothing connects now (a ledger that cannot be reached makes the gate work alone). False when no
+    ledger is configured."""
     section = settings.ledger
     if not section.enabled or not section.host or not section.user:
         return False
@@ -218,6 +231,6 @@ def join_ledger(
             budget_link, base_url=base_url, api_key=api_key, till=config.till,
             tills_sharing_key=max(section.tills_sharing_key, setup.gates_sharing_key),
         )  # fmt: skip
-        setup.budget = LedgerGateBudget(shared)
+        setup.budget = setup.client_budget = LedgerGateBudget(shared)
         setup.on_close.append(budget_link.close)
     return True

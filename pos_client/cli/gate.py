@@ -76,16 +76,17 @@ def _cmd_load(args: argparse.Namespace, context: AppContext) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"Export illisible : {exc}")
         return Exit.USAGE
+    setup = _setup(args, context, export_text)
     try:
         api_key = KeyringKeys().get_key(_environment(args, context))
-        client = open_client(_base_url(args, context), api_key, context.settings)
+        base_url = _base_url(args, context)
+        if not setup.claims_path:  # the shared ledger: claims, counts, and the key's shared budget
+            join_ledger(setup, context.settings, api=(base_url, api_key) if api_key else None)
+        client = open_client(base_url, api_key, context.settings, limiter=setup.client_budget)
     except (InsecureUrlError, KeyStoreError) as exc:
         print(str(exc))
         return Exit.USAGE if isinstance(exc, InsecureUrlError) else Exit.FAILURE
     with client:
-        setup = _setup(args, context, export_text)
-        if not setup.claims_path:
-            join_ledger(setup, context.settings, api=(_base_url(args, context), api_key) if api_key else None)
         session = open_gate(setup, client, start_worker=False)
         complete = session.refresher.load_all()
         _report_load(session, setup, complete)

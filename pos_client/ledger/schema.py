@@ -326,6 +326,8 @@ CREATE TABLE ledger.gate_entries (
     written_by name NOT NULL DEFAULT current_user,
     received_at timestamptz NOT NULL DEFAULT now()
 );
+-- Each gate copies the rows received since its last copy (its counters, its scans' mirror).
+CREATE INDEX gate_entries_received ON ledger.gate_entries (received_at);
 """
     + _append_only("gate_entries")
 )
