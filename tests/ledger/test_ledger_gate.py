@@ -165,6 +165,30 @@ def test_an_unreachable_ledger_answers_claims_unavailable_never_raises(ledger_db
     assert claims.reachable is False
 
 
+def test_scans_answer_from_the_copy_of_every_gate_s_entries_while_it_is_recent(ledger_db: LedgerDb) -> None:
+    now = [0.0]
+    gate_a = LedgerEntryClaims(_link(ledger_db, "till_a"), clock=lambda: now[0])
+    gate_b = _claims(ledger_db, "till_b")
+    assert isinstance(gate_b.claim("ABC123", "B", AT, persons=2, day=EVENING), Claimed)
+    assert gate_a.tallies() == [EntryTally("B", EVENING, 2)]  # the worker's copy
+    ledger_db.server.stop(keep=True)
+    try:  # the ledger is gone: a scan does not notice, its answers come from the copy
+        assert gate_a.who_entered("ABC123") == AlreadyClaimed("ABC123", "B", AT)
+        assert gate_a.who_entered("XYZ789") is None
+        now[0] = 6.0  # the copy is no longer recent: the ledger is asked (and cannot answer)
+        assert isinstance(gate_a.who_entered("XYZ789"), ClaimsUnavailable)
+        assert gate_a.who_entered("ABC123") == AlreadyClaimed("ABC123", "B", AT)  # still known
+        assert isinstance(gate_a.tallies(), ClaimsUnavailable)
+    finally:
+        ledger_db.server.start_again()
+    assert isinstance(gate_a.claim("XYZ789", "A", AT, day=EVENING), Claimed)
+    assert isinstance(gate_b.claim("NEW001", "B", AT, day=EVENING), Claimed)
+    tallies = gate_a.tallies()
+    assert isinstance(tallies, list)
+    assert sorted(tallies, key=lambda t: t.gate) == [EntryTally("A", EVENING, 1), EntryTally("B", EVENING, 3)]
+    assert gate_a.who_entered("NEW001") == AlreadyClaimed("NEW001", "B", AT)
+
+
 # -- gates racing on one code --------------------------------------------------------------------------
 
 
@@ -352,6 +376,25 @@ def test_a_gate_takes_its_requests_from_the_bucket_the_tills_use(ledger_db: Ledg
         key_digest(API_URL, API_KEY),
     )
     assert users == ["caisse a", "porte A"]
+
+
+def test_a_start_granted_to_the_worker_is_not_taken_again_by_the_client(ledger_db: LedgerDb) -> None:
+    gate = LedgerGateBudget(
+        SharedRateBudget(
+            _link(ledger_db, "till_b"), base_url=API_URL, api_key=API_KEY, till="porte A", per_minute=11,
+            burst=10,
+        ),
+        client_wait_s=0.0,
+    )
+    till = SharedRateBudget(
+        _link(ledger_db, "till_a"), base_url=API_URL, api_key=API_KEY, per_minute=11, burst=10, max_wait_s=0.0
+    )
+    assert gate.try_acquire()  # the worker's token (1 of 10)
+    assert gate.acquire() is None  # the client's request: that same token
+    assert gate.acquire() is None  # a re-read after a lost answer: a token of its own (2 of 10)
+    for _ in range(8):
+        assert till.acquire() is None
+    assert gate.acquire() is not None and till.acquire() is not None  # all 10 taken
 
 
 def test_the_composed_gate_budget_is_the_key_s_bucket_and_falls_back_to_a_share(
