@@ -182,6 +182,7 @@ def test_scans_answer_from_the_copy_of_every_gate_s_entries_while_it_is_recent(l
     finally:
         ledger_db.server.start_again()
     assert isinstance(gate_a.claim("XYZ789", "A", AT, day=EVENING), Claimed)
+    gate_b = _claims(ledger_db, "till_b")  # B restarted (its old connection died with the server)
     assert isinstance(gate_b.claim("NEW001", "B", AT, day=EVENING), Claimed)
     tallies = gate_a.tallies()
     assert isinstance(tallies, list)
