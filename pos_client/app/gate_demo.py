@@ -38,7 +38,7 @@ def open_demo_gate(
     setup = GateSetup(
         name=name, venue_id=festival.FESTIVAL_VENUE_ID, store_path=store_path, days=frozenset({tonight}),
         offers=frozenset({festival.FESTIVAL_OFFER_NAME}),
-        export_text=festival.export_csv(emulator._state.store),
+        export_text=emulator.control.festival_export(),
         refresh_every_s=refresh_every_s,
     )  # fmt: skip
     session = open_gate(setup, client, on_lookup=on_lookup, start_worker=False)

@@ -3,9 +3,10 @@
 ``load`` reads the pro portal's bookings export (« Télécharger les réservations », CSV) and the API's
 bookings list for the chosen dates, and keeps the roster without personal data in the gate's file
 beside the journal. ``scan`` gives a code's verdict from that file, with no network (``--enter`` lets
-in and records the entry, claimed in ``--claims`` when gates share a file). ``status`` prints entered /
-expected per date and per gate, what was loaded and when, validations and late re-entries. ``demo``
-runs the festival emulator and shows a few verdicts.
+in and records the entry, claimed in ``--claims`` when gates share a file, or in the shared ledger when
+``[ledger]`` is configured). ``status`` prints entered / expected per date and per gate (every gate's,
+read from the shared ledger when configured), what was loaded and when, validations and late
+re-entries. ``demo`` runs the festival emulator and shows a few verdicts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pos_client.api.null import UnconfiguredServer
 from pos_client.app.backend import open_client
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
-from pos_client.app.gate import GateSession, GateSetup, gate_store_path, open_gate, saved_setup
+from pos_client.app.gate import GateSession, GateSetup, gate_store_path, join_ledger, open_gate, saved_setup
 from pos_client.cli.booking import _base_url, _environment, server_options
 from pos_client.gate.service import Counters
 from pos_client.gate.verdict import Verdict, VerdictKind
@@ -52,6 +53,8 @@ def _format_counters(counters: Counters) -> list[str]:
         )
     for gate, count in sorted(counters.entered_by_gate.items()):
         lines.append(f"porte {gate} : {count} entrée(s)")
+    if counters.other_gates == "unavailable":
+        lines.append("Registre partagé injoignable : entrées des autres portes à leur dernière lecture.")
     return lines
 
 
@@ -73,14 +76,17 @@ def _cmd_load(args: argparse.Namespace, context: AppContext) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"Export illisible : {exc}")
         return Exit.USAGE
+    setup = _setup(args, context, export_text)
     try:
         api_key = KeyringKeys().get_key(_environment(args, context))
-        client = open_client(_base_url(args, context), api_key, context.settings)
+        base_url = _base_url(args, context)
+        if not setup.claims_path:  # the shared ledger: claims, counts, and the key's shared budget
+            join_ledger(setup, context.settings, api=(base_url, api_key) if api_key else None)
+        client = open_client(base_url, api_key, context.settings, limiter=setup.client_budget)
     except (InsecureUrlError, KeyStoreError) as exc:
         print(str(exc))
         return Exit.USAGE if isinstance(exc, InsecureUrlError) else Exit.FAILURE
     with client:
-        setup = _setup(args, context, export_text)
         session = open_gate(setup, client, start_worker=False)
         complete = session.refresher.load_all()
         _report_load(session, setup, complete)
@@ -102,6 +108,8 @@ def _report_load(session: GateSession, setup: GateSetup, complete: bool) -> None
 def _offline_session(args: argparse.Namespace, context: AppContext) -> GateSession:
     setup = saved_setup(gate_store_path(context.paths.journal_file), args.gate)
     setup.claims_path = Path(args.claims) if args.claims else None
+    if not setup.claims_path:
+        join_ledger(setup, context.settings)  # no API here: claims and counts only
     if args.date:
         setup.days = _days(args.date)
     return open_gate(setup, UnconfiguredServer("hors ligne"), start_worker=False)
@@ -123,6 +131,7 @@ def _cmd_status(args: argparse.Namespace, context: AppContext) -> int:
     session = _offline_session(args, context)
     try:
         gate, store = session.gate, session.gate.store
+        gate.refresh_shared_counts()
         counters = gate.counters()
         late = store.late_reentries()
         if args.json:
@@ -131,6 +140,7 @@ def _cmd_status(args: argparse.Namespace, context: AppContext) -> int:
                 "expected_by_day": {str(k): v for k, v in counters.expected_by_day.items()},
                 "entered_by_day": {str(k): v for k, v in counters.entered_by_day.items()},
                 "entered_by_gate": counters.entered_by_gate,
+                "other_gates": counters.other_gates,
                 "validations": store.validation_counts(),
                 "late_reentries": [
                     {"token": r.token, "gate": r.our_gate, "first_gate": r.first_gate} for r in late

@@ -179,6 +179,18 @@ class EmulatorControl:
     def requests_seen(self) -> list[SeenRequest]:
         return self._state.requests_seen()
 
+    def festival_export(self, venue_id: int = festival.FESTIVAL_VENUE_ID) -> str:
+        """The pro portal's bookings export of the festival (``seed="festival"``), as a CSV text."""
+        return festival.export_csv(self._state.store, venue_id)
+
+    def cancel_festival_bookings(self, count: int, *, seed: int | None = None) -> list[str]:
+        """The organiser cancels ``count`` confirmed festival bookings; returns their tokens."""
+        return festival.cancel_some(self._state.store, count, seed=seed)
+
+    def add_festival_bookings(self, count: int, *, evening: int = 0) -> None:
+        """``count`` more festival bookings for one evening (0: today)."""
+        festival.add_bookings(self._state.store, count, evening=evening)
+
     def wait_for_requests(self, total: int, timeout_s: float = 5.0) -> bool:
         """Wait until ``total`` public requests have been handled (e.g. one a client gave up on)."""
         return self._state.wait_for_requests(total, timeout_s)

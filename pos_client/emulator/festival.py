@@ -2,7 +2,8 @@
 
 ``install`` adds the venue « Festival Les Nuits du Port » (linked to the demo provider) with one event
 offer, a stock per evening and price category, duo bookings (about one in five) and a few
-cancellations, all booked days ago so they are confirmed. ``cancel_some`` cancels confirmed bookings
+cancellations, all booked days ago so they are confirmed (``add_bookings`` adds more to one evening).
+``cancel_some`` cancels confirmed bookings
 as the organiser would during the event (the control route ``POST /_control/festival/cancellations``).
 ``export_csv`` writes the pro portal's bookings export for the venue, with pcapi's
 ``BOOKING_EXPORT_HEADER`` columns (the API's list carries no contremarque; the export does).
@@ -26,6 +27,7 @@ __all__ = [
     "FESTIVAL_OFFER_NAME",
     "FESTIVAL_VENUE_ID",
     "PRICE_CATEGORIES",
+    "add_bookings",
     "cancel_some",
     "export_csv",
     "festival_routes",
@@ -96,6 +98,20 @@ def install(store: EmulatorStore, *, bookings: int = 3000, seed: int = 19) -> No
                 created_at=(now - timedelta(days=20, seconds=len(stocks))).replace(microsecond=0),
                 **_person(rng),
             )  # fmt: skip
+    _insert_bookings(store, stocks, max(0, bookings - len(stocks)), rng)
+
+
+def add_bookings(store: EmulatorStore, count: int, *, evening: int = 0, seed: int = 20) -> None:
+    """``count`` more bookings for one evening (0: today), e.g. for a long gate bench."""
+    day = festival_evenings(store.clock.now())[evening]
+    stocks = [(day, label, price) for label, price in PRICE_CATEGORIES]
+    _insert_bookings(store, stocks, count, random.Random(seed))
+
+
+def _insert_bookings(
+    store: EmulatorStore, stocks: list[tuple[datetime, str, int]], count: int, rng: random.Random
+) -> None:
+    now = store.clock.now()
     with store.transaction() as db:
         stock_ids = {
             (from_db(row[0]), row[1]): row[2]
@@ -107,7 +123,7 @@ def install(store: EmulatorStore, *, bookings: int = 3000, seed: int = 19) -> No
         taken = {row[0] for row in db.execute("SELECT token FROM booking")}
         next_id = int(db.execute("SELECT MAX(id) FROM booking").fetchone()[0]) + 1
         rows = []
-        for index in range(max(0, bookings - len(stocks))):
+        for index in range(count):
             evening, label, price = rng.choice(stocks)
             token = _new_token(rng, taken)
             booked_at = now - timedelta(days=3 + rng.random() * 40, seconds=index)

@@ -2,15 +2,16 @@
 
 ``MemoryClaims`` serves one gate (or several gates in one process); ``FileClaims`` is shared by the
 gates of one machine (or a test, or the bench) through one SQLite file, each claim one atomic insert.
-The shared ledger implements the same port across machines. ``OfflineClaims`` wraps another and can
-be cut, to show what a gate does when the claims are unreachable.
+The shared ledger implements the same port across machines (``pos_client.ledger.gate_entries``).
+``SwitchableClaims`` wraps another and can be cut, to show what a gate does when the claims are
+unreachable.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pos_client.domain.gate import AlreadyClaimed, Claimed, ClaimResult, ClaimsUnavailable, EntryClaims
@@ -25,7 +26,9 @@ class MemoryClaims:
         self._lock = threading.Lock()
         self._first: dict[str, AlreadyClaimed] = {}
 
-    def claim(self, token: str, gate: str, at: datetime) -> ClaimResult:
+    def claim(
+        self, token: str, gate: str, at: datetime, *, persons: int = 1, day: date | None = None
+    ) -> ClaimResult:
         with self._lock:
             earlier = self._first.get(token)
             if earlier is not None:
@@ -58,7 +61,9 @@ class FileClaims:
             self._local.db = db
         return db
 
-    def claim(self, token: str, gate: str, at: datetime) -> ClaimResult:
+    def claim(
+        self, token: str, gate: str, at: datetime, *, persons: int = 1, day: date | None = None
+    ) -> ClaimResult:
         try:
             db = self._db()
             inserted = db.execute(
@@ -87,11 +92,13 @@ class SwitchableClaims:
         self.inner = inner
         self.down = False
 
-    def claim(self, token: str, gate: str, at: datetime) -> ClaimResult:
+    def claim(
+        self, token: str, gate: str, at: datetime, *, persons: int = 1, day: date | None = None
+    ) -> ClaimResult:
         return (
             ClaimsUnavailable("registre partagé injoignable")
             if self.down
-            else self.inner.claim(token, gate, at)
+            else self.inner.claim(token, gate, at, persons=persons, day=day)
         )
 
     def who_entered(self, token: str) -> AlreadyClaimed | ClaimsUnavailable | None:

@@ -4,7 +4,8 @@
 the ledger, milliseconds); it never calls the API. ``confirm`` (one key or one touch, after the ID
 check) claims the entry so another gate sees a re-entry at once, then records it in the gate's file.
 With the claims unreachable the gate admits alone and ``reconcile_claims`` lists re-entries found
-late. Counters and the status come from the same memory.
+late. Counters and the status come from the same memory; other gates' entries come from the claims'
+``EntryCounts`` (the shared ledger), read by the worker in the background, never by a scan.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from pos_client.domain.booking import Booking, BookingStatus
-from pos_client.domain.gate import AlreadyClaimed, Claimed, ClaimsUnavailable, EntryClaims
+from pos_client.domain.gate import (
+    AlreadyClaimed,
+    Claimed,
+    ClaimsUnavailable,
+    EntryClaims,
+    EntryCounts,
+    EntryTally,
+)
 from pos_client.domain.token import normalised_token
 from pos_client.gate.roster import Person, Roster, RosterEntry
 from pos_client.gate.store import GateStore, LateReentry, StoredEntry
@@ -41,11 +50,15 @@ def token_from_scan(text: str) -> str | None:
 
 @dataclass
 class Counters:
-    """Persons entered and expected, per event day and per gate."""
+    """Persons entered and expected, per event day and per gate. ``other_gates``: whether the other
+    gates' entries are counted ("shared": read from the shared ledger; "unavailable": its last read
+    failed, the counts are those of the read before; "pending": not read yet; "none": no shared
+    counts configured)."""
 
     expected_by_day: dict[date | None, int] = field(default_factory=dict)
     entered_by_day: dict[date | None, int] = field(default_factory=dict)
     entered_by_gate: dict[str, int] = field(default_factory=dict)
+    other_gates: Literal["none", "pending", "shared", "unavailable"] = "none"
 
 
 class Gate:
@@ -60,6 +73,7 @@ class Gate:
         *,
         validate_on_entry: bool = False,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        shared_counts: EntryCounts | None = None,
     ) -> None:
         self.name = name
         self.store = store
@@ -72,6 +86,9 @@ class Gate:
         self._lock = threading.RLock()
         self._entered: dict[str, tuple[datetime, str]] = {}
         self._entered_persons: dict[str, tuple[int, date | None]] = {}
+        self.shared_counts = shared_counts
+        self._shared_tallies: list[EntryTally] | None = None  # the last read, None until read
+        self._shared_fresh: bool | None = None  # the last attempt to read them succeeded (None: none yet)
 
     # -- loading -------------------------------------------------------------------------------
     def add_to_roster(self, entries: list[RosterEntry], people: dict[str, Person]) -> None:
@@ -142,12 +159,12 @@ class Gate:
         if verdict.kind is not VerdictKind.ADMIT or verdict.entry is None:
             return verdict
         at = self._now()
-        result = self.claims.claim(verdict.token, self.name, at)
+        day = verdict.entry.day
+        result = self.claims.claim(verdict.token, self.name, at, persons=verdict.persons, day=day)
         if isinstance(result, AlreadyClaimed) and (result.gate, result.at) != (self.name, at):
             with self._lock:
                 self._entered.setdefault(verdict.token, (result.at, result.gate))
             return decide(verdict.token, verdict.entry, None, (result.at, result.gate), self.scope)
-        day = verdict.entry.day
         stored = StoredEntry(
             verdict.token, self.name, at, verdict.persons, day.isoformat() if day else None,
             claimed=isinstance(result, Claimed),
@@ -170,7 +187,8 @@ class Gate:
         for stored in self.store.entries():
             if stored.claimed:
                 continue
-            result = self.claims.claim(stored.token, stored.gate, stored.at)
+            day = date.fromisoformat(stored.day) if stored.day else None
+            result = self.claims.claim(stored.token, stored.gate, stored.at, persons=stored.persons, day=day)
             if isinstance(result, Claimed):
                 self.store.mark_claimed(stored.token)
             elif isinstance(result, AlreadyClaimed):
@@ -183,12 +201,30 @@ class Gate:
         return found
 
     # -- counters ------------------------------------------------------------------------------
+    def refresh_shared_counts(self) -> bool:
+        """Read every gate's entries from the shared counts (the worker's thread, or a command);
+        False when they cannot be read now (the counters then keep the last read and say so)."""
+        if self.shared_counts is None:
+            return False
+        tallies = self.shared_counts.tallies()
+        with self._lock:
+            if isinstance(tallies, ClaimsUnavailable):
+                self._shared_fresh = False
+                return False
+            self._shared_tallies = tallies
+            self._shared_fresh = True
+        return True
+
     def counters(self) -> Counters:
         counters = Counters()
         with self._lock:
             expected = list(self.roster.expected())
             entered = dict(self._entered)
             persons = dict(self._entered_persons)
+            shared = list(self._shared_tallies or [])
+            if self.shared_counts is not None:
+                fresh = self._shared_fresh
+                counters.other_gates = "pending" if fresh is None else "shared" if fresh else "unavailable"
         for entry in expected:
             if entry.status in (BookingStatus.CONFIRMED, BookingStatus.USED) and self._in_offers(entry):
                 counters.expected_by_day[entry.day] = (
@@ -198,6 +234,12 @@ class Gate:
         for token, (count, day) in persons.items():
             counters.entered_by_day[day] = counters.entered_by_day.get(day, 0) + count
             by_gate[entered[token][1]] += count
+        # This gate's own entries from memory (current, outage ones included); the others' from the
+        # last read of the shared counts (an entry shows there once its gate could claim it).
+        for tally in shared:
+            if tally.gate != self.name:
+                counters.entered_by_day[tally.day] = counters.entered_by_day.get(tally.day, 0) + tally.persons
+                by_gate[tally.gate] += tally.persons
         counters.entered_by_gate = dict(by_gate)
         return counters
 

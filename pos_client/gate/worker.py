@@ -2,7 +2,8 @@
 
 One daemon thread per gate; each tick does at most a few quick things, so stopping is prompt. Live
 lookups (an « Inconnue » code) go first, then the list refresh, then validations, all through the
-same rate budget.
+same rate budget. Every few ticks it reconciles claims made during an outage and reads the other
+gates' entries for the counters.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class GateWorker:
         self.validations.step()
         if tick % 20 == 0:
             self.late_reentries += len(self.gate.reconcile_claims())
+        if tick % 4 == 0:  # other gates' entries, for the counters (never read by a scan)
+            self.gate.refresh_shared_counts()
 
     def _lookup(self, token: str) -> Lookup:
         outcome = self._api.get_booking(token)

@@ -3,9 +3,9 @@
 Everything lives in the schema ``ledger``, owned by the role that runs ``init`` (the shop's ledger
 owner). Tills log in with a role of their own, member of the group role ``pos_till``, which may:
 
-- INSERT and SELECT the records (``intents``, ``outcomes``, ``payments``, ``entries``), never UPDATE
-  or DELETE them; row-level security makes each row's ``written_by`` the inserting role, so a till
-  cannot write in another's name;
+- INSERT and SELECT the records (``intents``, ``outcomes``, ``payments``, ``entries``, the gates'
+  ``gate_entries``), never UPDATE or DELETE them; row-level security makes each row's ``written_by``
+  the inserting role, so a till cannot write in another's name;
 - SELECT ``claims`` and ``meta``;
 - EXECUTE four SECURITY DEFINER functions, the only way to change a claim or the rate bucket:
   ``claim``, ``end_claim``, ``renew_claim``, ``take_request_slot``. Why functions rather than grants
@@ -310,7 +310,29 @@ GRANT EXECUTE ON FUNCTION ledger.claim(text, text, text, double precision),
 """
 )
 
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_1,)
+# Gate mode (issue 19): who let a contremarque in first, across gates. ``entries`` (migration 1) does
+# not fit: it is a replicated journal record (journal_uid, seq, booking id required) with no rule of one
+# entry per token. Here one row per token, never changed: a gate's claim is ``INSERT ... ON CONFLICT
+# (token) DO NOTHING`` (INSERT right only), so of two gates at once exactly one row is written and the
+# other reads it. No personal data: token, gate name, time, persons, event day.
+_MIGRATION_2 = (
+    """
+CREATE TABLE ledger.gate_entries (
+    token text PRIMARY KEY CHECK (length(token) BETWEEN 1 AND 64),
+    gate text NOT NULL CHECK (length(gate) BETWEEN 1 AND 64),
+    entered_at timestamptz NOT NULL,
+    persons smallint NOT NULL CHECK (persons BETWEEN 1 AND 10),
+    event_day date,
+    written_by name NOT NULL DEFAULT current_user,
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+-- Each gate copies the rows received since its last copy (its counters, its scans' mirror).
+CREATE INDEX gate_entries_received ON ledger.gate_entries (received_at);
+"""
+    + _append_only("gate_entries")
+)
+
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 Connection = psycopg.Connection[tuple[object, ...]]

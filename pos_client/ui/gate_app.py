@@ -14,7 +14,14 @@ from pos_client.api.null import UnconfiguredServer
 from pos_client.app.backend import open_client
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
-from pos_client.app.gate import GateSession, gate_store_path, open_gate, saved_setup
+from pos_client.app.gate import (
+    GateSession,
+    favour_scans,
+    gate_store_path,
+    join_ledger,
+    open_gate,
+    saved_setup,
+)
 from pos_client.domain.ports import BookingsApi
 from pos_client.i18n import Translator
 from pos_client.ui.gate_window import GateWindow, LookupBridge
@@ -26,6 +33,7 @@ def run_gate_app(context: AppContext, *, demo: bool, gate_name: str = "A") -> in
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     bridge = LookupBridge()
+    favour_scans()
     with ExitStack() as stack:
         session: GateSession
         if demo:
@@ -51,11 +59,14 @@ def run_gate_app(context: AppContext, *, demo: bool, gate_name: str = "A") -> in
             try:
                 environment = context.settings.api.environment
                 url = base_url_for(environment, context.settings.api.custom_url)
-                api = stack.enter_context(
-                    open_client(url, KeyringKeys().get_key(environment), context.settings)
-                )
+                api_key = KeyringKeys().get_key(environment)
+                join_ledger(setup, context.settings, api=(url, api_key) if api_key else None)
+                client = open_client(url, api_key, context.settings, limiter=setup.client_budget)
+                api = stack.enter_context(client)
             except (InsecureUrlError, KeyStoreError) as exc:
                 api = UnconfiguredServer(str(exc))
+                if setup.claims is None:
+                    join_ledger(setup, context.settings)
             session = open_gate(setup, api, on_lookup=bridge.deliver)
             stack.callback(session.close)
         window = GateWindow(session, bridge, translate=Translator(context.settings.ui.language))

@@ -220,6 +220,8 @@ class GateWindow(QMainWindow):
         parts.extend(
             t("porte {gate} : {count}", gate=g, count=n) for g, n in sorted(counters.entered_by_gate.items())
         )
+        if counters.other_gates == "unavailable":  # the other gates' entries are from the last read
+            parts.append(t("autres portes : registre injoignable"))
         status = self.session.refresher.status
         loaded = self.session.loaded_at
         parts.append(

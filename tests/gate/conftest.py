@@ -35,7 +35,7 @@ def api(festival_emulator: RunningEmulator) -> Iterator[BookingsClient]:
 
 @pytest.fixture
 def export_text(festival_emulator: RunningEmulator) -> str:
-    return festival.export_csv(festival_emulator._state.store)
+    return festival_emulator.control.festival_export()
 
 
 @pytest.fixture

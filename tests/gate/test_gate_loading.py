@@ -48,7 +48,7 @@ def test_first_load_matches_the_export_and_refresh_brings_cancellations(
     tonight = [e for e in gate.roster.by_token.values() if e.day in gate.scope.days]
     assert tonight and all(e.booking_id is not None for e in tonight)
     assert not gate.roster.unmatched
-    cancelled = festival.cancel_some(festival_emulator._state.store, 40, seed=3)
+    cancelled = festival_emulator.control.cancel_festival_bookings(40, seed=3)
     tonight_tokens = {e.token for e in tonight}
     for _ in range(30):  # a refresh round: new bookings then cancellations, page by page
         session.refresher.step()

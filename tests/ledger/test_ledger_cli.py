@@ -19,6 +19,7 @@ from memory_keyring import MemoryKeyring
 
 from pos_client.cli import main
 from pos_client.journal import open_journal
+from pos_client.ledger.schema import SCHEMA_VERSION
 from pos_client.paths import AppPaths
 from pos_client.settings import Settings
 
@@ -70,7 +71,7 @@ def test_init_password_push_status_and_reports(
     # init, as the owner (the admin's password in the keyring under its own role)
     memory_keyring.set_password("pos-client", "ledger-pos_admin@127.0.0.1", ledger_db.server.password)
     assert main(["--dev-dir", str(dev), "ledger", "init", "--user", "pos_admin"]) == 0
-    assert "Registre partagé prêt (schéma 1)" in capsys.readouterr().out
+    assert f"Registre partagé prêt (schéma {SCHEMA_VERSION})" in capsys.readouterr().out
     # no password yet for this till's role: refused, exit 4
     assert main(["--dev-dir", str(dev), "ledger", "status"]) == 4
     monkeypatch.setattr("sys.stdin", io.StringIO(ROLE_PASSWORD + "\n"))
