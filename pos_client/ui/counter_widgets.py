@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from pos_client.counter.view import CounterView, Tone
 from pos_client.domain.booking import Booking
-from pos_client.domain.formats import format_euros, format_when
+from pos_client.domain.formats import WHEN_TEMPLATE, format_euros, when_parts
 from pos_client.domain.ledger import JournalLine, Operation
 from pos_client.domain.token import TOKEN_LENGTH, TYPED_ALPHABET
 from pos_client.i18n import Translator
@@ -345,7 +345,8 @@ class BookingCard(QGroupBox):
         self._row(self.category, booking.price_category_label or "")
         self._row(self.ean, booking.offer_ean or "")
         self._row(self.venue, booking.venue_name or "")
-        self._row(self.booked_on, format_when(booking.creation_date) if booking.creation_date else "")
+        booked_on = booking.creation_date
+        self._row(self.booked_on, self._tr(WHEN_TEMPLATE, **when_parts(booked_on)) if booked_on else "")
         self.id_panel.setVisible(show_identity)
         if not show_identity:
             self._clear_identity()

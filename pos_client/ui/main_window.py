@@ -61,6 +61,7 @@ from pos_client.ui.export_dialog import (
 from pos_client.ui.keyboard_capture import KeyboardCapture
 from pos_client.ui.look import TOUCH_MIN_PX
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
+from pos_client.ui.relayout import layouts_above, one_relayout
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
 from pos_client.ui.status_bar import ElidedLabel, scanners_summary
@@ -318,6 +319,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(800, 560)
         self._activated_once = False
         self._scanner_test: ScannerTestWindow | None = None
+        self._view_layouts = layouts_above(
+            [self.card.id_panel, self.ready_steps, self.cancel_word, *self.buttons.values()]
+        )
         self._on_view(self.counter.view)
         QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
@@ -403,16 +407,17 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- outputs
     def _on_view(self, view: CounterView) -> None:
-        self.status_area.show_view(view)
-        self.card.show_booking(
-            view.booking,
-            id_checked=view.id_checked,
-            show_identity=view.state in IDENTITY_STATES,
-            token=view.token,
-        )
-        self.action_bar.show_only(view.actions)
-        self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
-        self.ready_steps.setVisible(view.booking is None and view.state is State.READY)
+        with one_relayout(self._view_layouts):  # the card, its rows and buttons: laid out once
+            self.status_area.show_view(view)
+            self.card.show_booking(
+                view.booking,
+                id_checked=view.id_checked,
+                show_identity=view.state in IDENTITY_STATES,
+                token=view.token,
+            )
+            self.action_bar.show_only(view.actions)
+            self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
+            self.ready_steps.setVisible(view.booking is None and view.state is State.READY)
         if view.state is State.CONFIRM_CANCEL:
             self.cancel_word.clear()
             self.cancel_word.setFocus()
