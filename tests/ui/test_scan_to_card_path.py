@@ -38,10 +38,9 @@ class LayoutSpy(QObject):
         self.changes = 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
-        kind = event.type()
-        if kind in (QEvent.Type.Resize, QEvent.Type.Move) and isinstance(watched, QWidget):
-            if self.root.isAncestorOf(watched):
-                self.changes += 1
+        moved = event.type() in (QEvent.Type.Resize, QEvent.Type.Move)
+        if moved and isinstance(watched, QWidget) and self.root.isAncestorOf(watched):
+            self.changes += 1
         return False
 
 
@@ -65,7 +64,7 @@ def test_a_card_view_lays_the_window_out_from_the_event_loop_not_once_per_widget
     qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
 ) -> None:
     window = make_window(*fake_backend)
-    ready, card = _card_view(qtbot, window)
+    _ready, card = _card_view(qtbot, window)
     for _ in range(3):
         QApplication.processEvents()
     spy = LayoutSpy(window)
