@@ -149,6 +149,7 @@ class KeyboardCapture(QObject):
         self._swallowed_releases: set[tuple[int, int]] = set()
         self._replaying = False
         self._last_press_ms: float | None = None
+        self._presses = 0  # key presses seen: did one come in while the silence was being checked?
         self._silence = QTimer(self)
         self._silence.setSingleShot(True)
         self._silence.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
@@ -242,6 +243,7 @@ class KeyboardCapture(QObject):
         return Keystroke(kind, float(event.timestamp()), text, physical, native, held)
 
     def _on_press(self, window: QWindow, event: QKeyEvent) -> bool:
+        self._presses += 1
         key = self._keystroke(event, window)
         decision = self._classifier.press(key)
         self._apply(decision)
@@ -264,7 +266,14 @@ class KeyboardCapture(QObject):
         return True
 
     def _on_silence_timeout(self) -> None:
-        self._apply(self._classifier.silence())
+        # The timer counts on the GUI thread's clock, the keys on their own timestamps. A GUI thread
+        # held up (a loaded till) wakes with this timer due and the scanner's next keys, typed in
+        # time, still waiting in the queue: let them in first, or the held first key of a scan would
+        # go to the code field. A key let in decides by its timestamp, and re-arms the timer.
+        presses = self._presses
+        QCoreApplication.processEvents()
+        if self._presses == presses:
+            self._apply(self._classifier.silence())
 
     def _apply(self, decision: Decision) -> None:
         self._replay(decision.release)

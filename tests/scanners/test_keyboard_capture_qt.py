@@ -183,3 +183,26 @@ def test_bluetooth_pace_without_suffix_is_a_scan_and_a_persons_word_is_not(
     till.type("Paris", gap_ms=80)
     qtbot.waitUntil(lambda: till.field.text() == "Paris", timeout=3000)
     assert [s.text for s in found] == [PAYLOAD]
+
+
+def test_a_silence_due_while_the_scanners_next_keys_wait_in_the_queue_keeps_the_first_key(
+    till: Till, qtbot: QtBot, scans: tuple[list[RawScan], list[SourceStatus], KeyboardCapture]
+) -> None:
+    """A loaded till: its GUI thread wakes late, with the silence timer due and the scanner's next
+    keys (typed 5 ms apart, their timestamps say so) still in the event queue. The keys decide: the
+    first key stays in the scan, never in the code field."""
+    found, _, capture = scans
+    till.type(PAYLOAD[0], gap_ms=5)  # handled: held, the silence timer armed
+    handle = till.window.windowHandle()
+    for char in PAYLOAD[1:] + "\r":  # typed in time, not yet handled
+        till.now += 5
+        key = ord(char.upper()) if char.isalnum() else Qt.Key.Key_unknown
+        key = Qt.Key.Key_Return if char == "\r" else key
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, char)
+            event.setTimestamp(int(till.now))
+            QCoreApplication.postEvent(handle, event)
+    capture._silence.timeout.emit()  # the timer's turn comes first
+    qtbot.waitUntil(lambda: bool(found), timeout=2000)
+    assert [scan.text for scan in found] == [PAYLOAD]
+    assert till.field.text() == ""
