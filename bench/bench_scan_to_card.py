@@ -1,8 +1,9 @@
 """Scan-to-card bench on a real X server: real X11 key events (XTEST) from a keyboard-mode scanner, the
 real till window (xcb) on the demo emulator, and the card's paint detected in the window.
 
-The clock starts when the scanner's last key (Enter) has been sent to the X server (XTestFakeKeyEvent
-then XFlush, from a sender process with its own X connection, keys spaced by busy-waiting) and stops
+The clock starts when the scanner's last key (Enter) is sent to the X server (just before its
+XTestFakeKeyEvent and XFlush, so a pre-empted sender never shortens a time; from a sender process
+with its own X connection, keys spaced by a sleep and a short busy-wait) and stops
 when the booking card's paint event runs (an event filter on the card): what the cashier waits for,
 from the scanner's beep to the card, with the burst capture, the lookup on the emulator (loopback HTTP)
 and the repaint in between. Targets (issue 16): median <= 15 ms, p99 <= 40 ms.
@@ -34,6 +35,7 @@ from typing import Any, ClassVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+SPIN_S = 0.0008  # the sender busy-waits only this long before each key
 CHORD_MARK = "chord:"  # a line for the sender that is a key chord ("chord:Alt_L+i"), not a scan
 CARD_TOKENS = ("book", "duo_cinema", "museum_pass", "concert_category", "book_2", "concert_pit")
 
@@ -86,13 +88,16 @@ class XKeys:
         sent_at = 0.0
         next_at = time.perf_counter()
         for keycode, shift in strokes:
+            # Sleep, then busy-wait the last stretch: a sleep alone is coarser than the 2 ms a scanner
+            # leaves between keys, a busy-wait alone takes a core the till needs (a scanner takes none).
+            time.sleep(max(0.0, next_at - time.perf_counter() - SPIN_S))
             while time.perf_counter() < next_at:
-                pass  # busy-wait: sleeps are coarser than the 2 ms a scanner leaves between keys
+                pass
             if shift:
                 self._event(self._shift, True)
+            sent_at = time.monotonic()  # before the flush: a sender pre-empted after it never shortens a time
             self._event(keycode, True)
             self._x11.XFlush(self._display)
-            sent_at = time.monotonic()
             self._event(keycode, False)
             if shift:
                 self._event(self._shift, False)
@@ -104,10 +109,10 @@ class XKeys:
         """Press ``names`` together (modifiers first, as a person does), then release them; the
         monotonic time the last key's press was sent."""
         codes = [self.keycode(name) for name in names]
+        sent_at = time.monotonic()
         for code in codes:
             self._event(code, True)
         self._x11.XFlush(self._display)
-        sent_at = time.monotonic()
         for code in reversed(codes):
             self._event(code, False)
         self._x11.XFlush(self._display)
