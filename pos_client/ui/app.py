@@ -263,6 +263,8 @@ def _run_once(
                 context.save_settings(dialog.result_settings())
                 restart = True
                 window.close()  # waits for a change in flight; the journal already holds it
+            else:
+                window.take_keyboard_back()  # without a window manager nobody else gives it back
 
         window.settings_requested.connect(open_settings)
         window.webcam_settings_changed.connect(lambda webcam: save_webcam_settings(context, webcam))

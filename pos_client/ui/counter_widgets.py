@@ -191,6 +191,11 @@ class CodeField(QWidget):
         self.error.setText(text)
         self._said.start(SAY_FOR_MS)
 
+    def unsay(self) -> None:
+        """The screen moved on: an explanation said for the previous one goes (it would be wrong)."""
+        if self._said.isActive():
+            self._refresh_hints()
+
     def _on_text_edited(self, text: str) -> None:
         if "PASSCULTURE" in text.upper():
             token = token_from_text(text)

@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(800, 560)
         self._activated_once = False
         self._scanner_test: ScannerTestWindow | None = None
+        self._step_shown: tuple[State, str | None, bool] | None = None
         self._view_layouts = layouts_above(
             [self.card.id_panel, self.ready_steps, self.cancel_word, *self.buttons.values()]
         )
@@ -407,6 +408,10 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- outputs
     def _on_view(self, view: CounterView) -> None:
+        step = (view.state, view.token, view.id_checked)
+        if step != self._step_shown:  # a refused key's explanation is about the step it was pressed on
+            self._step_shown = step
+            self.code_field.unsay()
         with one_relayout(self._view_layouts):  # the card, its rows and buttons: laid out once
             self.status_area.show_view(view)
             self.card.show_booking(
@@ -557,6 +562,11 @@ class MainWindow(QMainWindow):
         """After a dialog or a message: the next scan or typed code lands in the code field."""
         self.activateWindow()
         self.code_field.edit.setFocus()
+
+    def take_keyboard_back(self) -> None:
+        """After a dialog opened over the window from outside it (the settings) closed: a kiosk
+        without a window manager leaves the keyboard to no window, and scans, Échap and F-keys die."""
+        self._back_to_code_field()
 
     # ----------------------------------------------------------------- camera
     def show_camera(self, shown: bool) -> None:
