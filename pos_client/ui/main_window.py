@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -64,7 +63,7 @@ from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journ
 from pos_client.ui.relayout import layouts_above, one_relayout
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
-from pos_client.ui.status_bar import ElidedLabel, scanners_summary
+from pos_client.ui.status_bar import ElidedLabel, ShortenedButton, scanners_summary
 from pos_client.ui.worker import QtTaskRunner
 
 if TYPE_CHECKING:
@@ -257,17 +256,17 @@ class MainWindow(QMainWindow):
         self.ledger_label = ElidedLabel(min_chars=10)
         self.ledger_label.setObjectName("status_ledger")
         self.ledger_label.setVisible(ledger_status is not None)
-        self.camera_button = QPushButton(tr("Caméra (F3)"))
+        self.camera_button = ShortenedButton(tr("Caméra (F3)"), tr("Caméra"), touch=TOUCH_MIN_PX)
         self.camera_button.setObjectName("camera_button")
         self.camera_button.setCheckable(True)
         self.camera_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.camera_button.toggled.connect(self.show_camera)
-        self.export_button = QPushButton(tr("Exporter… (F4)"))
+        self.export_button = ShortenedButton(tr("Exporter… (F4)"), tr("Exporter…"), touch=TOUCH_MIN_PX)
         self.export_button.setObjectName("export_button")
         self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.export_button.setVisible(self._exporter is not None)
         self.export_button.clicked.connect(self.open_export)
-        self.reconcile_button = QPushButton(tr("Rembours. (F6)"))
+        self.reconcile_button = ShortenedButton(tr("Rembours. (F6)"), tr("Rembours."), touch=TOUCH_MIN_PX)
         self.reconcile_button.setObjectName("reconcile_button")
         self.reconcile_button.setToolTip(
             tr("Remboursements pass Culture : rapprocher les fichiers de virement")
@@ -275,8 +274,6 @@ class MainWindow(QMainWindow):
         self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reconcile_button.setVisible(self._reconciler is not None)
         self.reconcile_button.clicked.connect(self.open_reconcile)
-        for button in (self.camera_button, self.export_button, self.reconcile_button):
-            button.setMinimumSize(TOUCH_MIN_PX, TOUCH_MIN_PX)  # touch screens: a finger, not a pointer
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
