@@ -32,7 +32,9 @@ def grab(path: Path, env: dict[str, str]) -> None:
     code = (
         "import sys; from PySide6.QtGui import QGuiApplication; app = QGuiApplication(sys.argv); "
         "image = app.primaryScreen().grabWindow(0).toImage(); "
-        "image.convertToFormat(image.Format.Format_Indexed8).save(sys.argv[1])"
+        "from PySide6.QtCore import Qt; "
+        "image.convertToFormat(image.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)"
+        ".save(sys.argv[1], 'PNG', 9)"
     )
     subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=True, timeout=30)
 
@@ -146,6 +148,8 @@ def walk(w: Walk) -> None:
     w.size(1024, 768)
     w.scan("FSSE5C", 5.0)
     w.shot("14-card-before-double-click")
+    w.click_name(160, 692, double=True)  # on « Pièce d'identité vérifiée » (m1: never validates)
+    w.shot("14b-double-click-on-id-button")
     w.scan("THEAT3", 5.0)
     w.shot("15-scan-on-open-card-not-yet")
     w.key("Escape")
