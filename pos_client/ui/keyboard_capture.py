@@ -150,6 +150,8 @@ class KeyboardCapture(QObject):
         self._replaying = False
         self._last_press_ms: float | None = None
         self._presses = 0  # key presses seen: did one come in while the silence was being checked?
+        self._override_ident: tuple[object, ...] | None = None  # the key whose override was decided
+        self._override_claimed = False
         self._silence = QTimer(self)
         self._silence.setSingleShot(True)
         self._silence.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
@@ -190,20 +192,14 @@ class KeyboardCapture(QObject):
         if self._replaying or not isinstance(event, QKeyEvent):
             return False
         kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride):
-            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            return self._on_shortcut_override(event)
+        if kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) or not isinstance(watched, QWindow):
+            return False  # the same key event, delivered on to a widget: decided at the window already
         if _typing_field_has_focus():
             if self._classifier.pending:
                 self._replay(self._classifier.reset())
             return False
-        if kind == QEvent.Type.ShortcutOverride:
-            # Claim keys we are going to hold, so no shortcut fires on a scanner's keystroke.
-            if self._classifier.would_hold(self._keystroke(event, None)):
-                event.accept()
-                return True
-            return False
-        if not isinstance(watched, QWindow):
-            return False  # the same event, delivered on to a widget: decided already
         if kind == QEvent.Type.KeyRelease:
             ident = (event.key(), event.nativeScanCode())
             if ident in self._swallowed_releases:
@@ -211,6 +207,24 @@ class KeyboardCapture(QObject):
                 return True
             return False
         return self._on_press(watched, event)
+
+    def _on_shortcut_override(self, event: QKeyEvent) -> bool:
+        """Claim keys we are going to hold, so no shortcut fires on a scanner's keystroke. The same
+        override goes to the focused widget and to each of its parents: decided once per key."""
+        ident = (event.key(), event.timestamp(), event.nativeScanCode(), event.modifiers())
+        if ident != self._override_ident:
+            self._override_ident = ident
+            if _typing_field_has_focus():
+                if self._classifier.pending:
+                    self._replay(self._classifier.reset())
+                self._override_claimed = False
+            elif event.key() in _MODIFIER_KEYS:
+                self._override_claimed = False  # never held (nor decoded: twenty Shift per scan)
+            else:
+                self._override_claimed = self._classifier.would_hold(self._keystroke(event, None))
+        if self._override_claimed:
+            event.accept()
+        return self._override_claimed
 
     def _keystroke(self, event: QKeyEvent, window: QWindow | None) -> Keystroke:
         key = event.key()
@@ -244,6 +258,12 @@ class KeyboardCapture(QObject):
 
     def _on_press(self, window: QWindow, event: QKeyEvent) -> bool:
         self._presses += 1
+        if event.key() in _MODIFIER_KEYS and self._on_key is None:
+            # Shift alone (twenty of them in a scan): the classifier passes it untouched, no need to
+            # decode it; only the silence restarts, as for any key.
+            if self._classifier.pending:
+                self._silence.start(int(self._classifier.silence_ms))
+            return False
         key = self._keystroke(event, window)
         decision = self._classifier.press(key)
         self._apply(decision)

@@ -206,3 +206,22 @@ def test_a_silence_due_while_the_scanners_next_keys_wait_in_the_queue_keeps_the_
     qtbot.waitUntil(lambda: bool(found), timeout=2000)
     assert [scan.text for scan in found] == [PAYLOAD]
     assert till.field.text() == ""
+
+
+def test_a_keys_shortcut_override_is_decided_once_for_the_widget_and_its_parents(
+    till: Till, qtbot: QtBot, scans: tuple[list[RawScan], list[SourceStatus], KeyboardCapture]
+) -> None:
+    """Qt sends one key's ShortcutOverride to the focused widget, then to each parent: the capture
+    decodes it once (a scan is ~50 keys, each override went to six receivers); Shift is never
+    decoded. The claim is the same at every level."""
+    _, _, capture = scans
+    decoded: list[QKeyEvent] = []
+    keystroke = capture._keystroke
+    capture._keystroke = lambda event, window: decoded.append(event) or keystroke(event, window)  # type: ignore[method-assign]
+    override = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_P, Qt.KeyboardModifier.NoModifier, "P")
+    override.setTimestamp(5000)
+    claims = [capture.eventFilter(receiver, override) for receiver in (till.field, till.window, till.button)]
+    assert claims == [True, True, True] and len(decoded) == 1
+    shift = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_Shift, Qt.KeyboardModifier.ShiftModifier, "")
+    shift.setTimestamp(5001)
+    assert capture.eventFilter(till.field, shift) is False and len(decoded) == 1
