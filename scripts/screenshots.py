@@ -94,7 +94,7 @@ def capture_variant(app: object, out: Path, language: str, width: int, height: i
         # The camera screenshot films a phone showing a demo booking's QR code (a rendered video).
         video = make_webcam_corpus.write_video(Path(tmp) / "phone.avi", "appear", (tokens["book"],)).path
         settings = Settings(till_name="caisse-1").with_values(
-            ui={"sound_enabled": False, "return_to_ready_s": 600.0, "language": language},
+            ui={"sound_enabled": False, "return_to_ready_s": 120.0, "language": language},
             webcam={"device": str(video)},
         )
         window, backend = stack.enter_context(demo_till(Path(tmp), settings))

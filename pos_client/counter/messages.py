@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pos_client.counter.view import Action, Sound, State, Tone
-from pos_client.domain.formats import format_euros, format_when
+from pos_client.domain.formats import WHEN_TEMPLATE, format_euros, when_parts
 from pos_client.domain.ledger import Operation
 from pos_client.domain.outcomes import (
     AlreadyValidated,
@@ -374,7 +374,7 @@ OUTCOME_RULES: dict[type, OutcomeRule] = {
         State.SERVER_TROUBLE,
         Tone.ATTENTION,
         "Serveur pass Culture en difficulté",
-        "Le serveur a répondu par une erreur ({detail})." + _TROUBLE,
+        "{detail}" + _TROUBLE,
         Action.RETRY,
     ),
     MalformedResponse: _rule(
@@ -442,6 +442,13 @@ CLAIM_DONE = {
     Operation.CANCEL.value: _t("annulée"),
 }
 TILL_NAME = _t("la caisse « {till} »")
+WHEN = _t(WHEN_TEMPLATE)
+
+
+def _when(moment: datetime) -> Text:
+    """A date and time, translated with the rest ("à" in French, "at" in English)."""
+    return WHEN(**when_parts(moment))
+
 # Its texts are ``_claimed_text``'s: held now, or done, by another till.
 OUTCOME_RULES[ClaimedElsewhere] = OutcomeRule(
     State.REFUSED, Tone.ERROR, CLAIMED_DONE_TITLE, CLAIMED_DONE, frozenset({Action.DISMISS}), Sound.ERROR
@@ -449,7 +456,7 @@ OUTCOME_RULES[ClaimedElsewhere] = OutcomeRule(
 
 
 def _claimed_text(outcome: ClaimedElsewhere) -> tuple[Text, Text]:
-    values = {"token": outcome.token, "till": TILL_NAME(till=outcome.till), "when": format_when(outcome.at)}
+    values = {"token": outcome.token, "till": TILL_NAME(till=outcome.till), "when": _when(outcome.at)}
     if outcome.done:
         return CLAIMED_DONE_TITLE, CLAIMED_DONE(done=CLAIM_DONE[outcome.operation], **values)
     return CLAIMED_TITLE, CLAIMED(doing=CLAIM_DOING[outcome.operation], **values)
@@ -478,7 +485,11 @@ def outcome_rule(outcome: Outcome) -> OutcomeRule:
     return OUTCOME_RULES.get(type(outcome)) or OUTCOME_RULES[MalformedResponse]
 
 
-SERVER_CODE = _t("code {status}")
+# A server error in words, never its HTTP code (logged by the client, shown by ``diagnostics``).
+SERVER_UNAVAILABLE = _t("Le serveur pass Culture est indisponible pour le moment (maintenance ou surcharge).")
+SERVER_NOT_ANSWERING = _t("Le serveur pass Culture ne répond pas correctement pour le moment.")
+SERVER_FAILED = _t("Le serveur pass Culture a rencontré une panne de son côté.")
+_SERVER_WORDS = {503: SERVER_UNAVAILABLE, 502: SERVER_NOT_ANSWERING, 504: SERVER_NOT_ANSWERING}
 
 
 # Outcomes whose own detail is part of their text.
@@ -495,7 +506,7 @@ _DETAILED = (
 
 def _outcome_detail(outcome: Outcome) -> object:
     if isinstance(outcome, ServerError):
-        return SERVER_CODE(status=outcome.status_code)
+        return _SERVER_WORDS.get(outcome.status_code, SERVER_FAILED)
     if isinstance(outcome, _DETAILED):
         return outcome.detail
     if isinstance(outcome, StructureClosed | NotYetConfirmed):
@@ -525,7 +536,7 @@ def outcome_text(
         "detail": _outcome_detail(outcome),
     }
     if isinstance(outcome, NotYetConfirmed) and outcome.valid_from:
-        values["when"] = format_when(outcome.valid_from)
+        values["when"] = _when(outcome.valid_from)
     if isinstance(outcome, RateLimited) and outcome.retry_after_s:
         values["retry"] = f" {outcome.retry_after_s:.0f} s"
     detail = rule.detail(**values)
@@ -540,7 +551,7 @@ def outcome_text(
         detail = detail + CONFIRMED_BY_REREAD
     if isinstance(outcome, AlreadyValidated):
         detail = (
-            VALIDATED_HERE(when=format_when(validated_here_at))
+            VALIDATED_HERE(when=_when(validated_here_at))
             if validated_here_at is not None
             else VALIDATED_ELSEWHERE(**values)
         )

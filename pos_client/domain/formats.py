@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-__all__ = ["euros_with_comma", "format_euros", "format_when"]
+__all__ = ["WHEN_TEMPLATE", "euros_with_comma", "format_euros", "format_when", "when_parts"]
+
+# A moment for people: the screens translate it ("{date} at {time}" in English); French stays "à".
+WHEN_TEMPLATE = "{date} à {time}"
 
 
 def euros_with_comma(cents: int) -> str:
@@ -19,6 +22,13 @@ def format_euros(cents: int) -> str:
     return f"{euros_with_comma(cents)}\u00a0€"
 
 
+def when_parts(moment: datetime) -> dict[str, str]:
+    """``{"date": "24/07/2025", "time": "14:00"}`` in the till's local time, for ``WHEN_TEMPLATE``."""
+    local = moment.astimezone()
+    return {"date": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
+
+
 def format_when(moment: datetime) -> str:
-    """``24/07/2025 à 14:00`` in the till's local time."""
-    return moment.astimezone().strftime("%d/%m/%Y à %H:%M")
+    """``24/07/2025 à 14:00`` in the till's local time (French; the screens translate
+    ``WHEN_TEMPLATE`` with ``when_parts`` instead)."""
+    return WHEN_TEMPLATE.format(**when_parts(moment))

@@ -40,6 +40,7 @@ from pos_client.paths import AppPaths
 from pos_client.settings import ApiEnvironment, Settings
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.offer_panel import attach_offer_desk
+from pos_client.ui.pauses import SETTLE_AFTER_SHOW_MS, settle_after_start
 from pos_client.ui.qt_translations import install_qt_translation
 from pos_client.ui.settings_dialog import ApiKeyStore, SettingsDialog
 from pos_client.ui.termination import stop_on_termination
@@ -262,10 +263,14 @@ def _run_once(
                 context.save_settings(dialog.result_settings())
                 restart = True
                 window.close()  # waits for a change in flight; the journal already holds it
+            else:
+                window.take_keyboard_back()  # without a window manager nobody else gives it back
 
         window.settings_requested.connect(open_settings)
         window.webcam_settings_changed.connect(lambda webcam: save_webcam_settings(context, webcam))
         window.show()
+        # Once the window is up (history read, sounds loaded): start-up objects out of the collector.
+        QTimer.singleShot(SETTLE_AFTER_SHOW_MS, settle_after_start)
         log.info("caisse prête (%s)", backend.environment_label)
         if settings_first:
             QTimer.singleShot(0, open_settings)  # over the window, once its event loop runs

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from pos_client.counter.view import CounterView, Tone
 from pos_client.domain.booking import Booking
-from pos_client.domain.formats import format_euros, format_when
+from pos_client.domain.formats import WHEN_TEMPLATE, format_euros, when_parts
 from pos_client.domain.ledger import JournalLine, Operation
 from pos_client.domain.token import TOKEN_LENGTH, TYPED_ALPHABET
 from pos_client.i18n import Translator
@@ -191,6 +191,11 @@ class CodeField(QWidget):
         self.error.setText(text)
         self._said.start(SAY_FOR_MS)
 
+    def unsay(self) -> None:
+        """The screen moved on: an explanation said for the previous one goes (it would be wrong)."""
+        if self._said.isActive():
+            self._refresh_hints()
+
     def _on_text_edited(self, text: str) -> None:
         if "PASSCULTURE" in text.upper():
             token = token_from_text(text)
@@ -345,7 +350,8 @@ class BookingCard(QGroupBox):
         self._row(self.category, booking.price_category_label or "")
         self._row(self.ean, booking.offer_ean or "")
         self._row(self.venue, booking.venue_name or "")
-        self._row(self.booked_on, format_when(booking.creation_date) if booking.creation_date else "")
+        booked_on = booking.creation_date
+        self._row(self.booked_on, self._tr(WHEN_TEMPLATE, **when_parts(booked_on)) if booked_on else "")
         self.id_panel.setVisible(show_identity)
         if not show_identity:
             self._clear_identity()

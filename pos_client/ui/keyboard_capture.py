@@ -149,6 +149,9 @@ class KeyboardCapture(QObject):
         self._swallowed_releases: set[tuple[int, int]] = set()
         self._replaying = False
         self._last_press_ms: float | None = None
+        self._presses = 0  # key presses seen: did one come in while the silence was being checked?
+        self._override_ident: tuple[object, ...] | None = None  # the key whose override was decided
+        self._override_claimed = False
         self._silence = QTimer(self)
         self._silence.setSingleShot(True)
         self._silence.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
@@ -184,27 +187,19 @@ class KeyboardCapture(QObject):
 
     # ------------------------------------------------------------------ Qt
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Every event of the application comes here (about a hundred paint, show and layout events
+        # for each card shown): the type check first, as it costs a tenth of ``event.type()``.
+        if self._replaying or not isinstance(event, QKeyEvent):
+            return False
         kind = event.type()
-        if self._replaying or kind not in (
-            QEvent.Type.KeyPress,
-            QEvent.Type.KeyRelease,
-            QEvent.Type.ShortcutOverride,
-        ):
-            return False
-        if not isinstance(event, QKeyEvent):
-            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            return self._on_shortcut_override(event)
+        if kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) or not isinstance(watched, QWindow):
+            return False  # the same key event, delivered on to a widget: decided at the window already
         if _typing_field_has_focus():
             if self._classifier.pending:
                 self._replay(self._classifier.reset())
             return False
-        if kind == QEvent.Type.ShortcutOverride:
-            # Claim keys we are going to hold, so no shortcut fires on a scanner's keystroke.
-            if self._classifier.would_hold(self._keystroke(event, None)):
-                event.accept()
-                return True
-            return False
-        if not isinstance(watched, QWindow):
-            return False  # the same event, delivered on to a widget: decided already
         if kind == QEvent.Type.KeyRelease:
             ident = (event.key(), event.nativeScanCode())
             if ident in self._swallowed_releases:
@@ -212,6 +207,24 @@ class KeyboardCapture(QObject):
                 return True
             return False
         return self._on_press(watched, event)
+
+    def _on_shortcut_override(self, event: QKeyEvent) -> bool:
+        """Claim keys we are going to hold, so no shortcut fires on a scanner's keystroke. The same
+        override goes to the focused widget and to each of its parents: decided once per key."""
+        ident = (event.key(), event.timestamp(), event.nativeScanCode(), event.modifiers())
+        if ident != self._override_ident:
+            self._override_ident = ident
+            if _typing_field_has_focus():
+                if self._classifier.pending:
+                    self._replay(self._classifier.reset())
+                self._override_claimed = False
+            elif event.key() in _MODIFIER_KEYS:
+                self._override_claimed = False  # never held (nor decoded: twenty Shift per scan)
+            else:
+                self._override_claimed = self._classifier.would_hold(self._keystroke(event, None))
+        if self._override_claimed:
+            event.accept()
+        return self._override_claimed
 
     def _keystroke(self, event: QKeyEvent, window: QWindow | None) -> Keystroke:
         key = event.key()
@@ -244,6 +257,13 @@ class KeyboardCapture(QObject):
         return Keystroke(kind, float(event.timestamp()), text, physical, native, held)
 
     def _on_press(self, window: QWindow, event: QKeyEvent) -> bool:
+        self._presses += 1
+        if event.key() in _MODIFIER_KEYS and self._on_key is None:
+            # Shift alone (twenty of them in a scan): the classifier passes it untouched, no need to
+            # decode it; only the silence restarts, as for any key.
+            if self._classifier.pending:
+                self._silence.start(int(self._classifier.silence_ms))
+            return False
         key = self._keystroke(event, window)
         decision = self._classifier.press(key)
         self._apply(decision)
@@ -266,7 +286,14 @@ class KeyboardCapture(QObject):
         return True
 
     def _on_silence_timeout(self) -> None:
-        self._apply(self._classifier.silence())
+        # The timer counts on the GUI thread's clock, the keys on their own timestamps. A GUI thread
+        # held up (a loaded till) wakes with this timer due and the scanner's next keys, typed in
+        # time, still waiting in the queue: let them in first, or the held first key of a scan would
+        # go to the code field. A key let in decides by its timestamp, and re-arms the timer.
+        presses = self._presses
+        QCoreApplication.processEvents()
+        if self._presses == presses:
+            self._apply(self._classifier.silence())
 
     def _apply(self, decision: Decision) -> None:
         self._replay(decision.release)

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -61,9 +60,10 @@ from pos_client.ui.export_dialog import (
 from pos_client.ui.keyboard_capture import KeyboardCapture
 from pos_client.ui.look import TOUCH_MIN_PX
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
+from pos_client.ui.relayout import layouts_above, one_relayout
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
-from pos_client.ui.status_bar import ElidedLabel, scanners_summary
+from pos_client.ui.status_bar import ElidedLabel, ShortenedButton, scanners_summary
 from pos_client.ui.worker import QtTaskRunner
 
 if TYPE_CHECKING:
@@ -256,17 +256,17 @@ class MainWindow(QMainWindow):
         self.ledger_label = ElidedLabel(min_chars=10)
         self.ledger_label.setObjectName("status_ledger")
         self.ledger_label.setVisible(ledger_status is not None)
-        self.camera_button = QPushButton(tr("Caméra (F3)"))
+        self.camera_button = ShortenedButton(tr("Caméra (F3)"), tr("Caméra"), touch=TOUCH_MIN_PX)
         self.camera_button.setObjectName("camera_button")
         self.camera_button.setCheckable(True)
         self.camera_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.camera_button.toggled.connect(self.show_camera)
-        self.export_button = QPushButton(tr("Exporter… (F4)"))
+        self.export_button = ShortenedButton(tr("Exporter… (F4)"), tr("Exporter…"), touch=TOUCH_MIN_PX)
         self.export_button.setObjectName("export_button")
         self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.export_button.setVisible(self._exporter is not None)
         self.export_button.clicked.connect(self.open_export)
-        self.reconcile_button = QPushButton(tr("Rembours. (F6)"))
+        self.reconcile_button = ShortenedButton(tr("Rembours. (F6)"), tr("Rembours."), touch=TOUCH_MIN_PX)
         self.reconcile_button.setObjectName("reconcile_button")
         self.reconcile_button.setToolTip(
             tr("Remboursements pass Culture : rapprocher les fichiers de virement")
@@ -274,8 +274,6 @@ class MainWindow(QMainWindow):
         self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reconcile_button.setVisible(self._reconciler is not None)
         self.reconcile_button.clicked.connect(self.open_reconcile)
-        for button in (self.camera_button, self.export_button, self.reconcile_button):
-            button.setMinimumSize(TOUCH_MIN_PX, TOUCH_MIN_PX)  # touch screens: a finger, not a pointer
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
@@ -318,6 +316,10 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(800, 560)
         self._activated_once = False
         self._scanner_test: ScannerTestWindow | None = None
+        self._step_shown: tuple[State, str | None, bool] | None = None
+        self._view_layouts = layouts_above(
+            [self.card.id_panel, self.ready_steps, self.cancel_word, *self.buttons.values()]
+        )
         self._on_view(self.counter.view)
         QTimer.singleShot(0, self.sounds.preload)  # after the window shows, not at the first result
         self.refresh_history()
@@ -403,16 +405,21 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- outputs
     def _on_view(self, view: CounterView) -> None:
-        self.status_area.show_view(view)
-        self.card.show_booking(
-            view.booking,
-            id_checked=view.id_checked,
-            show_identity=view.state in IDENTITY_STATES,
-            token=view.token,
-        )
-        self.action_bar.show_only(view.actions)
-        self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
-        self.ready_steps.setVisible(view.booking is None and view.state is State.READY)
+        step = (view.state, view.token, view.id_checked)
+        if step != self._step_shown:  # a refused key's explanation is about the step it was pressed on
+            self._step_shown = step
+            self.code_field.unsay()
+        with one_relayout(self._view_layouts):  # the card, its rows and buttons: laid out once
+            self.status_area.show_view(view)
+            self.card.show_booking(
+                view.booking,
+                id_checked=view.id_checked,
+                show_identity=view.state in IDENTITY_STATES,
+                token=view.token,
+            )
+            self.action_bar.show_only(view.actions)
+            self.cancel_word.setVisible(view.state is State.CONFIRM_CANCEL)
+            self.ready_steps.setVisible(view.booking is None and view.state is State.READY)
         if view.state is State.CONFIRM_CANCEL:
             self.cancel_word.clear()
             self.cancel_word.setFocus()
@@ -553,6 +560,11 @@ class MainWindow(QMainWindow):
         """After a dialog or a message: the next scan or typed code lands in the code field."""
         self.activateWindow()
         self.code_field.edit.setFocus()
+
+    def take_keyboard_back(self) -> None:
+        """After a dialog opened over the window from outside it (the settings) closed: a kiosk
+        without a window manager leaves the keyboard to no window, and scans, Échap and F-keys die."""
+        self._back_to_code_field()
 
     # ----------------------------------------------------------------- camera
     def show_camera(self, shown: bool) -> None:

@@ -217,7 +217,7 @@ LOOKUP_CASES: list[tuple[Outcome, State, Tone, str, set[Action]]] = [
     (AuthInvalid(), State.AUTH_INVALID, Tone.ERROR, "refuse la clé", {Action.OPEN_SETTINGS}),
     (InactiveProvider(), State.AUTH_INVALID, Tone.ERROR, "désactivé", {Action.OPEN_SETTINGS}),
     (RateLimited(30.0), State.RATE_LIMITED, Tone.ATTENTION, "patienter 30 s", {Action.RETRY}),
-    (ServerError(503), State.SERVER_TROUBLE, Tone.ATTENTION, "code 503", {Action.RETRY}),
+    (ServerError(503), State.SERVER_TROUBLE, Tone.ATTENTION, "indisponible pour le moment", {Action.RETRY}),
     (MalformedResponse(200, "x"), State.SERVER_TROUBLE, Tone.ATTENTION, "pas pu être lue", {Action.RETRY}),
     (NetworkUnreachable("refused"), State.NETWORK_TROUBLE, Tone.ATTENTION, "injoignable", {Action.RETRY}),
     (TimedOut("read"), State.NETWORK_TROUBLE, Tone.ATTENTION, "pas répondu", {Action.RETRY}),

@@ -183,3 +183,45 @@ def test_bluetooth_pace_without_suffix_is_a_scan_and_a_persons_word_is_not(
     till.type("Paris", gap_ms=80)
     qtbot.waitUntil(lambda: till.field.text() == "Paris", timeout=3000)
     assert [s.text for s in found] == [PAYLOAD]
+
+
+def test_a_silence_due_while_the_scanners_next_keys_wait_in_the_queue_keeps_the_first_key(
+    till: Till, qtbot: QtBot, scans: tuple[list[RawScan], list[SourceStatus], KeyboardCapture]
+) -> None:
+    """A loaded till: its GUI thread wakes late, with the silence timer due and the scanner's next
+    keys (typed 5 ms apart, their timestamps say so) still in the event queue. The keys decide: the
+    first key stays in the scan, never in the code field."""
+    found, _, capture = scans
+    till.type(PAYLOAD[0], gap_ms=5)  # handled: held, the silence timer armed
+    handle = till.window.windowHandle()
+    for char in PAYLOAD[1:] + "\r":  # typed in time, not yet handled
+        till.now += 5
+        key = ord(char.upper()) if char.isalnum() else Qt.Key.Key_unknown
+        key = Qt.Key.Key_Return if char == "\r" else key
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, char)
+            event.setTimestamp(int(till.now))
+            QCoreApplication.postEvent(handle, event)
+    capture._silence.timeout.emit()  # the timer's turn comes first
+    qtbot.waitUntil(lambda: bool(found), timeout=2000)
+    assert [scan.text for scan in found] == [PAYLOAD]
+    assert till.field.text() == ""
+
+
+def test_a_keys_shortcut_override_is_decided_once_for_the_widget_and_its_parents(
+    till: Till, qtbot: QtBot, scans: tuple[list[RawScan], list[SourceStatus], KeyboardCapture]
+) -> None:
+    """Qt sends one key's ShortcutOverride to the focused widget, then to each parent: the capture
+    decodes it once (a scan is ~50 keys, each override went to six receivers); Shift is never
+    decoded. The claim is the same at every level."""
+    _, _, capture = scans
+    decoded: list[QKeyEvent] = []
+    keystroke = capture._keystroke
+    capture._keystroke = lambda event, window: decoded.append(event) or keystroke(event, window)  # type: ignore[method-assign]
+    override = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_P, Qt.KeyboardModifier.NoModifier, "P")
+    override.setTimestamp(5000)
+    claims = [capture.eventFilter(receiver, override) for receiver in (till.field, till.window, till.button)]
+    assert claims == [True, True, True] and len(decoded) == 1
+    shift = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_Shift, Qt.KeyboardModifier.ShiftModifier, "")
+    shift.setTimestamp(5001)
+    assert capture.eventFilter(till.field, shift) is False and len(decoded) == 1
