@@ -476,7 +476,7 @@ LEDGER_ALL_TILLS_TODAY = _t("Toutes caisses aujourd'hui : {total}.")
 def settled_elsewhere(outcome: ClaimedElsewhere) -> Text:
     """An open validation of this till that the shared ledger showed another till's."""
     till = TILL_NAME(till=outcome.till)
-    return SETTLED_ELSEWHERE(token=outcome.token, till=till, when=format_when(outcome.at))
+    return SETTLED_ELSEWHERE(token=outcome.token, till=till, when=_when(outcome.at))
 
 
 def outcome_rule(outcome: Outcome) -> OutcomeRule:
