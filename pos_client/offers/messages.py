@@ -120,7 +120,15 @@ TEMPLATES: dict[str, str] = {
     "unreachable_title": "Serveur injoignable",
     "unreachable": "{detail} Réessayez dans un instant.",
     "server_error_title": "Erreur du serveur pass Culture",
-    "server_error": "Le serveur a répondu {status}. Réessayez dans un instant.",
+    # The counter's words for a server error (counter/messages.py), never the HTTP code (logged).
+    "server_unavailable": (
+        "Le serveur pass Culture est indisponible pour le moment (maintenance ou surcharge). Réessayez "
+        "dans un instant."
+    ),
+    "server_not_answering": (
+        "Le serveur pass Culture ne répond pas correctement pour le moment. Réessayez dans un instant."
+    ),
+    "server_failed": "Le serveur pass Culture a rencontré une panne de son côté. Réessayez dans un instant.",
     "malformed_title": "Réponse illisible",
     "malformed": "{detail}. Réessayez ; si cela dure, prévenez le support.",
     "never_done_title": "L'offre n'est pas apparue",
@@ -159,6 +167,7 @@ TEMPLATES: dict[str, str] = {
     "name": "{name}",
 }
 _T = TEMPLATES
+_SERVER_WORDS = {503: "server_unavailable", 502: "server_not_answering", 504: "server_not_answering"}
 _KINDS = {"livre": "Livre", "CD": "CD", "vinyle": "Vinyle"}
 
 
@@ -205,7 +214,8 @@ def _troubles(outcome: DeskOutcome) -> OfferMessage | None:
     if isinstance(outcome, NetworkUnreachable | TimedOut):
         return _message("unreachable_title", "unreachable", Tone.TROUBLE, detail=outcome.detail)
     if isinstance(outcome, ServerError):
-        return _message("server_error_title", "server_error", Tone.TROUBLE, status=outcome.status_code)
+        detail = _SERVER_WORDS.get(outcome.status_code, "server_failed")
+        return _message("server_error_title", detail, Tone.TROUBLE)
     if isinstance(outcome, MalformedResponse):
         return _message("malformed_title", "malformed", Tone.TROUBLE, detail=outcome.detail)
     if isinstance(outcome, JobNeverDone):

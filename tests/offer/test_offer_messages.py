@@ -99,3 +99,13 @@ def test_a_desk_without_venue_says_which_setting(tmp_path: object) -> None:
     desk = OfferDesk(NoServer(), PendingStore(None), venue_id=0)  # type: ignore[arg-type]
     outcome = desk.submit("3700187679712", 1000)
     assert isinstance(outcome, InvalidRequest) and "offer.venue_id" in outcome.detail
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_is_said_in_words_without_its_http_code(status: int) -> None:
+    message = describe(ServerError(status))
+    title, detail = message.render(Translator("en"))
+    for text in (message.title, message.detail, title, detail):
+        assert str(status) not in text, text
+    assert message.detail.startswith("Le serveur pass Culture") and "Réessayez" in message.detail
+    assert detail.startswith("The pass Culture server") and "Try again" in detail
