@@ -17,10 +17,28 @@ from importlib import resources
 
 import polib
 
-__all__ = ["LANGUAGES", "Translator", "catalogue"]
+__all__ = ["LANGUAGES", "FrenchText", "Translator", "catalogue"]
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 _CATALOGUE_PATH = "resources/locale/{language}/LC_MESSAGES/pos_client.po"
+
+
+class FrenchText(str):
+    """A French text made from a template (the catalogue's key) and values: it *is* the French text
+    (logs, the command line, French screens), and ``render(tr)`` gives it in the screen's language,
+    its values that are ``FrenchText`` themselves translated too (settings warnings, issue 16)."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> FrenchText:
+        made = super().__new__(cls, template.format(**values) if values else template)
+        made.template, made.values = template, values
+        return made
+
+    def render(self, tr: Translator) -> str:
+        values = {k: v.render(tr) if isinstance(v, FrenchText) else v for k, v in self.values.items()}
+        return tr(self.template, **values)
 
 
 @cache

@@ -33,6 +33,8 @@ from typing import Any, ClassVar, Self
 import tomlkit
 import tomlkit.exceptions
 
+from pos_client.i18n import FrenchText
+
 __all__ = [
     "ApiEnvironment",
     "ApiSettings",
@@ -84,7 +86,12 @@ class _Between:
     def __call__(self, value: Any) -> str | None:
         if self.low <= value <= self.high:
             return None
-        return f"hors limites (de {_number(self.low)} à {_number(self.high)}{self.unit})"
+        return FrenchText(
+            "hors limites (de {low} à {high}{unit})",
+            low=_number(self.low),
+            high=_number(self.high),
+            unit=self.unit,
+        )
 
 
 def _number(value: float) -> str:
@@ -97,7 +104,11 @@ def _between(low: float, high: float, unit: str = "") -> Check:
 
 def _one_of(*allowed: str) -> Check:
     def check(value: Any) -> str | None:
-        return None if value in allowed else f"valeur inconnue ; permises : {', '.join(allowed)}"
+        return (
+            None
+            if value in allowed
+            else FrenchText("valeur inconnue ; permises : {allowed}", allowed=", ".join(allowed))
+        )
 
     return check
 
@@ -120,7 +131,9 @@ def _scanner_layout(value: Any) -> str | None:
     try:
         layout_for(value)
     except ValueError:
-        return f"disposition inconnue ; connues : {', '.join(known_layouts())}, fr, be, de, ch"
+        return FrenchText(
+            "disposition inconnue ; connues : {known}", known=", ".join([*known_layouts(), "fr, be, de, ch"])
+        )
     return None
 
 
@@ -130,7 +143,7 @@ def _host_layout(value: Any) -> str | None:
     from pos_client.scanner.layouts import LAYOUTS, find_layout
 
     if find_layout(value) is None:
-        return f"disposition inconnue ; connues : {', '.join(LAYOUTS)}"
+        return FrenchText("disposition inconnue ; connues : {known}", known=", ".join(LAYOUTS))
     return None
 
 
@@ -140,11 +153,11 @@ _VID_PID = re.compile(r"^\s*[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}\s*$")
 def _vid_pid(value: Any) -> str | None:
     if not value or _VID_PID.match(value):
         return None
-    return "attendu VID:PID en hexadécimal (0c2e:0b8f), ou vide pour la première branchée"
+    return FrenchText("attendu VID:PID en hexadécimal (0c2e:0b8f), ou vide pour la première branchée")
 
 
 def _terminator(value: Any) -> str | None:
-    return None if len(value) <= 2 else "au plus 2 caractères (\\r, \\n, \\r\\n, \\t)"
+    return None if len(value) <= 2 else FrenchText("au plus 2 caractères (\\r, \\n, \\r\\n, \\t)")
 
 
 class _CheckedSection:
@@ -172,10 +185,10 @@ class _CheckedSection:
                 reason = check(value)
             if reason is None:
                 continue
-            note = (
-                f"Réglage {self.SECTION}.{fdef.name} = {_shown(value)} refusé : {reason}. "
-                f"Valeur par défaut utilisée : {_shown(fdef.default)}."
-            )
+            note = FrenchText(
+                "Réglage {key} = {value} refusé : {reason}. Valeur par défaut utilisée : {default}.",
+                key=f"{self.SECTION}.{fdef.name}", value=_shown(value), reason=reason, default=_shown(fdef.default),
+            )  # fmt: skip
             log.warning("%s", note)
             notes.append(note)
             object.__setattr__(self, fdef.name, fdef.default)
@@ -202,12 +215,14 @@ def _type_problem(expected: Any, value: Any) -> str | None:
         return None
     if expected not in (str, int, bool, float):
         return None  # enums and the like are checked by their own constructor
-    return f"valeur de type {type(value).__name__}, {expected.__name__} attendu"
+    return FrenchText(
+        "valeur de type {got}, {wanted} attendu", got=type(value).__name__, wanted=expected.__name__
+    )
 
 
 def _shown(value: Any) -> str:
     if isinstance(value, str):
-        return f"« {value} »" if value else "vide"
+        return f"« {value} »" if value else FrenchText("vide")
     return repr(value)
 
 
@@ -431,7 +446,7 @@ class Settings:
     @property
     def warnings(self) -> tuple[str, ...]:
         """French warnings about values refused at load (their defaults are in use), for the
-        status bar."""
+        status bar: each a ``FrenchText``, which the window renders in its language."""
         notes: list[str] = []
         for fdef in fields(self):
             section = getattr(self, fdef.name)

@@ -34,7 +34,7 @@ from pos_client.domain.ledger import Operation
 from pos_client.domain.ports import BookingClaims, BookingsApi, Journal, RequestBudget
 from pos_client.emulator import RunningEmulator, demo_data
 from pos_client.handoff.outbox import Outbox, OutboxJournal, OutboxWorker
-from pos_client.i18n import Translator
+from pos_client.i18n import FrenchText, Translator
 from pos_client.journal import SqliteJournal, open_journal
 from pos_client.ledger.connection import LedgerLink
 from pos_client.ledger.errors import LedgerError
@@ -165,8 +165,11 @@ def open_backend(
     settings = context.settings
     api_key: str | None
     emulator: RunningEmulator | None = None
-    problems: list[str] = list(settings.warnings)  # values refused at load: defaults in use
     tr = Translator(settings.ui.language)
+    # Values refused at load (defaults in use), said in the window's language (French in the log).
+    problems: list[str] = [
+        note.render(tr) if isinstance(note, FrenchText) else note for note in settings.warnings
+    ]
     base_url: str | None
     if demo:
         emulator = stack.enter_context(RunningEmulator.start(seed="demo"))
