@@ -187,8 +187,11 @@ class _CheckedSection:
                 continue
             note = FrenchText(
                 "Réglage {key} = {value} refusé : {reason}. Valeur par défaut utilisée : {default}.",
-                key=f"{self.SECTION}.{fdef.name}", value=_shown(value), reason=reason, default=_shown(fdef.default),
-            )  # fmt: skip
+                key=f"{self.SECTION}.{fdef.name}",
+                value=_shown(value),
+                reason=reason,
+                default=_shown(fdef.default),
+            )
             log.warning("%s", note)
             notes.append(note)
             object.__setattr__(self, fdef.name, fdef.default)

@@ -401,6 +401,7 @@ class HistoryPanel(QGroupBox):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.total = QLabel()
         self.total.setObjectName("history_total")
+        self._compact = self._narrow = False
         _scaled(self.total, 1.3, bold=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -409,8 +410,17 @@ class HistoryPanel(QGroupBox):
 
     def set_compact(self, compact: bool) -> None:
         """Only the day's total (the camera panel needs the room at 1024x768)."""
+        self._compact = compact
         self.table.setVisible(not compact)
-        self.total.setWordWrap(compact)
+        self.total.setWordWrap(compact or self._narrow)
+
+    def set_narrow(self, narrow: bool) -> None:
+        """A narrow window (800 px): the contremarque and the amount of each line, the total on two
+        lines, so the card gets the width (walk-through 2026-12)."""
+        self._narrow = narrow
+        for column in (0, 2):  # the time and the offer's name: the card shows them
+            self.table.setColumnHidden(column, narrow)
+        self.total.setWordWrap(narrow or self._compact)
 
     def show_lines(self, lines: list[JournalLine], total_cents: int) -> None:
         self.table.setRowCount(len(lines))

@@ -22,7 +22,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -58,12 +59,12 @@ from pos_client.ui.export_dialog import (
     run_export,
 )
 from pos_client.ui.keyboard_capture import KeyboardCapture
-from pos_client.ui.look import TOUCH_MIN_PX
 from pos_client.ui.reconcile_dialog import ReconcileDialog, reconciler_for_journal
 from pos_client.ui.relayout import layouts_above, one_relayout
 from pos_client.ui.scan_bridge import ScanBridge
 from pos_client.ui.sounds import SoundPlayer
-from pos_client.ui.status_bar import ElidedLabel, ShortenedButton, scanners_summary
+from pos_client.ui.status_bar import ElidedLabel, scanners_summary
+from pos_client.ui.tools_menu import ToolsButton
 from pos_client.ui.worker import QtTaskRunner
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ log = logging.getLogger(__name__)
 # Identity is shown only while the cashier has to check it.
 IDENTITY_STATES = frozenset({State.ID_CHECK, State.VALIDATING, State.CONFIRM_CANCEL})
 HANDOFF_REFRESH_MS = 1000
+NARROW_WIDTH_PX = 960  # an 800 px screen; 1024 px keeps the history's table whole
 
 
 class LedgerStatusLine(Protocol):
@@ -221,6 +223,7 @@ class MainWindow(QMainWindow):
         middle = QHBoxLayout()
         middle.addWidget(self.left_scroll, 3)
         middle.addWidget(self.history, 2)
+        self._middle = middle  # a narrow window gives the card the history's room (``_fit_width``)
         outer.addLayout(middle, 1)
         outer.addLayout(self.action_bar.layout)
         self.setCentralWidget(body)
@@ -234,9 +237,9 @@ class MainWindow(QMainWindow):
         venue_names = settings.api.venue_names or tr("tous ceux de la clé")
         self.venue_label = ElidedLabel(tr("Lieu : {names}", names=venue_names), min_chars=12)
         self.venue_label.setObjectName("status_venue")
-        self.connection_label = QLabel(tr("Connexion : —"))
+        self.connection_label = ElidedLabel(tr("Connexion : —"), min_chars=12)
         self.connection_label.setObjectName("status_connection")
-        self.key_label = QLabel()
+        self.key_label = ElidedLabel(min_chars=10)
         self.key_label.setObjectName("status_key")
         # Every scan source in one compact item; each one's state and message in its tooltip.
         self.source_statuses: dict[str, SourceStatus] = {}
@@ -256,24 +259,29 @@ class MainWindow(QMainWindow):
         self.ledger_label = ElidedLabel(min_chars=10)
         self.ledger_label.setObjectName("status_ledger")
         self.ledger_label.setVisible(ledger_status is not None)
-        self.camera_button = ShortenedButton(tr("Caméra (F3)"), tr("Caméra"), touch=TOUCH_MIN_PX)
+        # The tools live behind « Outils » (``tools_menu``): the status bar keeps its lines at 800 px.
+        self.tools = ToolsButton(tr("Outils"), tr("Caméra, export, remboursements, réglages…"))
+        self.tools.closed.connect(self._back_to_code_field)
+        self.camera_button = QPushButton(tr("Caméra (F3)"))
         self.camera_button.setObjectName("camera_button")
         self.camera_button.setCheckable(True)
-        self.camera_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.camera_button.toggled.connect(self.show_camera)
-        self.export_button = ShortenedButton(tr("Exporter… (F4)"), tr("Exporter…"), touch=TOUCH_MIN_PX)
+        self.export_button = QPushButton(tr("Exporter… (F4)"))
         self.export_button.setObjectName("export_button")
-        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.export_button.setVisible(self._exporter is not None)
         self.export_button.clicked.connect(self.open_export)
-        self.reconcile_button = ShortenedButton(tr("Rembours. (F6)"), tr("Rembours."), touch=TOUCH_MIN_PX)
+        self.reconcile_button = QPushButton(tr("Remboursements… (F6)"))
         self.reconcile_button.setObjectName("reconcile_button")
         self.reconcile_button.setToolTip(
             tr("Remboursements pass Culture : rapprocher les fichiers de virement")
         )
-        self.reconcile_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reconcile_button.setVisible(self._reconciler is not None)
         self.reconcile_button.clicked.connect(self.open_reconcile)
+        self.settings_tool = QPushButton(tr("Réglages (F2)"))
+        self.settings_tool.setObjectName("settings_tool")
+        self.settings_tool.clicked.connect(self.settings_requested.emit)
+        for tool in (self.camera_button, self.export_button, self.reconcile_button, self.settings_tool):
+            self.tools.add(tool)
         bar = self.statusBar()
         bar.addWidget(self.problem_label, 1)
         bar.addWidget(self.handoff_label, 1)
@@ -284,9 +292,7 @@ class MainWindow(QMainWindow):
             self.env_label,
             self.connection_label,
             self.key_label,
-            self.export_button,
-            self.reconcile_button,
-            self.camera_button,
+            self.tools,
         ):
             bar.addPermanentWidget(permanent)
         self.refresh_key_label()
@@ -362,6 +368,17 @@ class MainWindow(QMainWindow):
 
     def click_guard_s(self) -> float:
         return self.action_bar.click_guard_s()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Below ``NARROW_WIDTH_PX`` the history takes a quarter of the width, not 2/5 (walk-through
+        2026-12: at 800x600 the card scrolled while the history kept 2/5)."""
+        narrow = self.width() < NARROW_WIDTH_PX
+        self._middle.setStretch(1, 1 if narrow else 2)
+        self.history.set_narrow(narrow)
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt's name
         super().showEvent(event)

@@ -379,9 +379,8 @@ class OfferController(QObject):
         self.panel = OfferPanel(desk, self.runner, tr, window, demo_booker=demo_booker)
         self.button = QPushButton(tr("Offre sur-mesure (F7)"))
         self.button.setObjectName("offer_button")
-        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.button.clicked.connect(self.open_panel)
-        window.statusBar().addPermanentWidget(self.button)
+        window.tools.add(self.button)  # « Outils »: a touch-sized tool, F7 at hand
         QShortcut(QKeySequence(Qt.Key.Key_F7), window, self.open_panel)
         self.note = QLabel()
         self.note.setObjectName("card_offer_made_here")

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 from pos_client.domain.scan import SourceState, SourceStatus
 from pos_client.i18n import Translator
 
-__all__ = ["ElidedLabel", "ShortenedButton", "scanners_summary", "source_name", "state_text"]
+__all__ = ["ElidedLabel", "scanners_summary", "source_name", "state_text"]
 
 _STATE_WORDS = {
     SourceState.STARTING: ("…", "démarrage"),
@@ -23,7 +23,6 @@ _STATE_WORDS = {
     SourceState.STOPPED: ("■", "arrêtée"),
     SourceState.SEARCHING: ("…", "recherche"),  # automatic mode, nothing plugged in yet
 }
-_BUTTON_MARGINS_PX = 20  # a push button's frame and padding around its text
 # Not trouble: a source waiting for a scanner to be plugged in (a till may have none in USB mode).
 _FINE_STATES = frozenset({SourceState.CONNECTED, SourceState.SEARCHING})
 
@@ -110,40 +109,3 @@ class ElidedLabel(QLabel):
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(rect, int(self.alignment()), shown)
         painter.end()
-
-
-class ShortenedButton(QPushButton):
-    """A status bar button that says its short text when the bar is short of room, never a cut one
-    (« porter… (F » at 1024 px, walk-through 2026-12); its full text stays in the tooltip. It asks
-    for room for the full text, makes do with the short one's, and is at least ``touch`` px high."""
-
-    def __init__(self, text: str, short: str, *, touch: int, parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self._full, self._short, self._touch = text, short, touch
-        self.setToolTip(text)
-        self.setMinimumHeight(touch)
-        # Preferred, not a button's Minimum: it may get less than its full text's width.
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, self.sizePolicy().verticalPolicy())
-        self._full_hint = super().sizeHint()  # measured now, while the full text is shown
-
-    def changeEvent(self, event: QEvent) -> None:  # Qt's name
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            shown = self.text()
-            self.setText(self._full)
-            self._full_hint = super().sizeHint()
-            self.setText(shown)
-
-    def sizeHint(self) -> QSize:  # Qt's name
-        return QSize(max(self._touch, self._full_hint.width()), max(self._touch, self._full_hint.height()))
-
-    def minimumSizeHint(self) -> QSize:  # Qt's name
-        # The short text and the frame's margins (the style's 80 px minimum of a button left aside).
-        width = self.fontMetrics().horizontalAdvance(self._short) + _BUTTON_MARGINS_PX
-        return QSize(max(self._touch, width), self.sizeHint().height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
-        super().resizeEvent(event)
-        wanted = self._full if self.width() >= self.sizeHint().width() else self._short
-        if self.text() != wanted:
-            self.setText(wanted)

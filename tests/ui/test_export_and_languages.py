@@ -89,7 +89,7 @@ def test_f4_exports_the_current_fortnight_as_csv_that_reads_back_as_the_journal(
     qtbot: QtBot, tmp_path: Path, make_window: WindowFactory, journal: SqliteJournal
 ) -> None:
     window = make_window(FakeApi([]), journal)
-    assert window.export_button.isVisible() and window.export_button.text() == "Exporter… (F4)"
+    assert window.tools.offers(window.export_button) and window.export_button.text() == "Exporter… (F4)"
     sell(qtbot, window, "352UW4")
     sell(qtbot, window, "DUO234")
 
@@ -184,7 +184,7 @@ def test_the_dialog_refuses_an_end_before_the_start(
 
 def test_no_export_without_a_journal_file(qtbot: QtBot, make_window: WindowFactory) -> None:
     window = make_window(FakeApi([]), RecordingJournal([], LiveClock()))
-    assert not window.export_button.isVisible()
+    assert not window.tools.offers(window.export_button)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     qtbot.keyClick(window, Qt.Key.Key_F4)
@@ -339,7 +339,8 @@ def test_f6_reconciles_a_reimbursement_file_against_the_tills_payments(
     from pos_client.reconcile.formats import HeaderVersion
 
     window = make_window(FakeApi([]), journal)
-    assert window.reconcile_button.isVisible() and window.reconcile_button.text() == "Rembours. (F6)"
+    reconcile = window.reconcile_button  # a tool behind « Outils »
+    assert window.tools.offers(reconcile) and reconcile.text() == "Remboursements… (F6)"
     sell(qtbot, window, "352UW4")
     source = tmp_path / "remboursements.csv"  # pass Culture pays this till's sale at a reduced rate
     write_reimbursement_file(source, demo_scenario(lines_from_journal(journal)), HeaderVersion.STRUCTURE)
@@ -377,7 +378,8 @@ def test_the_export_button_keeps_the_busiest_status_bar_within_1024_px(
     ):
         window._on_source_status(SourceStatus(source_id, state, "Accès refusé à /dev/hidraw3 " * 3))
     QApplication.processEvents()
-    assert window.export_button.isVisible() and window.handoff_label.isVisible()
+    assert window.tools.isVisible() and window.tools.offers(window.export_button)
+    assert window.handoff_label.isVisible()
     assert window.statusBar().minimumSizeHint().width() <= 1024
     hint = window.minimumSizeHint()
     assert hint.width() <= 1024 and hint.height() <= 768, f"{hint.width()}x{hint.height()}"

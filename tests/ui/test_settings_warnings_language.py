@@ -27,7 +27,9 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize("bad", BAD_VALUES, ids=lambda bad: str(bad))
-def test_every_settings_warning_renders_in_english_and_stays_french(bad: dict[str, dict[str, object]]) -> None:
+def test_every_settings_warning_renders_in_english_and_stays_french(
+    bad: dict[str, dict[str, object]],
+) -> None:
     (warning,) = Settings().with_values(**bad).warnings
     assert isinstance(warning, FrenchText) and warning.startswith("Réglage ")  # the log's French
     english = warning.render(Translator("en"))
@@ -36,7 +38,9 @@ def test_every_settings_warning_renders_in_english_and_stays_french(bad: dict[st
     assert warning.render(Translator("fr")) == warning
 
 
-def test_the_english_windows_status_bar_says_a_refused_setting_in_english(qtbot: QtBot, tmp_path: Path) -> None:
+def test_the_english_windows_status_bar_says_a_refused_setting_in_english(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
     settings = Settings(till_name="caisse-test").with_values(
         ui={"sound_enabled": False, "language": "en", "return_to_ready_s": 9999}
     )
