@@ -3,7 +3,7 @@
 Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 Starts Xvfb on a free display, then re-runs itself inside it (``--capture``): the window runs in
 demo mode against the in-process emulator and is driven through each state, in French and English, at
-1024x768 and 1024x600 (French 1024x768 at the top of --out, the others in sub-folders); every PNG is
+1024x768, 1024x600 and 800x600 (French 1024x768 at the top of --out, the others in sub-folders); every PNG is
 kept under 100 kB (the window at full size, 8-bit palette).
 """
 
@@ -61,6 +61,8 @@ VARIANTS = (
     ("fr", 1024, 600, "fr-1024x600"),
     ("en", 1024, 768, "en-1024x768"),
     ("en", 1024, 600, "en-1024x600"),
+    ("fr", 800, 600, "fr-800x600"),  # the smallest till screens (issue 16)
+    ("en", 800, 600, "en-800x600"),
 )
 
 
@@ -78,7 +80,7 @@ def capture(out: Path, only: str | None = None) -> int:
 def capture_variant(app: object, out: Path, language: str, width: int, height: int) -> None:
     import make_webcam_corpus
     from PySide6.QtCore import Qt
-    from PySide6.QtGui import QImage
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication
 
     from pos_client.counter.view import State
@@ -119,10 +121,13 @@ def capture_variant(app: object, out: Path, language: str, width: int, height: i
             pump(0.3)
 
         def shoot(name: str) -> None:
-            image = (
-                window.grab()
-                .toImage()
-                .convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
+            pixmap = window.grab()
+            if window.tools.panel.isVisible():  # a pop-up is a window of its own: drawn over the grab
+                painter = QPainter(pixmap)
+                painter.drawPixmap(window.mapFromGlobal(window.tools.panel.pos()), window.tools.panel.grab())
+                painter.end()
+            image = pixmap.toImage().convertToFormat(
+                QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither
             )
             path = out / f"{name}.png"
             image.save(str(path), "PNG", 9)
@@ -138,6 +143,10 @@ def capture_variant(app: object, out: Path, language: str, width: int, height: i
 
         settle(State.READY)
         shoot("01-ready")
+        window.tools.open_panel()  # « Outils »: camera, export, reimbursements, settings, offer
+        pump(0.3)
+        shoot("01b-tools")
+        window.tools.panel.hide()
         scan(tokens["duo_cinema"])
         settle(State.ID_CHECK)
         shoot("02-card-id-check")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pos_client.app.reconcile_journal import lines_from_journal, lines_of_other_tills
+from pos_client.domain.formats import format_when
 from pos_client.durable import durable_replace
 from pos_client.journal.store import open_journal
 from pos_client.ledger.connection import LedgerLink
@@ -76,7 +77,7 @@ def reconcile_files(
 
 def import_message(outcome: ImportOutcome) -> str:
     if outcome.already_imported_at is not None:
-        when = outcome.already_imported_at.astimezone().strftime("%d/%m/%Y à %H:%M")
+        when = format_when(outcome.already_imported_at)  # the one French moment (WHEN_TEMPLATE)
         return f"{outcome.file_name} : déjà importé le {when}, rien de changé."
     return (
         f"{outcome.file_name} : {outcome.new_lines} ligne(s) nouvelle(s), "

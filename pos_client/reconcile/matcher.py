@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from pos_client.domain.formats import format_euros
+from pos_client.domain.formats import WHEN_TEMPLATE, format_euros
 from pos_client.domain.fortnight import fortnight_of
 from pos_client.domain.ledger import Operation
+from pos_client.i18n import FrenchText
 from pos_client.reconcile.reader import ReimbursementRow
 
 __all__ = [
@@ -82,7 +83,7 @@ class Item:
     rate_text: str
     transfers: str
     invoices: str
-    explanation: str
+    explanation: str  # French; a ``FrenchText`` the dialog renders in the window's language
 
     @property
     def difference_cents(self) -> int:
@@ -135,13 +136,18 @@ class ReconciliationReport:
 def _day_text(moment: datetime | date | None) -> str:
     if moment is None:
         return "?"
-    if isinstance(moment, datetime):
-        return moment.strftime("%d/%m/%Y à %H:%M")
+    if isinstance(moment, datetime):  # "à" in French, "at" in English (the counter's moment)
+        return FrenchText(WHEN_TEMPLATE, date=moment.strftime("%d/%m/%Y"), time=moment.strftime("%H:%M"))
     return moment.strftime("%d/%m/%Y")
 
 
 def _period_text(period: Fortnight) -> str:
-    return f"du {period[0]:%d/%m/%Y} au {period[1]:%d/%m/%Y}"
+    return FrenchText("du {first} au {last}", first=f"{period[0]:%d/%m/%Y}", last=f"{period[1]:%d/%m/%Y}")
+
+
+def _with_note(text: str, note: str) -> str:
+    """An explanation and its date note, each translated on its own."""
+    return FrenchText("{text}{note}", text=text, note=note) if note else text
 
 
 def _covered(rows: Iterable[ReimbursementRow]) -> set[Fortnight]:
@@ -186,12 +192,17 @@ def _instant(moment: datetime | None) -> float:
 def _collective(row: ReimbursementRow) -> Item:
     fortnight = row.period or fortnight_of(row.validation_day or date.min)
     reference = (
-        f"réservation collective n° {row.collective_ref}" if row.collective_ref else "offre collective"
+        FrenchText(
+            "Réservation collective n° {ref} (offre scolaire) : hors caisse, listée à part, non rapprochée.",
+            ref=row.collective_ref,
+        )
+        if row.collective_ref
+        else FrenchText("Offre collective (offre scolaire) : hors caisse, listée à part, non rapprochée.")
     )
     return Item(
         Category.COLLECTIVE, row.token, fortnight, row.validated_at, "", "", 0, row.booking_amount_cents,
         row.reimbursed_cents if row.sent else 0, row.rate_text, row.transfer, row.invoice_ref,
-        f"{reference.capitalize()} (offre scolaire) : hors caisse, listée à part, non rapprochée.",
+        reference,
     )  # fmt: skip
 
 
@@ -247,46 +258,55 @@ def _classify(
             )
         return _item(Category.AWAITING, token, last_use, rows, expected, None, _awaiting_text(fortnight))
     note = _date_note(uses, rows)
+    text: str  # a FrenchText, with its date note if any
     if expected <= 0:
         if reimbursed > 0:
             reverted = lines[-1].validated_at
-            text = (
-                f"Validée, remboursée ({format_euros(reimbursed)}), "
-                f"puis annulée ici le {_day_text(reverted)} : "
-                "trop-perçu que pass Culture reprendra sur un prochain remboursement (ligne « Incident »)."
-            )
-            return _item(Category.OVERPAID, token, last_use, rows, 0, reimbursed, text + note)
-        text = (
+            text = FrenchText(
+                "Validée, remboursée ({reimbursed}), puis annulée ici le {when} : trop-perçu que pass "
+                "Culture reprendra sur un prochain remboursement (ligne « Incident »).",
+                reimbursed=format_euros(reimbursed), when=_day_text(reverted),
+            )  # fmt: skip
+            return _item(Category.OVERPAID, token, last_use, rows, 0, reimbursed, _with_note(text, note))
+        text = FrenchText(
             "Validée puis annulée ici ; pass Culture a déjà repris ce qu'il avait versé (ligne « Incident »)."
         )
-        return _item(Category.OVERPAID_SETTLED, token, last_use, rows, 0, reimbursed, text + note)
+        return _item(Category.OVERPAID_SETTLED, token, last_use, rows, 0, reimbursed, _with_note(text, note))
     if not sent:
-        text = f"Dans le fichier de pass Culture mais pas encore versée (« {base.status} »)."
-        return _item(Category.NOT_SENT, token, last_use, rows, expected, 0, text + note)
+        text = FrenchText(
+            "Dans le fichier de pass Culture mais pas encore versée (« {status} »).", status=base.status
+        )
+        return _item(Category.NOT_SENT, token, last_use, rows, expected, 0, _with_note(text, note))
     if base.booking_amount_cents != expected:
         text = _amount_text(last_use, base, expected, reimbursed)
-        return _item(Category.AMOUNT_DIFFERS, token, last_use, rows, expected, reimbursed, text + note)
+        text = _with_note(text, note)
+        return _item(Category.AMOUNT_DIFFERS, token, last_use, rows, expected, reimbursed, text)
     if reimbursed == expected:
-        text = f"Remboursée en totalité ({base.transfer or 'virement sans numéro'})."
-        return _item(Category.FULL, token, last_use, rows, expected, reimbursed, text + note)
+        transfer = base.transfer or FrenchText("virement sans numéro")
+        text = FrenchText("Remboursée en totalité ({transfer}).", transfer=transfer)
+        return _item(Category.FULL, token, last_use, rows, expected, reimbursed, _with_note(text, note))
     if reimbursed < expected and base.rate_percent is not None and base.rate_percent < 100:
         why = (
-            "pas de remboursement pour les offres numériques"
+            FrenchText("pas de remboursement pour les offres numériques")
             if base.rate_percent == 0
-            else "taux dégressif selon le chiffre d'affaires pass Culture de l'année, au-delà de 20 000 € "
-            "par lieu, ou règle propre à l'offre"
+            else FrenchText(
+                "taux dégressif selon le chiffre d'affaires pass Culture de l'année, au-delà de 20 000 € "
+                "par lieu, ou règle propre à l'offre"
+            )
         )
-        text = (
-            f"Remboursée au barème {base.rate_text} : "
-            f"{format_euros(reimbursed)} sur {format_euros(expected)}, "
-            f"soit {format_euros(expected - reimbursed)} de moins ({why})."
-        )
-        return _item(Category.REDUCED_RATE, token, last_use, rows, expected, reimbursed, text + note)
-    text = (
-        f"Remboursée {format_euros(reimbursed)} pour une vente de {format_euros(expected)} "
-        "(reprise ou complément « Incident », ou règle de remboursement propre à l'offre) : à vérifier."
-    )
-    return _item(Category.AMOUNT_DIFFERS, token, last_use, rows, expected, reimbursed, text + note)
+        text = FrenchText(
+            "Remboursée au barème {rate} : {reimbursed} sur {expected}, soit {less} de moins ({why}).",
+            rate=base.rate_text, reimbursed=format_euros(reimbursed), expected=format_euros(expected),
+            less=format_euros(expected - reimbursed), why=why,
+        )  # fmt: skip
+        text = _with_note(text, note)
+        return _item(Category.REDUCED_RATE, token, last_use, rows, expected, reimbursed, text)
+    text = FrenchText(
+        "Remboursée {reimbursed} pour une vente de {expected} (reprise ou complément « Incident », ou règle "
+        "de remboursement propre à l'offre) : à vérifier.",
+        reimbursed=format_euros(reimbursed), expected=format_euros(expected),
+    )  # fmt: skip
+    return _item(Category.AMOUNT_DIFFERS, token, last_use, rows, expected, reimbursed, _with_note(text, note))
 
 
 def _base_row(rows: list[ReimbursementRow]) -> ReimbursementRow | None:
@@ -330,42 +350,62 @@ def _item(
 
 
 def _elsewhere_text(rows: list[ReimbursementRow]) -> str:
-    return (
+    text = FrenchText(
         "Dans le fichier de pass Culture mais dans aucune caisse de ce journal : validée ailleurs "
         "(guichet de l'espace partenaire, autre caisse ou autre logiciel)."
-        + ("" if all(row.sent for row in rows) else " Pas encore versée.")
     )
+    return _with_note(text, "" if all(row.sent for row in rows) else FrenchText(" Pas encore versée."))
 
 
 def _claim_text(line: LedgerLine, fortnight: Fortnight) -> str:
-    return (
-        f"Validée ici le {_day_text(line.validated_at)} ({line.offer_name}, "
-        f"{format_euros(line.amount_cents)}) mais "
-        f"absente des remboursements de la quinzaine {_period_text(fortnight)}, déjà versés. À demander au "
-        "support pass Culture (espace partenaire) en donnant la contremarque, la date et l'heure de "
-        "validation et le montant ; pour un évènement, le remboursement ne vient qu'après sa date."
-    )
+    return FrenchText(
+        "Validée ici le {when} ({offer}, {amount}) mais absente des remboursements de la quinzaine "
+        "{period}, déjà versés. À demander au support pass Culture (espace partenaire) en donnant la "
+        "contremarque, la date et l'heure de validation et le montant ; pour un évènement, le "
+        "remboursement ne vient qu'après sa date.",
+        when=_day_text(line.validated_at), offer=line.offer_name, amount=format_euros(line.amount_cents),
+        period=_period_text(fortnight),
+    )  # fmt: skip
 
 
 def _awaiting_text(fortnight: Fortnight) -> str:
-    return f"Quinzaine {_period_text(fortnight)} dans aucun fichier importé : remboursement à venir."
+    return FrenchText(
+        "Quinzaine {period} dans aucun fichier importé : remboursement à venir.",
+        period=_period_text(fortnight),
+    )
 
 
 def _amount_text(line: LedgerLine, base: ReimbursementRow, expected: int, reimbursed: int) -> str:
     theirs = base.booking_amount_cents
-    head = f"Réservation de {format_euros(theirs)} chez pass Culture, vente de {format_euros(expected)} ici"
     unit, quantity = line.unit_price_cents, line.quantity
+    why: str
     if unit > 0 and theirs % unit == 0 and theirs // unit != quantity:
-        places = theirs // unit
-        why = f"duo : pass Culture compte {places} place(s) à {format_euros(unit)}, la caisse {quantity}"
+        why = FrenchText(
+            "duo : pass Culture compte {places} place(s) à {unit}, la caisse {quantity}",
+            places=theirs // unit, unit=format_euros(unit), quantity=quantity,
+        )  # fmt: skip
     elif base.price_category and base.price_category != (line.price_category or ""):
-        ours = line.price_category or "sans catégorie"
-        why = f"catégorie de tarif : « {base.price_category} » chez pass Culture, « {ours} » à la caisse"
+        ours = line.price_category or FrenchText("sans catégorie")
+        why = FrenchText(
+            "catégorie de tarif : « {theirs} » chez pass Culture, « {ours} » à la caisse",
+            theirs=base.price_category, ours=ours,
+        )  # fmt: skip
     else:
-        why = "prix changé après la réservation ou geste commercial : à vérifier avec pass Culture"
-    rate = f" au barème {base.rate_text}" if base.rate_text else ""
-    paid = f" ; remboursé {format_euros(reimbursed)}{rate}"
-    return f"{head} ({why}){paid}."
+        why = FrenchText(
+            "prix changé après la réservation ou geste commercial : à vérifier avec pass Culture"
+        )
+    values = {"theirs": format_euros(theirs), "expected": format_euros(expected), "why": why}
+    if base.rate_text:
+        return FrenchText(
+            "Réservation de {theirs} chez pass Culture, vente de {expected} ici ({why}) ; remboursé "
+            "{reimbursed} au barème {rate}.",
+            reimbursed=format_euros(reimbursed), rate=base.rate_text, **values,
+        )  # fmt: skip
+    return FrenchText(
+        "Réservation de {theirs} chez pass Culture, vente de {expected} ici ({why}) ; remboursé "
+        "{reimbursed}.",
+        reimbursed=format_euros(reimbursed), **values,
+    )  # fmt: skip
 
 
 def _date_note(uses: list[LedgerLine], rows: list[ReimbursementRow]) -> str:
@@ -373,10 +413,10 @@ def _date_note(uses: list[LedgerLine], rows: list[ReimbursementRow]) -> str:
     ours = {line.day for line in uses}
     if not theirs or any(abs((a - b).days) <= 1 for a in theirs for b in ours):
         return ""
-    return (
-        " Date de validation différente : "
-        f"{', '.join(sorted(_day_text(d) for d in theirs))} chez pass Culture, "
-        f"{', '.join(sorted(_day_text(d) for d in ours))} ici."
+    return FrenchText(
+        " Date de validation différente : {theirs} chez pass Culture, {ours} ici.",
+        theirs=", ".join(sorted(_day_text(d) for d in theirs)),
+        ours=", ".join(sorted(_day_text(d) for d in ours)),
     )
 
 

@@ -40,7 +40,7 @@ from pos_client.app.reconcile import (
 )
 from pos_client.app.reconcile_journal import lines_from_journal, lines_of_other_tills
 from pos_client.domain.formats import format_euros
-from pos_client.i18n import Translator
+from pos_client.i18n import FrenchText, Translator
 from pos_client.journal.migrations import JournalTooNewError, NotAJournalError
 from pos_client.journal.store import SqliteJournal
 from pos_client.ledger.connection import LedgerLink
@@ -280,12 +280,13 @@ class ReconcileDialog(QDialog):
         self.details.setRowCount(len(notable))
         for row, item in enumerate(notable):
             moment = "" if item.validated_at is None else item.validated_at.strftime("%d/%m/%Y %H:%M")
+            explanation = item.explanation  # French; its template and values in the window's language
             details = (
-                item.category.value,
+                tr(item.category.value),
                 item.token or "-",
                 moment,
                 f"{format_euros(item.difference_cents)}" if item.compared else "",
-                item.explanation,
+                explanation.render(tr) if isinstance(explanation, FrenchText) else explanation,
             )
             for column, text in enumerate(details):
                 self.details.setItem(row, column, _cell(text))
