@@ -42,6 +42,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSize
 
 from pos_client.domain.scan import ScanSource, SourceState, SourceStatus
 from pos_client.host_os import CameraBackend, camera_backends, current_host_os
+from pos_client.i18n import Translator
 from pos_client.scanner.webcam import Quad
 from pos_client.scanner.webcam_source import (
     CameraDevice,
@@ -146,10 +147,13 @@ class CameraPanel(QWidget):
         cameras: CameraLister = qt_cameras,
         pyzbar_installed: Callable[[], bool] = pyzbar_available,
         bridge: ScanBridge | None = None,
+        tr: Translator | None = None,
     ) -> None:
         """``bridge``: the window's scan bridge, which then carries the camera's scans and statuses
-        like every other source's (without one, the panel's own ``scanned``/``status_changed``)."""
+        like every other source's (without one, the panel's own ``scanned``/``status_changed``).
+        ``tr``: the window's translator (the camera's French texts, hints and states included)."""
         super().__init__(parent)
+        self._tr = tr or Translator()
         self.setObjectName("camera_panel")
         self._bridge = bridge
         self._settings = settings
@@ -165,18 +169,18 @@ class CameraPanel(QWidget):
 
         self.picker = QComboBox()
         self.picker.setObjectName("camera_picker")
-        self.picker.setAccessibleName("Caméra")
-        self.toggle = QPushButton(BUTTON_ON)
+        self.picker.setAccessibleName(self._tr("Caméra"))
+        self.toggle = QPushButton(self._tr(BUTTON_ON))
         self.toggle.setObjectName("camera_toggle")
         self.toggle.setCheckable(True)
         self.decoder = QComboBox()
         self.decoder.setObjectName("camera_decoder")
-        self.decoder.setAccessibleName("Décodeur")
+        self.decoder.setAccessibleName(self._tr("Décodeur"))
         pyzbar_ok = pyzbar_installed()
         decoders = QStandardItemModel(self.decoder)
         for value, name in DECODER_NAMES.items():
             usable = value != "pyzbar" or pyzbar_ok
-            item = QStandardItem(name if usable else TEXT_NOT_INSTALLED.format(name=name))
+            item = QStandardItem(name if usable else self._tr(TEXT_NOT_INSTALLED, name=name))
             item.setData(value, Qt.ItemDataRole.UserRole)
             item.setEnabled(usable)  # listed, so the cashier knows it exists, but not selectable
             decoders.appendRow(item)
@@ -186,11 +190,12 @@ class CameraPanel(QWidget):
         self.decoder.setCurrentIndex(max(self.decoder.findData(shown), 0))
         self.backend = QComboBox()
         self.backend.setObjectName("camera_backend")
-        self.backend.setAccessibleName("Pilote vidéo")
+        self.backend.setAccessibleName(self._tr("Pilote vidéo"))
         for value in _backend_values(settings.backend):
-            self.backend.addItem(BACKEND_AUTO if value == CameraBackend.AUTO.value else value, value)
+            shown = self._tr(BACKEND_AUTO) if value == CameraBackend.AUTO.value else value
+            self.backend.addItem(shown, value)
         self.backend.setCurrentIndex(max(self.backend.findData(settings.backend or "auto"), 0))
-        self.preview = QLabel(TEXT_OFF)
+        self.preview = QLabel(self._tr(TEXT_OFF))
         self.preview.setObjectName("camera_preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(_PREVIEW_SIZE)
@@ -202,7 +207,7 @@ class CameraPanel(QWidget):
         self.hint.setObjectName("camera_hint")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #b35900; font-weight: bold;")
-        self.state = QLabel(TEXT_OFF)
+        self.state = QLabel(self._tr(TEXT_OFF))
         self.state.setObjectName("camera_state")
         self.state.setWordWrap(True)
 
@@ -210,9 +215,9 @@ class CameraPanel(QWidget):
         top.addWidget(self.picker, 1)
         top.addWidget(self.toggle)
         options = QHBoxLayout()
-        options.addWidget(QLabel(LABEL_DECODER))
+        options.addWidget(QLabel(self._tr(LABEL_DECODER)))
         options.addWidget(self.decoder, 1)
-        options.addWidget(QLabel(LABEL_BACKEND))
+        options.addWidget(QLabel(self._tr(LABEL_BACKEND)))
         options.addWidget(self.backend, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -255,7 +260,7 @@ class CameraPanel(QWidget):
         for choice in choices:
             self.picker.addItem(choice.name, choice)
         if not choices:
-            self.picker.addItem(TEXT_NO_CAMERA_LISTED, None)
+            self.picker.addItem(self._tr(TEXT_NO_CAMERA_LISTED), None)
         row = self._row_of(current) if isinstance(current, CameraChoice) else None
         if row is None:
             row = self._saved_row()
@@ -328,15 +333,15 @@ class CameraPanel(QWidget):
         return self._source is not None
 
     def _on_toggled(self, on: bool) -> None:
-        self.toggle.setText(BUTTON_OFF if on else BUTTON_ON)
+        self.toggle.setText(self._tr(BUTTON_OFF if on else BUTTON_ON))
         if on:
             self._start_source()
         else:
             self._stop_source()
             self.preview.clear()
-            self.preview.setText(TEXT_OFF)
+            self.preview.setText(self._tr(TEXT_OFF))
             self.hint.clear()
-            self.state.setText(TEXT_OFF)
+            self.state.setText(self._tr(TEXT_OFF))
 
     def _restart_source(self) -> None:
         """Apply a new camera, decoder or backend to a running camera."""
@@ -408,7 +413,7 @@ class CameraPanel(QWidget):
                 room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
         )
-        self.hint.setText(preview.hint)
+        self.hint.setText(self._tr(preview.hint) if preview.hint else "")
 
     @staticmethod
     def _render(preview: PreviewFrame) -> QPixmap:
@@ -432,12 +437,12 @@ class CameraPanel(QWidget):
         if self._source is None or status.source_id != self._source.source_id:
             return  # late news from a camera switched off or replaced
         if status.state is SourceState.CONNECTED:
-            self.state.setText(TEXT_READY)
+            self.state.setText(self._tr(TEXT_READY))
         elif status.message:
-            self.state.setText(status.message)
+            self.state.setText(self._tr(status.message))
         if status.state in (SourceState.ERROR, SourceState.DISCONNECTED):
             self.preview.clear()
-            self.preview.setText(status.message)
+            self.preview.setText(self._tr(status.message) if status.message else "")
             self.hint.clear()
 
 

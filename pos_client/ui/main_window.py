@@ -601,7 +601,7 @@ class MainWindow(QMainWindow):
     def _make_camera_panel(self, settings: WebcamSettings) -> None:
         from pos_client.ui.camera_panel import CameraPanel
 
-        panel = CameraPanel(settings, bridge=self.bridge)
+        panel = CameraPanel(settings, bridge=self.bridge, tr=self.tr_)
         # A long camera name (or a video file's path) must not widen the panel past 1024 px.
         panel.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         panel.picker.setMinimumContentsLength(12)

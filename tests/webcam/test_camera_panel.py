@@ -12,11 +12,13 @@ import pytest
 from counter_fakes import FakeApi, LiveClock, RecordingJournal
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from pos_client import host_os
 from pos_client.app.context import AppContext, save_webcam_settings
 from pos_client.domain.scan import RawScan, ScanSource, SourceState, SourceStatus
+from pos_client.i18n import Translator
 from pos_client.paths import AppPaths
 from pos_client.scanner.null_source import NullSource
 from pos_client.scanner.webcam_source import MSG_BUSY, MSG_NO_CAMERA, CameraDevice
@@ -47,6 +49,7 @@ def make_panel(
     cameras: Sequence[tuple[str, bytes]] = (),
     pyzbar_installed: bool = False,
     source_factory: SourceFactory | None = None,
+    language: str = "fr",
 ) -> CameraPanel:
     """A panel listing ``cameras`` as Qt would (name, id)."""
     listed = list(cameras)
@@ -55,6 +58,7 @@ def make_panel(
         source_factory=source_factory,
         cameras=lambda: listed,
         pyzbar_installed=lambda: pyzbar_installed,
+        tr=Translator(language),
     )
     qtbot.addWidget(panel)
     panel.show()
@@ -105,6 +109,20 @@ def test_a_missing_camera_is_said_plainly(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.waitUntil(lambda: any(s.state is SourceState.ERROR for s in statuses), timeout=5000)
         qtbot.waitUntil(lambda: panel.state.text() == MSG_NO_CAMERA, timeout=2000)
         assert panel.preview.text() == MSG_NO_CAMERA
+    finally:
+        panel.shutdown()
+
+
+def test_an_english_window_has_an_english_camera_panel(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = make_panel(qtbot, str(tmp_path / "nowhere.avi"), language="en")
+    try:
+        assert panel.toggle.text() == "Turn the camera on" and panel.state.text() == "Camera off."
+        labels = {label.text() for label in panel.findChildren(QLabel)}
+        assert {"Decoder:", "Driver:"} <= labels
+        panel.set_on(True)
+        english = "No camera found: plug in a webcam (trying again automatically)."
+        qtbot.waitUntil(lambda: panel.state.text() == english, timeout=5000)
+        assert panel.toggle.text() == "Turn the camera off" and panel.preview.text() == english
     finally:
         panel.shutdown()
 
