@@ -183,6 +183,22 @@ def capture_variant(app: object, out: Path, language: str, width: int, height: i
         settle(State.ID_CHECK)  # the camera read the phone's code
         shoot("12-camera-open")
         window.show_camera(False)
+        # A book's barcode from a US scanner on an AZERTY PC: named for what it is.
+        window.counter.dismiss()
+        window.on_scan(RawScan('çè"éàçà&"é(-è', Transport.KEYBOARD, "keyboard", physical_text="9782070612758"))
+        settle(State.INVALID_CODE)
+        shoot("19-book-barcode")
+        # The lookup under way (a slow answer): « Recherche… » and what the cashier may do meanwhile.
+        backend.emulator.control.inject_fault(
+            Fault(FaultKind.LATENCY, latency_s=3.0, method="GET", path_contains="/token/")
+        )
+        scan(tokens["book_2"])
+        settle(State.LOOKING_UP)
+        pump(0.5)
+        shoot("20-looking-up")
+        settle(State.ID_CHECK)
+        backend.emulator.control.clear_faults()
+        window.counter.dismiss()
         _truth_screens(window, backend, tokens, scan, settle, shoot, app)
     return 0
 

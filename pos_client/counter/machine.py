@@ -193,7 +193,7 @@ class Counter:
             if self.state in BUSY_STATES or self.state in (State.ID_CHECK, State.CONFIRM_CANCEL):
                 log.info("unreadable scan ignored while a booking is on screen")
                 # Said, never silent: the card stays, the notice tells why nothing happened.
-                notice = msg.IGNORED_ON_CARD(reason=read.message).render(self._tr)
+                notice = msg.IGNORED_ON_CARD(reason=msg.said(read.message)).render(self._tr)
                 self._view = replace(self._view, notice=notice, serial=self._view.serial + 1, sound=None)
                 self._on_view(self._view)
                 return
@@ -201,14 +201,14 @@ class Counter:
                 State.INVALID_CODE,
                 Tone.ERROR,
                 msg.NOT_A_CONTREMARQUE if read.reason in _READ_BUT_OTHER else msg.UNREADABLE,
-                Text("{reason}", {"reason": read.message}),
+                msg.said(read.message),
                 actions=frozenset({Action.DISMISS}),
                 sound=Sound.ERROR,
             )
             return
         token = read.token
         if read.repair_advice:
-            self._notice = Text("{advice}", {"advice": read.repair_advice})
+            self._notice = msg.said(read.repair_advice)
         repeat = self.repeats.is_repeat(token, raw.transport, now)
         if repeat or self._already_shown(token):
             return

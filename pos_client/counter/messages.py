@@ -46,6 +46,7 @@ from pos_client.domain.outcomes import (
     ValidationReverted,
     WrongServerAddress,
 )
+from pos_client.i18n import FrenchText
 
 __all__ = [
     "CANCEL_CONFIRMATION_WORD",
@@ -85,6 +86,15 @@ class Text:
         }
         template = translate(self.template) if self.template != "{a}{b}" else self.template
         return template.format(**values) if values else template
+
+
+def said(text: str) -> Text:
+    """A French text from another room (the reader's rejections and layout advice) as a catalogue
+    text: a ``FrenchText`` keeps its template and values, a plain one is its own template."""
+    if isinstance(text, FrenchText):
+        values = {k: said(v) if isinstance(v, FrenchText) else v for k, v in text.values.items()}
+        return Text(text.template, values)
+    return Text(text)
 
 
 CATALOGUE: list[str] = []

@@ -38,6 +38,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from pos_client.i18n import FrenchText
+
 __all__ = [
     "ALL_REPAIRS",
     "CAPS_LOCK_ONLY",
@@ -316,21 +318,24 @@ def _inverse_table(scanner: KeyboardLayout, host: KeyboardLayout, caps_lock: boo
     return {ord(garbled): char for garbled, char in inverse.items() if garbled != char}
 
 
-def _advice(scanner: KeyboardLayout, host: KeyboardLayout, caps_lock: bool) -> str:
+ADVICE_CAPS_LOCK = (
+    "Le verrouillage des majuscules (Caps Lock) est activé : le code a été corrigé "
+    "automatiquement, mais désactivez-le."
+)
+ADVICE_LAYOUT = (
+    "La douchette est réglée en clavier « {scanner} » alors que l'ordinateur est en « {host} » : le "
+    "code a été corrigé automatiquement. Pour éviter toute erreur, réglez la douchette sur « {host} » "
+    "(codes de réglage dans son manuel) ou passez-la en mode série USB (port COM)."
+)
+ADVICE_LAYOUT_AND_CAPS_LOCK = ADVICE_LAYOUT + " Désactivez aussi le verrouillage des majuscules (Caps Lock)."
+
+
+def _advice(scanner: KeyboardLayout, host: KeyboardLayout, caps_lock: bool) -> FrenchText:
+    # A FrenchText: the French advice itself, and its template for the window's language.
     if scanner.layout_id == host.layout_id:
-        return (
-            "Le verrouillage des majuscules (Caps Lock) est activé : le code a été corrigé "
-            "automatiquement, mais désactivez-le."
-        )
-    advice = (
-        f"La douchette est réglée en clavier « {scanner.label} » alors que l'ordinateur est en "
-        f"« {host.label} » : le code a été corrigé automatiquement. Pour éviter toute erreur, "
-        f"réglez la douchette sur « {host.label} » (codes de réglage dans son manuel) ou passez-la "
-        "en mode série USB (port COM)."
-    )
-    if caps_lock:
-        advice += " Désactivez aussi le verrouillage des majuscules (Caps Lock)."
-    return advice
+        return FrenchText(ADVICE_CAPS_LOCK)
+    template = ADVICE_LAYOUT_AND_CAPS_LOCK if caps_lock else ADVICE_LAYOUT
+    return FrenchText(template, scanner=FrenchText(scanner.label), host=FrenchText(host.label))
 
 
 def _build_repairs() -> tuple[LayoutRepair, ...]:

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from pos_client.counter.view import Action, State, Tone
 from pos_client.domain.scan import RawScan, Transport
 from pos_client.scanner.payload import Rejection, RejectionReason, read_scan
+from pos_client.settings import Settings
 from pos_client.ui.look import TOUCH_MIN_PX
 from pos_client.ui.main_window import MainWindow
 from pos_client.ui.scanner_test_window import ScannerTestWindow
@@ -407,3 +408,28 @@ def test_a_key_pressed_while_the_booking_is_looked_up_says_to_press_again(
     assert window.counter.state is State.LOOKING_UP  # the answer comes back through the event loop
     _alt(qtbot, window, Qt.Key.Key_I)
     assert "appuyez de nouveau" in window.code_field.error.text()
+
+
+# ----------------------------------------------------------------------------- the reader's words in English
+def test_an_english_window_explains_a_book_barcode_in_english(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
+) -> None:
+    settings = Settings(till_name="t").with_values(ui={"language": "en", "sound_enabled": False})
+    window = make_window(*fake_backend, settings=settings)
+    window.on_scan(RawScan(ISBN_ON_AZERTY, Transport.KEYBOARD, "keyboard", physical_text=ISBN))
+    view = window.counter.view
+    assert view.state is State.INVALID_CODE
+    assert view.detail.startswith("This is the barcode of a book or a product, not a booking code.")
+
+
+def test_an_english_window_gives_the_layout_advice_in_english(
+    qtbot: QtBot, make_window: WindowFactory, fake_backend: tuple[FakeApi, RecordingJournal]
+) -> None:
+    settings = Settings(till_name="t").with_values(ui={"language": "en", "sound_enabled": False})
+    window = make_window(*fake_backend, settings=settings)
+    # A US scanner on a French AZERTY PC: repaired, and the cashier told why, in the window's language.
+    window.on_scan(RawScan("PQSSCULTUREMv\"mTOKENM\"(éUZ'", Transport.SERIAL, "serial:test"))
+    qtbot.waitUntil(lambda: window.counter.state is State.ID_CHECK, timeout=5000)
+    notice = window.status_area.notice.text()
+    expected = "The scanner is set to the « US QWERTY » keyboard while the computer uses « French AZERTY"
+    assert expected in notice
