@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QBoxLayout, QHBoxLayout, QPushButton, QWidget
 
 from pos_client.counter.view import Action
 from pos_client.ui.look import button_role, style_button
@@ -57,8 +57,16 @@ class ActionBar(QObject):
         super().__init__(window)
         self.buttons: dict[Action, QPushButton] = {}
         self._last_click: tuple[Action, float] | None = None
-        self.layout = QHBoxLayout()
+        # Two rows side by side on a wide screen, one above the other on a narrow one (``set_narrow``):
+        # the steps forward and *Fermer*, then the destructive actions apart.
+        self.layout = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.layout.setSpacing(8)
+        forward, apart = QHBoxLayout(), QHBoxLayout()
+        forward.setSpacing(8)
+        apart.setSpacing(8)
+        self.layout.addLayout(forward, 1)
+        self.layout.addLayout(apart)
+        row = forward
         for action, label, key in ACTION_BUTTONS:
             button = QPushButton(tr(label))
             button.setObjectName(f"action_{action.value}")
@@ -67,11 +75,20 @@ class ActionBar(QObject):
             button.clicked.connect(lambda _checked=False, a=action: self._on_click(a))
             self.buttons[action] = button
             if action is Action.REVERT:
-                self.layout.addStretch(1)  # destructive actions apart, far right
-            self.layout.addWidget(button)
+                forward.addStretch(1)  # destructive actions apart, far right
+                apart.addStretch(1)
+                row = apart
+            row.addWidget(button)
             if key:
                 shortcut = QShortcut(QKeySequence(key), window)
                 shortcut.activated.connect(lambda a=action, k=key: self.key_pressed.emit(a, k))
+
+    def set_narrow(self, narrow: bool) -> None:
+        """An 800 px window: the destructive actions go to a row of their own, below, so that no
+        label is cut."""
+        self.layout.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
 
     def show_only(self, offered: frozenset[Action]) -> None:
         for action, button in self.buttons.items():

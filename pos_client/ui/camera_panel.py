@@ -71,6 +71,8 @@ BACKEND_AUTO = "automatique"
 _READ_COLOUR = QColor(0, 200, 80)
 _UNREAD_COLOUR = QColor(255, 150, 0)
 _PREVIEW_SIZE = QSize(384, 216)  # 16:9; small enough for the till's 1024 px with the dock open
+_COMPACT_PREVIEW_SIZE = QSize(240, 135)  # an 800 px screen: the card keeps about 520 px
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (QWIDGETSIZE_MAX is not exported by PySide6)
 
 
 class CameraChoice:
@@ -214,7 +216,9 @@ class CameraPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
         top.addWidget(self.toggle)
-        options = QHBoxLayout()
+        self.options = QWidget()  # decoder and driver: hidden on a narrow screen (``set_compact``)
+        options = QHBoxLayout(self.options)
+        options.setContentsMargins(0, 0, 0, 0)
         options.addWidget(QLabel(self._tr(LABEL_DECODER)))
         options.addWidget(self.decoder, 1)
         options.addWidget(QLabel(self._tr(LABEL_BACKEND)))
@@ -224,7 +228,7 @@ class CameraPanel(QWidget):
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.hint)
         layout.addWidget(self.state)
-        layout.addLayout(options)
+        layout.addWidget(self.options)
 
         self._media_devices = QMediaDevices(self)
         self._media_devices.videoInputsChanged.connect(self.refresh_cameras)
@@ -237,6 +241,13 @@ class CameraPanel(QWidget):
         if bridge is not None:
             bridge.status_changed.connect(self._show_status)
         self.refresh_cameras()
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow window (800 px): a smaller preview and no decoder/driver row (they stay in the
+        settings), so the card beside it keeps its width."""
+        self.options.setVisible(not compact)
+        self.preview.setMinimumSize(_COMPACT_PREVIEW_SIZE if compact else _PREVIEW_SIZE)
+        self.setMaximumWidth(_COMPACT_PREVIEW_SIZE.width() + 24 if compact else QWIDGETSIZE_MAX)
 
     @property
     def settings(self) -> WebcamSettings:

@@ -379,6 +379,13 @@ class MainWindow(QMainWindow):
         narrow = self.width() < NARROW_WIDTH_PX
         self._middle.setStretch(1, 1 if narrow else 2)
         self.history.set_narrow(narrow)
+        camera_shown = self.camera_dock is not None and self.camera_dock.isVisibleTo(self)
+        # With the camera open on an 800 px screen the card needs the history's room too.
+        self.history.setVisible(not (narrow and camera_shown))
+        if self.camera_panel is not None:
+            self.camera_panel.set_compact(narrow)
+        # Beside the camera on an 800 px screen the card is about 520 px wide: two rows of buttons.
+        self.action_bar.set_narrow(narrow and camera_shown)
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt's name
         super().showEvent(event)
@@ -593,6 +600,7 @@ class MainWindow(QMainWindow):
         assert self.camera_panel is not None and self.camera_dock is not None
         self.camera_dock.setVisible(shown)
         self.history.set_compact(shown)
+        self._fit_width()
         self.camera_panel.set_on(shown)
         if self.camera_button.isChecked() != shown:
             self.camera_button.setChecked(shown)

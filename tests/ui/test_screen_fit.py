@@ -179,3 +179,27 @@ def test_a_narrow_window_gives_the_card_the_historys_room(qtbot: QtBot, tmp_path
         window.resize(1024, 600)
         qtbot.waitUntil(lambda: window.width() == 1024, timeout=3000)
         assert not table.isColumnHidden(2)  # back to the whole table
+
+
+# ----------------------------------------------------------------------------- camera on a narrow screen
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_with_the_camera_open_at_800x600_the_card_and_its_buttons_fit(
+    qtbot: QtBot, tmp_path: Path, language: str
+) -> None:
+    with shown_till(qtbot, tmp_path, (800, 600), language) as window:
+        window.show_camera(True)
+        card(qtbot, window)
+        QApplication.processEvents()
+        assert window.camera_dock is not None and window.camera_dock.isVisible()
+        assert not window.history.isVisible()  # the card takes the history's room
+        assert window.camera_dock.width() <= 300
+        cut = [
+            button.text()
+            for button in window.action_bar.buttons.values()
+            if button.isVisible()
+            and button.fontMetrics().horizontalAdvance(button.text()) > button.contentsRect().width()
+        ]
+        assert cut == []
+        window.show_camera(False)
+        QApplication.processEvents()
+        assert window.history.isVisible()
