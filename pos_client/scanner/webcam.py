@@ -36,6 +36,7 @@ pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when ask
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -496,7 +497,15 @@ def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], run: _R
     def read(variant: str) -> list[DecodedCode]:
         image, binarizer = ROI_VARIANTS[variant](crop, scale)
         barcodes = zxingcpp.read_barcodes(image, formats=qr_formats(), try_invert=invert, binarizer=binarizer)
-        return [DecodedCode(b.text, back(_quad_of(b.position)), Stage.ROI, variant) for b in barcodes]
+        # A variant may work on a smaller copy (defocus: at half size): its positions are scaled
+        # back to the crop's (they were not: a defocused code was outlined at half its size, off
+        # to one side, and the next frames looked for it there).
+        f = crop.shape[1] / image.shape[1]
+        quads = [tuple((x * f, y * f) for x, y in _quad_of(b.position)) for b in barcodes]
+        return [
+            DecodedCode(b.text, back((q[0], q[1], q[2], q[3])), Stage.ROI, variant)
+            for b, q in zip(barcodes, quads, strict=True)
+        ]
 
     for variant in variants:
         codes = run.try_variant(variant, lambda variant=variant: read(variant))  # type: ignore[misc]
@@ -519,8 +528,10 @@ def _deblur_square(grey: GreyImage, regions: Sequence[Quad]) -> _Square | None:
     if regions:
         # The median of the regions' centres: the code seen on several frames, not one odd
         # detection (the deconvolution reads less when the square is off by 10 px).
-        centres = np.array([_centre(q) for q in regions])
-        cx, cy = (float(v) for v in np.median(centres, axis=0))
+        # (statistics, not numpy: numpy's median imports numpy.ma on its first call, 16 ms, which
+        # cost the first blurred code seen its frame.)
+        centres = [_centre(q) for q in regions]
+        cx, cy = statistics.median(c[0] for c in centres), statistics.median(c[1] for c in centres)
     else:
         cx, cy = busiest_point(grey, side)
     x0 = int(min(max(cx - side / 2, 0), width - side))

@@ -29,7 +29,7 @@ ROI_TARGET_PX = 220.0
 # corpus (diagonal smears the least), half the codeless frames pass 6.5 too (their deconvolution
 # finds nothing: a QR code's checksums don't appear from noise).
 DEBLUR_LENGTHS_PX = (4.0, 40.0)
-_DEFOCUS_SIGMA_MODULES = 0.5  # the Gaussian blur the "defocus" ROI variant undoes, in modules
+_DEFOCUS_SIGMA_MODULES = 0.55  # the Gaussian blur the "defocus" ROI variant undoes, in modules
 _DEFOCUS_MAX_PX = 256  # wider crops are deconvolved at half size
 _LEVEL_MIN_SPAN = 24.0  # below this local range (grey levels) a region is flat: not stretched into noise
 _DEBLUR_PEAK_SIGMAS = 6.5
