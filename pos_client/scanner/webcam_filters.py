@@ -91,7 +91,7 @@ def estimate_motion_blur(square: GreyImage) -> tuple[float, float] | None:
     spectrum = cv2.dft(image * window, flags=cv2.DFT_COMPLEX_OUTPUT)
     log_magnitude = cv2.log(cv2.magnitude(spectrum[..., 0], spectrum[..., 1]) + 1e-3)
     # The log spectrum is real and even: its forward transform is real, and equals the cepstrum.
-    cepstrum = cv2.dft(log_magnitude, flags=cv2.DFT_COMPLEX_OUTPUT)[..., 0]
+    cepstrum = np.asarray(cv2.dft(log_magnitude, flags=cv2.DFT_COMPLEX_OUTPUT)[..., 0], dtype=np.float32)
     values = cepstrum[rows % side, cols % side]
     best = int(np.argmin(values))
     spread = float(values.std())
@@ -101,7 +101,9 @@ def estimate_motion_blur(square: GreyImage) -> tuple[float, float] | None:
     return float(np.hypot(dx, dy)), float(np.degrees(np.arctan2(dy, dx)))
 
 
-def _subpixel_peak(cepstrum: npt.NDArray[np.float32], row: int, col: int, level: float) -> tuple[float, float]:
+def _subpixel_peak(
+    cepstrum: npt.NDArray[np.float32], row: int, col: int, level: float
+) -> tuple[float, float]:
     """The negative peak's position to a fraction of a pixel: the centroid of its 3x3 cells' depth
     under the ring's mean level. A smear's end rarely falls on a whole pixel, and the nearest
     cell can be 0.5 px and 1-2 degrees off, which the deconvolution is sensitive to (measured: a
