@@ -10,7 +10,8 @@ a located code is unread), in ``RESCUES`` order unless ``DecoderOptions.first`` 
 (gains and costs: ``bench/bench_webcam.py``, ``docs/webcam.md``; filters: ``webcam_filters``):
 
 1. ``full``: zxing-cpp on the whole grey frame (QR only, inverted codes too), also returning the
-   codes it located but could not decode.
+   codes it located but could not decode; then, on a frame with a saturated area, ``glare``: the
+   frame at half size binarised against its local mean (a reflection's faint dark modules).
 2. ``cleaned``: the frame at half size (averaging out the screen's moiré and the noise),
    contrast stretched when dim.
 3. ``roi``: each code located but unread (and each region hinted by the capture loop) cut out,
@@ -298,7 +299,7 @@ class _Run:
         elif step == "cleaned":
             self._timed(step, lambda: _read_cleaned(self.half(), self.found, self.located, invert))
         elif step == "glare":
-            self._timed(step, lambda: _read_glare(self.half(), self.found, self.located, invert))
+            self._timed(step, lambda: _read_glare(self.half(), self.found, invert))
         else:
             self._timed(step, lambda: _read_upscaled_centre(grey, self.found, self.located, invert))
 
@@ -392,11 +393,17 @@ def _read_into(
     invert: bool = True,
     downscale: bool = True,
     scale: float = 1.0,
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
 ) -> None:
     """zxing-cpp on ``grey`` (``scale`` times the frame's size): codes read into ``found``, codes
     located but unread into ``located``, in frame pixels."""
     for barcode in zxingcpp.read_barcodes(
-        grey, formats=qr_formats(), try_invert=invert, try_downscale=downscale, return_errors=True
+        grey,
+        formats=qr_formats(),
+        try_invert=invert,
+        try_downscale=downscale,
+        return_errors=True,
+        binarizer=binarizer,
     ):
         q = tuple((x / scale, y / scale) for x, y in _quad_of(barcode.position))
         quad: Quad = (q[0], q[1], q[2], q[3])
@@ -414,21 +421,12 @@ def _read_cleaned(half: GreyImage, found: dict[str, DecodedCode], located: list[
     _read_into(_stretched(half), Stage.CLEANED, found, located, invert, downscale=False, scale=0.5)
 
 
-def _read_glare(half: GreyImage, found: dict[str, DecodedCode], located: list[Quad], invert: bool) -> None:
+def _read_glare(half: GreyImage, found: dict[str, DecodedCode], invert: bool) -> None:
     """The frame at half size binarised against its local mean (``glare_binarised``): the dark
     modules a reflection lifted to a few grey levels under white, which zxing-cpp's own binarizer
     takes for white, read as dark."""
-    binary = glare_binarised(half)
-    for barcode in zxingcpp.read_barcodes(
-        binary,
-        formats=qr_formats(),
-        try_invert=invert,
-        try_downscale=False,
-        binarizer=zxingcpp.Binarizer.FixedThreshold,
-    ):
-        if barcode.valid:
-            q = tuple((x * 2, y * 2) for x, y in _quad_of(barcode.position))
-            found.setdefault(barcode.text, DecodedCode(barcode.text, (q[0], q[1], q[2], q[3]), Stage.GLARE))
+    fixed = zxingcpp.Binarizer.FixedThreshold
+    _read_into(glare_binarised(half), Stage.GLARE, found, [], invert, False, 0.5, fixed)
 
 
 def _stretched(grey: GreyImage) -> GreyImage:
