@@ -202,7 +202,7 @@ def analyse_frame(
     where the capture loop saw a code recently, in frame pixels)."""
     run = _Run(to_grey(frame), roi_hints, options)
     run.full_pass()
-    # The glare rescue first, always: it costs ~1 ms, and only on frames with a reflection.
+    # The glare rescue first, always: ~2 ms, and only on frames with a saturated area.
     first = ("glare", *options.first)
     for step in dict.fromkeys((*first, *RESCUES)):
         run.rescue(step)
@@ -218,7 +218,7 @@ class _StepCosts:
     _SQUARE = 320 * 320  # the deblur steps work on a square of the frame
     _SEEDS: ClassVar[dict[str, tuple[float, int]]] = {
         "cleaned": (1.2, _FRAME),
-        "glare": (1.0, _FRAME),
+        "glare": (2.0, _FRAME),
         "deblur_estimate": (2.8, _SQUARE),
         "deblur": (3.0, _SQUARE),
         "upscaled": (3.0, _FRAME),
