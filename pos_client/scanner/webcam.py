@@ -218,7 +218,8 @@ class _StepCosts:
     _SQUARE = 320 * 320  # the deblur steps work on a square of the frame
     _SEEDS: ClassVar[dict[str, tuple[float, int]]] = {
         "cleaned": (1.2, _FRAME),
-        "glare": (2.0, _FRAME),
+        # Measured at ~2 ms once learnt; a 2 ms seed was tried (docs/webcam.md, third pass).
+        "glare": (1.0, _FRAME),
         "deblur_estimate": (2.8, _SQUARE),
         "deblur": (3.0, _SQUARE),
         "upscaled": (3.0, _FRAME),
