@@ -10,7 +10,8 @@ a located code is unread), in ``RESCUES`` order unless ``DecoderOptions.first`` 
 (gains and costs: ``bench/bench_webcam.py``, ``docs/webcam.md``; filters: ``webcam_filters``):
 
 1. ``full``: zxing-cpp on the whole grey frame (QR only, inverted codes too), also returning the
-   codes it located but could not decode.
+   codes it located but could not decode; then, on a frame with a saturated area, ``glare``: the
+   frame at half size binarised against its local mean (a reflection's faint dark modules).
 2. ``cleaned``: the frame at half size (averaging out the screen's moiré and the noise),
    contrast stretched when dim.
 3. ``roi``: each code located but unread (and each region hinted by the capture loop) cut out,
@@ -36,6 +37,7 @@ pyzbar is an optional second decoder (``PyzbarDecoder``), imported only when ask
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ from pos_client.scanner.webcam_filters import (
     ROI_VARIANTS,
     busiest_point,
     estimate_motion_blur,
+    glare_binarised,
+    has_glare,
     wiener_deblur,
 )
 
@@ -104,6 +108,7 @@ class Stage(StrEnum):
     UPSCALED = "upscaled"
     ROI = "roi"
     DEBLUR = "deblur"
+    GLARE = "glare"  # the frame binarised by local mean, for a reflection's faint modules
     FUSED = "fused"  # several frames fused against glare (webcam_fusion.GlareFusion)
     PYZBAR = "pyzbar"
 
@@ -169,9 +174,11 @@ class DecoderOptions:
     # ``FrameAnalysis.blur``): the deblur rescue deconvolves with it instead of measuring again,
     # so that measuring (~3 ms) and deconvolving (~5 ms) fit in two frames' budgets.
     known_blur: tuple[float, float] | None = None
+    # The single-frame glare rescue, on frames with a saturated area (``webcam_filters.glare_binarised``).
+    glare_rescue: bool = True
 
 
-RESCUES = ("cleaned", "roi", "deblur", "upscaled")
+RESCUES = ("glare", "cleaned", "roi", "deblur", "upscaled")
 
 
 DEFAULT_OPTIONS = DecoderOptions()
@@ -195,7 +202,9 @@ def analyse_frame(
     where the capture loop saw a code recently, in frame pixels)."""
     run = _Run(to_grey(frame), roi_hints, options)
     run.full_pass()
-    for step in (*options.first, *(r for r in RESCUES if r not in options.first)):
+    # The glare rescue first, always: ~2 ms, and only on frames with a saturated area.
+    first = ("glare", *options.first)
+    for step in dict.fromkeys((*first, *RESCUES)):
         run.rescue(step)
     return run.result()
 
@@ -209,6 +218,8 @@ class _StepCosts:
     _SQUARE = 320 * 320  # the deblur steps work on a square of the frame
     _SEEDS: ClassVar[dict[str, tuple[float, int]]] = {
         "cleaned": (1.2, _FRAME),
+        # Measured at ~2 ms once learnt; a 2 ms seed was tried (docs/webcam.md, third pass).
+        "glare": (1.0, _FRAME),
         "deblur_estimate": (2.8, _SQUARE),
         "deblur": (3.0, _SQUARE),
         "upscaled": (3.0, _FRAME),
@@ -246,6 +257,13 @@ class _Run:
         self.located: list[Quad] = []
         self.skipped: list[str] = []
         self.blur: tuple[float, float] | None = None
+        self._half: GreyImage | None = None
+
+    def half(self) -> GreyImage:
+        """The frame at half size (2x2 pixels averaged), made once for the rescues that read it."""
+        if self._half is None:
+            self._half = _u8(cv2.resize(self.grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+        return self._half
 
     def full_pass(self) -> None:
         _read_into(self.grey, Stage.FULL, self.found, self.located, downscale=self.options.full_downscale)
@@ -275,10 +293,14 @@ class _Run:
             return
         if step == "deblur":
             self._deblur()
+        elif step == "glare" and not has_glare(grey):
+            return
         elif not self._affordable(step):
             self.skipped.append(step)
         elif step == "cleaned":
-            self._timed(step, lambda: _read_cleaned(grey, self.found, self.located, invert))
+            self._timed(step, lambda: _read_cleaned(self.half(), self.found, self.located, invert))
+        elif step == "glare":
+            self._timed(step, lambda: _read_glare(self.half(), self.found, invert))
         else:
             self._timed(step, lambda: _read_upscaled_centre(grey, self.found, self.located, invert))
 
@@ -328,7 +350,12 @@ class _Run:
         return FrameAnalysis(tuple(self.found.values()), unread, tuple(self.skipped), self.blur)
 
 
-_STEP_SWITCHES = {"cleaned": "cleaned_pass", "deblur": "deblur", "upscaled": "upscaled_centre"}
+_STEP_SWITCHES = {
+    "cleaned": "cleaned_pass",
+    "deblur": "deblur",
+    "upscaled": "upscaled_centre",
+    "glare": "glare_rescue",
+}
 
 
 def to_grey(frame: object) -> GreyImage:
@@ -367,11 +394,17 @@ def _read_into(
     invert: bool = True,
     downscale: bool = True,
     scale: float = 1.0,
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
 ) -> None:
     """zxing-cpp on ``grey`` (``scale`` times the frame's size): codes read into ``found``, codes
     located but unread into ``located``, in frame pixels."""
     for barcode in zxingcpp.read_barcodes(
-        grey, formats=qr_formats(), try_invert=invert, try_downscale=downscale, return_errors=True
+        grey,
+        formats=qr_formats(),
+        try_invert=invert,
+        try_downscale=downscale,
+        return_errors=True,
+        binarizer=binarizer,
     ):
         q = tuple((x / scale, y / scale) for x, y in _quad_of(barcode.position))
         quad: Quad = (q[0], q[1], q[2], q[3])
@@ -381,13 +414,20 @@ def _read_into(
             located.append(quad)
 
 
-def _read_cleaned(grey: GreyImage, found: dict[str, DecodedCode], located: list[Quad], invert: bool) -> None:
+def _read_cleaned(half: GreyImage, found: dict[str, DecodedCode], located: list[Quad], invert: bool) -> None:
     """The frame at half size (averaging 2x2 pixels takes out the screen's pixel grid and the
     sensor noise, as a 3x3 median did at full size, at a quarter of the cost), contrast stretched
     when dim. Measured on the streams and single frames: it reads the low light and moire codes
     the full-size cleaned pass read (moire 9 of 10 single frames instead of 10), in 1 ms, not 3-4."""
-    half = _u8(cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
     _read_into(_stretched(half), Stage.CLEANED, found, located, invert, downscale=False, scale=0.5)
+
+
+def _read_glare(half: GreyImage, found: dict[str, DecodedCode], invert: bool) -> None:
+    """The frame at half size binarised against its local mean (``glare_binarised``): the dark
+    modules a reflection lifted to a few grey levels under white, which zxing-cpp's own binarizer
+    takes for white, read as dark."""
+    fixed = zxingcpp.Binarizer.FixedThreshold
+    _read_into(glare_binarised(half), Stage.GLARE, found, [], invert, False, 0.5, fixed)
 
 
 def _stretched(grey: GreyImage) -> GreyImage:
@@ -456,7 +496,15 @@ def _rescue_region(grey: GreyImage, quad: Quad, variants: Sequence[str], run: _R
     def read(variant: str) -> list[DecodedCode]:
         image, binarizer = ROI_VARIANTS[variant](crop, scale)
         barcodes = zxingcpp.read_barcodes(image, formats=qr_formats(), try_invert=invert, binarizer=binarizer)
-        return [DecodedCode(b.text, back(_quad_of(b.position)), Stage.ROI, variant) for b in barcodes]
+        # A variant may work on a smaller copy (defocus: at half size): its positions are scaled
+        # back to the crop's (they were not: a defocused code was outlined at half its size, off
+        # to one side, and the next frames looked for it there).
+        f = crop.shape[1] / image.shape[1]
+        quads = [tuple((x * f, y * f) for x, y in _quad_of(b.position)) for b in barcodes]
+        return [
+            DecodedCode(b.text, back((q[0], q[1], q[2], q[3])), Stage.ROI, variant)
+            for b, q in zip(barcodes, quads, strict=True)
+        ]
 
     for variant in variants:
         codes = run.try_variant(variant, lambda variant=variant: read(variant))  # type: ignore[misc]
@@ -479,8 +527,10 @@ def _deblur_square(grey: GreyImage, regions: Sequence[Quad]) -> _Square | None:
     if regions:
         # The median of the regions' centres: the code seen on several frames, not one odd
         # detection (the deconvolution reads less when the square is off by 10 px).
-        centres = np.array([_centre(q) for q in regions])
-        cx, cy = (float(v) for v in np.median(centres, axis=0))
+        # (statistics, not numpy: numpy's median imports numpy.ma on its first call, 16 ms, which
+        # cost the first blurred code seen its frame.)
+        centres = [_centre(q) for q in regions]
+        cx, cy = statistics.median(c[0] for c in centres), statistics.median(c[1] for c in centres)
     else:
         cx, cy = busiest_point(grey, side)
     x0 = int(min(max(cx - side / 2, 0), width - side))

@@ -21,7 +21,9 @@ from pos_client.scanner.webcam_source import HINT_GLARE, WebcamSource, hint_for
 @pytest.fixture(scope="module")
 def blinded(corpus: ModuleType) -> tuple[Any, FrameAnalysis]:
     """A phone whose reflection hides part of its code: located, not read, its pixels clipped."""
-    for frame in corpus.generate_corpus(20, conditions=("glare",), seed=7):
+    # (Issue 17's glare rescue reads the first 20 such frames of the "glare" condition: this is a
+    # strong reflection of the "specular" condition, located on every frame of its video.)
+    for frame in corpus.generate_corpus(20, conditions=("specular",), seed=8):
         grey = to_grey(frame.image)
         found = analyse_frame(grey, options=DecoderOptions(budget_ms=0))
         if not found.codes and found.unread and hint_for(grey, found.unread[0]) == HINT_GLARE:
