@@ -185,7 +185,8 @@ def capture_variant(app: object, out: Path, language: str, width: int, height: i
         window.show_camera(False)
         # A book's barcode from a US scanner on an AZERTY PC: named for what it is.
         window.counter.dismiss()
-        window.on_scan(RawScan('çè"éàçà&"é(-è', Transport.KEYBOARD, "keyboard", physical_text="9782070612758"))
+        isbn_on_azerty = 'çè"éàçà&"é(-è'  # 9782070612758 typed by a US scanner on AZERTY
+        window.on_scan(RawScan(isbn_on_azerty, Transport.KEYBOARD, "keyboard", physical_text="9782070612758"))
         settle(State.INVALID_CODE)
         shoot("19-book-barcode")
         # The lookup under way (a slow answer): « Recherche… » and what the cashier may do meanwhile.
