@@ -75,7 +75,7 @@ def test_refusals_have_their_exit_code_and_say_why(
 def test_a_stalled_job_times_out(run: Runner, emulator: RunningEmulator, tmp_path: Path) -> None:
     settings = tmp_path / "config" / "settings.toml"
     settings.parent.mkdir(parents=True)
-    settings.write_text("[offer]\nwait_s = 0.0\n", encoding="utf-8")
+    settings.write_text("[offer]\nwait_s = 5.0  # the shortest wait the settings allow\n", encoding="utf-8")
     emulator.products.set_jobs(stalled=True)
     code, _, err = run("offer", "create", "--ean", VINYL, "--price", "10")
     assert code == Exit.TROUBLE and "n'est pas apparue" in err
