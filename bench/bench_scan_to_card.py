@@ -35,6 +35,10 @@ from typing import Any, ClassVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the private Xvfb of the X11 tests
+
+from x11_display import private_xvfb  # noqa: E402
+
 SPIN_S = 0.0008  # the sender busy-waits only this long before each key
 CHORD_MARK = "chord:"  # a line for the sender that is a key chord ("chord:Alt_L+i"), not a scan
 CARD_TOKENS = ("book", "duo_cinema", "museum_pass", "concert_category", "book_2", "concert_pit")
@@ -432,22 +436,10 @@ def run_under_xvfb(
     n: int, gap_ms: float, timeout_s: float = 300, script: str = __file__, emulator: str = "process"
 ) -> list[str]:
     """Start a private Xvfb, run the measurement in a child process there, return its table."""
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset", "-screen", "0", "1280x1024x24"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as announce:
-            number = announce.readline().strip()
-        if not number.isdigit():
-            raise RuntimeError(f"Xvfb did not start ({number!r})")
+    with private_xvfb("1280x1024") as display:
         env = {
             **os.environ,
-            "DISPLAY": f":{number}",
+            "DISPLAY": display,
             "QT_QPA_PLATFORM": "xcb",
             "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path]),
         }
@@ -460,15 +452,10 @@ def run_under_xvfb(
             timeout=timeout_s,
             check=False,
         )
-        sys.stderr.write(
-            "".join(line + "\n" for line in done.stderr.splitlines() if line.startswith("misread"))
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the measurement failed:\n{done.stderr[-3000:]}")
-        return [line for line in done.stdout.splitlines() if line.strip()]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    sys.stderr.write("".join(line + "\n" for line in done.stderr.splitlines() if line.startswith("misread")))
+    if done.returncode != 0:
+        raise RuntimeError(f"the measurement failed:\n{done.stderr[-3000:]}")
+    return [line for line in done.stdout.splitlines() if line.strip()]
 
 
 def main() -> int:

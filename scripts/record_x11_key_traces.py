@@ -26,25 +26,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests" / "scanners"
 sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(ROOT / "tests"))  # the private Xvfb of the X11 tests
 
 from us_scanner_keys import KEY_ENTER, US_PAYLOAD_KEYS  # noqa: E402
+from x11_display import private_xvfb  # noqa: E402
 
 OUTPUT = TESTS / "recorded_x11_traces.json"
 XKB_OFFSET = 8
-
-
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset", "-screen", "0", "800x600x24"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as announce:
-        number = announce.readline().strip()
-    return server, f":{number}"
 
 
 def run(display: str, *args: str) -> None:
@@ -68,7 +56,11 @@ def _dump(recorded: list[dict[str, Any]]) -> str:
 
 
 def main() -> int:
-    server, display = start_xvfb()
+    with private_xvfb("800x600") as display:
+        return record(display)
+
+
+def record(display: str) -> int:
     app: subprocess.Popen[str] | None = None
     try:
         run(display, "setxkbmap", "-display", display, "fr")
@@ -135,8 +127,6 @@ def main() -> int:
             app.stdin.write("quit\n")
             app.stdin.close()
             app.wait(timeout=10)
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

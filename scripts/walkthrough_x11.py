@@ -21,8 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))  # the private Xvfb of the X11 tests
 
 import bench_scan_to_card as scan_bench  # noqa: E402 - the XTEST scanner lives there
+from x11_display import private_xvfb  # noqa: E402
 
 SCAN = "PASSCULTURE:v3;TOKEN:{token}"
 
@@ -177,26 +179,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "walkthrough")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as announce:
-            display = ":" + announce.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            w = Walk(display, args.out, Path(tmp))
-            try:
-                walk(w)
-            finally:
-                w.close()
-    finally:
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
+    # The server resets between clients, as a kiosk's X server would (no -noreset).
+    with private_xvfb("1024x768", keep_keymap=False) as display, tempfile.TemporaryDirectory() as tmp:
+        w = Walk(display, args.out, Path(tmp))
+        try:
+            walk(w)
+        finally:
+            w.close()
     return 0
 
 

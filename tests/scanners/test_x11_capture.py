@@ -34,6 +34,7 @@ from us_scanner_keys import (
     PAYLOAD,
     US_PAYLOAD_KEYS,
 )
+from x11_display import private_xvfb
 
 pytestmark = [
     pytest.mark.x11,
@@ -50,36 +51,9 @@ XKB_OFFSET = 8  # X11 keycode = evdev code + 8
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    """A private Xvfb on a free display (-displayfd lets the server pick and tell).
-
-    -noreset: without it the server resets, keymap included, whenever its last client leaves,
-    so a ``setxkbmap`` run before the window opens would be undone.
-    """
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset", "-screen", "0", "800x600x24"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as announce:
-            ready = threading.Event()
-            number: list[str] = []
-
-            def read_number() -> None:
-                number.append(announce.readline().strip())
-                ready.set()
-
-            reader = threading.Thread(target=read_number, daemon=True)
-            reader.start()
-            assert ready.wait(15), "Xvfb did not start"
-        assert number and number[0].isdigit(), f"Xvfb said {number!r}"
-        yield f":{number[0]}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    """A private Xvfb, its keymap kept between clients (``setxkbmap`` runs before the window)."""
+    with private_xvfb("800x600") as display:
+        yield display
 
 
 def x11(display: str, *args: str, timeout: float = 30) -> None:

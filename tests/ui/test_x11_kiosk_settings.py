@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from x11_display import private_xvfb
 
 pytestmark = [
     pytest.mark.x11,
@@ -26,22 +27,8 @@ pytestmark = [
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset", "-screen", "0", "1024x768x24"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as announce:
-            number = announce.readline().strip()
-        assert number.isdigit(), f"Xvfb said {number!r}"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with private_xvfb("1024x768") as display:
+        yield display
 
 
 def _xdotool(display: str, *args: str) -> str:

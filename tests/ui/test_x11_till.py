@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from x11_display import private_xvfb
 
 pytestmark = [
     pytest.mark.x11,
@@ -31,22 +32,8 @@ HERE = Path(__file__).parent
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset", "-screen", "0", "1280x1024x24"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as announce:
-            number = announce.readline().strip()
-        assert number.isdigit(), f"Xvfb said {number!r}"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with private_xvfb("1280x1024") as display:
+        yield display
 
 
 class TillApp:
