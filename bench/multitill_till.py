@@ -26,9 +26,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The tests' in-memory keyring: the simulation's machine has no OS keyring to share.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "client"))
 
 import keyring  # after the path set-up above
-import keyring.backend
+from memory_keyring import MemoryKeyring
 
 from pos_client.app.backend import open_backend
 from pos_client.app.context import AppContext
@@ -42,25 +44,6 @@ from pos_client.ledger.connection import LedgerConfig, LedgerLink, LedgerPasswor
 from pos_client.ledger.replication import Replicator
 from pos_client.paths import AppPaths
 from pos_client.settings import ApiEnvironment, Settings
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """The till's keyring, in memory: the simulation's machine has no OS keyring to share."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
 
 
 class OneKey:
