@@ -24,14 +24,15 @@ from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
 from pos_client.app.gate import GateSession, GateSetup, gate_store_path, join_ledger, open_gate, saved_setup
 from pos_client.cli.booking import _base_url, _environment, server_options
+from pos_client.cli.output import iso_day
 from pos_client.gate.service import Counters
 from pos_client.gate.verdict import Verdict, VerdictKind
 
 __all__ = ["register"]
 
 
-def _days(values: list[str] | None) -> frozenset[date]:
-    return frozenset(date.fromisoformat(value) for value in values or [])
+def _days(values: list[date] | None) -> frozenset[date]:
+    return frozenset(values or [])
 
 
 def _setup(args: argparse.Namespace, context: AppContext, export_text: str | None) -> GateSetup:
@@ -184,7 +185,9 @@ def _cmd_demo(args: argparse.Namespace, context: AppContext) -> int:
 
 def _gate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gate", default="A", help="nom de cette porte (défaut : A)")
-    parser.add_argument("--date", action="append", metavar="AAAA-MM-JJ", help="date contrôlée (répétable)")
+    parser.add_argument(
+        "--date", action="append", type=iso_day, metavar="AAAA-MM-JJ", help="date contrôlée (répétable)"
+    )
     parser.add_argument(
         "--price", action="append", metavar="TARIF", help="catégorie de prix contrôlée (répétable)"
     )

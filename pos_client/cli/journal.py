@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pos_client.app.context import AppContext
 from pos_client.app.exits import Exit
+from pos_client.cli.output import iso_day
 from pos_client.domain.formats import format_euros
 from pos_client.domain.fortnight import previous_fortnight
 from pos_client.domain.ports import JournalError
@@ -29,21 +30,14 @@ from pos_client.journal.summaries import PeriodSummary, day_summary, fortnight_s
 __all__ = ["export_to_stdout", "register"]
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from exc
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = subparsers.add_parser(
         "export",
         help="exporter les paiements pass Culture (CSV pour tableur, ou JSON lines)",
         description="Exporte les paiements « pass Culture » du journal de caisse entre deux dates incluses.",
     )
-    export.add_argument("--from", dest="first_day", type=_day, required=True, metavar="AAAA-MM-JJ")
-    export.add_argument("--to", dest="last_day", type=_day, required=True, metavar="AAAA-MM-JJ")
+    export.add_argument("--from", dest="first_day", type=iso_day, required=True, metavar="AAAA-MM-JJ")
+    export.add_argument("--to", dest="last_day", type=iso_day, required=True, metavar="AAAA-MM-JJ")
     export.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
     export.add_argument("--out", type=Path, help="fichier à écrire (défaut : la sortie standard)")
     export.add_argument(
@@ -56,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="totaux du jour et de la quinzaine de remboursement",
         description="Affiche les ventes pass Culture d'un jour et de sa quinzaine de remboursement.",
     )
-    journal.add_argument("--day", type=_day, default=None, metavar="AAAA-MM-JJ", help="défaut : aujourd'hui")
+    journal.add_argument(
+        "--day", type=iso_day, default=None, metavar="AAAA-MM-JJ", help="défaut : aujourd'hui"
+    )
     journal.add_argument("--ledger", action="store_true", help="toutes les caisses (registre partagé)")
     journal.set_defaults(handler=_cmd_journal)
 
@@ -177,12 +173,12 @@ def export_across_tills(
 ) -> int:
     """``export --ledger``: every till's payment lines from the ledger, as ``export`` writes them."""
     from pos_client.app.ledger_payments import LedgerPayments
-    from pos_client.cli.ledger import EXIT_OFF, _config, _fail, _link
+    from pos_client.cli.ledger import _config, _fail, _link
     from pos_client.ledger.errors import LedgerError
 
     config = _config(context)
     if config is None:
-        return EXIT_OFF
+        return Exit.USAGE
     try:
         with _link(config) as link:
             source = LedgerPayments(link)

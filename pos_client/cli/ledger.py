@@ -23,6 +23,8 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pos_client.app.exits import Exit
+from pos_client.cli.output import iso_day
 from pos_client.domain.formats import format_euros
 from pos_client.ledger.connection import (
     LedgerConfig,
@@ -40,17 +42,11 @@ if TYPE_CHECKING:
 
 __all__ = ["print_ledger_summary", "register"]
 
-EXIT_OFF = 2
-EXIT_SCHEMA = 3
-EXIT_REFUSED = 4
-EXIT_UNREACHABLE = 5
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from exc
+# The one table of exit statuses (``app.exits``), by what they mean here.
+EXIT_OFF = Exit.USAGE  # the ledger is off in the settings
+EXIT_SCHEMA = Exit.BAD_JOURNAL  # a newer schema or journal, or a ledger not initialised: untouched
+EXIT_REFUSED = Exit.CREDENTIALS  # password, TLS or rights refused
+EXIT_UNREACHABLE = Exit.TROUBLE
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,7 +67,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         handler=_cmd_push
     )
     report = actions.add_parser("report", help="totaux de toutes les caisses : jour et quinzaine")
-    report.add_argument("--day", type=_day, default=None, metavar="AAAA-MM-JJ", help="défaut : aujourd'hui")
+    report.add_argument(
+        "--day", type=iso_day, default=None, metavar="AAAA-MM-JJ", help="défaut : aujourd'hui"
+    )
     report.set_defaults(handler=_cmd_report)
     password = actions.add_parser("password", help="mot de passe du rôle de cette caisse (trousseau)")
     password.add_argument("what", choices=["set", "delete"])

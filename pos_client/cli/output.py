@@ -38,7 +38,7 @@ from pos_client.domain.outcomes import (
     WrongServerAddress,
 )
 
-__all__ = ["booking_card", "describe_outcome", "emit", "exit_code_for", "fail"]
+__all__ = ["booking_card", "describe_outcome", "emit", "exit_code_for", "fail", "iso_day"]
 
 
 def describe_outcome(outcome: Outcome) -> str:
@@ -164,3 +164,12 @@ def fail(args: argparse.Namespace, code: Exit, message: str) -> Exit:
     else:
         print(message, file=sys.stderr)
     return code
+
+
+def iso_day(text: str) -> date:
+    """An argparse ``type`` for a day written ``AAAA-MM-JJ``: a bad one is a French usage error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from exc
+
