@@ -66,6 +66,21 @@ class RosterEntry:
     booking_id: int | None = None
     offer_id: int | None = None
 
+    @classmethod
+    def of(cls, booking: Booking, token: str, starts_at: datetime | None) -> RosterEntry:
+        """What the gate keeps of an API booking (its beneficiary stays out)."""
+        return cls(
+            token=token,
+            offer_name=booking.offer_name,
+            starts_at=starts_at,
+            price_label=booking.price_category_label,
+            quantity=booking.quantity,
+            status=booking.status,
+            booked_at=booking.creation_date,
+            booking_id=booking.id,
+            offer_id=booking.offer_id,
+        )
+
     @property
     def day(self) -> date | None:
         return None if self.starts_at is None else self.starts_at.date()
@@ -161,17 +176,7 @@ class Roster:
             )
             person = Person(booking.beneficiary.full_name, booking.beneficiary.birth_date)
             if token is None:
-                entry = RosterEntry(
-                    token="",
-                    offer_name=booking.offer_name,
-                    starts_at=starts_at,
-                    price_label=booking.price_category_label,
-                    quantity=booking.quantity,
-                    status=booking.status,
-                    booked_at=booking.creation_date,
-                    booking_id=booking.id,
-                    offer_id=booking.offer_id,
-                )
+                entry = RosterEntry.of(booking, "", starts_at)
                 if self.unmatched.get(booking.id) != entry:
                     self.unmatched[booking.id] = entry
                     changed += 1
@@ -195,17 +200,7 @@ class Roster:
     def learn(self, booking: Booking, starts_at: datetime | None) -> RosterEntry:
         """A booking read by its token (live lookup): it joins the roster."""
         listed = self.unmatched.pop(booking.id, None)
-        entry = RosterEntry(
-            token=booking.token,
-            offer_name=booking.offer_name,
-            starts_at=starts_at or (listed.starts_at if listed else None),
-            price_label=booking.price_category_label,
-            quantity=booking.quantity,
-            status=booking.status,
-            booked_at=booking.creation_date,
-            booking_id=booking.id,
-            offer_id=booking.offer_id,
-        )
+        entry = RosterEntry.of(booking, booking.token, starts_at or (listed.starts_at if listed else None))
         self.add(
             [entry], {booking.token: Person(booking.beneficiary.full_name, booking.beneficiary.birth_date)}
         )
