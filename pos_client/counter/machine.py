@@ -23,7 +23,7 @@ It has no Qt and no threads of its own. Every call is made on one owner thread (
 work (API, journal) goes through an injected ``TaskRunner`` whose ``done`` callback comes back on that
 owner thread. Time comes from injected clocks, so tests drive it with a fake clock and a fake API.
 
-Over 600 lines on purpose: these are the transitions of one machine, read together; every part that
+Over 800 lines on purpose: these are the transitions of one machine, read together; every part that
 stands alone (texts, repeats, changes, lookups, settlement, evidence, patience, notices) is a module
 of its own beside it.
 """
